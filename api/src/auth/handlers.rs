@@ -1,0 +1,177 @@
+//! Login, refresh and logout endpoints.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::Duration;
+
+use super::dto::{DevLoginRequest, RefreshRequest, TokenResponse, UserSummary, WechatLoginRequest};
+use super::model::{self, IssuedRefresh, User};
+use super::{wechat, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Json;
+use crate::state::AppState;
+
+fn token_response(
+    state: &AppState,
+    user: &User,
+    session: IssuedRefresh,
+) -> ApiResult<TokenResponse> {
+    let access_token = state
+        .jwt
+        .issue_user(user.id, user.role(), state.clock.now())?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl_secs(),
+        refresh_token: session.token,
+        refresh_expires_at: session.expires_at.and_utc(),
+        user: UserSummary {
+            id: user.id,
+            nickname: user.nickname.clone(),
+            role: user.role(),
+            household_id: user.household_id,
+        },
+    })
+}
+
+async fn start_session(
+    state: &AppState,
+    openid: String,
+    unionid: Option<String>,
+    role: Option<Role>,
+) -> ApiResult<TokenResponse> {
+    let now = state.clock.now_naive();
+    let ttl = Duration::days(state.config.refresh_ttl_days);
+    let (user, session) = state
+        .db(move |conn| {
+            let mut user = User::login(
+                conn,
+                &openid,
+                unionid.as_deref(),
+                role.unwrap_or(Role::Resident),
+                now,
+            )?;
+            if let Some(role) = role.filter(|r| *r != user.role()) {
+                User::set_role(conn, &openid, role)?;
+                user.role = role.as_str().to_owned();
+            }
+            let session = model::issue_refresh(conn, user.id, None, now, ttl)?;
+            Ok((user, session))
+        })
+        .await?;
+    token_response(state, &user, session)
+}
+
+/// Log in with a WeChat mini-program code.
+///
+/// The server exchanges the code with WeChat for the user's openid, creates the user on first
+/// login, and returns an access token (15 minutes) and a refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = WechatLoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "`wechat_code_invalid` (40029) or `wechat_code_used` (40163)", body = crate::error::ErrorBody),
+        (status = 429, description = "`wechat_rate_limited` (45011)", body = crate::error::ErrorBody),
+        (status = 502, description = "`upstream_error`: WeChat failed or is unreachable", body = crate::error::ErrorBody),
+        (status = 504, description = "`upstream_timeout`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/auth/wechat")]
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    body: Json<WechatLoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let code = body.validated_code()?;
+    let identity = wechat::exchange_code(&state.http, &state.config, code).await?;
+    let tokens = start_session(&state, identity.openid, identity.unionid, None).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(tokens))
+}
+
+/// Development login (only with `LINLI_DEV_LOGIN=1`, never in production).
+///
+/// Logs in as the given openid, creating the user, and sets the role if one is given.
+#[utoipa::path(
+    tag = "auth",
+    request_body = DevLoginRequest,
+    responses((status = 200, description = "Logged in", body = TokenResponse))
+)]
+#[post("/auth/dev")]
+pub async fn dev_login(
+    state: web::Data<AppState>,
+    body: Json<DevLoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let openid = body.openid.trim();
+    if openid.is_empty() || openid.len() > 128 {
+        return Err(ApiError::validation(
+            "openid",
+            "must be 1 to 128 characters",
+        ));
+    }
+    let tokens = start_session(&state, format!("dev:{openid}"), None, body.role).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(tokens))
+}
+
+/// Exchange a refresh token for new tokens.
+///
+/// The presented token is used up. Presenting an already-used token again revokes every token
+/// of that login (`refresh_token_reused`): the user must log in again.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let token = body.0.refresh_token;
+    if token.is_empty() || token.len() > 128 {
+        return Err(ApiError::validation(
+            "refresh_token",
+            "must be 1 to 128 characters",
+        ));
+    }
+    let now = state.clock.now_naive();
+    let ttl = Duration::days(state.config.refresh_ttl_days);
+    let rotation = state
+        .db(move |conn| model::rotate(conn, &token, now, ttl))
+        .await?;
+    let (user, session) = Result::from(rotation)?;
+    let tokens = token_response(&state, &user, session)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(tokens))
+}
+
+/// Log out: the refresh token and every token rotated from it stop working.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out (also for unknown tokens)"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let token = body.0.refresh_token;
+    if token.len() > 128 {
+        return Err(ApiError::validation(
+            "refresh_token",
+            "must be at most 128 characters",
+        ));
+    }
+    let now = state.clock.now_naive();
+    state
+        .db(move |conn| model::logout(conn, &token, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

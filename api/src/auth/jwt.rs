@@ -1,0 +1,126 @@
+//! Access tokens: JWT, HS256 only, with issuer, audience, subject, role and a short expiry.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+
+use super::Role;
+
+/// What kind of caller a token stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// A person: resident, team leader, staff or admin.
+    User,
+    /// A property firm's API client (server to server).
+    Partner,
+}
+
+/// The claims of an access token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// User id (or partner client id for partner tokens).
+    pub sub: String,
+    pub typ: TokenKind,
+    /// The user's role (absent on partner tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Partner id and scopes, on partner tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+impl Claims {
+    /// Who is calling, for scoping stored state such as idempotency keys.
+    pub fn principal(&self) -> String {
+        match self.typ {
+            TokenKind::User => format!("u:{}", self.sub),
+            TokenKind::Partner => format!("p:{}", self.sub),
+        }
+    }
+}
+
+/// Keys and rules for signing and checking access tokens.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+}
+
+/// Tolerated clock difference between servers, in seconds.
+const LEEWAY_SECS: i64 = 30;
+
+impl JwtKeys {
+    pub fn new(config: &Config) -> Result<Self, jsonwebtoken::errors::Error> {
+        let secret = config.jwt_secret.expose().as_bytes();
+        // Pinned to HS256: a token claiming `none` or an RSA algorithm is refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[&config.jwt_audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Expiry is checked against the server's clock below, not the system's.
+        validation.validate_exp = false;
+        Ok(JwtKeys {
+            encoding: EncodingKey::from_secret(secret)?,
+            decoding: DecodingKey::from_secret(secret)?,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl_secs: config.access_ttl_secs,
+        })
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    /// Sign an access token for a user.
+    pub fn issue_user(
+        &self,
+        user_id: i64,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        self.sign(Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_string(),
+            typ: TokenKind::User,
+            role: Some(role),
+            partner_id: None,
+            scopes: Vec::new(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl_secs,
+            jti: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
+    pub fn sign(&self, claims: Claims) -> Result<String, ApiError> {
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    /// Check signature, algorithm, issuer, audience and expiry.
+    pub fn verify(&self, token: &str, clock: &Clock) -> Result<Claims, ApiError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| ApiError::new(ErrorCode::InvalidToken))?;
+        let claims = data.claims;
+        if claims.exp + LEEWAY_SECS < clock.now().timestamp() {
+            return Err(ApiError::new(ErrorCode::TokenExpired));
+        }
+        Ok(claims)
+    }
+}

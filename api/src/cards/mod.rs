@@ -1,0 +1,3 @@
+//! Convenience service cards (便民服务卡): printed number + check code, bound to a household.
+
+pub mod model;

@@ -1,0 +1,376 @@
+//! One typed configuration, read from `LINLI_*` environment variables (and the command line).
+//!
+//! Defaults make a first run work on a laptop: bind 127.0.0.1:8080, an embedded SQLite file in
+//! `data/`. In production mode missing secrets are a start-up error. Secrets are wrapped in
+//! [`Secret`], whose `Debug` never prints the value, so they cannot leak into logs.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use rand::Rng;
+
+/// A value that must never be printed: `Debug`/`Display` show `***`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "<unset>" } else { "***" })
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// Deployment mode: development allows conveniences (generated JWT secret, dev login).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Every setting of the server. Built by clap from flags or `LINLI_*` variables.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Deployment mode. In production, missing secrets stop the server at start-up.
+    #[arg(
+        long = "env",
+        env = "LINLI_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub environment: Environment,
+
+    /// Address and port the HTTP server listens on (port 0 picks a free port).
+    #[arg(long, env = "LINLI_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Database URL: `sqlite://path/to/file.db` (embedded) or `mysql://user:pass@host:port/db`.
+    #[arg(
+        long,
+        env = "LINLI_DATABASE_URL",
+        default_value = "sqlite://data/linli.db",
+        hide_env_values = true
+    )]
+    pub database_url: Secret,
+
+    /// Connections kept in the database pool.
+    #[arg(long, env = "LINLI_DB_POOL_SIZE", default_value_t = 6)]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a pooled connection before answering 503, in milliseconds.
+    #[arg(long, env = "LINLI_DB_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_timeout_ms: u64,
+
+    /// Folder for local state: the SQLite file and the generated development JWT secret.
+    #[arg(long, env = "LINLI_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// HS256 secret for access tokens (at least 32 bytes). Required in production; in
+    /// development one is generated once and kept in the data folder.
+    #[arg(
+        long,
+        env = "LINLI_JWT_SECRET",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub jwt_secret: Secret,
+
+    /// Issuer (`iss`) and audience (`aud`) written into and required of access tokens.
+    #[arg(long, env = "LINLI_JWT_ISSUER", default_value = "linli")]
+    pub jwt_issuer: String,
+
+    /// Audience of resident/staff access tokens.
+    #[arg(long, env = "LINLI_JWT_AUDIENCE", default_value = "linli-api")]
+    pub jwt_audience: String,
+
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "LINLI_ACCESS_TTL_SECS", default_value_t = 900)]
+    pub access_ttl_secs: i64,
+
+    /// Refresh token lifetime in days.
+    #[arg(long, env = "LINLI_REFRESH_TTL_DAYS", default_value_t = 30)]
+    pub refresh_ttl_days: i64,
+
+    /// Base URL of the WeChat-style API that exchanges login codes (`/sns/jscode2session`).
+    #[arg(
+        long,
+        env = "LINLI_WECHAT_API_BASE",
+        default_value = "https://api.weixin.qq.com"
+    )]
+    pub wechat_api_base: String,
+
+    /// Mini-program app id used in the code exchange. Required in production.
+    #[arg(long, env = "LINLI_WECHAT_APPID", default_value = "")]
+    pub wechat_appid: String,
+
+    /// Mini-program app secret used in the code exchange. Required in production.
+    #[arg(
+        long,
+        env = "LINLI_WECHAT_SECRET",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub wechat_secret: Secret,
+
+    /// Timeout of the outbound code exchange, in milliseconds.
+    #[arg(long, env = "LINLI_WECHAT_TIMEOUT_MS", default_value_t = 5000)]
+    pub wechat_timeout_ms: u64,
+
+    /// Enable `POST /api/v1/auth/dev` (log in as any user without WeChat). Development only.
+    #[arg(long, env = "LINLI_DEV_LOGIN", default_value = "0", value_parser = parse_flag)]
+    pub dev_login: bool,
+
+    /// Load the demo data set on start-up when the database is empty. Defaults to on for the
+    /// embedded SQLite database in development.
+    #[arg(long, env = "LINLI_SEED_DEMO", value_parser = parse_flag)]
+    pub seed_demo: Option<bool>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "LINLI_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// How long idempotency keys are remembered, in hours.
+    #[arg(long, env = "LINLI_IDEMPOTENCY_TTL_HOURS", default_value_t = 24)]
+    pub idempotency_ttl_hours: i64,
+
+    /// Run background jobs (sweepers, clean-ups) in this process.
+    #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
+    pub background_jobs: bool,
+
+    /// HTTP worker threads (0: one per core).
+    #[arg(long, env = "LINLI_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// Log format: `pretty` for people, `json` for machines.
+    #[arg(long, env = "LINLI_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+}
+
+fn parse_flag(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(format!("expected 1/0/true/false, got {other:?}")),
+    }
+}
+
+/// Which database the URL points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Mysql(String),
+    Sqlite(PathBuf),
+}
+
+/// A configuration problem that stops the server at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not use the data folder {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Config {
+    /// A configuration with every default, as a first run gets it.
+    pub fn defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parse with no arguments and no environment influence beyond what is set.
+        Only::parse_from(["linli"]).config
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn db_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_timeout_ms)
+    }
+
+    /// Parse the database URL into a backend choice, with a clear message when it is neither.
+    pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
+        let url = self.database_url.expose();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "LINLI_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://data/linli.db"
+                        .into(),
+                ));
+            }
+            Ok(DatabaseTarget::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("mysql://") {
+            Ok(DatabaseTarget::Mysql(url.to_owned()))
+        } else {
+            Err(ConfigError::Invalid(
+                "LINLI_DATABASE_URL must start with sqlite:// or mysql://".into(),
+            ))
+        }
+    }
+
+    /// Whether demo data is loaded when the database is empty.
+    pub fn should_seed_demo(&self) -> bool {
+        self.seed_demo.unwrap_or_else(|| {
+            !self.is_production() && matches!(self.database_target(), Ok(DatabaseTarget::Sqlite(_)))
+        })
+    }
+
+    /// Check the settings and fill in what development may generate. Errors say which
+    /// variable is wrong and never print a secret.
+    pub fn finalize(mut self) -> Result<Self, ConfigError> {
+        self.database_target()?;
+        if self.db_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "LINLI_DB_POOL_SIZE must be at least 1".into(),
+            ));
+        }
+        if self.is_production() {
+            let mut missing = Vec::new();
+            if self.jwt_secret.is_empty() {
+                missing.push("LINLI_JWT_SECRET");
+            }
+            if self.wechat_appid.is_empty() {
+                missing.push("LINLI_WECHAT_APPID");
+            }
+            if self.wechat_secret.is_empty() {
+                missing.push("LINLI_WECHAT_SECRET");
+            }
+            if !missing.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "production mode (LINLI_ENV=production) needs these settings: {}",
+                    missing.join(", ")
+                )));
+            }
+            if self.dev_login {
+                return Err(ConfigError::Invalid(
+                    "LINLI_DEV_LOGIN cannot be enabled in production mode".into(),
+                ));
+            }
+        } else if self.jwt_secret.is_empty() {
+            self.jwt_secret = load_or_create_dev_secret(&self.data_dir)?;
+        }
+        if self.jwt_secret.expose().len() < 32 {
+            return Err(ConfigError::Invalid(
+                "LINLI_JWT_SECRET must be at least 32 bytes long".into(),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// Development only: a random JWT secret generated once and kept in `data/jwt-secret`, so
+/// tokens survive restarts without anyone having to pick a secret.
+fn load_or_create_dev_secret(dir: &Path) -> Result<Secret, ConfigError> {
+    let path = dir.join("jwt-secret");
+    let err = |source| ConfigError::DataDir {
+        path: dir.to_owned(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => return Ok(Secret::new(s.trim())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(&path, &secret).map_err(err)?;
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_hides_value() {
+        let s = Secret::new("hunter2-hunter2");
+        assert_eq!(format!("{s:?}"), "***");
+        assert!(!format!("{:?}", Config::defaults()).contains("hunter2"));
+    }
+
+    #[test]
+    fn database_url_selects_backend() {
+        let mut c = Config::defaults();
+        c.database_url = Secret::new("mysql://root@127.0.0.1:3306/test");
+        assert!(matches!(c.database_target(), Ok(DatabaseTarget::Mysql(_))));
+        c.database_url = Secret::new("postgres://x");
+        assert!(c.database_target().is_err());
+        c.database_url = Secret::new("sqlite://data/x.db");
+        assert_eq!(
+            c.database_target().ok(),
+            Some(DatabaseTarget::Sqlite(PathBuf::from("data/x.db")))
+        );
+    }
+
+    #[test]
+    fn production_requires_secrets_and_forbids_dev_login() {
+        let mut c = Config::defaults();
+        c.environment = Environment::Production;
+        let msg = c.clone().finalize().unwrap_err().to_string();
+        assert!(
+            msg.contains("LINLI_JWT_SECRET") && msg.contains("LINLI_WECHAT_SECRET"),
+            "{msg}"
+        );
+        c.jwt_secret = Secret::new("x".repeat(40));
+        c.wechat_appid = "wx1".into();
+        c.wechat_secret = Secret::new("s");
+        c.dev_login = true;
+        let msg = c.clone().finalize().unwrap_err().to_string();
+        assert!(msg.contains("LINLI_DEV_LOGIN"), "{msg}");
+        c.dev_login = false;
+        assert!(c.finalize().is_ok());
+    }
+
+    #[test]
+    fn development_generates_and_keeps_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::defaults();
+        c.data_dir = dir.path().to_owned();
+        let first = c.clone().finalize().unwrap().jwt_secret;
+        let second = c.finalize().unwrap().jwt_secret;
+        assert_eq!(first, second);
+        assert!(first.expose().len() >= 32);
+    }
+}

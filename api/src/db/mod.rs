@@ -1,0 +1,298 @@
+//! The database layer: one connection type over MySQL and SQLite, the pool, migrations, and
+//! the few helpers every area uses (inserted ids, retried transactions).
+
+pub mod schema;
+pub mod schema_gen;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::mysql::MysqlConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{Config, DatabaseTarget};
+
+/// One connection to whichever database the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Mysql(MysqlConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+pub const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Opens connections of the configured backend. Unlike `DbConn::establish`, it picks the
+/// backend from the URL, so a wrong password reaches the log as MySQL's own message.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+impl Manager {
+    pub fn new(target: DatabaseTarget) -> Self {
+        Manager { target }
+    }
+
+    pub fn connect(&self) -> ConnectionResult<DbConn> {
+        let mut conn = match &self.target {
+            DatabaseTarget::Mysql(url) => DbConn::Mysql(MysqlConnection::establish(url)?),
+            DatabaseTarget::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                DbConn::Sqlite(SqliteConnection::establish(&path)?)
+            }
+        };
+        configure_session(&mut conn)
+            .map_err(|e| ConnectionError::BadConnection(format!("session set-up failed: {e}")))?;
+        Ok(conn)
+    }
+}
+
+/// Per-connection settings: UTC, short lock waits (a request never waits forever), SQLite's
+/// WAL, foreign keys and busy timeout.
+fn configure_session(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Mysql(c) => {
+            c.batch_execute(
+                "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, \
+                 SESSION innodb_lock_wait_timeout = 5; \
+                 SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+            )?;
+            // A statement never runs forever: MariaDB and MySQL name this limit differently.
+            if c.batch_execute("SET SESSION max_statement_time = 15")
+                .is_err()
+            {
+                let _ = c.batch_execute("SET SESSION max_execution_time = 15000");
+            }
+            Ok(())
+        }
+        DbConn::Sqlite(c) => c.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        ),
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        Manager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Silences r2d2's own error log: a failed connection attempt surfaces as a 503 with the
+/// request id, and readiness reports it.
+#[derive(Debug)]
+struct QuietPoolErrors;
+
+impl r2d2::HandleError<ConnectionError> for QuietPoolErrors {
+    fn handle_error(&self, error: ConnectionError) {
+        tracing::warn!(error = %error, "database connection attempt failed");
+    }
+}
+
+/// Build the pool. It does not wait for the database: a server whose database is down starts
+/// and answers 503 until the database comes back.
+pub fn build_pool(config: &Config) -> Result<Pool, crate::config::ConfigError> {
+    let target = config.database_target()?;
+    if let DatabaseTarget::Sqlite(path) = &target {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| {
+                crate::config::ConfigError::DataDir {
+                    path: parent.to_owned(),
+                    source,
+                }
+            })?;
+        }
+    }
+    Ok(r2d2::Pool::builder()
+        .max_size(config.db_pool_size)
+        .min_idle(Some(0))
+        .test_on_check_out(false)
+        .connection_timeout(config.db_timeout())
+        .error_handler(Box::new(QuietPoolErrors))
+        .build_unchecked(Manager::new(target)))
+}
+
+/// Which backend a connection speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Mysql,
+    Sqlite,
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Mysql(_) => Backend::Mysql,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Run pending migrations. On MySQL a named lock keeps several processes starting at once
+/// from migrating the same database twice.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConn::Mysql(c) => {
+            diesel::sql_query("SELECT GET_LOCK('linli_migrations', 60)")
+                .execute(c)
+                .map_err(|e| e.to_string())?;
+            let result = c
+                .run_pending_migrations(MYSQL_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+                .map_err(|e| e.to_string());
+            let _ = diesel::sql_query("SELECT RELEASE_LOCK('linli_migrations')").execute(c);
+            result?
+        }
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect())
+            .map_err(|e| e.to_string())?,
+    };
+    Ok(applied)
+}
+
+/// True when every embedded migration has been applied.
+pub fn migrations_applied(conn: &mut DbConn) -> Result<bool, String> {
+    let pending = match conn {
+        DbConn::Mysql(c) => c.has_pending_migration(MYSQL_MIGRATIONS),
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    };
+    pending.map(|p| !p).map_err(|e| e.to_string())
+}
+
+diesel::define_sql_function! {
+    /// MySQL's id of the last auto-increment insert on this connection.
+    #[sql_name = "LAST_INSERT_ID"]
+    fn mysql_last_insert_id() -> diesel::sql_types::BigInt;
+}
+
+diesel::define_sql_function! {
+    /// SQLite's rowid of the last insert on this connection.
+    #[sql_name = "last_insert_rowid"]
+    fn sqlite_last_insert_rowid() -> diesel::sql_types::BigInt;
+}
+
+/// The id of the row this connection inserted last (there is no `RETURNING` through the
+/// multi-backend connection). Call it inside the transaction that did the insert.
+pub fn last_insert_id(conn: &mut DbConn) -> QueryResult<i64> {
+    match conn {
+        DbConn::Mysql(c) => diesel::select(mysql_last_insert_id()).get_result(c),
+        DbConn::Sqlite(c) => diesel::select(sqlite_last_insert_rowid()).get_result(c),
+    }
+}
+
+/// Run the same statement on the inner connection of either backend, for what the
+/// multi-backend connection cannot express (multi-row inserts into SQLite, `FOR UPDATE`).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Mysql($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Whether a database error means the server went away (so the client gets 503, not 500).
+pub fn is_connection_lost(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("server has gone away")
+        || m.contains("lost connection")
+        || m.contains("can't connect")
+        || m.contains("connection refused")
+        || m.contains("server shutdown")
+        || m.contains("broken pipe")
+}
+
+/// Whether an error is a transient conflict between transactions that is safe to retry.
+pub fn is_retryable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            m.contains("deadlock")
+                || m.contains("lock wait timeout")
+                || m.contains("database is locked")
+                || m.contains("database table is locked")
+                || m.contains("try restarting transaction")
+        }
+        _ => false,
+    }
+}
+
+/// Run `f` in a transaction, retrying it from the start when the database reports a deadlock
+/// or a lock conflict. The closure must be safe to run again (it re-reads what it needs).
+pub fn transaction<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Retryable,
+{
+    let mut attempt = 0u32;
+    loop {
+        match conn.transaction(|c| f(c)) {
+            Err(e) if attempt < 12 && e.is_retryable() => {
+                attempt += 1;
+                let jitter = rand::random_range(0..5 * u64::from(attempt) + 2);
+                std::thread::sleep(Duration::from_millis(jitter));
+                tracing::debug!(attempt, "retrying transaction after a lock conflict");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Errors that can say whether they are a transient lock conflict.
+pub trait Retryable {
+    fn is_retryable(&self) -> bool;
+}
+
+impl Retryable for diesel::result::Error {
+    fn is_retryable(&self) -> bool {
+        is_retryable(self)
+    }
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_contains("世纪"), "%世纪%");
+        assert_eq!(like_contains("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}

@@ -1,0 +1,373 @@
+//! The one error shape of the API: `{"code", "message", "field"?, "details"?}`.
+//!
+//! Every error code lives in [`ErrorCode`]: the code is the contract phone apps switch on, the
+//! message is for people (Simplified Chinese by default, English when `Accept-Language`
+//! prefers it; the language is chosen by [`crate::http::ErrorShape`]). Database, pool and
+//! token errors are mapped to statuses here and nowhere else.
+
+use std::fmt;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Defines [`ErrorCode`] from one table: variant, wire name, HTTP status, Chinese and English
+/// message. Adding a code is one line here; it then appears in the OpenAPI file.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal, $status:literal, $zh:literal, $en:literal; )*) => {
+        /// Stable, machine-readable error codes. New codes may be added; existing ones never
+        /// change meaning.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The wire name, e.g. `validation_failed`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $name,)* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                let code: u16 = match self { $(ErrorCode::$variant => $status,)* };
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+
+            pub fn message(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((ErrorCode::$variant, Lang::Zh) => $zh, (ErrorCode::$variant, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not valid JSON.
+    InvalidJson = "invalid_json", 400, "请求内容不是有效的 JSON", "The request body is not valid JSON";
+    /// A field, query parameter or path segment is missing, of the wrong type or out of range.
+    ValidationFailed = "validation_failed", 422, "请求参数不正确", "A request value is invalid";
+    /// The body is not `application/json`.
+    UnsupportedMediaType = "unsupported_media_type", 415, "请求内容类型必须是 application/json", "The request body must be application/json";
+    /// The body is larger than the server accepts.
+    PayloadTooLarge = "payload_too_large", 413, "请求内容过大", "The request body is too large";
+    /// No such route or resource.
+    NotFound = "not_found", 404, "找不到请求的内容", "Not found";
+    /// The route exists but not for this method.
+    MethodNotAllowed = "method_not_allowed", 405, "不支持该请求方法", "Method not allowed";
+    /// No access token was sent.
+    Unauthorized = "unauthorized", 401, "请先登录", "Authentication required";
+    /// The access token is malformed, has a bad signature, wrong issuer or audience.
+    InvalidToken = "invalid_token", 401, "登录凭证无效，请重新登录", "The access token is invalid";
+    /// The access token has expired: refresh it.
+    TokenExpired = "token_expired", 401, "登录已过期，请刷新登录", "The access token has expired";
+    /// The caller is authenticated but lacks the role or scope.
+    Forbidden = "forbidden", 403, "没有权限进行此操作", "You are not allowed to do this";
+    /// The refresh token is unknown, expired or revoked.
+    InvalidRefreshToken = "invalid_refresh_token", 401, "登录已失效，请重新登录", "The refresh token is invalid or expired";
+    /// A refresh token was used twice: its whole family is revoked; log in again.
+    RefreshTokenReused = "refresh_token_reused", 401, "登录凭证被重复使用，为了安全已退出相关登录，请重新登录", "The refresh token was reused; all sessions of this login were revoked";
+    /// The WeChat login code is invalid (WeChat errcode 40029).
+    WechatCodeInvalid = "wechat_code_invalid", 400, "微信登录码无效，请重新进入小程序", "The WeChat login code is invalid";
+    /// The WeChat login code was already used (WeChat errcode 40163).
+    WechatCodeUsed = "wechat_code_used", 400, "微信登录码已被使用，请重新登录", "The WeChat login code was already used";
+    /// WeChat refused the exchange because of its rate limit (WeChat errcode 45011).
+    WechatRateLimited = "wechat_rate_limited", 429, "微信登录过于频繁，请稍后再试", "WeChat login is rate limited; try again later";
+    /// An upstream service answered with an error or could not be reached.
+    UpstreamError = "upstream_error", 502, "微信服务暂时不可用，请稍后再试", "An upstream service failed";
+    /// An upstream service did not answer in time.
+    UpstreamTimeout = "upstream_timeout", 504, "微信服务响应超时，请稍后再试", "An upstream service timed out";
+    /// The `Idempotency-Key` header is empty, too long or not printable ASCII.
+    InvalidIdempotencyKey = "invalid_idempotency_key", 400, "Idempotency-Key 必须是 1 到 255 个可见字符", "Idempotency-Key must be 1 to 255 visible ASCII characters";
+    /// The `Idempotency-Key` was already used with a different request.
+    IdempotencyKeyReused = "idempotency_key_reused", 422, "该 Idempotency-Key 已用于另一个请求", "This Idempotency-Key was used for a different request";
+    /// A request with this `Idempotency-Key` is still being processed.
+    IdempotencyInProgress = "idempotency_in_progress", 409, "相同的请求正在处理中，请稍候", "A request with this Idempotency-Key is still in progress";
+    /// The card number and check code do not match an active card.
+    CardNotFound = "card_not_found", 404, "卡号或校验码不正确", "Card number or check code is wrong";
+    /// Too many requests: wait for `Retry-After` seconds.
+    RateLimited = "rate_limited", 429, "请求过于频繁，请稍后再试", "Too many requests";
+    /// The database is unreachable or overloaded: retry after `Retry-After` seconds.
+    ServiceUnavailable = "service_unavailable", 503, "服务暂时不可用，请稍后再试", "The service is temporarily unavailable";
+    /// An unexpected server error. It is logged with the request id.
+    InternalError = "internal_error", 500, "服务器内部错误", "Internal server error";
+}
+
+/// The language of messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Pick English only when the client's most preferred language is English.
+    pub fn from_accept_language(value: Option<&str>) -> Lang {
+        let Some(value) = value else { return Lang::Zh };
+        let mut best: Option<(f32, &str)> = None;
+        for part in value.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("").trim();
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if !tag.is_empty() && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, tag));
+            }
+        }
+        match best {
+            Some((_, tag)) if tag.to_ascii_lowercase().starts_with("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "validation_failed", "message": "请求参数不正确：必须是 RFC 3339 时间", "field": "starts_at"}))]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Human-readable message in the language the client prefers (Chinese by default).
+    pub message: String,
+    /// The request field, query parameter or path segment at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Extra structured facts about the error (for example `until` for a suspension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// An error an endpoint answers with. Build it with the constructors; map it to a response
+/// with [`ApiError::render`].
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+    /// Why, in plain words, appended to the message (kept short; never contains secrets).
+    pub reason: Option<String>,
+    pub details: Option<serde_json::Value>,
+    pub retry_after: Option<u64>,
+    /// Internal cause, logged for 5xx and never sent to the client.
+    pub internal: Option<String>,
+    /// A transient database lock conflict: [`crate::db::transaction`] runs the work again.
+    pub retryable: bool,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            field: None,
+            reason: None,
+            details: None,
+            retry_after: None,
+            internal: None,
+            retryable: false,
+        }
+    }
+
+    /// A field-level validation error: `field` names the offending input.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationFailed)
+            .with_field(field)
+            .with_reason(reason)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden)
+    }
+
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(ErrorCode::InternalError);
+        e.internal = Some(cause.to_string());
+        e
+    }
+
+    pub fn unavailable(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(ErrorCode::ServiceUnavailable).with_retry_after(2);
+        e.internal = Some(cause.to_string());
+        e
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The error for a bare status, used when something outside our handlers (the router,
+    /// a payload limit) produced an error without our shape.
+    pub fn from_status(status: StatusCode) -> Self {
+        let code = match status.as_u16() {
+            400 => ErrorCode::ValidationFailed,
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::ServiceUnavailable,
+            _ if status.is_client_error() => ErrorCode::ValidationFailed,
+            _ => ErrorCode::InternalError,
+        };
+        Self::new(code)
+    }
+
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        let base = self.code.message(lang);
+        let message = match &self.reason {
+            Some(r) if lang == Lang::Zh => format!("{base}：{r}"),
+            Some(r) => format!("{base}: {r}"),
+            None => base.to_owned(),
+        };
+        ErrorBody {
+            code: self.code,
+            message,
+            field: self.field.clone(),
+            details: self.details.clone(),
+        }
+    }
+
+    /// The HTTP response for this error in the given language.
+    pub fn render(&self, lang: Lang) -> HttpResponse {
+        let status = self.code.status();
+        let mut builder = HttpResponse::build(status);
+        if let Some(secs) = self.retry_after {
+            builder.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(self.body(lang))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code.as_str())?;
+        if let Some(field) = &self.field {
+            write!(f, " (field {field})")?;
+        }
+        if let Some(internal) = &self.internal {
+            write!(f, ": {internal}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.render(Lang::Zh)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        if crate::db::is_retryable(&e) {
+            // Only reached when the retries ran out: the client may try again shortly.
+            let mut err = ApiError::unavailable(e);
+            err.retryable = true;
+            return err;
+        }
+        match &e {
+            Error::NotFound => ApiError::not_found(),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
+                ApiError::unavailable(e)
+            }
+            Error::DatabaseError(_, info) if crate::db::is_connection_lost(info.message()) => {
+                ApiError::unavailable(e)
+            }
+            _ => ApiError::internal(e),
+        }
+    }
+}
+
+impl crate::db::Retryable for ApiError {
+    fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::unavailable(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_wire_name_and_a_4xx_or_5xx() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+            assert!(code.status().as_u16() >= 400, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn accept_language_prefers_chinese_unless_english_first() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("zh-CN,en;q=0.8")), Lang::Zh);
+        assert_eq!(
+            Lang::from_accept_language(Some("zh;q=0.5,en;q=0.9")),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language(Some("garbage;;")), Lang::Zh);
+    }
+
+    #[test]
+    fn message_includes_reason_and_field() {
+        let e = ApiError::validation("starts_at", "必须是 RFC 3339 时间");
+        let body = e.body(Lang::Zh);
+        assert_eq!(body.field.as_deref(), Some("starts_at"));
+        assert!(body.message.contains("RFC 3339"));
+        assert_eq!(e.code.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -1,0 +1,108 @@
+//! The outermost middleware: a request id on every request and response (taken from
+//! `X-Request-Id` or made), one log line per request inside a span carrying that id, and the
+//! one JSON error shape for every error response, in the client's language.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::Error;
+use tracing::Instrument;
+
+use crate::error::{ApiError, Lang};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A client-supplied id is kept when it is short and plain; otherwise a new one is made.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request_id(&req);
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let started = Instant::now();
+    let res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status();
+    let cause = status
+        .is_server_error()
+        .then(|| res.response().error().map(|e| e.to_string()))
+        .flatten()
+        .unwrap_or_default();
+    let mut res = shape_error(res.map_into_boxed_body(), lang);
+    let _entered = span.enter();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), elapsed_ms, error = %cause, "request failed");
+    } else {
+        tracing::info!(status = status.as_u16(), elapsed_ms, "request");
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+/// Give an error response the API's shape: an [`ApiError`] is rendered in the client's
+/// language; any other error (router 404/405, framework errors) becomes the matching code.
+fn shape_error(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    if let Some(api) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
+        if lang == Lang::Zh {
+            return res; // already rendered in Chinese by ResponseError
+        }
+        let rendered = api.render(lang);
+        return res.into_response(rendered);
+    }
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return res;
+    }
+    let mut api = ApiError::from_status(status);
+    if let Some(e) = res.response().error() {
+        api.internal = Some(e.to_string());
+        if status.is_client_error() {
+            api.reason = Some(e.to_string());
+        }
+    }
+    let rendered = api.render(lang);
+    let (req, old) = res.into_parts();
+    let mut new = rendered;
+    // Keep headers the framework set for a reason (e.g. Allow on 405).
+    if let Some(allow) = old.headers().get(header::ALLOW) {
+        new.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    ServiceResponse::new(req, new)
+}

@@ -1,0 +1,12 @@
+//! HTTP plumbing shared by every area: extractors that name the bad field, the middleware
+//! that gives every response a request id and every error the one JSON shape, idempotency
+//! keys, and pagination.
+
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod pagination;
+
+pub use extract::{Json, Path, Query};
+pub use middleware::observe;
+pub use pagination::{Page, PageParams};

@@ -1,0 +1,54 @@
+//! Background jobs: periodic clean-ups (and, in later areas, sweepers). Every job is safe to
+//! run in several server processes at once: each does its work with conditional statements
+//! the database arbitrates.
+
+use std::time::Duration;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+type JobFn = fn(&mut crate::db::DbConn, chrono::NaiveDateTime) -> ApiResult<usize>;
+
+/// A named job and how often it runs.
+pub struct Job {
+    pub name: &'static str,
+    pub every: Duration,
+    pub run: JobFn,
+}
+
+/// All jobs of the server.
+pub fn all() -> Vec<Job> {
+    vec![
+        Job {
+            name: "purge_idempotency_keys",
+            every: Duration::from_secs(600),
+            run: crate::http::idempotency::purge_expired,
+        },
+        Job {
+            name: "purge_refresh_tokens",
+            every: Duration::from_secs(3600),
+            run: crate::auth::model::purge_expired,
+        },
+    ]
+}
+
+/// Start every job on the current runtime. A failing run is logged and tried again at the
+/// next tick; a database outage never stops a job.
+pub fn spawn_all(state: AppState) {
+    for job in all() {
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut ticker = actix_web::rt::time::interval(job.every);
+            loop {
+                ticker.tick().await;
+                let now = state.clock.now_naive();
+                let run = job.run;
+                match state.db(move |conn| run(conn, now)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(job = job.name, affected = n, "job ran"),
+                    Err(e) => tracing::warn!(job = job.name, error = %e, "job failed"),
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,180 @@
+//! Linli (邻里): the back end of a county town's neighbourhood services.
+//!
+//! `Application::build` is shared by `main` and the tests: it opens the database, applies the
+//! migrations, loads demo data when asked, and binds the HTTP server.
+
+pub mod auth;
+pub mod cards;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod me;
+pub mod openapi;
+pub mod ops;
+pub mod places;
+pub mod seed;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("could not build the HTTP client: {0}")]
+    Http(String),
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Open the pool, apply migrations, seed the demo set when configured.
+pub fn prepare_database(config: &Config) -> Result<db::Pool, StartError> {
+    let pool = db::build_pool(config)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Database(format!("cannot connect: {e}")))?;
+    let applied = db::run_migrations(&mut conn).map_err(StartError::Database)?;
+    for m in &applied {
+        tracing::info!(migration = %m, "applied migration");
+    }
+    if config.should_seed_demo() {
+        for line in seed::demo(&mut conn, 1).map_err(|e| StartError::Database(e.to_string()))? {
+            tracing::info!("{line}");
+        }
+    }
+    Ok(pool)
+}
+
+impl Application {
+    /// Build the application from a finalized configuration.
+    pub fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Clock::default())
+    }
+
+    /// Build with a given clock (tests move it forward).
+    pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let pool = prepare_database(&config)?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(3))
+            .build()
+            .map_err(|e| StartError::Http(e.to_string()))?;
+        let jwt = JwtKeys::new(&config).map_err(|e| {
+            StartError::Config(config::ConfigError::Invalid(format!(
+                "LINLI_JWT_SECRET: {e}"
+            )))
+        })?;
+        let state = AppState {
+            jwt: Arc::new(jwt),
+            config: Arc::new(config),
+            pool,
+            http,
+            clock,
+        };
+        let listener =
+            TcpListener::bind(&state.config.bind).map_err(|source| StartError::Bind {
+                addr: state.config.bind.clone(),
+                source,
+            })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let workers = match state.config.workers {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            n => n,
+        };
+        let doc = openapi::ApiDoc::openapi();
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(app_state.clone()))
+                .configure(|cfg| routes(cfg, &app_state.config, doc.clone()))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::not_found())
+                }))
+                .wrap(Compress::default())
+                .wrap(from_fn(http::observe))
+        })
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: state.config.bind.clone(),
+            source,
+        })?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the
+    /// background jobs when configured.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if self.state.config.background_jobs {
+            jobs::spawn_all(self.state.clone());
+        }
+        self.server.await
+    }
+}
+
+/// Every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openapi::OpenApi) {
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(
+            web::scope("/api/v1")
+                .wrap(from_fn(http::idempotency::idempotency))
+                .configure(|c| auth::routes(c, config.dev_login))
+                .configure(me::routes)
+                .configure(places::routes),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc));
+}

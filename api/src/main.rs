@@ -1,0 +1,130 @@
+//! The `linli` command: parse configuration, then serve or run an administrative command.
+
+use clap::{Parser, Subcommand};
+use linli::auth::Role;
+use linli::config::Config;
+use linli::{db, Application};
+
+/// Linli (邻里): neighbourhood services back end — e-bike charging, convenience cards and
+/// volunteering. Every option can also be set by the environment variable shown.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo data set (8 communities, 10,000 households with cards); safe to repeat.
+    Seed {
+        /// Load the demo data set.
+        #[arg(long, required = true)]
+        demo: bool,
+        /// Multiply the number of households (for benchmarks).
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Print `schema.rs` generated from the SQLite migrations.
+    Schema,
+    /// Give a user a role (e.g. make the first administrator).
+    SetRole {
+        /// The user's openid (dev logins are `dev:<name>`).
+        #[arg(long)]
+        openid: String,
+        /// resident, team_leader, staff or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("linli: {message}");
+    std::process::exit(2);
+}
+
+fn main() {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Openapi) => print!("{}", linli::openapi::document_json()),
+        Some(Command::Schema) => match db::schema_gen::generate() {
+            Ok(s) => print!("{s}"),
+            Err(e) => fail(e),
+        },
+        command => {
+            init_logging(&cli.config.log_format);
+            let config = cli.config.finalize().unwrap_or_else(|e| fail(e));
+            admin_or_serve(command, config);
+        }
+    }
+}
+
+fn admin_or_serve(command: Option<Command>, config: Config) {
+    match command {
+        None | Some(Command::Serve) => serve(config),
+        Some(Command::Migrate) => {
+            let pool = db::build_pool(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool
+                .get()
+                .unwrap_or_else(|e| fail(format!("cannot connect: {e}")));
+            let applied = db::run_migrations(&mut conn).unwrap_or_else(|e| fail(e));
+            println!("applied {} migration(s)", applied.len());
+        }
+        Some(Command::Seed { scale, .. }) => {
+            let mut config = config;
+            config.seed_demo = Some(false);
+            let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool.get().unwrap_or_else(|e| fail(e));
+            for line in linli::seed::demo(&mut conn, scale.max(1)).unwrap_or_else(|e| fail(e)) {
+                println!("{line}");
+            }
+        }
+        Some(Command::SetRole { openid, role }) => {
+            let role = Role::parse(&role)
+                .unwrap_or_else(|| fail("role must be resident, team_leader, staff or admin"));
+            let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool.get().unwrap_or_else(|e| fail(e));
+            match linli::auth::model::User::set_role(&mut conn, &openid, role) {
+                Ok(0) => fail(format!("no user with openid {openid}")),
+                Ok(_) => println!("{openid} is now {}", role.as_str()),
+                Err(e) => fail(e),
+            }
+        }
+        Some(Command::Openapi | Command::Schema) => {}
+    }
+}
+
+fn serve(config: Config) {
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
+        let app = Application::build(config).unwrap_or_else(|e| fail(e));
+        let base = format!("http://{}:{}", app.state().config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());
+        tracing::info!("Linli is serving on {base}");
+        println!("Linli 邻里 is running: API {base}/api/v1, interactive docs {base}/docs/, OpenAPI {base}/api/openapi.json");
+        app.run_until_stopped().await
+    });
+    if let Err(e) = result {
+        fail(e);
+    }
+}

@@ -1,0 +1,46 @@
+//! Operations endpoints: liveness and readiness.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Health status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` (process alive) or `ready` (database reachable, migrations applied).
+    pub status: String,
+}
+
+/// Liveness: the process is up and serving HTTP. Does not touch the database.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the database answers and every migration is applied.
+#[utoipa::path(
+    tag = "ops",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "`service_unavailable`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let applied = state
+        .db(|conn| db::migrations_applied(conn).map_err(ApiError::unavailable))
+        .await?;
+    if !applied {
+        return Err(ApiError::unavailable("migrations pending"));
+    }
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready".into(),
+    }))
+}

@@ -1,0 +1,67 @@
+//! Read endpoints for places. Public: the app shows them before login.
+
+use actix_web::{get, web, HttpResponse};
+
+use super::dto::{CommunityView, CompoundDetail, CompoundFilter, CompoundSummary};
+use super::model;
+use crate::error::{ApiError, ApiResult};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Path, Query};
+use crate::state::AppState;
+
+/// List the urban communities (社区) with their counts.
+#[utoipa::path(
+    tag = "places",
+    responses((status = 200, description = "All communities", body = Vec<CommunityView>))
+)]
+#[get("/communities")]
+pub async fn list_communities(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let list = state.db(model::list_communities).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// List or search compounds (小区): by community, by name (Chinese text), by kind, by
+/// whether they have charging piles.
+#[utoipa::path(
+    tag = "places",
+    params(CompoundFilter),
+    responses((status = 200, description = "One page of compounds", body = Page<CompoundSummary>))
+)]
+#[get("/compounds")]
+pub async fn list_compounds(
+    state: web::Data<AppState>,
+    filter: Query<CompoundFilter>,
+) -> ApiResult<HttpResponse> {
+    let filter = filter.0;
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    if filter.q.as_deref().is_some_and(|q| q.chars().count() > 64) {
+        return Err(ApiError::validation("q", "must be at most 64 characters"));
+    }
+    let (items, total) = state
+        .db(move |conn| model::search_compounds(conn, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// One compound with its buildings.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = i64, Path, description = "Compound id")),
+    responses(
+        (status = 200, description = "The compound", body = CompoundDetail),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/compounds/{id}")]
+pub async fn get_compound(state: web::Data<AppState>, id: Path<i64>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let detail = state
+        .db(move |conn| model::compound_detail(conn, id))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(detail))
+}

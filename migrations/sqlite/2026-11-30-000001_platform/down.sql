@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE users;
+DROP TABLE cards;
+DROP TABLE households;
+DROP TABLE buildings;
+DROP TABLE compounds;
+DROP TABLE grids;
+DROP TABLE communities;
