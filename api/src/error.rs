@@ -19,8 +19,9 @@ macro_rules! error_codes {
         /// Stable, machine-readable error codes. New codes may be added; existing ones never
         /// change meaning.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
-            $( $(#[doc = $doc])* #[serde(rename = $name)] $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl ErrorCode {
@@ -148,9 +149,13 @@ pub struct ErrorBody {
 }
 
 /// An error an endpoint answers with. Build it with the constructors; map it to a response
-/// with [`ApiError::render`].
+/// with [`ApiError::render`]. Boxed so `Result<T, ApiError>` stays small on the happy path.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorInner>);
+
+/// The parts of an [`ApiError`], reachable through `Deref`.
+#[derive(Debug)]
+pub struct ApiErrorInner {
     pub code: ErrorCode,
     pub field: Option<String>,
     /// Why, in plain words, appended to the message (kept short; never contains secrets).
@@ -167,7 +172,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError {
+        ApiError(Box::new(ApiErrorInner {
             code,
             field: None,
             reason: None,
@@ -175,7 +180,7 @@ impl ApiError {
             retry_after: None,
             internal: None,
             retryable: false,
-        }
+        }))
     }
 
     /// A field-level validation error: `field` names the offending input.
@@ -272,6 +277,19 @@ impl ApiError {
         builder
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(self.body(lang))
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorInner;
+    fn deref(&self) -> &ApiErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorInner {
+        &mut self.0
     }
 }
 

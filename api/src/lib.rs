@@ -3,6 +3,8 @@
 //! `Application::build` is shared by `main` and the tests: it opens the database, applies the
 //! migrations, loads demo data when asked, and binds the HTTP server.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod auth;
 pub mod cards;
 pub mod clock;
@@ -145,6 +147,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// A handle to stop the server (tests stop theirs when they end).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the

@@ -28,6 +28,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::auth::handlers::dev_login,
         crate::auth::handlers::refresh,
         crate::auth::handlers::logout,
+        crate::auth::handlers::set_user_role,
         crate::me::handlers::get_me,
         crate::me::handlers::bind_household,
         crate::me::handlers::unbind_household,

@@ -1,1 +1,10 @@
+//! The integration suite: one binary, a module per area. Every test starts the real server on
+//! a real port over its own database (MySQL, and SQLite where marked `on_both!`).
 
+mod support;
+
+mod auth;
+mod errors;
+mod idempotency;
+mod places;
+mod platform;

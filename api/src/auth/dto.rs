@@ -90,3 +90,12 @@ pub struct TokenResponse {
     /// The user the tokens belong to.
     pub user: UserSummary,
 }
+
+/// A new role for a user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "staff"}))]
+pub struct SetRoleRequest {
+    /// The role to give.
+    pub role: Role,
+}

@@ -1,13 +1,15 @@
 //! Login, refresh and logout endpoints.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, put, web, HttpResponse};
 use chrono::Duration;
 
-use super::dto::{DevLoginRequest, RefreshRequest, TokenResponse, UserSummary, WechatLoginRequest};
+use super::dto::{
+    DevLoginRequest, RefreshRequest, SetRoleRequest, TokenResponse, UserSummary, WechatLoginRequest,
+};
 use super::model::{self, IssuedRefresh, User};
-use super::{wechat, Role};
+use super::{wechat, Admin, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::http::Json;
+use crate::http::{Json, Path};
 use crate::state::AppState;
 
 fn token_response(
@@ -174,4 +176,42 @@ pub async fn logout(
         .db(move |conn| model::logout(conn, &token, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Set a user's role (administrators only).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    request_body = SetRoleRequest,
+    responses(
+        (status = 200, description = "The user with the new role", body = UserSummary),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[put("/users/{id}/role")]
+pub async fn set_user_role(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: Path<i64>,
+    body: Json<SetRoleRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let role = body.0.role;
+    let user = state
+        .db(move |conn| {
+            let user = User::find(conn, id)?.ok_or_else(ApiError::not_found)?;
+            User::set_role(conn, &user.openid, role)?;
+            Ok(User {
+                role: role.as_str().to_owned(),
+                ..user
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserSummary {
+        id: user.id,
+        nickname: user.nickname.clone(),
+        role: user.role(),
+        household_id: user.household_id,
+    }))
 }

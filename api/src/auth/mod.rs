@@ -53,7 +53,8 @@ impl Role {
 pub fn routes(cfg: &mut web::ServiceConfig, dev_login: bool) {
     cfg.service(handlers::wechat_login)
         .service(handlers::refresh)
-        .service(handlers::logout);
+        .service(handlers::logout)
+        .service(handlers::set_user_role);
     if dev_login {
         cfg.service(handlers::dev_login);
     }

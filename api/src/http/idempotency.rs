@@ -84,8 +84,8 @@ pub async fn idempotency(
         }
     };
 
-    let (http_req, mut payload) = req.parts_mut();
-    let body = match super::extract::read_body(http_req, &mut payload, state.config.max_body_bytes)
+    let (http_req, payload) = req.parts_mut();
+    let body = match super::extract::read_body(http_req, payload, state.config.max_body_bytes)
         .await
     {
         Ok(b) => b,

@@ -1,0 +1,252 @@
+//! Start-up, operations endpoints, OpenAPI, schema and the command line.
+
+use crate::on_both;
+use crate::support::*;
+
+on_both!(health_and_readiness, |app| {
+    app.get("/healthz", None).await.expect(200, None);
+    let r = app.get("/readyz", None).await;
+    r.expect(200, None);
+    assert_eq!(r.body["status"], "ready");
+});
+
+on_both!(request_id_is_echoed_or_made, |app| {
+    let r = app
+        .request(
+            reqwest::Method::GET,
+            "/healthz",
+            None,
+            None,
+            &[("X-Request-Id", "abc-123")],
+        )
+        .await;
+    assert_eq!(r.header("x-request-id"), Some("abc-123"));
+    let r = app.get("/api/v1/nowhere", None).await;
+    let made = r.header("x-request-id").expect("request id");
+    assert!(made.len() >= 32, "{made}");
+    // An id that is not short and plain is replaced rather than echoed.
+    let long = "x".repeat(200);
+    let r = app
+        .request(
+            reqwest::Method::GET,
+            "/healthz",
+            None,
+            None,
+            &[("X-Request-Id", long.as_str())],
+        )
+        .await;
+    assert_ne!(r.header("x-request-id"), Some(long.as_str()));
+    let r = app
+        .request(
+            reqwest::Method::GET,
+            "/healthz",
+            None,
+            None,
+            &[("X-Request-Id", "a<script>")],
+        )
+        .await;
+    assert_ne!(r.header("x-request-id"), Some("a<script>"));
+});
+
+#[actix_web::test]
+async fn committed_openapi_equals_the_served_and_generated_document() {
+    let committed = include_str!("../../openapi/openapi.json");
+    let generated = linli::openapi::document_json();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale. Regenerate it with:\n    cargo run -- openapi > openapi/openapi.json"
+    );
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let served = app.get("/api/openapi.json", None).await;
+    served.expect(200, None);
+    let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
+    assert_eq!(served.body, committed);
+    // Every error code is in the document, and error responses use the one shape.
+    let codes = &committed["components"]["schemas"]["ErrorCode"];
+    let listed = codes.to_string();
+    for code in linli::error::ErrorCode::ALL {
+        assert!(
+            listed.contains(&format!("\"{}\"", code.as_str())),
+            "{} not documented",
+            code.as_str()
+        );
+    }
+    let me = &committed["paths"]["/api/v1/me"]["get"]["responses"];
+    assert!(me["401"].is_object() && me["4XX"].is_object() && me["5XX"].is_object());
+    assert_eq!(
+        committed["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    // The interactive docs are served.
+    let docs = app.get("/docs/", None).await;
+    docs.expect(200, None);
+    assert!(docs.text.contains("swagger"), "{}", docs.text);
+}
+
+#[actix_web::test]
+async fn schema_rs_matches_migrations_and_mysql_matches_sqlite() {
+    let generated = linli::db::schema_gen::generate().expect("generate");
+    assert!(
+        generated == include_str!("../../api/src/db/schema.rs"),
+        "api/src/db/schema.rs is stale. Regenerate it with:\n    cargo run -- schema > api/src/db/schema.rs"
+    );
+    let my = TestDb::new(Backend::Mysql);
+    let mut my_conn = my.conn();
+    linli::db::run_migrations(&mut my_conn).expect("migrate mysql");
+    let lite = TestDb::new(Backend::Sqlite);
+    let mut lite_conn = lite.conn();
+    linli::db::run_migrations(&mut lite_conn).expect("migrate sqlite");
+    let a = linli::db::schema_gen::describe(&mut my_conn).expect("describe mysql");
+    let b = linli::db::schema_gen::describe(&mut lite_conn).expect("describe sqlite");
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "tables differ"
+    );
+    for (table, t) in &a {
+        assert_eq!(
+            t, &b[table],
+            "table {table} differs between migrations/mysql and migrations/sqlite"
+        );
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableInfo {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    engine: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    collation: String,
+}
+
+#[actix_web::test]
+async fn mysql_tables_are_innodb_utf8mb4() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn(Backend::Mysql).await;
+    let mut conn = app.db.conn();
+    let rows: Vec<TableInfo> = diesel::sql_query(
+        "SELECT CAST(engine AS CHAR) AS engine, CAST(table_collation AS CHAR) AS collation \
+         FROM information_schema.tables WHERE table_schema = DATABASE()",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert!(rows.len() > 5);
+    for r in rows {
+        assert_eq!(r.engine, "InnoDB");
+        assert!(r.collation.starts_with("utf8mb4"), "{}", r.collation);
+    }
+}
+
+#[actix_web::test]
+async fn demo_seed_is_deterministic_and_safe_to_repeat() {
+    let db = TestDb::new(Backend::Mysql);
+    let mut conn = db.conn();
+    linli::db::run_migrations(&mut conn).unwrap();
+    let first = linli::seed::demo(&mut conn, 1).unwrap();
+    assert!(first[0].contains("8 communities, 51 grids"), "{first:?}");
+    assert!(first[0].contains("10000 households"), "{first:?}");
+    let second = linli::seed::demo(&mut conn, 1).unwrap();
+    assert!(second[0].contains("already loaded"), "{second:?}");
+    use diesel::{QueryDsl, RunQueryDsl};
+    use linli::db::schema::{cards, compounds};
+    let n: i64 = cards::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(n, 10_000);
+    let charging: i64 = compounds::table
+        .filter(diesel::ExpressionMethods::eq(compounds::has_charging, true))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(charging, 16);
+    // The same first card on every run: number JC00001 with the first deterministic code.
+    let (number, code): (String, String) = cards::table
+        .order(cards::id)
+        .select((cards::card_number, cards::check_code))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(number, "JC00001");
+    assert_eq!(code, linli::places::seed::demo_check_codes(1)[0]);
+}
+
+#[test]
+fn help_lists_commands_and_variables_without_secret_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linli"))
+        .arg("--help")
+        .env(
+            "LINLI_JWT_SECRET",
+            "super-secret-value-that-must-not-show-0000",
+        )
+        .env("LINLI_WECHAT_SECRET", "wechat-secret-must-not-show")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "serve",
+        "migrate",
+        "seed",
+        "openapi",
+        "LINLI_DATABASE_URL",
+        "LINLI_BIND",
+        "LINLI_JWT_SECRET",
+        "LINLI_WECHAT_API_BASE",
+        "LINLI_WECHAT_APPID",
+        "LINLI_WECHAT_SECRET",
+        "LINLI_ENV",
+        "LINLI_DEV_LOGIN",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
+    }
+    assert!(!help.contains("super-secret-value"), "{help}");
+    assert!(!help.contains("wechat-secret-must-not-show"), "{help}");
+}
+
+#[test]
+fn production_mode_refuses_to_start_without_secrets_or_with_dev_login() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linli"))
+        .arg("migrate")
+        .env("LINLI_ENV", "production")
+        .env("LINLI_JWT_SECRET", "")
+        .env("LINLI_DATABASE_URL", "sqlite:///nonexistent/never.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("LINLI_JWT_SECRET") && err.contains("production"),
+        "{err}"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linli"))
+        .arg("migrate")
+        .env("LINLI_ENV", "production")
+        .env("LINLI_JWT_SECRET", "x".repeat(40))
+        .env("LINLI_WECHAT_APPID", "wx1")
+        .env("LINLI_WECHAT_SECRET", "s")
+        .env("LINLI_DEV_LOGIN", "1")
+        .env("LINLI_DATABASE_URL", "sqlite:///nonexistent/never.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LINLI_DEV_LOGIN"));
+}
+
+#[actix_web::test]
+async fn server_process_serves_and_stops_gracefully_on_sigterm() {
+    let db = TestDb::new(Backend::Mysql);
+    let server = ServerProcess::start(&db, &[]);
+    let r = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pid = server.pid();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.wait_exit(std::time::Duration::from_secs(25));
+    assert_eq!(
+        exit,
+        Some(0),
+        "the server should exit cleanly after SIGTERM"
+    );
+}
