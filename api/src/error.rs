@@ -96,6 +96,9 @@ error_codes! {
     ServiceUnavailable = "service_unavailable", 503, "服务暂时不可用，请稍后再试", "The service is temporarily unavailable";
     /// An unexpected server error. It is logged with the request id.
     InternalError = "internal_error", 500, "服务器内部错误", "Internal server error";
+    // --- charging (issue 3) ---
+    // --- cards and directory (issue 4) ---
+    // --- volunteering (issue 5) ---
 }
 
 /// The language of messages.

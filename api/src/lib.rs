@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod places;
@@ -173,6 +174,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .wrap(from_fn(http::idempotency::idempotency))
                 .configure(|c| auth::routes(c, config.dev_login))
                 .configure(me::routes)
+                .configure(notifications::routes)
                 .configure(places::routes),
         )
         .route(

@@ -35,6 +35,12 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::places::handlers::list_communities,
         crate::places::handlers::list_compounds,
         crate::places::handlers::get_compound,
+        crate::notifications::handlers::list,
+        crate::notifications::handlers::mark_read,
+        crate::notifications::handlers::mark_all_read,
+        // charging (issue 3)
+        // cards and directory (issue 4)
+        // volunteering (issue 5)
     ),
     components(schemas(ErrorBody, ErrorCode)),
     modifiers(&Conventions),
@@ -42,6 +48,10 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "auth", description = "WeChat-style login, token refresh and logout"),
         (name = "me", description = "The signed-in user and their household"),
         (name = "places", description = "Communities, grids, compounds and buildings"),
+        (name = "notifications", description = "The in-app inbox"),
+        // charging (issue 3)
+        // cards and directory (issue 4)
+        // volunteering (issue 5)
         (name = "ops", description = "Health and readiness"),
     )
 )]

@@ -15,5 +15,8 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         ),
         None => "places: already loaded, left as they are".to_owned(),
     });
+    // charging (issue 3)
+    // cards and directory (issue 4)
+    // volunteering (issue 5)
     Ok(lines)
 }

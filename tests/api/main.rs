@@ -6,5 +6,9 @@ mod support;
 mod auth;
 mod errors;
 mod idempotency;
+mod notifications;
 mod places;
+// charging (issue 3)
+// cards and directory (issue 4)
+// volunteering (issue 5)
 mod platform;

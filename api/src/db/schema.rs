@@ -92,6 +92,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        data -> Text,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -123,6 +137,7 @@ diesel::joinable!(compounds -> communities (community_id));
 diesel::joinable!(compounds -> grids (grid_id));
 diesel::joinable!(grids -> communities (community_id));
 diesel::joinable!(households -> buildings (building_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> households (household_id));
 
@@ -134,6 +149,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grids,
     households,
     idempotency_keys,
+    notifications,
     refresh_tokens,
     users,
 );

@@ -85,8 +85,7 @@ pub async fn idempotency(
     };
 
     let (http_req, payload) = req.parts_mut();
-    let body = match super::extract::read_body(http_req, payload, state.config.max_body_bytes)
-        .await
+    let body = match super::extract::read_body(http_req, payload, state.config.max_body_bytes).await
     {
         Ok(b) => b,
         Err(e) => return Ok(req.error_response(e)),
