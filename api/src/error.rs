@@ -97,6 +97,42 @@ error_codes! {
     /// An unexpected server error. It is logged with the request id.
     InternalError = "internal_error", 500, "服务器内部错误", "Internal server error";
     // --- charging (issue 3) ---
+    /// Part of the requested time is already taken on this socket.
+    BookingConflict = "booking_conflict", 409, "该时段已被预约，请选择其他时段或加入候补", "Part of this time is already booked";
+    /// `starts_at` or `ends_at` is not on the compound's slot grid (see `details.slot_minutes`).
+    BookingOffGrid = "booking_off_grid", 422, "预约时间必须对齐时段（整点或半点）", "Booking times must be on the slot grid";
+    /// The booking would start in the past.
+    BookingInPast = "booking_in_past", 422, "不能预约已经过去的时段", "The booking would start in the past";
+    /// The booking starts sooner than the compound's minimum notice.
+    BookingTooSoon = "booking_too_soon", 422, "预约需要提前一段时间", "The booking starts too soon";
+    /// The booking starts further ahead than the compound allows (`details.days_ahead`).
+    BookingTooFarAhead = "booking_too_far_ahead", 422, "只能预约未来几天内的时段", "The booking is too far ahead";
+    /// The booking is longer than the compound allows (`details.max_minutes`).
+    BookingTooLong = "booking_too_long", 422, "预约时间过长", "The booking is too long";
+    /// The socket is in maintenance, faulted or retired.
+    SocketUnavailable = "socket_unavailable", 422, "该充电口暂不可用", "This socket is not available";
+    /// The household already holds as many active bookings as allowed.
+    HouseholdQuotaReached = "household_quota_reached", 422, "您家已有进行中的充电预约", "Your household already has the allowed number of active bookings";
+    /// Booking is suspended after repeated no-shows, until `details.until`.
+    BookingSuspended = "booking_suspended", 422, "因多次预约未到，暂停预约", "Booking is suspended after repeated no-shows";
+    /// The account is not bound to a household yet (bind with the convenience card).
+    HouseholdRequired = "household_required", 422, "请先用便民服务卡绑定您家", "Bind your household with its card first";
+    /// The booking can no longer be cancelled (already ended, cancelled or released).
+    BookingNotCancellable = "booking_not_cancellable", 409, "该预约已结束或已取消", "This booking can no longer be cancelled";
+    /// Check-in is not open yet (`details.opens_at`).
+    CheckInTooEarly = "check_in_too_early", 422, "还未到签到时间", "Check-in is not open yet";
+    /// The check-in grace period is over (`details.closed_at`); the booking is released.
+    CheckInTooLate = "check_in_too_late", 422, "已超过签到时间，预约已失效", "The check-in period is over";
+    /// The scanned code is not this booking's socket.
+    WrongSocketCode = "wrong_socket_code", 422, "扫描的不是预约的充电口", "This is not the booked socket";
+    /// The booking is not in a state that allows this (e.g. finishing before check-in).
+    BookingStateInvalid = "booking_state_invalid", 409, "当前预约状态不允许此操作", "The booking's state does not allow this";
+    /// The requested time is free: book it instead of queueing.
+    SlotAvailable = "slot_available", 422, "该时段可直接预约，无需候补", "This time is free: book it directly";
+    /// You are already queued for this time.
+    AlreadyWaitlisted = "already_waitlisted", 409, "您已在候补队列中", "You are already on this waitlist";
+    /// The waitlist offer expired or was already answered.
+    OfferNotPending = "offer_not_pending", 409, "候补名额已失效", "This offer is no longer open";
     // --- cards and directory (issue 4) ---
     // --- volunteering (issue 5) ---
 }

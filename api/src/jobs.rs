@@ -20,6 +20,11 @@ pub struct Job {
 pub fn all() -> Vec<Job> {
     vec![
         Job {
+            name: "charging_sweeper",
+            every: Duration::from_secs(30),
+            run: crate::charging::model::sweep,
+        },
+        Job {
             name: "purge_idempotency_keys",
             every: Duration::from_secs(600),
             run: crate::http::idempotency::purge_expired,

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod cards;
+pub mod charging;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -175,7 +176,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(|c| auth::routes(c, config.dev_login))
                 .configure(me::routes)
                 .configure(notifications::routes)
-                .configure(places::routes),
+                .configure(places::routes)
+                .configure(charging::routes),
         )
         .route(
             "/docs",

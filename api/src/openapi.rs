@@ -39,6 +39,21 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::notifications::handlers::mark_read,
         crate::notifications::handlers::mark_all_read,
         // charging (issue 3)
+        crate::charging::handlers::get_charging,
+        crate::charging::handlers::put_settings,
+        crate::charging::handlers::availability,
+        crate::charging::handlers::create_booking,
+        crate::charging::handlers::my_bookings,
+        crate::charging::handlers::get_booking,
+        crate::charging::handlers::cancel_booking,
+        crate::charging::handlers::check_in,
+        crate::charging::handlers::finish,
+        crate::charging::handlers::join_waitlist,
+        crate::charging::handlers::my_waitlist,
+        crate::charging::handlers::accept_offer,
+        crate::charging::handlers::leave_waitlist,
+        crate::charging::handlers::create_maintenance,
+        crate::charging::handlers::set_socket_state,
         // cards and directory (issue 4)
         // volunteering (issue 5)
     ),
@@ -50,6 +65,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "places", description = "Communities, grids, compounds and buildings"),
         (name = "notifications", description = "The in-app inbox"),
         // charging (issue 3)
+        (name = "charging", description = "E-bike charging: piles, availability, bookings, check-in, waitlist, maintenance"),
         // cards and directory (issue 4)
         // volunteering (issue 5)
         (name = "ops", description = "Health and readiness"),

@@ -16,6 +16,13 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         None => "places: already loaded, left as they are".to_owned(),
     });
     // charging (issue 3)
+    let charging = db::transaction(conn, crate::charging::seed::seed)?;
+    lines.push(match charging {
+        Some((piles, sockets)) => {
+            format!("charging: {piles} piles with {sockets} sockets in the charging compounds")
+        }
+        None => "charging: already loaded, left as they are".to_owned(),
+    });
     // cards and directory (issue 4)
     // volunteering (issue 5)
     Ok(lines)

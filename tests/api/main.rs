@@ -9,6 +9,7 @@ mod idempotency;
 mod notifications;
 mod places;
 // charging (issue 3)
+mod charging;
 // cards and directory (issue 4)
 // volunteering (issue 5)
 mod platform;

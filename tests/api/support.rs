@@ -476,3 +476,37 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Charging helpers shared by the charging tests.
+impl TestApp {
+    /// A resident bound to the n-th demo household (1-based) through the card endpoint.
+    pub async fn resident(&self, name: &str, card: usize) -> String {
+        let token = self.token(name, "resident").await;
+        let code = linli::places::seed::demo_check_codes(card)
+            .pop()
+            .expect("code");
+        let number = linli::places::seed::card_number(card);
+        self.post(
+            "/api/v1/me/household",
+            Some(&token),
+            json!({"card_number": number, "check_code": code}),
+        )
+        .await
+        .expect(200, None);
+        token
+    }
+
+    /// One pass of the charging sweeper at the test clock's time.
+    pub fn sweep(&self) -> usize {
+        linli::charging::model::sweep(&mut self.db.conn(), self.clock.now_naive()).expect("sweep")
+    }
+
+    /// A grid-aligned time `minutes` after the current slot's start, as RFC 3339.
+    pub fn slot_time(&self, minutes: i64) -> String {
+        let now = self.clock.now_naive();
+        let start = linli::charging::rules::slot_floor(now, chrono::Duration::minutes(30));
+        (start + chrono::Duration::minutes(minutes))
+            .and_utc()
+            .to_rfc3339()
+    }
+}

@@ -3,6 +3,47 @@
 //     cargo run -- schema > api/src/db/schema.rs
 
 diesel::table! {
+    booking_slots (id) {
+        id -> BigInt,
+        socket_id -> BigInt,
+        compound_id -> BigInt,
+        slot_start -> Timestamp,
+        booking_id -> Nullable<BigInt>,
+        household_id -> Nullable<BigInt>,
+        maintenance_id -> Nullable<BigInt>,
+        offer_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    booking_suspensions (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        suspended_until -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> BigInt,
+        socket_id -> BigInt,
+        compound_id -> BigInt,
+        user_id -> BigInt,
+        household_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+        checked_in_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     buildings (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -24,6 +65,20 @@ diesel::table! {
         status -> Text,
         issued_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    charging_settings (id) {
+        id -> BigInt,
+        compound_id -> BigInt,
+        slot_minutes -> Integer,
+        days_ahead -> Integer,
+        min_notice_minutes -> Integer,
+        max_booking_minutes -> Integer,
+        grace_minutes -> Integer,
+        max_active_per_household -> Integer,
+        updated_at -> Timestamp,
     }
 }
 
@@ -67,6 +122,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    household_quotas (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        active_count -> Integer,
+    }
+}
+
+diesel::table! {
     households (id) {
         id -> BigInt,
         building_id -> BigInt,
@@ -92,6 +155,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    maintenance_windows (id) {
+        id -> BigInt,
+        compound_id -> BigInt,
+        pile_id -> Nullable<BigInt>,
+        socket_id -> Nullable<BigInt>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -102,6 +179,19 @@ diesel::table! {
         dedupe_key -> Nullable<Text>,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    piles (id) {
+        id -> BigInt,
+        compound_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        location -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -119,6 +209,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    sockets (id) {
+        id -> BigInt,
+        pile_id -> BigInt,
+        compound_id -> BigInt,
+        number -> Integer,
+        code -> Text,
+        state -> Text,
+        state_changed_at -> Timestamp,
+        write_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         openid -> Text,
@@ -131,25 +235,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    waitlist_entries (id) {
+        id -> BigInt,
+        compound_id -> BigInt,
+        socket_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        household_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        queued_at -> Timestamp,
+        live_key -> Nullable<Text>,
+        offered_socket_id -> Nullable<BigInt>,
+        offer_expires_at -> Nullable<Timestamp>,
+        booking_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(booking_slots -> sockets (socket_id));
+diesel::joinable!(booking_suspensions -> households (household_id));
+diesel::joinable!(bookings -> compounds (compound_id));
+diesel::joinable!(bookings -> households (household_id));
+diesel::joinable!(bookings -> sockets (socket_id));
+diesel::joinable!(bookings -> users (user_id));
 diesel::joinable!(buildings -> compounds (compound_id));
 diesel::joinable!(cards -> households (household_id));
+diesel::joinable!(charging_settings -> compounds (compound_id));
 diesel::joinable!(compounds -> communities (community_id));
 diesel::joinable!(compounds -> grids (grid_id));
 diesel::joinable!(grids -> communities (community_id));
+diesel::joinable!(household_quotas -> households (household_id));
 diesel::joinable!(households -> buildings (building_id));
+diesel::joinable!(maintenance_windows -> compounds (compound_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(piles -> compounds (compound_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(sockets -> compounds (compound_id));
+diesel::joinable!(sockets -> piles (pile_id));
 diesel::joinable!(users -> households (household_id));
+diesel::joinable!(waitlist_entries -> compounds (compound_id));
+diesel::joinable!(waitlist_entries -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    booking_slots,
+    booking_suspensions,
+    bookings,
     buildings,
     cards,
+    charging_settings,
     communities,
     compounds,
     grids,
+    household_quotas,
     households,
     idempotency_keys,
+    maintenance_windows,
     notifications,
+    piles,
     refresh_tokens,
+    sockets,
     users,
+    waitlist_entries,
 );

@@ -1,0 +1,363 @@
+//! Request and response bodies of the charging endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A socket's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SocketState {
+    /// Can be booked and used.
+    Available,
+    /// Being serviced.
+    Maintenance,
+    /// Broken: reported by a resident, staff or the pile.
+    Faulted,
+    /// Taken out of service for good.
+    Retired,
+}
+
+impl SocketState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SocketState::Available => "available",
+            SocketState::Maintenance => "maintenance",
+            SocketState::Faulted => "faulted",
+            SocketState::Retired => "retired",
+        }
+    }
+    pub fn parse(s: &str) -> SocketState {
+        match s {
+            "available" => SocketState::Available,
+            "maintenance" => SocketState::Maintenance,
+            "faulted" => SocketState::Faulted,
+            _ => SocketState::Retired,
+        }
+    }
+}
+
+/// A booking's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    /// Booked; waiting for check-in.
+    Confirmed,
+    /// Checked in at the socket; charging.
+    CheckedIn,
+    /// Finished (early or at the end).
+    Completed,
+    /// Cancelled by the resident or by maintenance.
+    Cancelled,
+    /// Released: not checked in within the grace period, or cancelled after the start.
+    NoShow,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::CheckedIn => "checked_in",
+            BookingStatus::Completed => "completed",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::NoShow => "no_show",
+        }
+    }
+    pub fn parse(s: &str) -> BookingStatus {
+        match s {
+            "confirmed" => BookingStatus::Confirmed,
+            "checked_in" => BookingStatus::CheckedIn,
+            "completed" => BookingStatus::Completed,
+            "cancelled" => BookingStatus::Cancelled,
+            _ => BookingStatus::NoShow,
+        }
+    }
+}
+
+/// A compound's booking rules.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"slot_minutes": 30, "days_ahead": 7, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 15, "max_active_per_household": 1}))]
+pub struct SettingsView {
+    /// Length of one slot, in minutes; bookings start and end on this grid (from local midnight).
+    pub slot_minutes: i64,
+    /// How many days ahead a booking may start.
+    pub days_ahead: i64,
+    /// Minimum notice before the start, in minutes (0: the current slot may be booked).
+    pub min_notice_minutes: i64,
+    /// Longest booking, in minutes.
+    pub max_booking_minutes: i64,
+    /// Minutes after the start during which check-in is accepted.
+    pub grace_minutes: i64,
+    /// Active bookings a household may hold at once.
+    pub max_active_per_household: i64,
+}
+
+/// One socket of a pile.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SocketView {
+    /// Socket id: what a booking names.
+    pub id: i64,
+    /// Socket number on its pile (1 or 2).
+    pub number: i32,
+    /// Display label, e.g. `3号桩-1口`.
+    pub label: String,
+    /// Current state.
+    pub state: SocketState,
+}
+
+/// A charging pile with its sockets.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PileView {
+    /// Pile id.
+    pub id: i64,
+    /// Stable code.
+    pub code: String,
+    /// Name, e.g. `3号桩`.
+    pub name: String,
+    /// Where it stands in the compound.
+    pub location: String,
+    /// `active` or `retired`.
+    pub status: String,
+    /// Its sockets.
+    pub sockets: Vec<SocketView>,
+}
+
+/// A compound's charging set-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChargingView {
+    /// Compound id.
+    pub compound_id: i64,
+    /// Compound name.
+    pub compound_name: String,
+    /// Booking rules.
+    pub settings: SettingsView,
+    /// Piles and sockets.
+    pub piles: Vec<PileView>,
+}
+
+/// Which days the grid covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AvailabilityQuery {
+    /// First day (local date, Asia/Shanghai). Default: today.
+    pub from: Option<NaiveDate>,
+    /// Number of days, 1 to 8. Default: 3 (today and the next two days).
+    #[param(minimum = 1, maximum = 8, default = 3)]
+    pub days: Option<i64>,
+}
+
+/// One socket's row of the grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SocketCells {
+    /// Socket id.
+    pub socket_id: i64,
+    /// Display label.
+    pub label: String,
+    /// Current state.
+    pub state: SocketState,
+    /// One character per slot from `starts_at`: `.` free, `x` booked, `m` mine (my
+    /// household's booking), `-` unavailable (past, too far ahead, maintenance, out of service).
+    pub cells: String,
+}
+
+/// Availability of every socket of a compound, slot by slot. Compact on purpose: one string
+/// of cell states per socket.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "compound_id": 1, "starts_at": "2026-11-30T16:00:00Z", "slot_minutes": 30, "slots": 144,
+    "legend": {".": "free", "x": "booked", "m": "mine", "-": "unavailable"},
+    "sockets": [{"socket_id": 11, "label": "1号桩-1口", "state": "available", "cells": "------------------....xxxx..mm...."}]
+}))]
+pub struct AvailabilityView {
+    /// Compound id.
+    pub compound_id: i64,
+    /// Start of the first cell (local midnight of `from`), in UTC.
+    pub starts_at: DateTime<Utc>,
+    /// Minutes per cell.
+    pub slot_minutes: i64,
+    /// Cells per socket.
+    pub slots: usize,
+    /// Meaning of each cell character.
+    #[schema(value_type = Object)]
+    pub legend: serde_json::Value,
+    /// One row per socket.
+    pub sockets: Vec<SocketCells>,
+}
+
+/// Book a socket for `[starts_at, ends_at)`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"socket_id": 11, "starts_at": "2026-12-01T19:00:00+08:00", "ends_at": "2026-12-01T21:00:00+08:00"}))]
+pub struct CreateBookingRequest {
+    /// The socket to book.
+    pub socket_id: i64,
+    /// Start, on the slot grid (RFC 3339 with offset).
+    pub starts_at: DateTime<Utc>,
+    /// End, on the slot grid, after the start.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A booking.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12, "socket_id": 11, "socket_label": "1号桩-1口", "compound_id": 1, "compound_name": "天和人家",
+    "user_id": 5, "household_id": 3, "starts_at": "2026-12-01T11:00:00Z", "ends_at": "2026-12-01T13:00:00Z",
+    "status": "confirmed", "check_in_opens_at": "2026-12-01T10:55:00Z", "check_in_closes_at": "2026-12-01T11:15:00Z",
+    "created_at": "2026-11-30T08:00:00Z", "checked_in_at": null, "finished_at": null, "cancelled_at": null, "cancel_reason": null
+}))]
+pub struct BookingView {
+    /// Booking id.
+    pub id: i64,
+    /// Booked socket.
+    pub socket_id: i64,
+    /// Its label.
+    pub socket_label: String,
+    /// Compound of the socket.
+    pub compound_id: i64,
+    /// Compound name.
+    pub compound_name: String,
+    /// Who booked.
+    pub user_id: i64,
+    /// For which household.
+    pub household_id: i64,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Status.
+    pub status: BookingStatus,
+    /// Earliest check-in.
+    pub check_in_opens_at: DateTime<Utc>,
+    /// Check-in closes (grace period end); after it an unchecked booking is released.
+    pub check_in_closes_at: DateTime<Utc>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When checked in.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// When finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// When cancelled or released.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled or released.
+    pub cancel_reason: Option<String>,
+}
+
+/// Filters for my bookings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookingFilter {
+    /// Only bookings with this status.
+    pub status: Option<BookingStatus>,
+    /// Page number, from 1.
+    #[param(minimum = 1, default = 1)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub per_page: Option<i64>,
+}
+
+/// Cancel a booking.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "临时有事"}))]
+pub struct CancelRequest {
+    /// Why (kept with the booking), at most 200 characters.
+    pub reason: Option<String>,
+}
+
+/// Check in by scanning the socket's printed code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"socket_code": "K7M2Q9PX"}))]
+pub struct CheckInRequest {
+    /// The code printed on the socket (from its QR code).
+    pub socket_code: String,
+}
+
+/// Queue for a taken time.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"socket_id": null, "starts_at": "2026-12-01T19:00:00+08:00", "ends_at": "2026-12-01T20:00:00+08:00"}))]
+pub struct JoinWaitlistRequest {
+    /// One socket, or `null` for any socket of the compound.
+    pub socket_id: Option<i64>,
+    /// Start, on the slot grid.
+    pub starts_at: DateTime<Utc>,
+    /// End, on the slot grid.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A waitlist entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitlistView {
+    /// Entry id.
+    pub id: i64,
+    /// Compound.
+    pub compound_id: i64,
+    /// The socket asked for, or `null` for any.
+    pub socket_id: Option<i64>,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// `waiting`, `offered`, `accepted`, `declined`, `expired` or `cancelled`.
+    pub status: String,
+    /// Place in line while waiting (1 = next).
+    pub position: Option<i64>,
+    /// The socket held for me, while an offer is open.
+    pub offered_socket_id: Option<i64>,
+    /// Until when the offer is held.
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    /// The booking made by accepting.
+    pub booking_id: Option<i64>,
+}
+
+/// A maintenance window on a socket or a whole pile.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"pile_id": 3, "socket_id": null, "starts_at": "2026-12-02T09:00:00+08:00", "ends_at": "2026-12-02T12:00:00+08:00", "reason": "更换充电模块"}))]
+pub struct MaintenanceRequest {
+    /// A whole pile (all its sockets)...
+    pub pile_id: Option<i64>,
+    /// ...or one socket. Exactly one of the two.
+    pub socket_id: Option<i64>,
+    /// Start (rounded down to the slot grid).
+    pub starts_at: DateTime<Utc>,
+    /// End (rounded up to the slot grid).
+    pub ends_at: DateTime<Utc>,
+    /// Told to residents whose bookings are cancelled; 1 to 200 characters.
+    pub reason: String,
+}
+
+/// A maintenance window and what it did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaintenanceView {
+    /// Window id.
+    pub id: i64,
+    /// Compound.
+    pub compound_id: i64,
+    /// Pile, when the whole pile is serviced.
+    pub pile_id: Option<i64>,
+    /// Socket, when one socket is serviced.
+    pub socket_id: Option<i64>,
+    /// Start (on the grid).
+    pub starts_at: DateTime<Utc>,
+    /// End (on the grid).
+    pub ends_at: DateTime<Utc>,
+    /// Reason.
+    pub reason: String,
+    /// Bookings cancelled because they overlapped.
+    pub cancelled_bookings: Vec<i64>,
+}
+
+/// Change a socket's state.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"state": "faulted", "reason": "无法供电"}))]
+pub struct SocketStateRequest {
+    /// New state.
+    pub state: SocketState,
+    /// Why (told to residents whose bookings are cancelled).
+    pub reason: Option<String>,
+}

@@ -1,0 +1,546 @@
+//! Charging endpoints: thin wrappers over `model`.
+
+use actix_web::http::header;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDateTime};
+use sha2::{Digest, Sha256};
+
+use super::dto::{
+    AvailabilityQuery, AvailabilityView, BookingFilter, BookingView, CancelRequest, ChargingView,
+    CheckInRequest, CreateBookingRequest, JoinWaitlistRequest, MaintenanceRequest, MaintenanceView,
+    SettingsView, SocketStateRequest, SocketView, WaitlistView,
+};
+use super::model::{self, Target};
+use super::rules::{self, Settings};
+use crate::auth::{AuthUser, Resident, Staff};
+use crate::error::{ApiError, ApiResult};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Json, Path, Query};
+use crate::state::AppState;
+
+fn naive(t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+/// A compound's piles, sockets and booking rules.
+#[utoipa::path(
+    tag = "charging",
+    params(("id" = i64, Path, description = "Compound id")),
+    responses(
+        (status = 200, description = "Piles, sockets and settings", body = ChargingView),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/compounds/{id}/charging")]
+pub async fn get_charging(state: web::Data<AppState>, id: Path<i64>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let view = state
+        .db(move |conn| model::charging_view(conn, id))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Change a compound's booking rules (staff). Applies to bookings made from now on.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Compound id")),
+    request_body = SettingsView,
+    responses((status = 200, description = "The new settings", body = SettingsView))
+)]
+#[put("/compounds/{id}/charging-settings")]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<SettingsView>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let b = body.0;
+    let settings = Settings {
+        slot_minutes: b.slot_minutes,
+        days_ahead: b.days_ahead,
+        min_notice_minutes: b.min_notice_minutes,
+        max_booking_minutes: b.max_booking_minutes,
+        grace_minutes: b.grace_minutes,
+        max_active_per_household: b.max_active_per_household,
+    };
+    settings.validate()?;
+    let now = state.clock.now_naive();
+    state
+        .db(move |conn| {
+            model::charging_view(conn, id)?.ok_or_else(ApiError::not_found)?;
+            model::save_settings(conn, id, &settings, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(model::settings_view(&settings)))
+}
+
+/// The availability grid of a compound: every socket × every slot, one character per cell.
+///
+/// Default: today and the next two days (local time). Logged-in residents see their
+/// household's bookings as `m`. Send `If-None-Match` with the last `ETag` to get 304 when
+/// nothing changed.
+#[utoipa::path(
+    tag = "charging",
+    params(("id" = i64, Path, description = "Compound id"), AvailabilityQuery),
+    responses(
+        (status = 200, description = "The grid", body = AvailabilityView, headers(("ETag" = String, description = "Validator for If-None-Match"))),
+        (status = 304, description = "Not modified since the given ETag"),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/compounds/{id}/availability")]
+pub async fn availability(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Option<AuthUser>,
+    id: Path<i64>,
+    query: Query<AvailabilityQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let today = rules::utc(now)
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let from = query.from.unwrap_or(today);
+    let days = query.days.unwrap_or(3);
+    if !(1..=8).contains(&days) {
+        return Err(ApiError::validation("days", "must be 1 to 8"));
+    }
+    if from < today - Duration::days(1) || from > today + Duration::days(31) {
+        return Err(ApiError::validation(
+            "from",
+            "must be between yesterday and 31 days ahead",
+        ));
+    }
+    let viewer = user.map(|u| u.user_id);
+    let view = state
+        .db(move |conn| {
+            let household = match viewer {
+                Some(uid) => model::household_of_user(conn, uid).ok(),
+                None => None,
+            };
+            model::availability(conn, id, from, days, household, now)
+        })
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..20]);
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::VARY, "Authorization"));
+    if matches {
+        return Ok(res.finish());
+    }
+    Ok(res.content_type("application/json").body(body))
+}
+
+/// Book a socket for `[starts_at, ends_at)`.
+///
+/// Accepts `Idempotency-Key`: retry a timed-out request with the same key. Rules: on the slot
+/// grid, not in the past, within `days_ahead`, at most `max_booking_minutes`, the socket
+/// available, the household under its active-booking quota, not suspended.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key (1–255 visible characters)")),
+    request_body = CreateBookingRequest,
+    responses(
+        (status = 201, description = "Booked", body = BookingView, headers(("Location" = String, description = "The booking's URL"))),
+        (status = 409, description = "`booking_conflict`: part of the time is taken", body = crate::error::ErrorBody),
+        (status = 422, description = "`booking_off_grid`, `booking_in_past`, `booking_too_soon`, `booking_too_far_ahead`, `booking_too_long`, `socket_unavailable`, `household_quota_reached`, `booking_suspended` (with `details.until`), `household_required`", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`: no such socket", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/bookings")]
+pub async fn create_booking(
+    state: web::Data<AppState>,
+    user: Resident,
+    body: Json<CreateBookingRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let (uid, now) = (user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let row = model::create_booking(
+                conn,
+                uid,
+                b.socket_id,
+                naive(b.starts_at),
+                naive(b.ends_at),
+                now,
+            )?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/bookings/{}", view.id)))
+        .json(view))
+}
+
+/// My household's bookings, newest first.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(BookingFilter),
+    responses((status = 200, description = "One page of bookings", body = Page<BookingView>))
+)]
+#[get("/me/bookings")]
+pub async fn my_bookings(
+    state: web::Data<AppState>,
+    user: Resident,
+    filter: Query<BookingFilter>,
+) -> ApiResult<HttpResponse> {
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    let (uid, status) = (user.user_id, filter.status);
+    let (items, total) = state
+        .db(move |conn| {
+            let (rows, total) = model::list_for_user(conn, uid, status, page)?;
+            Ok((model::booking_views(conn, rows)?, total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// One of my household's bookings.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, description = "The booking", body = BookingView),
+        (status = 404, description = "`not_found` (also for another household's booking)", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/bookings/{id}")]
+pub async fn get_booking(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid) = (id.into_inner(), user.user_id);
+    let view = state
+        .db(move |conn| {
+            let row = model::booking_for_user(conn, id, uid)?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Cancel a booking. Free until its start; after the start it counts as a no-show.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    request_body(content = CancelRequest, description = "Optional reason"),
+    responses(
+        (status = 200, description = "The cancelled booking", body = BookingView),
+        (status = 409, description = "`booking_not_cancellable`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/cancel")]
+pub async fn cancel_booking(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+    body: Option<Json<CancelRequest>>,
+) -> ApiResult<HttpResponse> {
+    let reason = body
+        .and_then(|b| b.0.reason)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
+        return Err(ApiError::validation(
+            "reason",
+            "must be at most 200 characters",
+        ));
+    }
+    let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let row = model::cancel(conn, id, uid, reason, now)?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
+/// the start until the grace period ends.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    request_body = CheckInRequest,
+    responses(
+        (status = 200, description = "Checked in", body = BookingView),
+        (status = 422, description = "`check_in_too_early` (`details.opens_at`), `check_in_too_late`, `wrong_socket_code`", body = crate::error::ErrorBody),
+        (status = 409, description = "`booking_state_invalid`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/check-in")]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+    body: Json<CheckInRequest>,
+) -> ApiResult<HttpResponse> {
+    let code = body.0.socket_code;
+    if code.trim().is_empty() || code.len() > 32 {
+        return Err(ApiError::validation(
+            "socket_code",
+            "must be 1 to 32 characters",
+        ));
+    }
+    let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let row = model::check_in(conn, id, uid, &code, now)?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Finish charging early: the rest of the booking is freed for others.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Booking id")),
+    responses(
+        (status = 200, description = "Completed", body = BookingView),
+        (status = 409, description = "`booking_state_invalid`: not checked in", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/bookings/{id}/finish")]
+pub async fn finish(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let row = model::finish(conn, id, uid, now)?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Queue for a taken time, on one socket or on any socket of the compound. When it frees,
+/// the first in line is offered it for 10 minutes (a `waitlist.offer` notification).
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Compound id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    request_body = JoinWaitlistRequest,
+    responses(
+        (status = 201, description = "Queued", body = WaitlistView),
+        (status = 422, description = "`slot_available` (book it instead), range rules as for bookings, `household_required`", body = crate::error::ErrorBody),
+        (status = 409, description = "`already_waitlisted`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/compounds/{id}/waitlist")]
+pub async fn join_waitlist(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+    body: Json<JoinWaitlistRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let (compound, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let entry = model::join_waitlist(
+                conn,
+                compound,
+                uid,
+                b.socket_id,
+                naive(b.starts_at),
+                naive(b.ends_at),
+                now,
+            )?;
+            let row = model::wait_row(conn, entry)?.ok_or_else(ApiError::not_found)?;
+            model::wait_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// My waitlist entries and offers, newest first.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Entries", body = Vec<WaitlistView>))
+)]
+#[get("/me/waitlist")]
+pub async fn my_waitlist(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
+    let uid = user.user_id;
+    let list = state.db(move |conn| model::my_waitlist(conn, uid)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Accept an open offer: becomes a normal booking under every rule.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Waitlist entry id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses(
+        (status = 201, description = "Booked", body = BookingView),
+        (status = 409, description = "`offer_not_pending` (expired or answered)", body = crate::error::ErrorBody),
+        (status = 422, description = "Booking rules, e.g. `household_quota_reached`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/waitlist/{id}/accept")]
+pub async fn accept_offer(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let view = state
+        .db(move |conn| {
+            let booking = model::accept_offer(conn, id, uid, now)?;
+            let row = model::booking_row(conn, booking)?.ok_or_else(ApiError::not_found)?;
+            model::booking_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/bookings/{}", view.id)))
+        .json(view))
+}
+
+/// Decline an open offer (it passes to the next in line) or leave the queue.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Waitlist entry id")),
+    responses(
+        (status = 204, description = "Left the queue"),
+        (status = 409, description = "`offer_not_pending`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/waitlist/{id}/leave")]
+pub async fn leave_waitlist(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    state
+        .db(move |conn| model::leave_waitlist(conn, id, uid, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Schedule maintenance on a socket or a whole pile (staff). Bookings it overlaps are
+/// cancelled and their residents told; nothing can be booked in the window.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    request_body = MaintenanceRequest,
+    responses((status = 201, description = "Scheduled", body = MaintenanceView))
+)]
+#[post("/maintenance-windows")]
+pub async fn create_maintenance(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: Json<MaintenanceRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let target = match (b.pile_id, b.socket_id) {
+        (Some(p), None) => Target::Pile(p),
+        (None, Some(s)) => Target::Socket(s),
+        _ => {
+            return Err(ApiError::validation(
+                "pile_id",
+                "give exactly one of pile_id and socket_id",
+            ))
+        }
+    };
+    let reason = b.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::validation(
+            "reason",
+            "must be 1 to 200 characters",
+        ));
+    }
+    if b.ends_at <= b.starts_at {
+        return Err(ApiError::validation("ends_at", "must be after starts_at"));
+    }
+    if b.ends_at - b.starts_at > Duration::days(31) {
+        return Err(ApiError::validation(
+            "ends_at",
+            "a window may last at most 31 days",
+        ));
+    }
+    let (now, by) = (state.clock.now_naive(), format!("user:{}", staff.user_id));
+    let view = state
+        .db(move |conn| {
+            model::schedule_maintenance(
+                conn,
+                target,
+                naive(b.starts_at),
+                naive(b.ends_at),
+                &reason,
+                &by,
+                now,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Set a socket's state (staff). Leaving `available` cancels its bookings that have not
+/// started charging; their residents are told.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Socket id")),
+    request_body = SocketStateRequest,
+    responses((status = 200, description = "The socket", body = SocketView))
+)]
+#[post("/sockets/{id}/state")]
+pub async fn set_socket_state(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<SocketStateRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let reason = b.reason.unwrap_or_else(|| "充电口暂停服务".into());
+    if reason.chars().count() > 200 {
+        return Err(ApiError::validation(
+            "reason",
+            "must be at most 200 characters",
+        ));
+    }
+    let (id, now) = (id.into_inner(), state.clock.now_naive());
+    let (info, _) = state
+        .db(move |conn| model::set_socket_state(conn, id, b.state, &reason, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(SocketView {
+        id: info.id,
+        number: info.number,
+        label: info.label,
+        state: info.state,
+    }))
+}

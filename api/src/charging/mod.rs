@@ -1,0 +1,28 @@
+//! E-bike charging: piles and sockets, the availability grid, race-proof bookings, check-in,
+//! no-shows, the waitlist and maintenance.
+
+pub mod dto;
+pub mod handlers;
+pub mod model;
+pub mod rules;
+pub mod seed;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(handlers::get_charging)
+        .service(handlers::put_settings)
+        .service(handlers::availability)
+        .service(handlers::create_booking)
+        .service(handlers::my_bookings)
+        .service(handlers::get_booking)
+        .service(handlers::cancel_booking)
+        .service(handlers::check_in)
+        .service(handlers::finish)
+        .service(handlers::join_waitlist)
+        .service(handlers::my_waitlist)
+        .service(handlers::accept_offer)
+        .service(handlers::leave_waitlist)
+        .service(handlers::create_maintenance)
+        .service(handlers::set_socket_state);
+}

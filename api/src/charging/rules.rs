@@ -1,0 +1,329 @@
+//! The booking rules as plain functions over times: the slot grid, booking limits, the
+//! check-in window, availability cells. Unit-tested here without a database.
+
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// A compound's booking settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Length of one slot of the grid, in minutes (divides a day).
+    pub slot_minutes: i64,
+    /// How many days ahead a booking may start.
+    pub days_ahead: i64,
+    /// How long before its start a booking must be made (0: the current slot may be booked).
+    pub min_notice_minutes: i64,
+    /// Longest booking.
+    pub max_booking_minutes: i64,
+    /// How long after the start a check-in is accepted.
+    pub grace_minutes: i64,
+    /// Active bookings a household may hold at once.
+    pub max_active_per_household: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            slot_minutes: 30,
+            days_ahead: 7,
+            min_notice_minutes: 0,
+            max_booking_minutes: 240,
+            grace_minutes: 15,
+            max_active_per_household: 1,
+        }
+    }
+}
+
+/// How early before the start a check-in is accepted.
+pub const CHECK_IN_EARLY_MINUTES: i64 = 5;
+
+impl Settings {
+    pub fn slot(&self) -> Duration {
+        Duration::minutes(self.slot_minutes)
+    }
+
+    /// Check the settings a staff member proposes.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if !(5..=240).contains(&self.slot_minutes) || (24 * 60) % self.slot_minutes != 0 {
+            return Err(ApiError::validation(
+                "slot_minutes",
+                "must divide a day, between 5 and 240",
+            ));
+        }
+        if !(1..=30).contains(&self.days_ahead) {
+            return Err(ApiError::validation("days_ahead", "must be 1 to 30"));
+        }
+        if !(0..=24 * 60).contains(&self.min_notice_minutes) {
+            return Err(ApiError::validation(
+                "min_notice_minutes",
+                "must be 0 to 1440",
+            ));
+        }
+        if self.max_booking_minutes < self.slot_minutes
+            || self.max_booking_minutes > 24 * 60
+            || self.max_booking_minutes % self.slot_minutes != 0
+        {
+            return Err(ApiError::validation(
+                "max_booking_minutes",
+                "must be a multiple of the slot length, at most 1440",
+            ));
+        }
+        if !(1..=120).contains(&self.grace_minutes) {
+            return Err(ApiError::validation("grace_minutes", "must be 1 to 120"));
+        }
+        if !(1..=10).contains(&self.max_active_per_household) {
+            return Err(ApiError::validation(
+                "max_active_per_household",
+                "must be 1 to 10",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Local midnight (Asia/Shanghai) of the day containing `t`, as UTC.
+pub fn local_midnight(t: NaiveDateTime) -> NaiveDateTime {
+    let local = Shanghai.from_utc_datetime(&t);
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+    Shanghai
+        .from_local_datetime(&midnight)
+        .single()
+        .map(|d| d.naive_utc())
+        .unwrap_or(t)
+}
+
+/// The start of the grid slot containing `t`.
+pub fn slot_floor(t: NaiveDateTime, slot: Duration) -> NaiveDateTime {
+    let midnight = local_midnight(t);
+    let slot_ms = slot.num_milliseconds().max(1);
+    let offset = (t - midnight).num_milliseconds();
+    midnight + Duration::milliseconds(offset - offset.rem_euclid(slot_ms))
+}
+
+/// Whether `t` lies on the grid.
+pub fn on_grid(t: NaiveDateTime, slot: Duration) -> bool {
+    slot_floor(t, slot) == t
+}
+
+/// The slot starts covering `[starts_at, ends_at)`.
+pub fn cells(
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    slot: Duration,
+) -> Vec<NaiveDateTime> {
+    let mut out = Vec::new();
+    let mut t = starts_at;
+    while t < ends_at {
+        out.push(t);
+        t += slot;
+    }
+    out
+}
+
+/// Check a requested booking range against the compound's settings at `now`.
+pub fn check_range(
+    s: &Settings,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let slot = s.slot();
+    if ends_at <= starts_at {
+        return Err(ApiError::validation("ends_at", "must be after starts_at"));
+    }
+    if !on_grid(starts_at, slot) {
+        return Err(off_grid("starts_at", s));
+    }
+    if !on_grid(ends_at, slot) {
+        return Err(off_grid("ends_at", s));
+    }
+    if ends_at - starts_at > Duration::minutes(s.max_booking_minutes) {
+        return Err(ApiError::new(ErrorCode::BookingTooLong)
+            .with_field("ends_at")
+            .with_details(serde_json::json!({"max_minutes": s.max_booking_minutes})));
+    }
+    // With no minimum notice the slot already under way may still be booked.
+    let earliest = if s.min_notice_minutes == 0 {
+        slot_floor(now, slot)
+    } else {
+        now + Duration::minutes(s.min_notice_minutes)
+    };
+    if starts_at < slot_floor(now, slot) {
+        return Err(ApiError::new(ErrorCode::BookingInPast).with_field("starts_at"));
+    }
+    if starts_at < earliest {
+        return Err(ApiError::new(ErrorCode::BookingTooSoon)
+            .with_field("starts_at")
+            .with_details(serde_json::json!({"min_notice_minutes": s.min_notice_minutes})));
+    }
+    if starts_at >= now + Duration::days(s.days_ahead) {
+        return Err(ApiError::new(ErrorCode::BookingTooFarAhead)
+            .with_field("starts_at")
+            .with_details(serde_json::json!({"days_ahead": s.days_ahead})));
+    }
+    Ok(())
+}
+
+fn off_grid(field: &str, s: &Settings) -> ApiError {
+    ApiError::new(ErrorCode::BookingOffGrid)
+        .with_field(field)
+        .with_details(serde_json::json!({"slot_minutes": s.slot_minutes}))
+}
+
+/// When a booking's check-in opens and closes.
+pub fn check_in_window(s: &Settings, starts_at: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
+    (
+        starts_at - Duration::minutes(CHECK_IN_EARLY_MINUTES),
+        starts_at + Duration::minutes(s.grace_minutes),
+    )
+}
+
+/// Check a check-in attempt's timing.
+pub fn check_in_timing(
+    s: &Settings,
+    starts_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let (opens, closes) = check_in_window(s, starts_at);
+    if now < opens {
+        return Err(ApiError::new(ErrorCode::CheckInTooEarly)
+            .with_details(serde_json::json!({"opens_at": utc(opens)})));
+    }
+    if now >= closes {
+        return Err(ApiError::new(ErrorCode::CheckInTooLate)
+            .with_details(serde_json::json!({"closed_at": utc(closes)})));
+    }
+    Ok(())
+}
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Suspension rule: this many no-shows within the window suspend booking.
+pub const NO_SHOW_LIMIT: i64 = 3;
+pub const NO_SHOW_WINDOW_DAYS: i64 = 30;
+pub const SUSPENSION_DAYS: i64 = 7;
+/// How long a waitlist offer is held for the person it is made to.
+pub const OFFER_MINUTES: i64 = 10;
+/// Reminders go out this long before a booking starts.
+pub const REMINDER_MINUTES: i64 = 15;
+
+/// One character per cell of the availability grid.
+pub mod cell {
+    pub const FREE: u8 = b'.';
+    pub const BOOKED: u8 = b'x';
+    pub const MINE: u8 = b'm';
+    pub const UNAVAILABLE: u8 = b'-';
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        // UTC times; Shanghai is UTC+8.
+        NaiveDate::from_ymd_opt(2026, 12, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn grid_is_aligned_to_local_midnight() {
+        // 2026-12-01 16:00 UTC is local midnight of 12-02.
+        assert_eq!(local_midnight(at(1, 17, 10)), at(1, 16, 0));
+        assert_eq!(
+            local_midnight(at(1, 15, 59)),
+            at(1, 16, 0) - Duration::days(1)
+        );
+        let slot = Duration::minutes(30);
+        assert_eq!(slot_floor(at(1, 10, 47), slot), at(1, 10, 30));
+        assert!(on_grid(at(1, 10, 30), slot));
+        assert!(!on_grid(at(1, 10, 31), slot));
+        // A 90-minute grid counts from local midnight, not from UTC midnight.
+        let ninety = Duration::minutes(90);
+        assert!(on_grid(at(1, 17, 30), ninety)); // 01:30 local
+        assert!(!on_grid(at(1, 1, 30), ninety)); // 09:30 local
+        assert_eq!(cells(at(1, 10, 0), at(1, 11, 30), slot).len(), 3);
+    }
+
+    #[test]
+    fn range_rules_each_have_their_code() {
+        let s = Settings::default();
+        let now = at(1, 10, 10);
+        let code = |a, b| check_range(&s, a, b, now).err().map(|e| e.code);
+        assert_eq!(code(at(1, 11, 0), at(1, 12, 0)), None);
+        assert_eq!(
+            code(at(1, 10, 0), at(1, 10, 30)),
+            None,
+            "the current slot may be booked"
+        );
+        assert_eq!(
+            code(at(1, 11, 5), at(1, 12, 0)),
+            Some(ErrorCode::BookingOffGrid)
+        );
+        assert_eq!(
+            code(at(1, 11, 0), at(1, 11, 45)),
+            Some(ErrorCode::BookingOffGrid)
+        );
+        assert_eq!(
+            code(at(1, 9, 30), at(1, 10, 30)),
+            Some(ErrorCode::BookingInPast)
+        );
+        assert_eq!(
+            code(at(1, 11, 0), at(1, 15, 30)),
+            Some(ErrorCode::BookingTooLong)
+        );
+        assert_eq!(
+            code(at(8, 10, 30), at(8, 11, 0)),
+            Some(ErrorCode::BookingTooFarAhead)
+        );
+        assert_eq!(
+            code(at(1, 12, 0), at(1, 11, 0)),
+            Some(ErrorCode::ValidationFailed)
+        );
+        let notice = Settings {
+            min_notice_minutes: 60,
+            ..s
+        };
+        let e = check_range(&notice, at(1, 10, 30), at(1, 11, 0), now).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BookingTooSoon);
+        assert!(check_range(&notice, at(1, 11, 30), at(1, 12, 0), now).is_ok());
+    }
+
+    #[test]
+    fn check_in_window_has_early_and_late_edges() {
+        let s = Settings::default();
+        let start = at(1, 12, 0);
+        let code = |now| check_in_timing(&s, start, now).err().map(|e| e.code);
+        assert_eq!(code(at(1, 11, 54)), Some(ErrorCode::CheckInTooEarly));
+        assert_eq!(code(at(1, 11, 55)), None);
+        assert_eq!(code(at(1, 12, 14)), None);
+        assert_eq!(code(at(1, 12, 15)), Some(ErrorCode::CheckInTooLate));
+    }
+
+    #[test]
+    fn settings_validation_names_the_field() {
+        let bad = Settings {
+            slot_minutes: 7,
+            ..Settings::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().field.as_deref(),
+            Some("slot_minutes")
+        );
+        let bad = Settings {
+            max_booking_minutes: 45,
+            ..Settings::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().field.as_deref(),
+            Some("max_booking_minutes")
+        );
+        assert!(Settings::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,9 @@
+DROP TABLE waitlist_entries;
+DROP TABLE maintenance_windows;
+DROP TABLE booking_suspensions;
+DROP TABLE household_quotas;
+DROP TABLE booking_slots;
+DROP TABLE bookings;
+DROP TABLE sockets;
+DROP TABLE piles;
+DROP TABLE charging_settings;
