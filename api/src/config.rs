@@ -162,6 +162,35 @@ pub struct Config {
     #[arg(long, env = "LINLI_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
+    /// Lifetime of partner API-client access tokens, in seconds.
+    #[arg(long, env = "LINLI_PARTNER_TOKEN_TTL_SECS", default_value_t = 600)]
+    pub partner_token_ttl_secs: i64,
+
+    /// After a partner client's secret is rotated, the old one keeps working this many hours.
+    #[arg(long, env = "LINLI_PARTNER_SECRET_GRACE_HOURS", default_value_t = 24)]
+    pub partner_secret_grace_hours: i64,
+
+    /// Requests per minute one partner API client may make (429 beyond).
+    #[arg(long, env = "LINLI_PARTNER_RATE_PER_MIN", default_value_t = 600)]
+    pub partner_rate_per_min: u32,
+
+    /// Allow webhook URLs on loopback or private addresses (tests and closed networks only).
+    #[arg(long, env = "LINLI_WEBHOOK_ALLOW_PRIVATE", default_value = "0", value_parser = parse_flag)]
+    pub webhook_allow_private: bool,
+
+    /// Timeout of one webhook delivery attempt, in milliseconds.
+    #[arg(long, env = "LINLI_WEBHOOK_TIMEOUT_MS", default_value_t = 5000)]
+    pub webhook_timeout_ms: u64,
+
+    /// Multiplies the webhook retry delays (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); tests
+    /// shorten them with e.g. 0.001.
+    #[arg(long, env = "LINLI_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+
+    /// How often the webhook worker looks for due deliveries, in milliseconds.
+    #[arg(long, env = "LINLI_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+
     /// Log format: `pretty` for people, `json` for machines.
     #[arg(long, env = "LINLI_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,

@@ -133,6 +133,13 @@ error_codes! {
     AlreadyWaitlisted = "already_waitlisted", 409, "您已在候补队列中", "You are already on this waitlist";
     /// The waitlist offer expired or was already answered.
     OfferNotPending = "offer_not_pending", 409, "候补名额已失效", "This offer is no longer open";
+    // --- partners (issue 6) ---
+    /// Unknown API client, wrong secret, or a revoked client.
+    InvalidClient = "invalid_client", 401, "客户端凭证无效", "Invalid client credentials";
+    /// The partner token lacks the scope this call needs (`details.required`).
+    InsufficientScope = "insufficient_scope", 403, "该凭证没有此操作的权限范围", "The token lacks the required scope";
+    /// A webhook URL points at a loopback, private or otherwise internal address.
+    WebhookUrlNotAllowed = "webhook_url_not_allowed", 422, "回调地址不能指向内部网络", "Webhook URLs may not point at internal addresses";
     // --- cards and directory (issue 4) ---
     // --- volunteering (issue 5) ---
 }

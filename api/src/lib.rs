@@ -18,6 +18,7 @@ pub mod me;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod partners;
 pub mod places;
 pub mod seed;
 pub mod state;
@@ -92,6 +93,7 @@ impl Application {
             .connect_timeout(std::time::Duration::from_secs(3))
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
+        let config_rate = config.partner_rate_per_min;
         let jwt = JwtKeys::new(&config).map_err(|e| {
             StartError::Config(config::ConfigError::Invalid(format!(
                 "LINLI_JWT_SECRET: {e}"
@@ -103,6 +105,7 @@ impl Application {
             pool,
             http,
             clock,
+            partner_limiter: Arc::new(partners::limiter::WindowLimiter::new(config_rate)),
         };
         let listener =
             TcpListener::bind(&state.config.bind).map_err(|source| StartError::Bind {
@@ -161,6 +164,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         if self.state.config.background_jobs {
             jobs::spawn_all(self.state.clone());
+            partners::webhooks::spawn_worker(self.state.clone());
         }
         self.server.await
     }
@@ -177,7 +181,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(me::routes)
                 .configure(notifications::routes)
                 .configure(places::routes)
-                .configure(charging::routes),
+                .configure(charging::routes)
+                .configure(partners::routes),
         )
         .route(
             "/docs",

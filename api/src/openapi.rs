@@ -2,7 +2,9 @@
 //! `/api/openapi.json`, committed as `openapi/openapi.json` (a test keeps them equal).
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -54,6 +56,34 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::charging::handlers::leave_waitlist,
         crate::charging::handlers::create_maintenance,
         crate::charging::handlers::set_socket_state,
+        // partners (issue 6)
+        crate::partners::admin::create_partner,
+        crate::partners::admin::list_partners,
+        crate::partners::admin::set_partner_compounds,
+        crate::partners::admin::create_client,
+        crate::partners::admin::rotate_client,
+        crate::partners::admin::revoke_client,
+        crate::partners::admin::audit_log,
+        crate::partners::handlers::token,
+        crate::partners::handlers::compounds,
+        crate::partners::handlers::compound_piles,
+        crate::partners::handlers::create_pile,
+        crate::partners::handlers::get_pile,
+        crate::partners::handlers::update_pile,
+        crate::partners::handlers::retire_pile,
+        crate::partners::handlers::add_socket,
+        crate::partners::handlers::socket_state,
+        crate::partners::handlers::bulk_socket_state,
+        crate::partners::handlers::maintenance,
+        crate::partners::handlers::bookings,
+        crate::partners::handlers::booking,
+        crate::partners::handlers::utilisation,
+        crate::partners::handlers::create_subscription,
+        crate::partners::handlers::list_subscriptions,
+        crate::partners::handlers::delete_subscription,
+        crate::partners::handlers::list_deliveries,
+        crate::partners::handlers::get_delivery,
+        crate::partners::handlers::replay_delivery,
         // cards and directory (issue 4)
         // volunteering (issue 5)
     ),
@@ -66,6 +96,9 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "notifications", description = "The in-app inbox"),
         // charging (issue 3)
         (name = "charging", description = "E-bike charging: piles, availability, bookings, check-in, waitlist, maintenance"),
+        // partners (issue 6)
+        (name = "partner", description = "The property-firm partner API: server to server, OAuth 2 client-credentials tokens (security scheme `partner`), scoped to the firm's compounds"),
+        (name = "partner-admin", description = "Staff administration of partners, API clients and the audit log"),
         // cards and directory (issue 4)
         // volunteering (issue 5)
         (name = "ops", description = "Health and readiness"),
@@ -91,6 +124,27 @@ impl Modify for Conventions {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "partner",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/api/v1/partner/token",
+                    Scopes::from_iter([
+                        ("piles:read", "See piles, sockets and their codes"),
+                        (
+                            "piles:write",
+                            "Install, change and retire piles; set socket states and maintenance",
+                        ),
+                        ("bookings:read", "See bookings and utilisation reports"),
+                        (
+                            "webhooks:manage",
+                            "Manage webhook subscriptions and deliveries",
+                        ),
+                    ]),
+                ))],
+                "Property-firm API clients: exchange client id and secret for a token",
+            )),
         );
         let old = std::mem::take(&mut openapi.paths.paths);
         for (path, mut item) in old {

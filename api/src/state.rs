@@ -17,6 +17,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub http: reqwest::Client,
     pub clock: Clock,
+    /// Request limit per partner API client.
+    pub partner_limiter: Arc<crate::partners::limiter::WindowLimiter>,
 }
 
 impl AppState {

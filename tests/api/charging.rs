@@ -1007,3 +1007,47 @@ async fn race_two_processes_one_household_two_sockets() {
         );
     }
 }
+
+#[actix_web::test]
+async fn concurrent_sweepers_release_each_no_show_once() {
+    let db = seeded_mysql();
+    let env = [("LINLI_BACKGROUND_JOBS", "0")];
+    let server = ServerProcess::start(&db, &env);
+    let tokens = residents(&db, &server.base, 40, "sweep").await;
+    let http = reqwest::Client::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let socket = i64::try_from(i).unwrap() + 1;
+        let r = http
+            .post(format!("{}/api/v1/bookings", server.base))
+            .bearer_auth(t)
+            .json(&booking(socket, &slot(0), &slot(30)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    // Four sweepers at once, an hour later: every booking is released exactly once.
+    let later = chrono::Utc::now().naive_utc() + chrono::Duration::hours(1);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let mut conn = db.conn();
+            std::thread::spawn(move || linli::charging::model::sweep(&mut conn, later).unwrap())
+        })
+        .collect();
+    let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(total, 40, "each booking released once across the sweepers");
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use linli::db::schema::{bookings, household_quotas};
+    let mut c = db.conn();
+    let no_shows: i64 = bookings::table
+        .filter(bookings::status.eq("no_show"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(no_shows, 40);
+    let active: Vec<i32> = household_quotas::table
+        .select(household_quotas::active_count)
+        .load(&mut c)
+        .unwrap();
+    assert!(active.iter().all(|n| *n == 0), "{active:?}");
+}

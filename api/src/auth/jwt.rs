@@ -109,6 +109,29 @@ impl JwtKeys {
         })
     }
 
+    /// Sign an access token for a partner's API client.
+    pub fn issue_partner(
+        &self,
+        client_id: &str,
+        partner_id: i64,
+        scopes: Vec<String>,
+        ttl_secs: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        self.sign(Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: client_id.to_owned(),
+            typ: TokenKind::Partner,
+            role: None,
+            partner_id: Some(partner_id),
+            scopes,
+            iat: now.timestamp(),
+            exp: now.timestamp() + ttl_secs,
+            jti: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
     pub fn sign(&self, claims: Claims) -> Result<String, ApiError> {
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }

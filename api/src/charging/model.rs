@@ -512,6 +512,32 @@ fn release_quota(conn: &mut DbConn, household_id: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// Read a socket's state under a shared lock (MySQL): bookings of one socket do not wait for
+/// each other here, but a state change (which updates the row) waits for them and they for it,
+/// so no booking commits on a socket that has just been taken out of service. SQLite runs one
+/// writer at a time anyway.
+fn socket_state_shared(conn: &mut DbConn, socket_id: i64) -> ApiResult<String> {
+    #[derive(QueryableByName)]
+    struct State {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+    }
+    match conn {
+        // `LOCK IN SHARE MODE` is understood by MySQL 5.7/8 and MariaDB alike (`FOR SHARE`
+        // is not).
+        DbConn::Mysql(c) => Ok(diesel::sql_query(
+            "SELECT state FROM sockets WHERE id = ? LOCK IN SHARE MODE",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(socket_id)
+        .get_result::<State>(c)?
+        .state),
+        DbConn::Sqlite(c) => Ok(sockets::table
+            .filter(sockets::id.eq(socket_id))
+            .select(sockets::state)
+            .first(c)?),
+    }
+}
+
 /// What a new booking needs.
 #[derive(Clone, Copy, Debug)]
 pub struct BookingRequest {
@@ -533,16 +559,7 @@ fn book_in_tx(
     let socket = socket(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
     let settings = settings_for(conn, socket.compound_id)?;
     rules::check_range(&settings, req.starts_at, req.ends_at, now)?;
-    let open = diesel::update(
-        sockets::table.filter(
-            sockets::id
-                .eq(socket.id)
-                .and(sockets::state.eq("available")),
-        ),
-    )
-    .set(sockets::write_seq.eq(sockets::write_seq + 1))
-    .execute(conn)?;
-    if open == 0 {
+    if socket_state_shared(conn, socket.id)? != SocketState::Available.as_str() {
         return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
     }
     if let Some(offer) = offer {
@@ -604,6 +621,18 @@ fn book_in_tx(
         }
         Err(e) => return Err(e.into()),
     }
+    booking_event(
+        conn,
+        "booking.created",
+        id,
+        socket.compound_id,
+        socket.id,
+        req.starts_at,
+        req.ends_at,
+        BookingStatus::Confirmed,
+        None,
+        now,
+    )?;
     notify(
         conn,
         req.user_id,
@@ -621,6 +650,37 @@ fn book_in_tx(
         now,
     )?;
     Ok(id)
+}
+
+/// Write a booking event to the partner outbox (same transaction as the change).
+#[allow(clippy::too_many_arguments)]
+fn booking_event(
+    conn: &mut DbConn,
+    event: &str,
+    id: i64,
+    compound_id: i64,
+    socket_id: i64,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    status: BookingStatus,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    crate::partners::webhooks::emit(
+        conn,
+        compound_id,
+        event,
+        json!({
+            "booking_id": id,
+            "compound_id": compound_id,
+            "socket_id": socket_id,
+            "starts_at": rules::utc(starts_at),
+            "ends_at": rules::utc(ends_at),
+            "status": status,
+            "reason": reason,
+        }),
+        now,
+    )
 }
 
 /// `12月01日 19:00–21:00` in local time, for messages.
@@ -802,6 +862,25 @@ fn end_booking(
     release_quota(conn, row.household_id)?;
     if to == BookingStatus::NoShow {
         record_no_show(conn, row.household_id, row.user_id, now)?;
+    }
+    let event = match to {
+        BookingStatus::NoShow => Some("booking.no_show"),
+        BookingStatus::Cancelled => Some("booking.cancelled"),
+        _ => None,
+    };
+    if let Some(event) = event {
+        booking_event(
+            conn,
+            event,
+            row.id,
+            row.compound_id,
+            row.socket_id,
+            row.starts_at,
+            row.ends_at,
+            to,
+            reason,
+            now,
+        )?;
     }
     if let Some(n) = notice {
         notify(conn, row.user_id, &n, now)?;
@@ -1330,6 +1409,18 @@ fn cancel_for_service(
     free_cells(conn, row.id, None)?;
     release_quota(conn, row.household_id)?;
     notify(conn, row.user_id, &notice, now)?;
+    booking_event(
+        conn,
+        "booking.cancelled",
+        row.id,
+        row.compound_id,
+        row.socket_id,
+        row.starts_at,
+        row.ends_at,
+        BookingStatus::Cancelled,
+        Some(reason),
+        now,
+    )?;
     Ok(true)
 }
 
@@ -1467,6 +1558,22 @@ pub fn schedule_maintenance(
                     .execute(conn))?;
             }
         }
+        crate::partners::webhooks::emit(
+            c,
+            compound_id,
+            "maintenance.scheduled",
+            json!({
+                "maintenance_id": id,
+                "compound_id": compound_id,
+                "pile_id": pile_id,
+                "socket_id": socket_id,
+                "starts_at": rules::utc(from),
+                "ends_at": rules::utc(to),
+                "reason": reason,
+                "cancelled_bookings": cancelled,
+            }),
+            now,
+        )?;
         Ok(MaintenanceView {
             id,
             compound_id,
@@ -1498,6 +1605,20 @@ pub fn set_socket_state(
                 sockets::write_seq.eq(sockets::write_seq + 1),
             ))
             .execute(c)?;
+        crate::partners::webhooks::emit(
+            c,
+            info.compound_id,
+            "socket.state_changed",
+            json!({
+                "socket_id": info.id,
+                "pile_id": info.pile_id,
+                "compound_id": info.compound_id,
+                "previous_state": info.state,
+                "state": state,
+                "reason": reason,
+            }),
+            now,
+        )?;
         let mut cancelled = Vec::new();
         if state == SocketState::Available {
             offer_freed(c, info.compound_id, info.id, now)?;

@@ -3,6 +3,20 @@
 //     cargo run -- schema > api/src/db/schema.rs
 
 diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        partner_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<BigInt>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     booking_slots (id) {
         id -> BigInt,
         socket_id -> BigInt,
@@ -183,6 +197,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_clients (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        scopes -> Text,
+        secret_hash -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_valid_until -> Nullable<Timestamp>,
+        status -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partner_compounds (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        compound_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        name -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     piles (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -254,6 +303,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Integer,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        event_row_id -> BigInt,
+        subscription_id -> BigInt,
+        partner_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        partner_id -> BigInt,
+        compound_id -> BigInt,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> BigInt,
+        partner_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(booking_slots -> sockets (socket_id));
 diesel::joinable!(booking_suspensions -> households (household_id));
 diesel::joinable!(bookings -> compounds (compound_id));
@@ -270,6 +372,9 @@ diesel::joinable!(household_quotas -> households (household_id));
 diesel::joinable!(households -> buildings (building_id));
 diesel::joinable!(maintenance_windows -> compounds (compound_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(partner_clients -> partners (partner_id));
+diesel::joinable!(partner_compounds -> compounds (compound_id));
+diesel::joinable!(partner_compounds -> partners (partner_id));
 diesel::joinable!(piles -> compounds (compound_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(sockets -> compounds (compound_id));
@@ -277,8 +382,14 @@ diesel::joinable!(sockets -> piles (pile_id));
 diesel::joinable!(users -> households (household_id));
 diesel::joinable!(waitlist_entries -> compounds (compound_id));
 diesel::joinable!(waitlist_entries -> users (user_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_row_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_events -> partners (partner_id));
+diesel::joinable!(webhook_subscriptions -> partners (partner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     booking_slots,
     booking_suspensions,
     bookings,
@@ -293,9 +404,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     maintenance_windows,
     notifications,
+    partner_clients,
+    partner_compounds,
+    partners,
     piles,
     refresh_tokens,
     sockets,
     users,
     waitlist_entries,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
 );
