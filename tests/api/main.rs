@@ -10,6 +10,8 @@ mod notifications;
 mod places;
 // charging (issue 3)
 mod charging;
+// partners (issue 6)
+mod partners;
 // cards and directory (issue 4)
 // volunteering (issue 5)
 mod platform;
