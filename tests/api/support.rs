@@ -511,11 +511,14 @@ impl TestApp {
     }
 }
 
+/// What the receiver saw: each request's headers and body.
+pub type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
+
 /// A webhook receiver the test starts: records every request; answers 500 while `failing`.
 pub struct Receiver {
     pub url: String,
     pub port: u16,
-    pub seen: Arc<Mutex<Vec<(HashMap<String, String>, String)>>>,
+    pub seen: Seen,
     pub failing: Arc<std::sync::atomic::AtomicBool>,
     handle: Option<actix_web::dev::ServerHandle>,
 }
@@ -523,7 +526,7 @@ pub struct Receiver {
 async fn receive(
     req: actix_web::HttpRequest,
     body: web::Bytes,
-    seen: web::Data<Arc<Mutex<Vec<(HashMap<String, String>, String)>>>>,
+    seen: web::Data<Seen>,
     failing: web::Data<Arc<std::sync::atomic::AtomicBool>>,
 ) -> HttpResponse {
     if failing.load(std::sync::atomic::Ordering::SeqCst) {
