@@ -1,9 +1,10 @@
 //! Telling users what happened: an in-app inbox, behind one small interface.
 //!
 //! Every area calls [`notify`] inside the transaction that caused the news, so a notification
-//! exists exactly when its cause was committed. Delivery beyond the inbox (a WeChat
-//! subscription message, say) is a [`Sender`] that reads the same rows; the inbox is the
-//! record of what was said.
+//! exists exactly when its cause was committed. [`notify`] is the one interface areas use:
+//! delivery beyond the inbox (a WeChat subscription message, say) belongs behind it as a
+//! worker that reads the committed rows — the table doubles as an outbox, as partner webhooks
+//! do — never as a network call inside the transaction.
 
 pub mod handlers;
 
@@ -35,11 +36,6 @@ pub struct Notice<'a> {
     /// When set, a second notice with the same key to the same user is dropped (e.g. one
     /// reminder per booking even if two sweeper processes race).
     pub dedupe_key: Option<String>,
-}
-
-/// Deliver notices beyond the inbox. The inbox itself needs no sender: it is the table.
-pub trait Sender: Send + Sync {
-    fn send(&self, user_id: i64, notice: &Notice<'_>);
 }
 
 /// Record a notice in the user's inbox, inside the caller's transaction. A duplicate
