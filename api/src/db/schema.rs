@@ -3,6 +3,33 @@
 //     cargo run -- schema > api/src/db/schema.rs
 
 diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        community_id -> BigInt,
+        title -> Text,
+        category -> Text,
+        description -> Text,
+        place -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        signup_deadline -> Timestamp,
+        capacity -> Integer,
+        seats_taken -> Integer,
+        queue_seq -> BigInt,
+        required_skills -> Text,
+        points_per_hour -> Integer,
+        checkin_code -> Text,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     buildings (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -11,6 +38,15 @@ diesel::table! {
         floors -> Integer,
         latitude -> Double,
         longitude -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token -> Text,
         created_at -> Timestamp,
     }
 }
@@ -106,6 +142,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    points_balances (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        balance -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_ledger (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        amount -> Integer,
+        reason -> Text,
+        reference -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redemptions (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        user_id -> BigInt,
+        quantity -> Integer,
+        points -> Integer,
+        pickup_code -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        collected_at -> Nullable<Timestamp>,
+        collected_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -115,6 +188,48 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shop_items (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        price_points -> Integer,
+        stock -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signups (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        live_key -> Nullable<BigInt>,
+        queue_no -> BigInt,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_out_at -> Nullable<Timestamp>,
+        no_show -> Bool,
+        service_minutes -> Nullable<Integer>,
+        points_awarded -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    team_members (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        joined_at -> Timestamp,
     }
 }
 
@@ -131,18 +246,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    volunteer_profiles (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        skills -> Text,
+        is_party_member -> Bool,
+        party_unit -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_teams (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        community_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wishes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        community_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        points -> Integer,
+        status -> Text,
+        claimer_id -> Nullable<BigInt>,
+        claimed_at -> Nullable<Timestamp>,
+        fulfilled_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+        auto_confirmed -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(activities -> communities (community_id));
+diesel::joinable!(activities -> users (created_by));
+diesel::joinable!(activities -> volunteer_teams (team_id));
 diesel::joinable!(buildings -> compounds (compound_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(cards -> households (household_id));
 diesel::joinable!(compounds -> communities (community_id));
 diesel::joinable!(compounds -> grids (grid_id));
 diesel::joinable!(grids -> communities (community_id));
 diesel::joinable!(households -> buildings (building_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(points_balances -> users (user_id));
+diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(redemptions -> shop_items (item_id));
+diesel::joinable!(redemptions -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(signups -> activities (activity_id));
+diesel::joinable!(signups -> users (user_id));
+diesel::joinable!(team_members -> volunteer_teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(users -> households (household_id));
+diesel::joinable!(volunteer_profiles -> users (user_id));
+diesel::joinable!(volunteer_teams -> communities (community_id));
+diesel::joinable!(wishes -> communities (community_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    activities,
     buildings,
+    calendar_feeds,
     cards,
     communities,
     compounds,
@@ -150,6 +323,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     idempotency_keys,
     notifications,
+    points_balances,
+    points_ledger,
+    redemptions,
     refresh_tokens,
+    shop_items,
+    signups,
+    team_members,
     users,
+    volunteer_profiles,
+    volunteer_teams,
+    wishes,
 );
