@@ -20,6 +20,7 @@ pub mod ops;
 pub mod places;
 pub mod seed;
 pub mod state;
+pub mod volunteering;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -175,7 +176,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(|c| auth::routes(c, config.dev_login))
                 .configure(me::routes)
                 .configure(notifications::routes)
-                .configure(places::routes),
+                .configure(places::routes)
+                .configure(volunteering::routes),
         )
         .route(
             "/docs",
