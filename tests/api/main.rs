@@ -11,5 +11,5 @@ mod places;
 // charging (issue 3)
 // cards and directory (issue 4)
 // volunteering (issue 5)
-mod volunteering;
 mod platform;
+mod volunteering;

@@ -11,6 +11,8 @@ use crate::error::{ApiError, ApiResult};
 pub const CHECKIN_OPENS_BEFORE_MINUTES: i64 = 30;
 /// The longest an activity may last.
 pub const MAX_ACTIVITY_HOURS: i64 = 24;
+/// Activities are planned at most this many days ahead.
+pub const MAX_DAYS_AHEAD: i64 = 366;
 /// Seats of one activity, at most.
 pub const MAX_CAPACITY: i32 = 10_000;
 /// Points per hour of service, at most.
@@ -84,6 +86,20 @@ impl Schedule {
             return Err(ApiError::validation(
                 "signup_deadline",
                 "must not be after starts_at",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A new start: in the future, at most a year ahead.
+    pub fn validate_start(&self, now: NaiveDateTime) -> ApiResult<()> {
+        if self.starts_at <= now {
+            return Err(ApiError::validation("starts_at", "must be in the future"));
+        }
+        if self.starts_at > now + Duration::days(MAX_DAYS_AHEAD) {
+            return Err(ApiError::validation(
+                "starts_at",
+                "must be at most a year ahead",
             ));
         }
         Ok(())
@@ -237,6 +253,10 @@ mod tests {
         let mut s = two_hours();
         s.ends_at = at(9, 0) + Duration::hours(25);
         assert!(s.validate().is_err());
+        let s = two_hours();
+        assert!(s.validate_start(at(8, 0)).is_ok());
+        assert!(s.validate_start(at(9, 0)).is_err());
+        assert!(s.validate_start(at(9, 0) - Duration::days(400)).is_err());
     }
 
     #[test]
@@ -297,13 +317,22 @@ mod tests {
 
     #[test]
     fn wishes_confirm_themselves_after_seven_days() {
-        assert!(!wish_auto_confirm_due(at(9, 0), at(9, 0) + Duration::days(6)));
-        assert!(wish_auto_confirm_due(at(9, 0), at(9, 0) + Duration::days(7)));
+        assert!(!wish_auto_confirm_due(
+            at(9, 0),
+            at(9, 0) + Duration::days(6)
+        ));
+        assert!(wish_auto_confirm_due(
+            at(9, 0),
+            at(9, 0) + Duration::days(7)
+        ));
     }
 
     #[test]
     fn texts_and_numbers() {
-        assert_eq!(clean_text("title", "  义务理发 ", 10, true).unwrap(), "义务理发");
+        assert_eq!(
+            clean_text("title", "  义务理发 ", 10, true).unwrap(),
+            "义务理发"
+        );
         assert!(clean_text("title", "  ", 10, true).is_err());
         assert!(clean_text("title", "一二三", 2, true).is_err());
         assert!(validate_numbers(Some(0), None).is_err());

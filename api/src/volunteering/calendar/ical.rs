@@ -51,7 +51,11 @@ pub fn render(calendar_name: &str, events: &[CalEvent], now: NaiveDateTime) -> S
     let mut out = String::new();
     prop(&mut out, "BEGIN", "VCALENDAR");
     prop(&mut out, "VERSION", "2.0");
-    prop(&mut out, "PRODID", "-//Linli//Linli Neighbourhood Services//ZH");
+    prop(
+        &mut out,
+        "PRODID",
+        "-//Linli//Linli Neighbourhood Services//ZH",
+    );
     prop(&mut out, "CALSCALE", "GREGORIAN");
     prop(&mut out, "METHOD", "PUBLISH");
     prop(&mut out, "X-WR-CALNAME", &escape_text(calendar_name));

@@ -81,7 +81,18 @@ pub fn activity_events(
     Ok(rows
         .into_iter()
         .map(
-            |(signup_id, signup_status, activity_id, title, category, place, starts, ends, status, updated)| {
+            |(
+                signup_id,
+                signup_status,
+                activity_id,
+                title,
+                category,
+                place,
+                starts,
+                ends,
+                status,
+                updated,
+            )| {
                 let waitlisted = signup_status == "waitlisted";
                 let cal_status = if status == "cancelled" {
                     CalStatus::Cancelled
@@ -121,6 +132,10 @@ pub fn events_for_user(
 ) -> ApiResult<Vec<CalEvent>> {
     let mut events = activity_events(conn, user_id, now)?;
     // Further sources (charging bookings) are appended here.
-    events.sort_by(|x, y| x.starts_at.cmp(&y.starts_at).then_with(|| x.uid.cmp(&y.uid)));
+    events.sort_by(|x, y| {
+        x.starts_at
+            .cmp(&y.starts_at)
+            .then_with(|| x.uid.cmp(&y.uid))
+    });
     Ok(events)
 }

@@ -88,9 +88,7 @@ pub async fn create_activity(
         ends_at: naive(b.ends_at),
         signup_deadline: naive(b.signup_deadline.unwrap_or(b.starts_at)),
     };
-    if schedule.starts_at <= now {
-        return Err(ApiError::validation("starts_at", "must be in the future"));
-    }
+    schedule.validate_start(now)?;
     schedule.validate()?;
     validate_numbers(Some(b.capacity), Some(b.points_per_hour))?;
     let new = NewActivity {
@@ -175,24 +173,27 @@ pub async fn update_activity(
                 ends_at: b.ends_at.map(naive).unwrap_or(cur.ends_at),
                 signup_deadline: b.signup_deadline.map(naive).unwrap_or(cur.signup_deadline),
             };
-            if b.starts_at.is_some() && schedule.starts_at <= now {
-                return Err(ApiError::validation("starts_at", "must be in the future"));
+            if b.starts_at.is_some() {
+                schedule.validate_start(now)?;
             }
             schedule.validate()?;
-            let edit = Edit {
-                team_id: cur.team_id,
-                community_id: cur.community_id,
-                title: title.unwrap_or(cur.title),
-                category: b.category.unwrap_or(crate::volunteering::dto::ActivityCategory::parse(&cur.category)),
-                description: description.unwrap_or(cur.description),
-                place: place.unwrap_or(cur.place),
-                schedule,
-                capacity: b.capacity.unwrap_or(cur.capacity),
-                required_skills: skills.unwrap_or_else(|| {
-                    crate::volunteering::rules::skills_from_text(&cur.required_skills)
-                }),
-                points_per_hour: b.points_per_hour.unwrap_or(cur.points_per_hour),
-            };
+            let edit =
+                Edit {
+                    team_id: cur.team_id,
+                    community_id: cur.community_id,
+                    title: title.unwrap_or(cur.title),
+                    category: b.category.unwrap_or(
+                        crate::volunteering::dto::ActivityCategory::parse(&cur.category),
+                    ),
+                    description: description.unwrap_or(cur.description),
+                    place: place.unwrap_or(cur.place),
+                    schedule,
+                    capacity: b.capacity.unwrap_or(cur.capacity),
+                    required_skills: skills.unwrap_or_else(|| {
+                        crate::volunteering::rules::skills_from_text(&cur.required_skills)
+                    }),
+                    points_per_hour: b.points_per_hour.unwrap_or(cur.points_per_hour),
+                };
             model::update(c, id, &edit, now)?;
             model::detail(c, id, me)
         })
@@ -330,8 +331,18 @@ pub async fn roster_csv(
     csv::row(
         &mut out,
         &[
-            "序号", "用户ID", "昵称", "状态", "候补位置", "报名时间", "确认时间", "签到时间",
-            "签退时间", "缺席", "服务时长(分钟)", "积分",
+            "序号",
+            "用户ID",
+            "昵称",
+            "状态",
+            "候补位置",
+            "报名时间",
+            "确认时间",
+            "签到时间",
+            "签退时间",
+            "缺席",
+            "服务时长(分钟)",
+            "积分",
         ]
         .map(String::from),
     );
@@ -343,20 +354,20 @@ pub async fn roster_csv(
             SignupStatus::Cancelled => "已取消",
         };
         let mut fields = [
-                (i + 1).to_string(),
-                r.user_id.to_string(),
-                String::new(),
-                status.to_owned(),
-                s.position.map(|p| p.to_string()).unwrap_or_default(),
-                local(Some(s.created_at)),
-                local(s.confirmed_at),
-                local(s.checked_in_at),
-                local(s.checked_out_at),
-                if s.no_show { "是" } else { "" }.to_owned(),
-                s.service_minutes.map(|m| m.to_string()).unwrap_or_default(),
-                s.points_awarded.map(|m| m.to_string()).unwrap_or_default(),
-            ]
-            .map(|f| csv::field(&f));
+            (i + 1).to_string(),
+            r.user_id.to_string(),
+            String::new(),
+            status.to_owned(),
+            s.position.map(|p| p.to_string()).unwrap_or_default(),
+            local(Some(s.created_at)),
+            local(s.confirmed_at),
+            local(s.checked_in_at),
+            local(s.checked_out_at),
+            if s.no_show { "是" } else { "" }.to_owned(),
+            s.service_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            s.points_awarded.map(|m| m.to_string()).unwrap_or_default(),
+        ]
+        .map(|f| csv::field(&f));
         fields[2] = csv::text(&r.nickname);
         csv::row(&mut out, &fields);
     }

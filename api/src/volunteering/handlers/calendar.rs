@@ -98,7 +98,10 @@ pub async fn revoke_feed(state: web::Data<AppState>, user: Resident) -> ApiResul
     )
 )]
 #[get("/calendar/{token}.ics")]
-pub async fn serve_feed(state: web::Data<AppState>, token: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn serve_feed(
+    state: web::Data<AppState>,
+    token: Path<String>,
+) -> ApiResult<HttpResponse> {
     let token = token.into_inner();
     let now = state.clock.now_naive();
     let events = state

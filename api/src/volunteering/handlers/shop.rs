@@ -19,7 +19,10 @@ fn check_price(p: i32) -> ApiResult<i32> {
     if (1..=100_000).contains(&p) {
         Ok(p)
     } else {
-        Err(ApiError::validation("price_points", "must be between 1 and 100000"))
+        Err(ApiError::validation(
+            "price_points",
+            "must be between 1 and 100000",
+        ))
     }
 }
 
@@ -59,7 +62,10 @@ pub async fn create_item(
     let description = clean_text("description", &body.description, 500, false)?;
     let price = check_price(body.price_points)?;
     if !(0..=1_000_000).contains(&body.stock) {
-        return Err(ApiError::validation("stock", "must be between 0 and 1000000"));
+        return Err(ApiError::validation(
+            "stock",
+            "must be between 0 and 1000000",
+        ));
     }
     let (stock, active) = (body.stock, body.active.unwrap_or(true));
     let now = state.clock.now_naive();
@@ -69,7 +75,10 @@ pub async fn create_item(
             model::item(c, id)
         })
         .await?;
-    Ok(created(format!("/api/v1/points-shop/items/{}", item.id), &item))
+    Ok(created(
+        format!("/api/v1/points-shop/items/{}", item.id),
+        &item,
+    ))
 }
 
 /// Change an item's name, description, price or whether it is offered (staff).
@@ -89,7 +98,11 @@ pub async fn update_item(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let b = body.0;
-    let name = b.name.as_deref().map(|n| clean_text("name", n, 64, true)).transpose()?;
+    let name = b
+        .name
+        .as_deref()
+        .map(|n| clean_text("name", n, 64, true))
+        .transpose()?;
     let description = b
         .description
         .as_deref()
@@ -133,7 +146,10 @@ pub async fn restock(
     let id = id.into_inner();
     let q = body.quantity;
     if !(1..=100_000).contains(&q) {
-        return Err(ApiError::validation("quantity", "must be between 1 and 100000"));
+        return Err(ApiError::validation(
+            "quantity",
+            "must be between 1 and 100000",
+        ));
     }
     let now = state.clock.now_naive();
     let item = state
@@ -217,10 +233,15 @@ pub async fn collect(
 ) -> ApiResult<HttpResponse> {
     let code = normalize_code(&body.pickup_code);
     if code.is_empty() || code.len() > 16 {
-        return Err(ApiError::validation("pickup_code", "must be 1 to 16 characters"));
+        return Err(ApiError::validation(
+            "pickup_code",
+            "must be 1 to 16 characters",
+        ));
     }
     let sid = staff.user_id;
     let now = state.clock.now_naive();
-    let r = state.db(move |c| model::collect(c, &code, sid, now)).await?;
+    let r = state
+        .db(move |c| model::collect(c, &code, sid, now))
+        .await?;
     Ok(HttpResponse::Ok().json(r))
 }

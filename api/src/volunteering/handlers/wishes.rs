@@ -125,7 +125,11 @@ async fn act(state: &AppState, user: Resident, id: i64, action: Action) -> ApiRe
     )
 )]
 #[post("/wishes/{id}/claim")]
-pub async fn claim(state: web::Data<AppState>, user: Resident, id: Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn claim(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
     act(&state, user, id.into_inner(), model::claim).await
 }
 
@@ -140,7 +144,11 @@ pub async fn claim(state: web::Data<AppState>, user: Resident, id: Path<i64>) ->
     )
 )]
 #[post("/wishes/{id}/release")]
-pub async fn release(state: web::Data<AppState>, user: Resident, id: Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn release(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
     act(&state, user, id.into_inner(), model::release).await
 }
 
@@ -155,7 +163,11 @@ pub async fn release(state: web::Data<AppState>, user: Resident, id: Path<i64>) 
     )
 )]
 #[post("/wishes/{id}/fulfil")]
-pub async fn fulfil(state: web::Data<AppState>, user: Resident, id: Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn fulfil(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
     act(&state, user, id.into_inner(), model::fulfil).await
 }
 
@@ -171,7 +183,11 @@ pub async fn fulfil(state: web::Data<AppState>, user: Resident, id: Path<i64>) -
     )
 )]
 #[post("/wishes/{id}/confirm")]
-pub async fn confirm(state: web::Data<AppState>, user: Resident, id: Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn confirm(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
     act(&state, user, id.into_inner(), model::confirm).await
 }
 
@@ -187,6 +203,10 @@ pub async fn confirm(state: web::Data<AppState>, user: Resident, id: Path<i64>) 
     )
 )]
 #[post("/wishes/{id}/withdraw")]
-pub async fn withdraw(state: web::Data<AppState>, user: Resident, id: Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
     act(&state, user, id.into_inner(), model::withdraw).await
 }

@@ -270,7 +270,10 @@ pub fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<Activity
                 team_id: r.team_id,
                 team_name: teams.get(&r.team_id).cloned().unwrap_or_default(),
                 community_id: r.community_id,
-                community_name: communities.get(&r.community_id).cloned().unwrap_or_default(),
+                community_name: communities
+                    .get(&r.community_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 title: r.title.clone(),
                 category,
                 category_label: category.label().to_owned(),

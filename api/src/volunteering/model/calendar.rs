@@ -58,7 +58,11 @@ pub fn revoke(conn: &mut DbConn, user_id: i64) -> ApiResult<bool> {
 
 /// Whose feed this token opens.
 pub fn user_of(conn: &mut DbConn, token: &str) -> ApiResult<Option<i64>> {
-    if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if token.len() != 43
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Ok(None);
     }
     Ok(cf::table

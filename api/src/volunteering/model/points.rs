@@ -44,7 +44,12 @@ pub fn record(
 }
 
 /// Add to a balance, creating the row on the first credit.
-fn add_to_balance(conn: &mut DbConn, user_id: i64, delta: i64, now: NaiveDateTime) -> ApiResult<()> {
+fn add_to_balance(
+    conn: &mut DbConn,
+    user_id: i64,
+    delta: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     for _ in 0..3 {
         let n = diesel::update(pb::table.filter(pb::user_id.eq(user_id)))
             .set((pb::balance.eq(pb::balance + delta), pb::updated_at.eq(now)))
@@ -70,11 +75,9 @@ fn add_to_balance(conn: &mut DbConn, user_id: i64, delta: i64, now: NaiveDateTim
 
 /// Take points from a balance, never below zero.
 pub fn take(conn: &mut DbConn, user_id: i64, amount: i64, now: NaiveDateTime) -> ApiResult<()> {
-    let n = diesel::update(
-        pb::table.filter(pb::user_id.eq(user_id).and(pb::balance.ge(amount))),
-    )
-    .set((pb::balance.eq(pb::balance - amount), pb::updated_at.eq(now)))
-    .execute(conn)?;
+    let n = diesel::update(pb::table.filter(pb::user_id.eq(user_id).and(pb::balance.ge(amount))))
+        .set((pb::balance.eq(pb::balance - amount), pb::updated_at.eq(now)))
+        .execute(conn)?;
     if n == 0 {
         let have = balance(conn, user_id)?;
         return Err(ApiError::new(ErrorCode::InsufficientPoints)
@@ -96,7 +99,9 @@ pub fn credit(
     created_by: Option<i64>,
     now: NaiveDateTime,
 ) -> ApiResult<bool> {
-    if !record(conn, user_id, amount, reason, reference, note, created_by, now)? {
+    if !record(
+        conn, user_id, amount, reason, reference, note, created_by, now,
+    )? {
         return Ok(false);
     }
     add_to_balance(conn, user_id, i64::from(amount), now)?;

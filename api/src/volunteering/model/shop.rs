@@ -15,8 +15,22 @@ use crate::volunteering::rules::{random_code, redemption_reference};
 
 type ItemRow = (i64, String, String, i32, i32, bool);
 
-fn item_columns() -> (si::id, si::name, si::description, si::price_points, si::stock, si::active) {
-    (si::id, si::name, si::description, si::price_points, si::stock, si::active)
+fn item_columns() -> (
+    si::id,
+    si::name,
+    si::description,
+    si::price_points,
+    si::stock,
+    si::active,
+) {
+    (
+        si::id,
+        si::name,
+        si::description,
+        si::price_points,
+        si::stock,
+        si::active,
+    )
 }
 
 fn item_view(r: ItemRow) -> ShopItemView {
@@ -119,7 +133,17 @@ pub fn restock(conn: &mut DbConn, id: i64, quantity: i32, now: NaiveDateTime) ->
     Ok(())
 }
 
-type RedemptionRow = (i64, i64, String, i32, i32, String, String, NaiveDateTime, Option<NaiveDateTime>);
+type RedemptionRow = (
+    i64,
+    i64,
+    String,
+    i32,
+    i32,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
 
 fn redemption_query() -> (
     r::id,

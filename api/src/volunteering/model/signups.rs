@@ -20,8 +20,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::pagination::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{
-    ActivityStatus, CloseReport, MySignupEntry, PointsReason, RosterEntry, SignupStatus,
-    SignupView,
+    ActivityStatus, CloseReport, MySignupEntry, PointsReason, RosterEntry, SignupStatus, SignupView,
 };
 use crate::volunteering::rules::{
     activity_reference, missing_skills, normalize_code, points_for, skills_from_text,
@@ -134,9 +133,8 @@ pub fn sign_up(
         return Err(ApiError::new(ErrorCode::ActivityNotOpen));
     }
     if now > act.signup_deadline {
-        return Err(ApiError::new(ErrorCode::SignupDeadlinePassed).with_details(
-            serde_json::json!({"signup_deadline": act.signup_deadline.and_utc()}),
-        ));
+        return Err(ApiError::new(ErrorCode::SignupDeadlinePassed)
+            .with_details(serde_json::json!({"signup_deadline": act.signup_deadline.and_utc()})));
     }
     let required = skills_from_text(&act.required_skills);
     if !required.is_empty() {
@@ -198,7 +196,11 @@ pub fn sign_up(
 pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> ApiResult<bool> {
     loop {
         let next: Option<(i64, i64)> = s::table
-            .filter(s::activity_id.eq(activity_id).and(s::status.eq("waitlisted")))
+            .filter(
+                s::activity_id
+                    .eq(activity_id)
+                    .and(s::status.eq("waitlisted")),
+            )
             .order(s::queue_no)
             .select((s::id, s::user_id))
             .first(conn)
@@ -220,9 +222,10 @@ pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> 
         if !seat {
             return Ok(false);
         }
-        let moved = diesel::update(s::table.filter(s::id.eq(signup_id).and(s::status.eq("waitlisted"))))
-            .set((s::status.eq("confirmed"), s::confirmed_at.eq(Some(now))))
-            .execute(conn)?;
+        let moved =
+            diesel::update(s::table.filter(s::id.eq(signup_id).and(s::status.eq("waitlisted"))))
+                .set((s::status.eq("confirmed"), s::confirmed_at.eq(Some(now))))
+                .execute(conn)?;
         if moved == 1 {
             let act = activities::get(conn, activity_id)?;
             notify(
@@ -319,13 +322,19 @@ pub fn roster(
     page: Option<PageRequest>,
 ) -> ApiResult<(Vec<RosterEntry>, i64)> {
     let base = || {
-        s::table
-            .inner_join(users::table)
-            .filter(s::activity_id.eq(activity_id).and(s::live_key.is_not_null()))
+        s::table.inner_join(users::table).filter(
+            s::activity_id
+                .eq(activity_id)
+                .and(s::live_key.is_not_null()),
+        )
     };
     let total: i64 = base().count().get_result(conn)?;
     let confirmed: i64 = s::table
-        .filter(s::activity_id.eq(activity_id).and(s::status.eq("confirmed")))
+        .filter(
+            s::activity_id
+                .eq(activity_id)
+                .and(s::status.eq("confirmed")),
+        )
         .count()
         .get_result(conn)?;
     // "confirmed" sorts before "waitlisted".
@@ -393,7 +402,12 @@ pub fn mine(
     Ok((items, total))
 }
 
-fn check_in_row(conn: &mut DbConn, act: &Activity, row: &Signup, now: NaiveDateTime) -> ApiResult<()> {
+fn check_in_row(
+    conn: &mut DbConn,
+    act: &Activity,
+    row: &Signup,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     if !act.is_open() {
         return Err(ApiError::new(ErrorCode::ActivityNotOpen));
     }
@@ -529,7 +543,8 @@ pub fn check_out(conn: &mut DbConn, signup_id: i64, now: NaiveDateTime) -> ApiRe
     if row.service_minutes.is_some() {
         return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
     }
-    let settled = crate::db::transaction(conn, |conn| settle_one(conn, &act, &row, Some(now), now))?;
+    let settled =
+        crate::db::transaction(conn, |conn| settle_one(conn, &act, &row, Some(now), now))?;
     if settled.is_none() {
         return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
     }

@@ -6,11 +6,16 @@ use diesel::prelude::*;
 
 use super::{is_unique_violation, nicknames};
 use crate::auth::{AuthUser, Role};
-use crate::db::schema::{communities, signups, team_members as tm, users, volunteer_profiles as vp, volunteer_teams as vt};
+use crate::db::schema::{
+    communities, signups, team_members as tm, users, volunteer_profiles as vp,
+    volunteer_teams as vt,
+};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::pagination::PageRequest;
-use crate::volunteering::dto::{MyTeam, TeamMemberView, TeamRole, TeamView, UserRef, VolunteerProfileView};
+use crate::volunteering::dto::{
+    MyTeam, TeamMemberView, TeamRole, TeamView, UserRef, VolunteerProfileView,
+};
 use crate::volunteering::rules::{skills_from_text, skills_to_text};
 
 /// A community id given by a client must exist.
@@ -187,7 +192,11 @@ pub fn set_member_role(
     }
     if role == TeamRole::Leader {
         diesel::update(
-            users::table.filter(users::id.eq(user_id).and(users::role.eq(Role::Resident.as_str()))),
+            users::table.filter(
+                users::id
+                    .eq(user_id)
+                    .and(users::role.eq(Role::Resident.as_str())),
+            ),
         )
         .set(users::role.eq(Role::TeamLeader.as_str()))
         .execute(conn)?;
@@ -336,7 +345,10 @@ pub fn set_skills(
 ) -> ApiResult<()> {
     ensure_profile(conn, user_id, now)?;
     diesel::update(vp::table.filter(vp::user_id.eq(user_id)))
-        .set((vp::skills.eq(skills_to_text(skills)), vp::updated_at.eq(now)))
+        .set((
+            vp::skills.eq(skills_to_text(skills)),
+            vp::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -369,7 +381,11 @@ pub fn set_party_member(
 /// Service time credited to a user, in minutes.
 pub fn service_minutes(conn: &mut DbConn, user_id: i64) -> ApiResult<i64> {
     let minutes: Vec<Option<i32>> = signups::table
-        .filter(signups::user_id.eq(user_id).and(signups::service_minutes.is_not_null()))
+        .filter(
+            signups::user_id
+                .eq(user_id)
+                .and(signups::service_minutes.is_not_null()),
+        )
         .select(signups::service_minutes)
         .load(conn)?;
     Ok(minutes.into_iter().flatten().map(i64::from).sum())
@@ -408,7 +424,10 @@ pub fn profile(conn: &mut DbConn, user_id: i64) -> ApiResult<VolunteerProfileVie
 }
 
 /// Display names of users, as [`UserRef`]s.
-pub fn user_refs(conn: &mut DbConn, ids: &[i64]) -> ApiResult<std::collections::HashMap<i64, UserRef>> {
+pub fn user_refs(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> ApiResult<std::collections::HashMap<i64, UserRef>> {
     Ok(nicknames(conn, ids)?
         .into_iter()
         .map(|(id, nickname)| {

@@ -60,7 +60,10 @@ fn views(conn: &mut DbConn, rows: Vec<Wish>) -> ApiResult<Vec<WishView>> {
             community_id: r.community_id,
             points: r.points,
             status: WishStatus::parse(&r.status),
-            poster: refs.get(&r.user_id).cloned().unwrap_or_else(|| unknown(r.user_id)),
+            poster: refs
+                .get(&r.user_id)
+                .cloned()
+                .unwrap_or_else(|| unknown(r.user_id)),
             claimer: r
                 .claimer_id
                 .map(|c| refs.get(&c).cloned().unwrap_or_else(|| unknown(c))),
@@ -134,11 +137,7 @@ pub fn list(
 }
 
 /// Wishes I posted or claimed, newest first.
-pub fn mine(
-    conn: &mut DbConn,
-    user_id: i64,
-    page: PageRequest,
-) -> ApiResult<(Vec<WishView>, i64)> {
+pub fn mine(conn: &mut DbConn, user_id: i64, page: PageRequest) -> ApiResult<(Vec<WishView>, i64)> {
     let query = || {
         w::table
             .filter(w::user_id.eq(user_id).or(w::claimer_id.eq(user_id)))
@@ -154,7 +153,15 @@ pub fn mine(
     Ok((views(conn, rows)?, total))
 }
 
-fn tell(conn: &mut DbConn, user_id: i64, kind: &'static str, title: &str, body: String, wish_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+fn tell(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &'static str,
+    title: &str,
+    body: String,
+    wish_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     notify(
         conn,
         user_id,
@@ -188,13 +195,23 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
             .execute(conn)?;
         if n == 0 {
             let again = get(conn, id)?;
-            return Err(if again.status == "claimed" && again.claimer_id != Some(user_id) {
-                ApiError::new(ErrorCode::WishAlreadyClaimed)
-            } else {
-                ApiError::new(ErrorCode::WishNotOpen)
-            });
+            return Err(
+                if again.status == "claimed" && again.claimer_id != Some(user_id) {
+                    ApiError::new(ErrorCode::WishAlreadyClaimed)
+                } else {
+                    ApiError::new(ErrorCode::WishNotOpen)
+                },
+            );
         }
-        tell(conn, wish.user_id, "wish.claimed", "你的微心愿有人认领了", format!("「{}」已被认领，对方会尽快联系你。", wish.title), id, now)
+        tell(
+            conn,
+            wish.user_id,
+            "wish.claimed",
+            "你的微心愿有人认领了",
+            format!("「{}」已被认领，对方会尽快联系你。", wish.title),
+            id,
+            now,
+        )
     })
 }
 
@@ -242,7 +259,18 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
         if n == 0 {
             return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
         }
-        tell(conn, wish.user_id, "wish.fulfilled", "你的微心愿已完成，请确认", format!("「{}」已标记为完成。请确认；{}天后将自动确认。", wish.title, WISH_AUTO_CONFIRM_DAYS), id, now)
+        tell(
+            conn,
+            wish.user_id,
+            "wish.fulfilled",
+            "你的微心愿已完成，请确认",
+            format!(
+                "「{}」已标记为完成。请确认；{}天后将自动确认。",
+                wish.title, WISH_AUTO_CONFIRM_DAYS
+            ),
+            id,
+            now,
+        )
     })
 }
 
@@ -272,7 +300,18 @@ fn confirm_inner(conn: &mut DbConn, id: i64, auto: bool, now: NaiveDateTime) -> 
                 None,
                 now,
             )?;
-            tell(conn, claimer, "wish.confirmed", "微心愿已确认，积分已到账", format!("「{}」已确认完成，你获得 {} 积分。", wish.title, wish.points), id, now)?;
+            tell(
+                conn,
+                claimer,
+                "wish.confirmed",
+                "微心愿已确认，积分已到账",
+                format!(
+                    "「{}」已确认完成，你获得 {} 积分。",
+                    wish.title, wish.points
+                ),
+                id,
+                now,
+            )?;
         }
         Ok(true)
     })
