@@ -1416,8 +1416,6 @@ async fn demo_seed_has_the_team_activities_and_shelves() {
     assert_eq!(r.body["total"], 8);
     // The seeded leader runs the team's activities.
     let leader = app.token("qicai-leader-1", "team_leader").await;
-    let id = r.body["items"][0]["id"].as_i64().unwrap();
-    let _ = id;
     let first = app
         .get("/api/v1/activities?per_page=1", Some(&leader))
         .await;
@@ -1705,11 +1703,6 @@ async fn five_hundred_residents_race_for_thirty_seats_across_two_processes() {
     // 50 random cancellations of confirmed seats, in two concurrent waves.
     use rand::seq::SliceRandom;
     let mut rng = rand::rng();
-    let signup_of: HashMap<i64, i64> = answers
-        .iter()
-        .map(|(_, v)| (v["id"].as_i64().unwrap(), v["id"].as_i64().unwrap()))
-        .collect();
-    let _ = signup_of;
     let signup_ids: HashMap<i64, i64> = signups::table
         .filter(signups::activity_id.eq(id))
         .select((signups::user_id, signups::id))
@@ -1780,6 +1773,50 @@ async fn five_hundred_residents_race_for_thirty_seats_across_two_processes() {
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(told, 50, "each promoted person is told once");
+
+    // Never signed up twice: 20 residents each tap three times at once (different keys, both
+    // servers) on another activity: one sign-up each, the other taps refused.
+    let (s, act2) = c
+        .call(Method::POST, "/api/v1/activities", &leader, json!({
+            "team_id": team_id, "community_id": community_id, "title": "家电修理", "category": "appliance_repair",
+            "place": "东街社区服务中心", "starts_at": rfc(starts), "ends_at": rfc(starts + Duration::hours(2)),
+            "capacity": 5, "points_per_hour": 10
+        }))
+        .await;
+    assert_eq!(s, 201, "{act2}");
+    let id2 = act2["id"].as_i64().unwrap();
+    let mut tasks = Vec::new();
+    for (i, (token, uid)) in residents.iter().take(20).enumerate() {
+        for tap in 0..3 {
+            let url = format!("{}/api/v1/activities/{id2}/signups", c.base(i + tap));
+            tasks.push((
+                *uid,
+                actix_web::rt::spawn(post_retrying(
+                    c.http.clone(),
+                    url,
+                    token.clone(),
+                    json!({}),
+                    format!("double-{uid}-{tap}"),
+                )),
+            ));
+        }
+    }
+    let mut created: HashMap<i64, usize> = HashMap::new();
+    for (uid, t) in tasks {
+        let (s, v) = t.await.unwrap();
+        match s {
+            201 => *created.entry(uid).or_default() += 1,
+            409 => assert_eq!(v["code"], "already_signed_up", "{v}"),
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!(created.len(), 20);
+    assert!(created.values().all(|n| *n == 1), "{created:?}");
+    let roster2 = full_roster(&c, &leader, id2).await;
+    assert_eq!(roster2.len(), 20);
+    assert_eq!(roster2.iter().filter(|r| r.1 == "confirmed").count(), 5);
+    let shown: Vec<i64> = roster2.iter().filter_map(|r| r.2).collect();
+    assert_eq!(shown, (1..=15).collect::<Vec<_>>());
 }
 
 #[actix_web::test]
