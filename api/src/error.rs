@@ -142,6 +142,62 @@ error_codes! {
     WebhookUrlNotAllowed = "webhook_url_not_allowed", 422, "回调地址不能指向内部网络", "Webhook URLs may not point at internal addresses";
     // --- cards and directory (issue 4) ---
     // --- volunteering (issue 5) ---
+    /// A volunteer team with this name already exists.
+    TeamNameTaken = "team_name_taken", 409, "已有同名的志愿服务队", "A team with this name already exists";
+    /// The caller is already a member of the team.
+    AlreadyTeamMember = "already_team_member", 409, "你已经是该服务队的成员", "You are already a member of this team";
+    /// The user is not a member of the team.
+    NotTeamMember = "not_team_member", 409, "不是该服务队的成员", "Not a member of this team";
+    /// Only the team's leaders (or staff) may manage its activities, roster and exports.
+    NotTeamLeader = "not_team_leader", 403, "只有该服务队的队长或社区工作人员可以这样做", "Only this team's leaders or staff may do this";
+    /// The activity was cancelled or is closed.
+    ActivityNotOpen = "activity_not_open", 409, "活动已取消或已结束", "The activity was cancelled or has ended";
+    /// The activity has started: it can no longer be edited, cancelled or left.
+    ActivityAlreadyStarted = "activity_already_started", 409, "活动已经开始", "The activity has already started";
+    /// The sign-up deadline has passed (`details.signup_deadline`).
+    SignupDeadlinePassed = "signup_deadline_passed", 422, "报名已截止", "The sign-up deadline has passed";
+    /// The caller already has a live (confirmed or waitlisted) sign-up for this activity.
+    AlreadySignedUp = "already_signed_up", 409, "你已经报名了这个活动", "You are already signed up for this activity";
+    /// The activity requires skills the caller's volunteer profile lacks (`details.missing`).
+    MissingRequiredSkill = "missing_required_skill", 422, "该活动需要你尚未登记的技能", "The activity requires a skill your volunteer profile does not list";
+    /// The sign-up was already cancelled.
+    SignupNotLive = "signup_not_live", 409, "该报名已取消", "This sign-up was already cancelled";
+    /// Only a confirmed sign-up can be checked in (not a waitlisted one, nor none).
+    SignupNotConfirmed = "signup_not_confirmed", 409, "只有已确认报名的志愿者才能签到", "Only volunteers with a confirmed seat can check in";
+    /// The capacity cannot go below the seats already confirmed (`details.seats_taken`).
+    CapacityBelowConfirmed = "capacity_below_confirmed", 422, "名额不能少于已确认报名的人数", "Capacity cannot be below the confirmed sign-ups";
+    /// The on-site check-in code is wrong.
+    CheckinCodeWrong = "checkin_code_wrong", 422, "签到码不正确", "The check-in code is wrong";
+    /// Check-in is open from 30 minutes before the start until the end (`details.opens_at`, `details.closes_at`).
+    CheckinWindowClosed = "checkin_window_closed", 422, "不在签到时间内（活动开始前30分钟至活动结束）", "Check-in is open from 30 minutes before the start until the end";
+    /// The volunteer has not checked in, so cannot be checked out.
+    NotCheckedIn = "not_checked_in", 409, "该志愿者尚未签到", "The volunteer has not checked in";
+    /// The volunteer was already checked out (their hours are credited).
+    AlreadyCheckedOut = "already_checked_out", 409, "该志愿者已经签退", "The volunteer has already checked out";
+    /// The activity has not ended yet, so it cannot be closed.
+    ActivityNotEnded = "activity_not_ended", 409, "活动尚未结束", "The activity has not ended yet";
+    /// Not enough points (`details.balance`, `details.needed`).
+    InsufficientPoints = "insufficient_points", 422, "积分不足", "Not enough points";
+    /// Not enough of the item left (`details.stock`).
+    OutOfStock = "out_of_stock", 409, "库存不足", "Out of stock";
+    /// The item is not offered any more.
+    ItemUnavailable = "item_unavailable", 409, "该商品已下架", "This item is no longer offered";
+    /// No redemption has this pickup code.
+    PickupCodeNotFound = "pickup_code_not_found", 404, "取货码不存在", "No redemption has this pickup code";
+    /// The redemption was already handed over.
+    RedemptionAlreadyCollected = "redemption_already_collected", 409, "该兑换已领取", "This redemption was already collected";
+    /// Only volunteers (team members) or registered party members may claim micro-wishes.
+    VolunteerRequired = "volunteer_required", 403, "只有志愿者或登记的在职党员可以认领微心愿", "Only volunteers or registered party members can claim micro-wishes";
+    /// A resident cannot claim their own micro-wish.
+    CannotClaimOwnWish = "cannot_claim_own_wish", 422, "不能认领自己发布的微心愿", "You cannot claim your own micro-wish";
+    /// Someone else claimed the micro-wish first.
+    WishAlreadyClaimed = "wish_already_claimed", 409, "该微心愿已被他人认领", "Someone else has already claimed this micro-wish";
+    /// The micro-wish is no longer open (fulfilled, confirmed or withdrawn).
+    WishNotOpen = "wish_not_open", 409, "该微心愿已不在待认领状态", "This micro-wish is no longer open";
+    /// The caller has not claimed this micro-wish, or it is no longer in the claimed state.
+    WishNotClaimedByYou = "wish_not_claimed_by_you", 409, "你没有认领这个微心愿，或它已完成", "You have not claimed this micro-wish, or it is no longer claimed";
+    /// The micro-wish has not been marked fulfilled yet.
+    WishNotFulfilled = "wish_not_fulfilled", 409, "该微心愿尚未标记为已完成", "This micro-wish has not been marked fulfilled";
 }
 
 /// The language of messages.

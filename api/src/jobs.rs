@@ -34,6 +34,16 @@ pub fn all() -> Vec<Job> {
             every: Duration::from_secs(3600),
             run: crate::auth::model::purge_expired,
         },
+        Job {
+            name: "close_ended_activities",
+            every: Duration::from_secs(300),
+            run: crate::volunteering::model::signups::close_ended_activities,
+        },
+        Job {
+            name: "auto_confirm_wishes",
+            every: Duration::from_secs(600),
+            run: crate::volunteering::model::wishes::auto_confirm,
+        },
     ]
 }
 

@@ -22,6 +22,7 @@ pub mod partners;
 pub mod places;
 pub mod seed;
 pub mod state;
+pub mod volunteering;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -182,7 +183,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(notifications::routes)
                 .configure(places::routes)
                 .configure(charging::routes)
-                .configure(partners::routes),
+                .configure(partners::routes)
+                .configure(volunteering::routes),
         )
         .route(
             "/docs",

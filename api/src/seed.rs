@@ -25,5 +25,14 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
     });
     // cards and directory (issue 4)
     // volunteering (issue 5)
+    let now = chrono::Utc::now().naive_utc();
+    let vol = db::transaction(conn, |c| crate::volunteering::seed::seed(c, now))?;
+    lines.push(match vol {
+        Some(r) => format!(
+            "volunteering: {} team, {} upcoming activities, {} points-supermarket items",
+            r.teams, r.activities, r.items
+        ),
+        None => "volunteering: already loaded, left as it is".to_owned(),
+    });
     Ok(lines)
 }

@@ -15,3 +15,4 @@ mod partners;
 // cards and directory (issue 4)
 // volunteering (issue 5)
 mod platform;
+mod volunteering;

@@ -3,6 +3,33 @@
 //     cargo run -- schema > api/src/db/schema.rs
 
 diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        community_id -> BigInt,
+        title -> Text,
+        category -> Text,
+        description -> Text,
+        place -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        signup_deadline -> Timestamp,
+        capacity -> Integer,
+        seats_taken -> Integer,
+        queue_seq -> BigInt,
+        required_skills -> Text,
+        points_per_hour -> Integer,
+        checkin_code -> Text,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         partner_id -> Nullable<BigInt>,
@@ -66,6 +93,15 @@ diesel::table! {
         floors -> Integer,
         latitude -> Double,
         longitude -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token -> Text,
         created_at -> Timestamp,
     }
 }
@@ -245,6 +281,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    points_balances (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        balance -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_ledger (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        amount -> Integer,
+        reason -> Text,
+        reference -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redemptions (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        user_id -> BigInt,
+        quantity -> Integer,
+        points -> Integer,
+        pickup_code -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        collected_at -> Nullable<Timestamp>,
+        collected_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -254,6 +327,38 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shop_items (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        price_points -> Integer,
+        stock -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signups (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        live_key -> Nullable<BigInt>,
+        queue_no -> BigInt,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_out_at -> Nullable<Timestamp>,
+        no_show -> Bool,
+        service_minutes -> Nullable<Integer>,
+        points_awarded -> Nullable<Integer>,
     }
 }
 
@@ -272,6 +377,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_members (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         openid -> Text,
@@ -281,6 +396,28 @@ diesel::table! {
         household_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         last_login_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_profiles (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        skills -> Text,
+        is_party_member -> Bool,
+        party_unit -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_teams (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        community_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 
@@ -356,6 +493,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wishes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        community_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        points -> Integer,
+        status -> Text,
+        claimer_id -> Nullable<BigInt>,
+        claimed_at -> Nullable<Timestamp>,
+        fulfilled_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+        auto_confirmed -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(activities -> communities (community_id));
+diesel::joinable!(activities -> users (created_by));
+diesel::joinable!(activities -> volunteer_teams (team_id));
 diesel::joinable!(booking_slots -> sockets (socket_id));
 diesel::joinable!(booking_suspensions -> households (household_id));
 diesel::joinable!(bookings -> compounds (compound_id));
@@ -363,6 +522,7 @@ diesel::joinable!(bookings -> households (household_id));
 diesel::joinable!(bookings -> sockets (socket_id));
 diesel::joinable!(bookings -> users (user_id));
 diesel::joinable!(buildings -> compounds (compound_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(cards -> households (household_id));
 diesel::joinable!(charging_settings -> compounds (compound_id));
 diesel::joinable!(compounds -> communities (community_id));
@@ -376,10 +536,20 @@ diesel::joinable!(partner_clients -> partners (partner_id));
 diesel::joinable!(partner_compounds -> compounds (compound_id));
 diesel::joinable!(partner_compounds -> partners (partner_id));
 diesel::joinable!(piles -> compounds (compound_id));
+diesel::joinable!(points_balances -> users (user_id));
+diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(redemptions -> shop_items (item_id));
+diesel::joinable!(redemptions -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(signups -> activities (activity_id));
+diesel::joinable!(signups -> users (user_id));
 diesel::joinable!(sockets -> compounds (compound_id));
 diesel::joinable!(sockets -> piles (pile_id));
+diesel::joinable!(team_members -> volunteer_teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(users -> households (household_id));
+diesel::joinable!(volunteer_profiles -> users (user_id));
+diesel::joinable!(volunteer_teams -> communities (community_id));
 diesel::joinable!(waitlist_entries -> compounds (compound_id));
 diesel::joinable!(waitlist_entries -> users (user_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -387,13 +557,16 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_row_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_events -> partners (partner_id));
 diesel::joinable!(webhook_subscriptions -> partners (partner_id));
+diesel::joinable!(wishes -> communities (community_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    activities,
     audit_log,
     booking_slots,
     booking_suspensions,
     bookings,
     buildings,
+    calendar_feeds,
     cards,
     charging_settings,
     communities,
@@ -408,12 +581,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_compounds,
     partners,
     piles,
+    points_balances,
+    points_ledger,
+    redemptions,
     refresh_tokens,
+    shop_items,
+    signups,
     sockets,
+    team_members,
     users,
+    volunteer_profiles,
+    volunteer_teams,
     waitlist_entries,
     webhook_attempts,
     webhook_deliveries,
     webhook_events,
     webhook_subscriptions,
+    wishes,
 );

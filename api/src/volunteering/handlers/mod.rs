@@ -1,0 +1,28 @@
+//! HTTP handlers of the volunteering area, one file per sub-area: thin — extract, authorise,
+//! call the model, shape the response.
+
+pub mod activities;
+pub mod calendar;
+pub mod points;
+pub mod shop;
+pub mod signups;
+pub mod teams;
+pub mod wishes;
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+use crate::error::ApiResult;
+use crate::http::pagination::{PageParams, PageRequest};
+
+/// Validate `page` / `per_page` of a filter.
+pub fn page(page: Option<i64>, per_page: Option<i64>) -> ApiResult<PageRequest> {
+    PageParams { page, per_page }.validate()
+}
+
+/// 201 with `Location`.
+pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(body)
+}

@@ -1,0 +1,265 @@
+//! Teams, members and volunteer profiles.
+
+use actix_web::{get, post, put, web, HttpResponse};
+
+use super::created;
+use crate::auth::{Resident, Staff, TeamLeader};
+use crate::error::ApiResult;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Json, Path, Query};
+use crate::state::AppState;
+use crate::volunteering::dto::{
+    CreateTeamRequest, PartyMemberRequest, SetMemberRoleRequest, TeamMemberView, TeamView,
+    UpdateProfileRequest, VolunteerProfileView,
+};
+use crate::volunteering::model::teams as model;
+use crate::volunteering::rules::{clean_text, normalize_skills};
+
+/// List volunteer teams (志愿服务队) with their leaders.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, description = "One page of teams", body = Page<TeamView>))
+)]
+#[get("/teams")]
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    user: Resident,
+    q: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let p = q.0.validate()?;
+    let uid = user.user_id;
+    let (items, total) = state.db(move |c| model::list_teams(c, uid, p)).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
+}
+
+/// Create a team (staff).
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    request_body = CreateTeamRequest,
+    responses(
+        (status = 201, description = "Created", body = TeamView),
+        (status = 409, description = "`team_name_taken`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/teams")]
+pub async fn create_team(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: Json<CreateTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    let name = clean_text("name", &body.name, 64, true)?;
+    let description = clean_text("description", &body.description, 1000, false)?;
+    let community = body.community_id;
+    let now = state.clock.now_naive();
+    let uid = staff.user_id;
+    let team = state
+        .db(move |c| {
+            let id = model::create_team(c, &name, &description, community, now)?;
+            model::team_view(c, id, uid)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/teams/{}", team.id), &team))
+}
+
+/// One team.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses((status = 200, description = "The team", body = TeamView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+)]
+#[get("/teams/{id}")]
+pub async fn get_team(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid) = (id.into_inner(), user.user_id);
+    let team = state.db(move |c| model::team_view(c, id, uid)).await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+/// Join a team as a member.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses(
+        (status = 200, description = "Joined; the team", body = TeamView),
+        (status = 409, description = "`already_team_member`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/teams/{id}/join")]
+pub async fn join_team(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid) = (id.into_inner(), user.user_id);
+    let now = state.clock.now_naive();
+    let team = state
+        .db(move |c| {
+            model::join(c, id, uid, now)?;
+            model::team_view(c, id, uid)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+/// Leave a team.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 409, description = "`not_team_member`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/teams/{id}/leave")]
+pub async fn leave_team(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid) = (id.into_inner(), user.user_id);
+    state.db(move |c| model::leave(c, id, uid)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A team's members with their skills (its leaders and staff).
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id"), PageParams),
+    responses(
+        (status = 200, description = "One page of members, leaders first", body = Page<TeamMemberView>),
+        (status = 403, description = "`forbidden` or `not_team_leader`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/teams/{id}/members")]
+pub async fn list_members(
+    state: web::Data<AppState>,
+    user: TeamLeader,
+    id: Path<i64>,
+    q: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let p = q.0.validate()?;
+    let (id, me) = (id.into_inner(), user.0);
+    let (items, total) = state
+        .db(move |c| {
+            if !model::team_exists(c, id)? {
+                return Err(crate::error::ApiError::not_found());
+            }
+            model::require_manage(c, me, id)?;
+            model::members(c, id, p)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
+}
+
+/// Make a member a leader or a plain member (staff).
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id"), ("user_id" = i64, Path, description = "Member's user id")),
+    request_body = SetMemberRoleRequest,
+    responses(
+        (status = 200, description = "The team", body = TeamView),
+        (status = 409, description = "`not_team_member`", body = crate::error::ErrorBody),
+    )
+)]
+#[put("/teams/{id}/members/{user_id}/role")]
+pub async fn set_member_role(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: Path<(i64, i64)>,
+    body: Json<SetMemberRoleRequest>,
+) -> ApiResult<HttpResponse> {
+    let (team, member) = path.into_inner();
+    let role = body.role;
+    let uid = staff.user_id;
+    let view = state
+        .db(move |c| {
+            model::set_member_role(c, team, member, role)?;
+            model::team_view(c, team, uid)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// My volunteer profile: skills, teams, party membership, service time.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    responses((status = 200, description = "My profile", body = VolunteerProfileView))
+)]
+#[get("/me/volunteer-profile")]
+pub async fn get_profile(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
+    let uid = user.user_id;
+    let p = state.db(move |c| model::profile(c, uid)).await?;
+    Ok(HttpResponse::Ok().json(p))
+}
+
+/// Set my skills.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses((status = 200, description = "My profile", body = VolunteerProfileView))
+)]
+#[put("/me/volunteer-profile")]
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    user: Resident,
+    body: Json<UpdateProfileRequest>,
+) -> ApiResult<HttpResponse> {
+    let skills = normalize_skills("skills", &body.skills)?;
+    let uid = user.user_id;
+    let now = state.clock.now_naive();
+    let p = state
+        .db(move |c| {
+            model::set_skills(c, uid, &skills, now)?;
+            model::profile(c, uid)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(p))
+}
+
+/// Register a user as an in-service party member (在职党员), or undo it (staff). Party
+/// members may claim micro-wishes without joining a team.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    request_body = PartyMemberRequest,
+    responses(
+        (status = 200, description = "The user's volunteer profile", body = VolunteerProfileView),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[put("/users/{id}/party-member")]
+pub async fn set_party_member(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<PartyMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let flag = body.is_party_member;
+    let unit = match &body.party_unit {
+        Some(u) => Some(clean_text("party_unit", u, 128, false)?).filter(|u| !u.is_empty()),
+        None => None,
+    };
+    let now = state.clock.now_naive();
+    let p = state
+        .db(move |c| {
+            model::set_party_member(c, id, flag, unit.as_deref(), now)?;
+            model::profile(c, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(p))
+}

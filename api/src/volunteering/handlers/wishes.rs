@@ -1,0 +1,212 @@
+//! Micro-wishes (微心愿).
+
+use actix_web::{get, post, web, HttpResponse};
+
+use super::{created, page};
+use crate::auth::Resident;
+use crate::error::ApiResult;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Json, Path, Query};
+use crate::state::AppState;
+use crate::volunteering::dto::{CreateWishRequest, WishFilter, WishStatus, WishView};
+use crate::volunteering::model::wishes as model;
+use crate::volunteering::rules::clean_text;
+
+/// Micro-wishes, open ones by default, newest first.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(WishFilter),
+    responses((status = 200, description = "One page of wishes", body = Page<WishView>))
+)]
+#[get("/wishes")]
+pub async fn list_wishes(
+    state: web::Data<AppState>,
+    _user: Resident,
+    q: Query<WishFilter>,
+) -> ApiResult<HttpResponse> {
+    let p = page(q.page, q.per_page)?;
+    let status = q.status.unwrap_or(WishStatus::Open);
+    let community = q.community_id;
+    let (items, total) = state
+        .db(move |c| model::list(c, status, community, p))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
+}
+
+/// Post a micro-wish.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    request_body = CreateWishRequest,
+    responses((status = 201, description = "Posted", body = WishView))
+)]
+#[post("/wishes")]
+pub async fn create_wish(
+    state: web::Data<AppState>,
+    user: Resident,
+    body: Json<CreateWishRequest>,
+) -> ApiResult<HttpResponse> {
+    let title = clean_text("title", &body.title, 64, true)?;
+    let description = clean_text("description", &body.description, 1000, false)?;
+    let community = body.community_id;
+    let uid = user.user_id;
+    let now = state.clock.now_naive();
+    let wish = state
+        .db(move |c| {
+            let id = model::create(c, uid, &title, &description, community, now)?;
+            model::view(c, id)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/wishes/{}", wish.id), &wish))
+}
+
+/// One micro-wish.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses((status = 200, description = "The wish", body = WishView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+)]
+#[get("/wishes/{id}")]
+pub async fn get_wish(
+    state: web::Data<AppState>,
+    _user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let w = state.db(move |c| model::view(c, id)).await?;
+    Ok(HttpResponse::Ok().json(w))
+}
+
+/// Wishes I posted or claimed.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, description = "One page of wishes", body = Page<WishView>))
+)]
+#[get("/me/wishes")]
+pub async fn my_wishes(
+    state: web::Data<AppState>,
+    user: Resident,
+    q: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let p = q.0.validate()?;
+    let uid = user.user_id;
+    let (items, total) = state.db(move |c| model::mine(c, uid, p)).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
+}
+
+type Action = fn(&mut crate::db::DbConn, i64, i64, chrono::NaiveDateTime) -> ApiResult<()>;
+
+async fn act(state: &AppState, user: Resident, id: i64, action: Action) -> ApiResult<HttpResponse> {
+    let uid = user.user_id;
+    let now = state.clock.now_naive();
+    let w = state
+        .db(move |c| {
+            action(c, id, uid, now)?;
+            model::view(c, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(w))
+}
+
+/// Claim an open wish (volunteers and registered party members; one claimer at a time).
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses(
+        (status = 200, description = "Claimed", body = WishView),
+        (status = 403, description = "`volunteer_required`", body = crate::error::ErrorBody),
+        (status = 409, description = "`wish_already_claimed` or `wish_not_open`", body = crate::error::ErrorBody),
+        (status = 422, description = "`cannot_claim_own_wish`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/claim")]
+pub async fn claim(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    act(&state, user, id.into_inner(), model::claim).await
+}
+
+/// Give a claimed wish back; it is open again.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses(
+        (status = 200, description = "Open again", body = WishView),
+        (status = 409, description = "`wish_not_claimed_by_you`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/release")]
+pub async fn release(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    act(&state, user, id.into_inner(), model::release).await
+}
+
+/// Mark a wish I claimed as fulfilled; its poster confirms (or it confirms itself after 7 days).
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses(
+        (status = 200, description = "Fulfilled", body = WishView),
+        (status = 409, description = "`wish_not_claimed_by_you`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/fulfil")]
+pub async fn fulfil(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    act(&state, user, id.into_inner(), model::fulfil).await
+}
+
+/// Confirm my fulfilled wish: the claimer gets the points (once).
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses(
+        (status = 200, description = "Confirmed", body = WishView),
+        (status = 403, description = "`forbidden`: not my wish", body = crate::error::ErrorBody),
+        (status = 409, description = "`wish_not_fulfilled`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/confirm")]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    act(&state, user, id.into_inner(), model::confirm).await
+}
+
+/// Withdraw my wish while nobody has claimed it.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = WishView),
+        (status = 403, description = "`forbidden`: not my wish", body = crate::error::ErrorBody),
+        (status = 409, description = "`wish_not_open`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    act(&state, user, id.into_inner(), model::withdraw).await
+}

@@ -1,0 +1,641 @@
+//! Sign-ups: fair seats and a waitlist, cancellation with promotion, check-in and check-out,
+//! closing an activity (no-shows, hours and points).
+//!
+//! Seats: `activities.seats_taken` is taken with `UPDATE ... SET seats_taken = seats_taken + 1
+//! WHERE id = ? AND seats_taken < capacity`; the affected rows decide confirmed or waitlisted,
+//! so seats are never oversold. One live sign-up per person and activity: UNIQUE
+//! (activity_id, live_key), where live_key is the user id while the sign-up is live and NULL
+//! once cancelled. The waitlist is ordered by `queue_no`, a per-activity counter bumped in the
+//! same transaction (never by id, which is not time-ordered on distributed MySQL); positions
+//! are computed, so they stay 1..N after cancellations.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::activities::{self, Activity};
+use super::{local_time, points};
+use crate::db::schema::{activities as a, signups as s, users};
+use crate::db::{last_insert_id, DbConn};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::pagination::PageRequest;
+use crate::notifications::{notify, Notice};
+use crate::volunteering::dto::{
+    ActivityStatus, CloseReport, MySignupEntry, PointsReason, RosterEntry, SignupStatus, SignupView,
+};
+use crate::volunteering::rules::{
+    activity_reference, missing_skills, normalize_code, points_for, skills_from_text,
+    AUTO_CLOSE_AFTER_END_HOURS,
+};
+
+/// A sign-up as stored.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = s)]
+pub struct Signup {
+    pub id: i64,
+    pub activity_id: i64,
+    pub user_id: i64,
+    pub status: String,
+    pub live_key: Option<i64>,
+    pub queue_no: i64,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub checked_out_at: Option<NaiveDateTime>,
+    pub no_show: bool,
+    pub service_minutes: Option<i32>,
+    pub points_awarded: Option<i32>,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<Signup>> {
+    Ok(s::table
+        .find(id)
+        .select(Signup::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> ApiResult<Signup> {
+    find(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+/// The user's live sign-up for an activity.
+pub fn live_of(conn: &mut DbConn, activity_id: i64, user_id: i64) -> ApiResult<Option<Signup>> {
+    Ok(s::table
+        .filter(s::activity_id.eq(activity_id).and(s::live_key.eq(user_id)))
+        .select(Signup::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The user's live sign-up, or else their latest cancelled one.
+pub fn latest_of(conn: &mut DbConn, activity_id: i64, user_id: i64) -> ApiResult<Option<Signup>> {
+    if let Some(live) = live_of(conn, activity_id, user_id)? {
+        return Ok(Some(live));
+    }
+    Ok(s::table
+        .filter(s::activity_id.eq(activity_id).and(s::user_id.eq(user_id)))
+        .order((s::created_at.desc(), s::queue_no.desc()))
+        .select(Signup::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Place in the waitlist (from 1) of a waitlisted sign-up: one more than the live waitlisted
+/// sign-ups queued before it.
+pub fn position(conn: &mut DbConn, row: &Signup) -> ApiResult<Option<i64>> {
+    if row.status != "waitlisted" {
+        return Ok(None);
+    }
+    let before: i64 = s::table
+        .filter(
+            s::activity_id
+                .eq(row.activity_id)
+                .and(s::status.eq("waitlisted"))
+                .and(s::queue_no.lt(row.queue_no)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(Some(before + 1))
+}
+
+pub fn to_view(row: &Signup, position: Option<i64>) -> SignupView {
+    SignupView {
+        id: row.id,
+        activity_id: row.activity_id,
+        status: SignupStatus::parse(&row.status),
+        position,
+        created_at: row.created_at.and_utc(),
+        confirmed_at: row.confirmed_at.map(|t| t.and_utc()),
+        checked_in_at: row.checked_in_at.map(|t| t.and_utc()),
+        checked_out_at: row.checked_out_at.map(|t| t.and_utc()),
+        no_show: row.no_show,
+        service_minutes: row.service_minutes,
+        points_awarded: row.points_awarded,
+    }
+}
+
+pub fn view(conn: &mut DbConn, row: &Signup) -> ApiResult<SignupView> {
+    let pos = position(conn, row)?;
+    Ok(to_view(row, pos))
+}
+
+/// Sign up: a seat while seats last, else the waitlist. Refused when the activity is not
+/// open, after the deadline, without a required skill, or when already signed up.
+pub fn sign_up(
+    conn: &mut DbConn,
+    activity_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<Signup> {
+    let act = activities::get(conn, activity_id)?;
+    if !act.is_open() {
+        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+    }
+    if now > act.signup_deadline {
+        return Err(ApiError::new(ErrorCode::SignupDeadlinePassed)
+            .with_details(serde_json::json!({"signup_deadline": act.signup_deadline.and_utc()})));
+    }
+    let required = skills_from_text(&act.required_skills);
+    if !required.is_empty() {
+        let have = super::teams::skills_of(conn, user_id)?;
+        let missing = missing_skills(&required, &have);
+        if !missing.is_empty() {
+            return Err(ApiError::new(ErrorCode::MissingRequiredSkill)
+                .with_details(serde_json::json!({"missing": missing})));
+        }
+    }
+    if live_of(conn, activity_id, user_id)?.is_some() {
+        return Err(ApiError::new(ErrorCode::AlreadySignedUp));
+    }
+    let id = crate::db::transaction(conn, |conn| {
+        // Take a queue number; this also locks the activity row until commit, so sign-ups and
+        // cancellations of one activity are applied one after the other.
+        let n = diesel::update(a::table.filter(a::id.eq(activity_id).and(a::status.eq("open"))))
+            .set(a::queue_seq.eq(a::queue_seq + 1i64))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+        }
+        let queue_no: i64 = a::table
+            .find(activity_id)
+            .select(a::queue_seq)
+            .first(conn)?;
+        let seat = diesel::update(
+            a::table.filter(a::id.eq(activity_id).and(a::seats_taken.lt(a::capacity))),
+        )
+        .set(a::seats_taken.eq(a::seats_taken + 1))
+        .execute(conn)?
+            == 1;
+        let inserted = diesel::insert_into(s::table)
+            .values((
+                s::activity_id.eq(activity_id),
+                s::user_id.eq(user_id),
+                s::status.eq(if seat { "confirmed" } else { "waitlisted" }),
+                s::live_key.eq(Some(user_id)),
+                s::queue_no.eq(queue_no),
+                s::created_at.eq(now),
+                s::confirmed_at.eq(seat.then_some(now)),
+                s::no_show.eq(false),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => Ok(last_insert_id(conn)?),
+            // The transaction rolls back, seat included.
+            Err(e) if super::is_unique_violation(&e) => {
+                Err(ApiError::new(ErrorCode::AlreadySignedUp))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })?;
+    get(conn, id)
+}
+
+/// Give the next waitlisted person the free seat, if there is one; tell them. Runs inside the
+/// caller's transaction. Returns whether someone was promoted.
+pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> ApiResult<bool> {
+    loop {
+        let next: Option<(i64, i64)> = s::table
+            .filter(
+                s::activity_id
+                    .eq(activity_id)
+                    .and(s::status.eq("waitlisted")),
+            )
+            .order(s::queue_no)
+            .select((s::id, s::user_id))
+            .first(conn)
+            .optional()?;
+        let Some((signup_id, user_id)) = next else {
+            return Ok(false);
+        };
+        let seat = diesel::update(
+            a::table.filter(
+                a::id
+                    .eq(activity_id)
+                    .and(a::status.eq("open"))
+                    .and(a::seats_taken.lt(a::capacity)),
+            ),
+        )
+        .set(a::seats_taken.eq(a::seats_taken + 1))
+        .execute(conn)?
+            == 1;
+        if !seat {
+            return Ok(false);
+        }
+        let moved =
+            diesel::update(s::table.filter(s::id.eq(signup_id).and(s::status.eq("waitlisted"))))
+                .set((s::status.eq("confirmed"), s::confirmed_at.eq(Some(now))))
+                .execute(conn)?;
+        if moved == 1 {
+            let act = activities::get(conn, activity_id)?;
+            notify(
+                conn,
+                user_id,
+                &Notice {
+                    kind: "signup.promoted",
+                    title: "候补成功，已为你保留名额".into(),
+                    body: format!(
+                        "「{}」有人取消报名，你已从候补转为正式报名。活动时间：{}，地点：{}。",
+                        act.title,
+                        local_time(act.starts_at),
+                        act.place
+                    ),
+                    data: serde_json::json!({"activity_id": activity_id, "signup_id": signup_id}),
+                    dedupe_key: Some(format!("signup.promoted:{signup_id}")),
+                },
+                now,
+            )?;
+            return Ok(true);
+        }
+        // That person cancelled meanwhile: hand the seat back and look again.
+        diesel::update(a::table.filter(a::id.eq(activity_id)))
+            .set(a::seats_taken.eq(a::seats_taken - 1))
+            .execute(conn)?;
+    }
+}
+
+/// Cancel my sign-up before the activity starts. A confirmed seat goes to the first
+/// waitlisted person in the same transaction.
+pub fn cancel(
+    conn: &mut DbConn,
+    signup_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<Signup> {
+    let row = get(conn, signup_id)?;
+    if row.user_id != user_id {
+        return Err(ApiError::not_found());
+    }
+    let act = activities::get(conn, row.activity_id)?;
+    if row.live_key.is_none() {
+        return Err(ApiError::new(ErrorCode::SignupNotLive));
+    }
+    if !act.is_open() {
+        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+    }
+    if now >= act.starts_at {
+        return Err(ApiError::new(ErrorCode::ActivityAlreadyStarted));
+    }
+    crate::db::transaction(conn, |conn| {
+        // Lock the activity first (the order sign-ups use too), then change the sign-up.
+        diesel::update(a::table.filter(a::id.eq(row.activity_id)))
+            .set(a::updated_at.eq(now))
+            .execute(conn)?;
+        let current = get(conn, signup_id)?;
+        let was = current.status.clone();
+        if current.live_key.is_none() {
+            return Err(ApiError::new(ErrorCode::SignupNotLive));
+        }
+        let n = diesel::update(
+            s::table.filter(
+                s::id
+                    .eq(signup_id)
+                    .and(s::status.eq(&was))
+                    .and(s::live_key.is_not_null()),
+            ),
+        )
+        .set((
+            s::status.eq("cancelled"),
+            s::live_key.eq(None::<i64>),
+            s::cancelled_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::new(ErrorCode::SignupNotLive));
+        }
+        if was == "confirmed" {
+            diesel::update(a::table.filter(a::id.eq(row.activity_id).and(a::seats_taken.gt(0))))
+                .set(a::seats_taken.eq(a::seats_taken - 1))
+                .execute(conn)?;
+            promote_next(conn, row.activity_id, now)?;
+        }
+        Ok(())
+    })?;
+    get(conn, signup_id)
+}
+
+/// The live roster of an activity: confirmed first, then the waitlist in order. Positions
+/// follow from the order.
+pub fn roster(
+    conn: &mut DbConn,
+    activity_id: i64,
+    page: Option<PageRequest>,
+) -> ApiResult<(Vec<RosterEntry>, i64)> {
+    let base = || {
+        s::table.inner_join(users::table).filter(
+            s::activity_id
+                .eq(activity_id)
+                .and(s::live_key.is_not_null()),
+        )
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let confirmed: i64 = s::table
+        .filter(
+            s::activity_id
+                .eq(activity_id)
+                .and(s::status.eq("confirmed")),
+        )
+        .count()
+        .get_result(conn)?;
+    // "confirmed" sorts before "waitlisted".
+    let mut q = base()
+        .order((s::status, s::queue_no))
+        .select((Signup::as_select(), users::nickname))
+        .into_boxed();
+    let offset = page.map(|p| p.offset()).unwrap_or(0);
+    if let Some(p) = page {
+        q = q.limit(p.per_page).offset(p.offset());
+    }
+    let rows: Vec<(Signup, String)> = q.load(conn)?;
+    let items = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (row, nickname))| {
+            let index = offset + i as i64;
+            let pos = (row.status == "waitlisted").then_some(index - confirmed + 1);
+            RosterEntry {
+                signup: to_view(&row, pos),
+                user_id: row.user_id,
+                nickname,
+            }
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// My sign-ups, newest activity first.
+pub fn mine(
+    conn: &mut DbConn,
+    user_id: i64,
+    page: PageRequest,
+) -> ApiResult<(Vec<MySignupEntry>, i64)> {
+    let total: i64 = s::table
+        .filter(s::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<(Signup, String, String, NaiveDateTime, NaiveDateTime, String)> = s::table
+        .inner_join(a::table)
+        .filter(s::user_id.eq(user_id))
+        .order((a::starts_at.desc(), s::created_at.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select((
+            Signup::as_select(),
+            a::title,
+            a::place,
+            a::starts_at,
+            a::ends_at,
+            a::status,
+        ))
+        .load(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (row, title, place, starts, ends, status) in rows {
+        items.push(MySignupEntry {
+            signup: view(conn, &row)?,
+            activity_title: title,
+            activity_place: place,
+            activity_starts_at: starts.and_utc(),
+            activity_ends_at: ends.and_utc(),
+            activity_status: ActivityStatus::parse(&status),
+        });
+    }
+    Ok((items, total))
+}
+
+fn check_in_row(
+    conn: &mut DbConn,
+    act: &Activity,
+    row: &Signup,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    if !act.is_open() {
+        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+    }
+    let schedule = act.schedule();
+    if !schedule.checkin_open(now) {
+        let (opens, closes) = schedule.checkin_window();
+        return Err(ApiError::new(ErrorCode::CheckinWindowClosed).with_details(
+            serde_json::json!({"opens_at": opens.and_utc(), "closes_at": closes.and_utc()}),
+        ));
+    }
+    if row.status != "confirmed" {
+        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
+    }
+    // Checking in twice is harmless: the first time stands.
+    diesel::update(
+        s::table.filter(
+            s::id
+                .eq(row.id)
+                .and(s::status.eq("confirmed"))
+                .and(s::checked_in_at.is_null())
+                .and(s::no_show.eq(false)),
+        ),
+    )
+    .set(s::checked_in_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The volunteer checks in with the on-site code, within the window.
+pub fn self_check_in(
+    conn: &mut DbConn,
+    activity_id: i64,
+    user_id: i64,
+    code: &str,
+    now: NaiveDateTime,
+) -> ApiResult<Signup> {
+    let act = activities::get(conn, activity_id)?;
+    if !act.is_open() {
+        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+    }
+    if normalize_code(code) != act.checkin_code {
+        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
+    }
+    let row = live_of(conn, activity_id, user_id)?.ok_or_else(|| {
+        ApiError::new(ErrorCode::SignupNotConfirmed).with_reason("你没有报名这个活动")
+    })?;
+    check_in_row(conn, &act, &row, now)?;
+    get(conn, row.id)
+}
+
+/// A leader checks a volunteer in.
+pub fn leader_check_in(conn: &mut DbConn, row: &Signup, now: NaiveDateTime) -> ApiResult<Signup> {
+    let act = activities::get(conn, row.activity_id)?;
+    check_in_row(conn, &act, row, now)?;
+    get(conn, row.id)
+}
+
+/// Credit a checked-in volunteer's hours and points, once: the conditional update on
+/// `service_minutes IS NULL` and the ledger's UNIQUE reference both stand guard.
+fn settle_one(
+    conn: &mut DbConn,
+    act: &Activity,
+    row: &Signup,
+    checked_out: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> ApiResult<Option<i32>> {
+    let Some(checked_in) = row.checked_in_at else {
+        return Ok(None);
+    };
+    let minutes = act.schedule().service_minutes(checked_in, checked_out);
+    let pts = points_for(minutes, act.points_per_hour);
+    let n = diesel::update(
+        s::table.filter(
+            s::id
+                .eq(row.id)
+                .and(s::checked_in_at.is_not_null())
+                .and(s::service_minutes.is_null()),
+        ),
+    )
+    .set((
+        s::checked_out_at.eq(checked_out),
+        s::service_minutes.eq(Some(minutes)),
+        s::points_awarded.eq(Some(pts)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if pts > 0 {
+        points::credit(
+            conn,
+            row.user_id,
+            pts,
+            PointsReason::ActivityHours,
+            &activity_reference(act.id, row.user_id),
+            None,
+            None,
+            now,
+        )?;
+    }
+    notify(
+        conn,
+        row.user_id,
+        &Notice {
+            kind: "signup.hours_credited",
+            title: "志愿服务时长已记录".into(),
+            body: format!(
+                "「{}」服务时长 {} 分钟，获得 {} 积分。",
+                act.title, minutes, pts
+            ),
+            data: serde_json::json!({"activity_id": act.id, "signup_id": row.id, "service_minutes": minutes, "points": pts}),
+            dedupe_key: Some(format!("signup.hours:{}", row.id)),
+        },
+        now,
+    )?;
+    Ok(Some(pts))
+}
+
+/// A leader checks a volunteer out: their hours (capped at the schedule) and points are
+/// credited at once.
+pub fn check_out(conn: &mut DbConn, signup_id: i64, now: NaiveDateTime) -> ApiResult<Signup> {
+    let row = get(conn, signup_id)?;
+    let act = activities::get(conn, row.activity_id)?;
+    if !act.is_open() {
+        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+    }
+    if row.status != "confirmed" {
+        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
+    }
+    if row.checked_in_at.is_none() {
+        return Err(ApiError::new(ErrorCode::NotCheckedIn));
+    }
+    if row.service_minutes.is_some() {
+        return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
+    }
+    let settled =
+        crate::db::transaction(conn, |conn| settle_one(conn, &act, &row, Some(now), now))?;
+    if settled.is_none() {
+        return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
+    }
+    get(conn, signup_id)
+}
+
+/// Close an ended activity: confirmed people never checked in become no-shows (each once),
+/// checked-in people not yet checked out are credited until the end. The conditional update
+/// of the activity's status decides which process does it.
+pub fn close(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> ApiResult<CloseReport> {
+    crate::db::transaction(conn, |conn| {
+        let act = activities::get(conn, activity_id)?;
+        let n = diesel::update(
+            a::table.filter(
+                a::id
+                    .eq(activity_id)
+                    .and(a::status.eq("open"))
+                    .and(a::ends_at.le(now)),
+            ),
+        )
+        .set((
+            a::status.eq("closed"),
+            a::closed_at.eq(Some(now)),
+            a::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            if !act.is_open() {
+                return Err(ApiError::new(ErrorCode::ActivityNotOpen));
+            }
+            return Err(ApiError::new(ErrorCode::ActivityNotEnded)
+                .with_details(serde_json::json!({"ends_at": act.ends_at.and_utc()})));
+        }
+        let no_shows = diesel::update(
+            s::table.filter(
+                s::activity_id
+                    .eq(activity_id)
+                    .and(s::status.eq("confirmed"))
+                    .and(s::checked_in_at.is_null())
+                    .and(s::no_show.eq(false)),
+            ),
+        )
+        .set(s::no_show.eq(true))
+        .execute(conn)?;
+        let pending: Vec<Signup> = s::table
+            .filter(
+                s::activity_id
+                    .eq(activity_id)
+                    .and(s::status.eq("confirmed"))
+                    .and(s::checked_in_at.is_not_null())
+                    .and(s::service_minutes.is_null()),
+            )
+            .select(Signup::as_select())
+            .load(conn)?;
+        let mut settled = 0;
+        let mut points_paid = 0;
+        for row in &pending {
+            if let Some(p) = settle_one(conn, &act, row, None, now)? {
+                settled += 1;
+                points_paid += i64::from(p);
+            }
+        }
+        Ok(CloseReport {
+            activity_id,
+            no_shows: no_shows as i64,
+            settled,
+            points_paid,
+        })
+    })
+}
+
+/// Background job: close activities whose leader did not, two hours after their end. Safe
+/// in several processes: only one wins each activity's conditional update.
+pub fn close_ended_activities(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
+    let due: Vec<i64> = a::table
+        .filter(
+            a::status
+                .eq("open")
+                .and(a::ends_at.le(now - Duration::hours(AUTO_CLOSE_AFTER_END_HOURS))),
+        )
+        .order(a::ends_at)
+        .limit(100)
+        .select(a::id)
+        .load(conn)?;
+    let mut closed = 0;
+    for id in due {
+        match close(conn, id, now) {
+            Ok(_) => closed += 1,
+            Err(e) if e.code == ErrorCode::ActivityNotOpen => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
+}

@@ -1,0 +1,366 @@
+//! Micro-wishes (微心愿): a resident posts a small need; a volunteer or registered party member
+//! claims it (one claimer at a time: a conditional update `WHERE status = 'open'`), may give
+//! it back, marks it fulfilled; the resident confirms, or it confirms itself after 7 days;
+//! the claimer is paid once (ledger reference `wish:<id>`).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::{points, teams};
+use crate::db::schema::wishes as w;
+use crate::db::{last_insert_id, DbConn};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::pagination::PageRequest;
+use crate::notifications::{notify, Notice};
+use crate::volunteering::dto::{PointsReason, UserRef, WishStatus, WishView};
+use crate::volunteering::rules::{wish_reference, WISH_AUTO_CONFIRM_DAYS, WISH_POINTS};
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = w)]
+pub struct Wish {
+    pub id: i64,
+    pub user_id: i64,
+    pub community_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub points: i32,
+    pub status: String,
+    pub claimer_id: Option<i64>,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub fulfilled_at: Option<NaiveDateTime>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub auto_confirmed: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> ApiResult<Wish> {
+    w::table
+        .find(id)
+        .select(Wish::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn views(conn: &mut DbConn, rows: Vec<Wish>) -> ApiResult<Vec<WishView>> {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+    ids.extend(rows.iter().filter_map(|r| r.claimer_id));
+    let refs = teams::user_refs(conn, &ids)?;
+    let unknown = |id: i64| UserRef {
+        user_id: id,
+        nickname: String::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| WishView {
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            community_id: r.community_id,
+            points: r.points,
+            status: WishStatus::parse(&r.status),
+            poster: refs
+                .get(&r.user_id)
+                .cloned()
+                .unwrap_or_else(|| unknown(r.user_id)),
+            claimer: r
+                .claimer_id
+                .map(|c| refs.get(&c).cloned().unwrap_or_else(|| unknown(c))),
+            created_at: r.created_at.and_utc(),
+            claimed_at: r.claimed_at.map(|t| t.and_utc()),
+            fulfilled_at: r.fulfilled_at.map(|t| t.and_utc()),
+            confirmed_at: r.confirmed_at.map(|t| t.and_utc()),
+            auto_confirmed: r.auto_confirmed,
+            auto_confirm_at: (r.status == "fulfilled")
+                .then_some(r.fulfilled_at)
+                .flatten()
+                .map(|t| (t + Duration::days(WISH_AUTO_CONFIRM_DAYS)).and_utc()),
+        })
+        .collect())
+}
+
+pub fn view(conn: &mut DbConn, id: i64) -> ApiResult<WishView> {
+    let row = get(conn, id)?;
+    views(conn, vec![row])?
+        .pop()
+        .ok_or_else(ApiError::not_found)
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    user_id: i64,
+    title: &str,
+    description: &str,
+    community_id: Option<i64>,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    teams::check_community(conn, "community_id", community_id)?;
+    diesel::insert_into(w::table)
+        .values((
+            w::user_id.eq(user_id),
+            w::community_id.eq(community_id),
+            w::title.eq(title),
+            w::description.eq(description),
+            w::points.eq(WISH_POINTS),
+            w::status.eq("open"),
+            w::auto_confirmed.eq(false),
+            w::created_at.eq(now),
+            w::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(last_insert_id(conn)?)
+}
+
+/// Wishes in a state (open by default), newest first.
+pub fn list(
+    conn: &mut DbConn,
+    status: WishStatus,
+    community_id: Option<i64>,
+    page: PageRequest,
+) -> ApiResult<(Vec<WishView>, i64)> {
+    let query = || {
+        let mut q = w::table.filter(w::status.eq(status.as_str())).into_boxed();
+        if let Some(c) = community_id {
+            q = q.filter(w::community_id.eq(c));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows: Vec<Wish> = query()
+        .order((w::created_at.desc(), w::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Wish::as_select())
+        .load(conn)?;
+    Ok((views(conn, rows)?, total))
+}
+
+/// Wishes I posted or claimed, newest first.
+pub fn mine(conn: &mut DbConn, user_id: i64, page: PageRequest) -> ApiResult<(Vec<WishView>, i64)> {
+    let query = || {
+        w::table
+            .filter(w::user_id.eq(user_id).or(w::claimer_id.eq(user_id)))
+            .into_boxed()
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows: Vec<Wish> = query()
+        .order((w::created_at.desc(), w::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Wish::as_select())
+        .load(conn)?;
+    Ok((views(conn, rows)?, total))
+}
+
+fn tell(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &'static str,
+    title: &str,
+    body: String,
+    wish_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    notify(
+        conn,
+        user_id,
+        &Notice {
+            kind,
+            title: title.to_owned(),
+            body,
+            data: serde_json::json!({"wish_id": wish_id}),
+            dedupe_key: None,
+        },
+        now,
+    )
+}
+
+pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    if wish.user_id == user_id {
+        return Err(ApiError::new(ErrorCode::CannotClaimOwnWish));
+    }
+    if !(teams::is_volunteer(conn, user_id)? || teams::is_party_member(conn, user_id)?) {
+        return Err(ApiError::new(ErrorCode::VolunteerRequired));
+    }
+    crate::db::transaction(conn, |conn| {
+        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("open"))))
+            .set((
+                w::status.eq("claimed"),
+                w::claimer_id.eq(Some(user_id)),
+                w::claimed_at.eq(Some(now)),
+                w::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            let again = get(conn, id)?;
+            return Err(
+                if again.status == "claimed" && again.claimer_id != Some(user_id) {
+                    ApiError::new(ErrorCode::WishAlreadyClaimed)
+                } else {
+                    ApiError::new(ErrorCode::WishNotOpen)
+                },
+            );
+        }
+        tell(
+            conn,
+            wish.user_id,
+            "wish.claimed",
+            "你的微心愿有人认领了",
+            format!("「{}」已被认领，对方会尽快联系你。", wish.title),
+            id,
+            now,
+        )
+    })
+}
+
+/// The claimer gives the wish back; it is open again.
+pub fn release(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    get(conn, id)?;
+    let n = diesel::update(
+        w::table.filter(
+            w::id
+                .eq(id)
+                .and(w::status.eq("claimed"))
+                .and(w::claimer_id.eq(user_id)),
+        ),
+    )
+    .set((
+        w::status.eq("open"),
+        w::claimer_id.eq(None::<i64>),
+        w::claimed_at.eq(None::<NaiveDateTime>),
+        w::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
+    }
+    Ok(())
+}
+
+pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    crate::db::transaction(conn, |conn| {
+        let n = diesel::update(
+            w::table.filter(
+                w::id
+                    .eq(id)
+                    .and(w::status.eq("claimed"))
+                    .and(w::claimer_id.eq(user_id)),
+            ),
+        )
+        .set((
+            w::status.eq("fulfilled"),
+            w::fulfilled_at.eq(Some(now)),
+            w::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
+        }
+        tell(
+            conn,
+            wish.user_id,
+            "wish.fulfilled",
+            "你的微心愿已完成，请确认",
+            format!(
+                "「{}」已标记为完成。请确认；{}天后将自动确认。",
+                wish.title, WISH_AUTO_CONFIRM_DAYS
+            ),
+            id,
+            now,
+        )
+    })
+}
+
+/// Confirm a fulfilled wish (by its poster, or by the 7-day job) and pay the claimer once.
+fn confirm_inner(conn: &mut DbConn, id: i64, auto: bool, now: NaiveDateTime) -> ApiResult<bool> {
+    crate::db::transaction(conn, |conn| {
+        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("fulfilled"))))
+            .set((
+                w::status.eq("confirmed"),
+                w::confirmed_at.eq(Some(now)),
+                w::auto_confirmed.eq(auto),
+                w::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let wish = get(conn, id)?;
+        if let Some(claimer) = wish.claimer_id {
+            points::credit(
+                conn,
+                claimer,
+                wish.points,
+                PointsReason::WishFulfilled,
+                &wish_reference(id),
+                None,
+                None,
+                now,
+            )?;
+            tell(
+                conn,
+                claimer,
+                "wish.confirmed",
+                "微心愿已确认，积分已到账",
+                format!(
+                    "「{}」已确认完成，你获得 {} 积分。",
+                    wish.title, wish.points
+                ),
+                id,
+                now,
+            )?;
+        }
+        Ok(true)
+    })
+}
+
+pub fn confirm(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    if wish.user_id != user_id {
+        return Err(ApiError::forbidden());
+    }
+    if !confirm_inner(conn, id, false, now)? {
+        return Err(ApiError::new(ErrorCode::WishNotFulfilled));
+    }
+    Ok(())
+}
+
+/// The poster withdraws a wish nobody has claimed.
+pub fn withdraw(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    if wish.user_id != user_id {
+        return Err(ApiError::forbidden());
+    }
+    let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("open"))))
+        .set((w::status.eq("withdrawn"), w::updated_at.eq(now)))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::new(ErrorCode::WishNotOpen));
+    }
+    Ok(())
+}
+
+/// Background job: confirm wishes fulfilled 7 days ago that their poster did not confirm.
+/// Safe in several processes: the conditional update decides, the ledger reference pays once.
+pub fn auto_confirm(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
+    let due: Vec<i64> = w::table
+        .filter(
+            w::status
+                .eq("fulfilled")
+                .and(w::fulfilled_at.le(now - Duration::days(WISH_AUTO_CONFIRM_DAYS))),
+        )
+        .order(w::fulfilled_at)
+        .limit(100)
+        .select(w::id)
+        .load(conn)?;
+    let mut done = 0;
+    for id in due {
+        if confirm_inner(conn, id, true, now)? {
+            done += 1;
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,11 @@
+DROP TABLE calendar_feeds;
+DROP TABLE wishes;
+DROP TABLE redemptions;
+DROP TABLE shop_items;
+DROP TABLE points_balances;
+DROP TABLE points_ledger;
+DROP TABLE signups;
+DROP TABLE activities;
+DROP TABLE volunteer_profiles;
+DROP TABLE team_members;
+DROP TABLE volunteer_teams;
