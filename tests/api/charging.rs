@@ -1051,3 +1051,50 @@ async fn concurrent_sweepers_release_each_no_show_once() {
         .unwrap();
     assert!(active.iter().all(|n| *n == 0), "{active:?}");
 }
+
+on_both!(bookings_appear_in_the_private_calendar_feed, |app| {
+    app.seed_demo();
+    let alice = app.resident("cal-charge", 1).await;
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&alice),
+            booking(1, &app.slot_time(60), &app.slot_time(120)),
+        )
+        .await;
+    r.expect(201, None);
+    let id = r.body["id"].as_i64().unwrap();
+    let feed = app
+        .post("/api/v1/me/calendar/rotate", Some(&alice), json!({}))
+        .await;
+    feed.expect(200, None);
+    let path = feed.body["path"].as_str().unwrap().to_owned();
+    let text = app.get(&path, None).await.text;
+    let parsed: icalendar::Calendar = text.parse().expect("a standard parser accepts the feed");
+    use icalendar::{Component, EventLike};
+    let event = parsed
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .find(|e| e.get_uid() == Some(format!("booking-{id}@linli").as_str()))
+        .expect("the booking is in the feed");
+    assert_eq!(event.get_summary(), Some("电动车充电 1号桩-1口"));
+    assert_eq!(event.get_location(), Some("天和人家"));
+    assert_eq!(event.get_status(), Some(icalendar::EventStatus::Confirmed));
+    app.post(
+        &format!("/api/v1/bookings/{id}/cancel"),
+        Some(&alice),
+        json!({}),
+    )
+    .await
+    .expect(200, None);
+    let text = app.get(&path, None).await.text;
+    let parsed: icalendar::Calendar = text.parse().unwrap();
+    let event = parsed
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .find(|e| e.get_uid() == Some(format!("booking-{id}@linli").as_str()))
+        .unwrap();
+    assert_eq!(event.get_status(), Some(icalendar::EventStatus::Cancelled));
+});

@@ -1773,3 +1773,53 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     }
     Ok(done)
 }
+
+// ---------------------------------------------------------------------------------------
+// Calendar
+
+/// The user's own charging bookings as calendar events, from 30 days ago on. Cancelled and
+/// released bookings stay in the feed as cancelled, so calendar apps remove them.
+pub fn calendar_events(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<Vec<crate::volunteering::calendar::CalEvent>> {
+    use crate::volunteering::calendar::{CalEvent, CalStatus};
+    let rows: Vec<BookingRow> = b::table
+        .filter(
+            b::user_id
+                .eq(user_id)
+                .and(b::ends_at.ge(now - Duration::days(30))),
+        )
+        .order((b::starts_at, b::id))
+        .limit(500)
+        .select(BOOKING_COLUMNS)
+        .load(conn)?;
+    let mut labels: std::collections::HashMap<i64, (String, String)> = Default::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = labels.entry(r.socket_id) {
+            let label = socket(conn, r.socket_id)?
+                .map(|s| s.label)
+                .unwrap_or_default();
+            let place = compound_name(conn, r.compound_id)?.unwrap_or_default();
+            slot.insert((label, place));
+        }
+        let (label, place) = labels.get(&r.socket_id).cloned().unwrap_or_default();
+        let status = match BookingStatus::parse(&r.status) {
+            BookingStatus::Cancelled | BookingStatus::NoShow => CalStatus::Cancelled,
+            _ => CalStatus::Confirmed,
+        };
+        out.push(CalEvent {
+            uid: format!("booking-{}@linli", r.id),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            summary: format!("电动车充电 {label}"),
+            location: Some(place),
+            description: Some(format!("充电预约 {}，请在开始后15分钟内扫码签到", r.id)),
+            status,
+            last_modified: r.cancelled_at.or(r.checked_in_at).unwrap_or(r.created_at),
+        });
+    }
+    Ok(out)
+}

@@ -1,6 +1,6 @@
 //! Private calendar feeds: every user may have a secret URL serving their activities as
 //! iCalendar. The feed is built from [`events_for_user`], an aggregator of event sources
-//! (volunteer activities here; charging bookings can be added as another source).
+//! (volunteer activities and charging bookings).
 
 pub mod ical;
 
@@ -131,7 +131,7 @@ pub fn events_for_user(
     now: NaiveDateTime,
 ) -> ApiResult<Vec<CalEvent>> {
     let mut events = activity_events(conn, user_id, now)?;
-    // Further sources (charging bookings) are appended here.
+    events.extend(crate::charging::model::calendar_events(conn, user_id, now)?);
     events.sort_by(|x, y| {
         x.starts_at
             .cmp(&y.starts_at)
