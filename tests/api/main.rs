@@ -15,4 +15,5 @@ mod partners;
 // cards and directory (issue 4)
 // volunteering (issue 5)
 mod platform;
+mod security;
 mod volunteering;

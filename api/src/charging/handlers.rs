@@ -15,7 +15,7 @@ use super::rules::{self, Settings};
 use crate::auth::{AuthUser, Resident, Staff};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{Json, OptionalJson, Path, Query};
 use crate::state::AppState;
 
 fn naive(t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
@@ -260,10 +260,11 @@ pub async fn cancel_booking(
     state: web::Data<AppState>,
     user: Resident,
     id: Path<i64>,
-    body: Option<Json<CancelRequest>>,
+    body: OptionalJson<CancelRequest>,
 ) -> ApiResult<HttpResponse> {
     let reason = body
-        .and_then(|b| b.0.reason)
+        .0
+        .and_then(|b| b.reason)
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {

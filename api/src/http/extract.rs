@@ -127,6 +127,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// An optional JSON body: an empty body is `None`; anything else must be valid JSON of the
+/// type (a bad or oversized body is an error, never silently ignored).
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let bytes = read_body(&req, &mut payload, body_limit(&req)).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !is_json(&req) {
+                return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+            }
+            parse_json(&bytes).map(|v| OptionalJson(Some(v)))
+        })
+    }
+}
+
 /// Query-string parameters. A bad value → 422 `validation_failed` naming the parameter.
 #[derive(Debug)]
 pub struct Query<T>(pub T);

@@ -7,6 +7,6 @@ pub mod idempotency;
 pub mod middleware;
 pub mod pagination;
 
-pub use extract::{Json, Path, Query};
+pub use extract::{Json, OptionalJson, Path, Query};
 pub use middleware::observe;
 pub use pagination::{Page, PageParams};
