@@ -10,6 +10,7 @@ pub mod cards;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod jobs;
@@ -96,12 +97,19 @@ impl Application {
                 "LINLI_JWT_SECRET: {e}"
             )))
         })?;
+        let card_lookup_limit = Arc::new(http::ratelimit::RateLimiter::new(
+            config.card_lookups_per_minute,
+            config.card_lookups_per_minute,
+            http::ratelimit::DEFAULT_MAX_KEYS,
+        ));
         let state = AppState {
             jwt: Arc::new(jwt),
-            config: Arc::new(config),
             pool,
             http,
             clock,
+            directory: Arc::default(),
+            config: Arc::new(config),
+            card_lookup_limit,
         };
         let listener =
             TcpListener::bind(&state.config.bind).map_err(|source| StartError::Bind {
@@ -158,6 +166,8 @@ impl Application {
     /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the
     /// background jobs when configured.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Not a background job: every serving process keeps its own cache current.
+        directory::cache::spawn_refresher(self.state.clone());
         if self.state.config.background_jobs {
             jobs::spawn_all(self.state.clone());
         }
@@ -175,7 +185,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(|c| auth::routes(c, config.dev_login))
                 .configure(me::routes)
                 .configure(notifications::routes)
-                .configure(places::routes),
+                .configure(places::routes)
+                .configure(cards::routes)
+                .configure(directory::routes),
         )
         .route(
             "/docs",

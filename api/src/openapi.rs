@@ -40,6 +40,33 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::notifications::handlers::mark_all_read,
         // charging (issue 3)
         // cards and directory (issue 4)
+        crate::cards::handlers::lookup_card,
+        crate::cards::handlers::my_card,
+        crate::cards::handlers::list_cards,
+        crate::cards::handlers::issue_card,
+        crate::cards::handlers::revoke_card,
+        crate::cards::handlers::reissue_card,
+        crate::cards::handlers::list_role_contacts,
+        crate::cards::handlers::create_role_contact,
+        crate::cards::handlers::update_role_contact,
+        crate::cards::handlers::retire_role_contact,
+        crate::cards::handlers::list_assignments,
+        crate::cards::handlers::create_assignment,
+        crate::cards::handlers::delete_assignment,
+        crate::directory::handlers::list_categories,
+        crate::directory::handlers::search_services,
+        crate::directory::handlers::get_service,
+        crate::directory::handlers::create_service,
+        crate::directory::handlers::update_service,
+        crate::directory::handlers::retire_service,
+        crate::directory::handlers::confirm_service,
+        crate::directory::handlers::list_organizations,
+        crate::directory::handlers::create_organization,
+        crate::directory::handlers::list_locations,
+        crate::directory::handlers::create_location,
+        crate::directory::handlers::create_report,
+        crate::directory::handlers::list_reports,
+        crate::directory::handlers::resolve_report,
         // volunteering (issue 5)
     ),
     components(schemas(ErrorBody, ErrorCode)),
@@ -51,6 +78,8 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "notifications", description = "The in-app inbox"),
         // charging (issue 3)
         // cards and directory (issue 4)
+        (name = "cards", description = "Convenience-card lookups (no login, rate-limited, cached with ETag), the resident's own card, staff administration of cards and of the seven role contacts (三长三员一民警)"),
+        (name = "directory", description = "The service directory after Open Referral HSDS: categories, search (keyword, category, distance, open now), services, organizations, locations, residents' reports"),
         // volunteering (issue 5)
         (name = "ops", description = "Health and readiness"),
     )

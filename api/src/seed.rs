@@ -17,6 +17,14 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
     });
     // charging (issue 3)
     // cards and directory (issue 4)
+    let directory = db::transaction(conn, crate::directory::seed::seed)?;
+    lines.push(match directory {
+        Some(r) => format!(
+            "directory: {} categories, {} services, {} role contacts in {} assignments",
+            r.categories, r.services, r.role_contacts, r.assignments
+        ),
+        None => "directory: already loaded, left as they are".to_owned(),
+    });
     // volunteering (issue 5)
     Ok(lines)
 }

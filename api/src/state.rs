@@ -7,7 +7,9 @@ use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
+use crate::directory::cache::DirectoryCache;
 use crate::error::{ApiError, ApiResult};
+use crate::http::ratelimit::RateLimiter;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -17,6 +19,10 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub http: reqwest::Client,
     pub clock: Clock,
+    /// Cached card lookups and directory snapshot (issue 4), kept current by the stamp.
+    pub directory: Arc<DirectoryCache>,
+    /// Per-address limit of card lookups.
+    pub card_lookup_limit: Arc<RateLimiter>,
 }
 
 impl AppState {
