@@ -10,5 +10,7 @@ mod notifications;
 mod places;
 // charging (issue 3)
 // cards and directory (issue 4)
+mod cards;
+mod directory;
 // volunteering (issue 5)
 mod platform;
