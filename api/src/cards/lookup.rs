@@ -172,18 +172,14 @@ fn card_not_found() -> ApiError {
 pub async fn by_card(state: &AppState, number: String, check: String) -> ApiResult<Rendered> {
     let now = state.clock.now();
     let cache = &state.directory;
-    if let Some(entry) = cache.card(&number) {
-        let CardEntry::Active {
-            check_code,
-            building_id,
-        } = entry
-        else {
+    if let Some((entry, building, snapshot)) = cache.card_with_view(&number) {
+        let CardEntry::Active { check_code, .. } = entry else {
             return Err(card_not_found());
         };
         if !model::constant_time_eq(check_code.as_bytes(), check.as_bytes()) {
             return Err(card_not_found());
         }
-        if let (Some(b), Some(s)) = (cache.building(building_id), cache.snapshot()) {
+        if let (Some(b), Some(s)) = (building, snapshot) {
             return b.render(&s, now);
         }
     }

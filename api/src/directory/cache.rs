@@ -27,6 +27,8 @@ pub const TRUST_FOR: Duration = Duration::from_millis(1000);
 const MAX_CARDS: usize = 200_000;
 /// Cached buildings before the building map is emptied.
 const MAX_BUILDINGS: usize = 50_000;
+/// Cached search answers (ids per distinct question) before that map is emptied.
+const MAX_SEARCHES: usize = 10_000;
 
 /// A taxonomy term.
 #[derive(Clone, Debug)]
@@ -73,6 +75,16 @@ pub struct Snapshot {
     pub categories: HashMap<i64, Category>,
     /// Community id → the id of its service centre (category `service_centre`).
     pub centres: HashMap<i64, i64>,
+    /// Compound id → its coordinates (for "near a compound").
+    pub compounds: HashMap<i64, (f64, f64)>,
+}
+
+/// What the database is asked in a search: keyword, categories, community.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SearchKey {
+    pub q: Option<String>,
+    pub category: Option<i64>,
+    pub community: Option<i64>,
 }
 
 /// The code of the category that marks a community's service centre.
@@ -109,12 +121,16 @@ impl Snapshot {
     }
 }
 
+/// A cached card with its building's view and the snapshot, when cached.
+pub type CardHit = (CardEntry, Option<Arc<BuildingEntry>>, Option<Arc<Snapshot>>);
+
 #[derive(Default)]
 struct Inner {
     version: i64,
     snapshot: Option<Arc<Snapshot>>,
     cards: HashMap<String, CardEntry>,
     buildings: HashMap<i64, Arc<BuildingEntry>>,
+    searches: HashMap<SearchKey, Arc<Vec<i64>>>,
 }
 
 /// The process's cache; shared by every worker through [`AppState`].
@@ -179,12 +195,19 @@ impl DirectoryCache {
         self.is_trusted().then(|| self.read().version)
     }
 
-    /// A cached card, when the cache may be used.
-    pub fn card(&self, number: &str) -> Option<CardEntry> {
+    /// The hot path of a card lookup, under one read lock: the cached card with, when it is
+    /// active, its building and the snapshot (either may be missing).
+    pub fn card_with_view(&self, number: &str) -> Option<CardHit> {
         if !self.is_trusted() {
             return None;
         }
-        self.read().cards.get(number).cloned()
+        let inner = self.read();
+        let entry = inner.cards.get(number)?;
+        let building = match entry {
+            CardEntry::Active { building_id, .. } => inner.buildings.get(building_id).cloned(),
+            CardEntry::Missing => None,
+        };
+        Some((entry.clone(), building, inner.snapshot.clone()))
     }
 
     /// A cached building view, when the cache may be used.
@@ -201,6 +224,26 @@ impl DirectoryCache {
             return None;
         }
         self.read().snapshot.clone()
+    }
+
+    /// The ids the database answered for this search, when the cache may be used.
+    pub fn search_ids(&self, key: &SearchKey) -> Option<Arc<Vec<i64>>> {
+        if !self.is_trusted() {
+            return None;
+        }
+        self.read().searches.get(key).cloned()
+    }
+
+    /// Keep a search answer read at (or after) `version`.
+    pub fn put_search(&self, version: i64, key: SearchKey, ids: Arc<Vec<i64>>) {
+        let mut inner = self.write();
+        if inner.version != version {
+            return;
+        }
+        if inner.searches.len() >= MAX_SEARCHES {
+            inner.searches.clear();
+        }
+        inner.searches.insert(key, ids);
     }
 
     /// Keep what was read at `version`, unless the cache has moved on since.
@@ -259,12 +302,12 @@ mod tests {
         c.observe(3);
         assert_eq!(c.version(), Some(3));
         c.put(3, Some(("JC1".into(), CardEntry::Missing)), None, None);
-        assert!(c.card("JC1").is_some());
+        assert!(c.card_with_view("JC1").is_some());
         c.observe(2); // an older read changes nothing
-        assert!(c.card("JC1").is_some());
+        assert!(c.card_with_view("JC1").is_some());
         c.observe(4);
-        assert!(c.card("JC1").is_none());
+        assert!(c.card_with_view("JC1").is_none());
         c.put(3, Some(("JC1".into(), CardEntry::Missing)), None, None); // read before the edit
-        assert!(c.card("JC1").is_none());
+        assert!(c.card_with_view("JC1").is_none());
     }
 }

@@ -156,10 +156,22 @@ pub fn load_snapshot(conn: &mut DbConn) -> ApiResult<Snapshot> {
             centres.entry(community).or_insert(s.id);
         }
     }
+    let compounds = crate::db::schema::compounds::table
+        .select((
+            crate::db::schema::compounds::id,
+            (
+                crate::db::schema::compounds::latitude,
+                crate::db::schema::compounds::longitude,
+            ),
+        ))
+        .load::<(i64, (f64, f64))>(conn)?
+        .into_iter()
+        .collect();
     Ok(Snapshot {
         services: map,
         categories,
         centres,
+        compounds,
     })
 }
 

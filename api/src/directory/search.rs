@@ -5,12 +5,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 
-use super::cache::{DirectoryCache, Snapshot};
+use super::cache::{DirectoryCache, SearchKey, Snapshot};
 use super::dto::{ServiceFilter, ServiceSummary};
 use super::{model, stamp, view};
-use crate::db::schema::compounds;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
@@ -69,41 +67,62 @@ pub async fn search(
             return Err(ApiError::validation("radius_m", "must be 1 to 20000"));
         }
     }
-    let cached = state.directory.snapshot();
-    let (category, community, near) = (
-        filter.category_id,
-        filter.community_id,
-        filter.near_compound_id,
-    );
-    let (snapshot, read_at, origin, ids) = state
-        .db(move |conn| {
-            let (snapshot, read_at) = snapshot_in(conn, cached)?;
-            let categories = match category {
-                Some(c) if snapshot.categories.contains_key(&c) => {
-                    Some(snapshot.with_descendants(c))
-                }
-                Some(_) => return Err(ApiError::validation("category_id", "no such category")),
-                None => None,
-            };
-            let origin = match near {
-                Some(id) => Some(
-                    compounds::table
-                        .find(id)
-                        .select((compounds::latitude, compounds::longitude))
-                        .first::<(f64, f64)>(conn)
-                        .optional()?
-                        .ok_or_else(|| {
-                            ApiError::validation("near_compound_id", "no such compound")
-                        })?,
-                ),
-                None => None,
-            };
-            let ids =
-                model::matching_service_ids(conn, q.as_deref(), categories.as_deref(), community)?;
-            Ok((snapshot, read_at, origin, ids))
-        })
-        .await?;
-    keep(&state.directory, &snapshot, read_at);
+    let key = SearchKey {
+        q,
+        category: filter.category_id,
+        community: filter.community_id,
+    };
+    let near = filter.near_compound_id;
+    // The database answers each distinct question once per directory version; distance,
+    // "open now" and pages are worked out here from the snapshot.
+    let cached = state
+        .directory
+        .snapshot()
+        .zip(state.directory.search_ids(&key))
+        .zip(state.directory.version());
+    let (snapshot, ids) = match cached {
+        Some(((snapshot, ids), _)) => (snapshot, ids),
+        None => {
+            let cached = state.directory.snapshot();
+            let known_version = state.directory.version();
+            let k = key.clone();
+            let (snapshot, read_at, ids) = state
+                .db(move |conn| {
+                    let (snapshot, read_at) = snapshot_in(conn, cached)?;
+                    let categories = match k.category {
+                        Some(c) if snapshot.categories.contains_key(&c) => {
+                            Some(snapshot.with_descendants(c))
+                        }
+                        Some(_) => {
+                            return Err(ApiError::validation("category_id", "no such category"))
+                        }
+                        None => None,
+                    };
+                    let ids = model::matching_service_ids(
+                        conn,
+                        k.q.as_deref(),
+                        categories.as_deref(),
+                        k.community,
+                    )?;
+                    Ok((snapshot, read_at, Arc::new(ids)))
+                })
+                .await?;
+            keep(&state.directory, &snapshot, read_at);
+            if let Some(v) = read_at.or(known_version) {
+                state.directory.put_search(v, key, ids.clone());
+            }
+            (snapshot, ids)
+        }
+    };
+    let origin = match near {
+        Some(id) => Some(
+            *snapshot
+                .compounds
+                .get(&id)
+                .ok_or_else(|| ApiError::validation("near_compound_id", "no such compound"))?,
+        ),
+        None => None,
+    };
     let mut items: Vec<ServiceSummary> = ids
         .iter()
         .filter_map(|id| snapshot.services.get(id))

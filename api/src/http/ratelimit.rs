@@ -105,15 +105,16 @@ fn refill(b: &Bucket, now: Instant, per_sec: f64, burst: f64) -> f64 {
 /// (`LINLI_TRUST_PROXY`) — the address the proxy reports in `Forwarded`/`X-Forwarded-For`.
 /// Without that setting those headers are ignored, so a client cannot pick its own key.
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-    let info = req.connection_info();
     if trust_proxy {
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
+        let info = req.connection_info();
+        let forwarded = info.realip_remote_addr().and_then(|a| {
             a.parse::<std::net::SocketAddr>()
                 .map(|s| s.ip())
                 .ok()
                 .or_else(|| a.parse().ok())
-        }) {
-            return Some(ip);
+        });
+        if forwarded.is_some() {
+            return forwarded;
         }
     }
     req.peer_addr().map(|a| a.ip())
