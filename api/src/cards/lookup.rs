@@ -17,7 +17,8 @@ use super::model;
 use super::rules::EMERGENCY_NUMBERS;
 use crate::directory::cache::{DirectoryCache, Snapshot};
 use crate::directory::dto::CategoryRef;
-use crate::directory::{rules as drules, search, view};
+use crate::directory::model::load_snapshot;
+use crate::directory::{rules as drules, view};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
@@ -240,8 +241,11 @@ fn building_and_snapshot(
                 .ok_or_else(|| ApiError::internal("card without a building"))?,
         )),
     };
-    let (snapshot, read_at) = search::snapshot_in(conn, cache.snapshot().filter(|_| same))?;
-    Ok(((building_id, building), snapshot, read_at.is_some()))
+    let (snapshot, fresh) = match cache.snapshot().filter(|_| same) {
+        Some(s) => (s, false),
+        None => (Arc::new(load_snapshot(conn)?), true),
+    };
+    Ok(((building_id, building), snapshot, fresh))
 }
 
 /// The view of a household's building (for its own members: `GET /me/card`).

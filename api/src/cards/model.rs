@@ -280,13 +280,6 @@ pub fn list_cards(
     Ok((rows.into_iter().map(card_view).collect(), total))
 }
 
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
-
 /// Issue a card with the next free number and a random check code to a household without an
 /// active card (the UNIQUE active-household key decides between two staff members at once).
 pub fn issue_card(conn: &mut DbConn, household_id: i64, now: NaiveDateTime) -> ApiResult<String> {
@@ -321,7 +314,7 @@ pub fn issue_card(conn: &mut DbConn, household_id: i64, now: NaiveDateTime) -> A
             .execute(conn);
         match inserted {
             Ok(_) => return Ok(number),
-            Err(e) if is_unique_violation(&e) => {
+            Err(e) if crate::db::is_unique_violation(&e) => {
                 let active: i64 = cards::table
                     .filter(cards::active_household_id.eq(household_id))
                     .count()

@@ -1018,10 +1018,9 @@ pub fn create_organization(
         ))
         .execute(conn);
     match res {
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Err(ApiError::new(ErrorCode::OrganizationNameTaken).with_field("name")),
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            Err(ApiError::new(ErrorCode::OrganizationNameTaken).with_field("name"))
+        }
         Err(e) => Err(e.into()),
         Ok(_) => Ok(last_insert_id(conn)?),
     }

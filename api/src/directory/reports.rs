@@ -83,10 +83,9 @@ pub fn create(
         ))
         .execute(conn);
     match inserted {
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => return Err(ApiError::new(ErrorCode::ReportAlreadyOpen)),
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(ApiError::new(ErrorCode::ReportAlreadyOpen))
+        }
         Err(e) => return Err(e.into()),
         Ok(_) => {}
     }

@@ -78,10 +78,9 @@ pub async fn search(
     let cached = state
         .directory
         .snapshot()
-        .zip(state.directory.search_ids(&key))
-        .zip(state.directory.version());
+        .zip(state.directory.search_ids(&key));
     let (snapshot, ids) = match cached {
-        Some(((snapshot, ids), _)) => (snapshot, ids),
+        Some(hit) => hit,
         None => {
             let cached = state.directory.snapshot();
             let known_version = state.directory.version();

@@ -34,13 +34,12 @@ pub fn bump(conn: &mut DbConn, now: chrono::NaiveDateTime) -> ApiResult<i64> {
 /// Run a staff edit: `f` in a retried transaction, the stamp bumped in the same transaction,
 /// and this process's cache moved to the new version as soon as it commits (other processes
 /// follow within a refresh interval).
-pub async fn edit<T, F>(state: &AppState, f: F) -> ApiResult<T>
+pub async fn edit<T, F>(state: &AppState, mut f: F) -> ApiResult<T>
 where
     F: FnMut(&mut DbConn) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
     let now = state.clock.now_naive();
-    let mut f = f;
     let (out, version) = state
         .db(move |conn| {
             db::transaction(conn, |c| {
