@@ -160,7 +160,9 @@ pub struct Config {
 
     /// Card lookups (`GET /cards/{number}`) allowed per client address and minute, after a
     /// burst of as many; beyond it 429 `rate_limited`. 0 turns the limit off (benchmarks).
-    #[arg(long, env = "LINLI_CARD_LOOKUPS_PER_MINUTE", default_value_t = 30)]
+    /// With six-character check codes (31^6 combinations) this makes guessing hopeless while
+    /// leaving room for many phones behind one carrier-grade NAT address.
+    #[arg(long, env = "LINLI_CARD_LOOKUPS_PER_MINUTE", default_value_t = 60)]
     pub card_lookups_per_minute: u32,
 
     /// A reverse proxy is in front: take the client address from `Forwarded` /

@@ -51,6 +51,10 @@ struct Opts {
     /// Concurrent keep-alive connections.
     #[arg(long, env = "LINLI_BENCH_CONNECTIONS", default_value_t = 64)]
     connections: usize,
+    /// Connections of the paced run (more than the top-rate run: each sends every few
+    /// milliseconds, like many phones, so a connection is never the bottleneck).
+    #[arg(long, env = "LINLI_BENCH_PACED_CONNECTIONS", default_value_t = 256)]
+    paced_connections: usize,
     /// Client threads (each runs a current-thread runtime).
     #[arg(long, env = "LINLI_BENCH_CLIENT_THREADS", default_value_t = 2)]
     client_threads: usize,
@@ -288,16 +292,16 @@ fn run(opts: Opts) -> Result<(), String> {
             continue;
         }
         eprintln!("bench: {} …", s.name);
-        let top = drive(&ctx, &s, &opts, None)?;
+        let top = drive(&ctx, &s, &opts, opts.connections, None)?;
         let _ = writeln!(table, "{}", top.row(&s.name, opts.connections, db_qps));
         let target = top.rps * 0.7;
-        let paced = drive(&ctx, &s, &opts, Some(target))?;
+        let paced = drive(&ctx, &s, &opts, opts.paced_connections, Some(target))?;
         let _ = writeln!(
             table,
             "{}",
             paced.row(
                 &format!("{} @ 70% ({target:.0}/s offered)", s.name),
-                opts.connections,
+                opts.paced_connections,
                 db_qps
             )
         );
@@ -353,18 +357,24 @@ struct ConnStats {
 
 /// Run a scenario: warm-up, then `seconds` measured; paced at `rate` req/s in total when set
 /// (latency then counts from the scheduled send time, so a slow server is not hidden).
-fn drive(ctx: &Ctx, s: &Scenario, opts: &Opts, rate: Option<f64>) -> Result<Outcome, String> {
+fn drive(
+    ctx: &Ctx,
+    s: &Scenario,
+    opts: &Opts,
+    connections: usize,
+    rate: Option<f64>,
+) -> Result<Outcome, String> {
     let threads = opts.client_threads.max(1);
-    let per_thread = opts.connections.div_ceil(threads);
+    let per_thread = connections.div_ceil(threads);
     let start = Instant::now() + Duration::from_millis(200);
     let measure_from = start + Duration::from_secs(opts.warmup);
     let until = measure_from + Duration::from_secs(opts.seconds);
-    let interval = rate.map(|r| Duration::from_secs_f64(opts.connections as f64 / r.max(1.0)));
+    let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r.max(1.0)));
     let mut handles = Vec::new();
     for t in 0..threads {
         let build = s.build.clone();
         let port = ctx.port;
-        let n = per_thread.min(opts.connections.saturating_sub(t * per_thread));
+        let n = per_thread.min(connections.saturating_sub(t * per_thread));
         handles.push(std::thread::spawn(
             move || -> Result<Vec<ConnStats>, String> {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -446,7 +456,10 @@ async fn connection(
     loop {
         let scheduled = match next {
             Some(at) => {
-                tokio::time::sleep_until(at.into()).await;
+                // The timer has millisecond steps: sleep only when the send is ahead.
+                if at > Instant::now() {
+                    tokio::time::sleep_until(at.into()).await;
+                }
                 at
             }
             None => Instant::now(),
