@@ -55,6 +55,9 @@ struct Opts {
     /// milliseconds, like many phones, so a connection is never the bottleneck).
     #[arg(long, env = "LINLI_BENCH_PACED_CONNECTIONS", default_value_t = 256)]
     paced_connections: usize,
+    /// The paced run offers this fraction of the top rate.
+    #[arg(long, env = "LINLI_BENCH_PACED_FRACTION", default_value_t = 0.7)]
+    paced_fraction: f64,
     /// Client threads (each runs a current-thread runtime).
     #[arg(long, env = "LINLI_BENCH_CLIENT_THREADS", default_value_t = 2)]
     client_threads: usize,
@@ -294,13 +297,17 @@ fn run(opts: Opts) -> Result<(), String> {
         eprintln!("bench: {} …", s.name);
         let top = drive(&ctx, &s, &opts, opts.connections, None)?;
         let _ = writeln!(table, "{}", top.row(&s.name, opts.connections, db_qps));
-        let target = top.rps * 0.7;
+        let target = top.rps * opts.paced_fraction;
         let paced = drive(&ctx, &s, &opts, opts.paced_connections, Some(target))?;
         let _ = writeln!(
             table,
             "{}",
             paced.row(
-                &format!("{} @ 70% ({target:.0}/s offered)", s.name),
+                &format!(
+                    "{} @ {:.0}% ({target:.0}/s offered)",
+                    s.name,
+                    opts.paced_fraction * 100.0
+                ),
                 opts.paced_connections,
                 db_qps
             )
