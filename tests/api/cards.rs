@@ -360,6 +360,55 @@ on_both!(etag_revalidation_and_my_own_card, |app| {
         .await;
     r.expect(200, None);
 
+    // Phones accept gzip: the same JSON, compressed, under its own ETag; either ETag
+    // revalidates.
+    let res = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.headers()["vary"], "accept-encoding");
+    let gz_etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(gz_etag, etag);
+    let zipped = res.bytes().await.unwrap();
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut json)
+        .unwrap();
+    assert_eq!(json, first.text);
+    assert!(
+        zipped.len() * 2 < json.len(),
+        "{} vs {}",
+        zipped.len(),
+        json.len()
+    );
+    for (accept, tag) in [("gzip", etag.as_str()), ("identity", gz_etag.as_str())] {
+        let r = app
+            .request(
+                reqwest::Method::GET,
+                &path,
+                None,
+                None,
+                &[("If-None-Match", tag), ("Accept-Encoding", accept)],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 304, "{accept} {tag}");
+    }
+    let r = app
+        .request(
+            reqwest::Method::GET,
+            &path,
+            None,
+            None,
+            &[("Accept-Encoding", "gzip;q=0, identity")],
+        )
+        .await;
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(r.text, first.text);
+
     // My card: not bound yet, then the same view as the scan.
     let login = app.dev_login("own-card", "resident").await;
     let token = login["access_token"].as_str().unwrap();

@@ -128,13 +128,21 @@ impl Ctx {
 /// Every scenario, in table order. Add new ones here.
 fn scenarios(_ctx: &Ctx) -> Result<Vec<Scenario>, String> {
     let codes = Arc::new(linli::places::seed::demo_check_codes(10_000));
-    let card_lookup: Builder = Arc::new(move |rng: &mut SmallRng| {
+    let lookup = move |rng: &mut SmallRng| {
         let n = rng.random_range(1..=codes.len());
         Req::get(format!(
             "/api/v1/cards/{}?check_code={}",
             linli::places::seed::card_number(n),
             codes[n - 1]
         ))
+    };
+    let card_lookup: Builder = Arc::new(lookup.clone());
+    // What phones send: the answer comes compressed.
+    let card_lookup_gzip: Builder = Arc::new(move |rng: &mut SmallRng| {
+        let mut req = lookup(rng);
+        req.headers
+            .push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
+        req
     });
     const KEYWORDS: [&str; 10] = [
         "理发",
@@ -162,6 +170,10 @@ fn scenarios(_ctx: &Ctx) -> Result<Vec<Scenario>, String> {
         Scenario {
             name: "card lookup (random of 10,000 cards)".into(),
             build: card_lookup,
+        },
+        Scenario {
+            name: "card lookup, phone headers (Accept-Encoding: gzip, deflate, br)".into(),
+            build: card_lookup_gzip,
         },
         Scenario {
             name: "keyword search (10 Chinese keywords)".into(),

@@ -19,10 +19,33 @@ use crate::http::ratelimit::client_ip;
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
 
-/// 200 with the view, or 304 when the client's `If-None-Match` names its ETag. Phones may
+/// Whether the client accepts gzip (`Accept-Encoding: gzip`, not with `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or("").trim();
+                let q_zero = it.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+            })
+        })
+}
+
+/// 200 with the view (gzip-compressed when accepted, compressed once per building and
+/// minute rather than per request), or 304 when `If-None-Match` names its ETag. Phones may
 /// show a view for a minute before revalidating it.
 fn respond(req: &HttpRequest, r: Rendered) -> HttpResponse {
     const CACHE_CONTROL: &str = "private, max-age=60";
+    let gzip = accepts_gzip(req);
+    let etag = if gzip { r.gzip_etag() } else { r.etag.clone() };
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -30,19 +53,26 @@ fn respond(req: &HttpRequest, r: Rendered) -> HttpResponse {
         .is_some_and(|v| {
             v.split(',')
                 .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == r.etag || t == "*")
+                .any(|t| t == r.etag || t == r.gzip_etag() || t == "*")
         });
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, r.etag))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((header::VARY, "accept-encoding"));
     if fresh {
-        res.finish()
+        return res.finish();
+    }
+    res.content_type("application/json");
+    if gzip {
+        // Already encoded: the Compress middleware leaves it alone.
+        res.insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(r.gzip)
     } else {
-        res.content_type("application/json").body(r.body)
+        res.body(r.body)
     }
 }
 

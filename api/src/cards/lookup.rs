@@ -48,12 +48,31 @@ pub struct BuildingBase {
     pub roles: Vec<RoleSlot>,
 }
 
-/// A rendered card view: the JSON body and its ETag.
+/// A rendered card view: the JSON body, the same gzip-compressed (phones ask for it, and
+/// compressing once a minute per building costs far less than once per request), its ETag.
 #[derive(Clone, Debug)]
 pub struct Rendered {
     pub body: Bytes,
+    pub gzip: Bytes,
     pub etag: String,
     minute: i64,
+}
+
+impl Rendered {
+    /// The ETag of the gzip representation (a strong ETag differs per encoding).
+    pub fn gzip_etag(&self) -> String {
+        format!("{}-gz\"", self.etag.trim_end_matches('"'))
+    }
+}
+
+fn gzip(body: &[u8]) -> ApiResult<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::default(),
+    );
+    enc.write_all(body).map_err(ApiError::internal)?;
+    enc.finish().map_err(ApiError::internal)
 }
 
 /// A building's view, with its last rendering.
@@ -83,6 +102,7 @@ impl BuildingEntry {
         let digest = Sha256::digest(&body);
         let rendered = Rendered {
             etag: format!("\"{}\"", hex::encode(&digest[..16])),
+            gzip: Bytes::from(gzip(&body)?),
             body: Bytes::from(body),
             minute,
         };
