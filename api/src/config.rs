@@ -158,9 +158,29 @@ pub struct Config {
     #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
     pub background_jobs: bool,
 
+    /// Card lookups (`GET /cards/{number}`) allowed per client address and minute, after a
+    /// burst of as many; beyond it 429 `rate_limited`. 0 turns the limit off (benchmarks).
+    /// With six-character check codes (31^6 combinations) this makes guessing hopeless while
+    /// leaving room for many phones behind one carrier-grade NAT address.
+    #[arg(long, env = "LINLI_CARD_LOOKUPS_PER_MINUTE", default_value_t = 60)]
+    pub card_lookups_per_minute: u32,
+
+    /// A reverse proxy is in front: take the client address from `Forwarded` /
+    /// `X-Forwarded-For` (otherwise those headers are ignored for rate limits).
+    #[arg(long, env = "LINLI_TRUST_PROXY", default_value = "0", value_parser = parse_flag)]
+    pub trust_proxy: bool,
+
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "LINLI_WORKERS", default_value_t = 0)]
     pub workers: usize,
+
+    /// WeChat code exchanges per client address per minute (429 beyond; protects WeChat's quota).
+    #[arg(long, env = "LINLI_WECHAT_LOGINS_PER_MINUTE", default_value_t = 120)]
+    pub wechat_logins_per_minute: u32,
+
+    /// Booking attempts per user per minute (429 beyond).
+    #[arg(long, env = "LINLI_BOOKINGS_PER_MINUTE", default_value_t = 30)]
+    pub bookings_per_minute: u32,
 
     /// Lifetime of partner API-client access tokens, in seconds.
     #[arg(long, env = "LINLI_PARTNER_TOKEN_TTL_SECS", default_value_t = 600)]

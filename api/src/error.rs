@@ -141,6 +141,26 @@ error_codes! {
     /// A webhook URL points at a loopback, private or otherwise internal address.
     WebhookUrlNotAllowed = "webhook_url_not_allowed", 422, "回调地址不能指向内部网络", "Webhook URLs may not point at internal addresses";
     // --- cards and directory (issue 4) ---
+    /// The household already has an active card: revoke or reissue it instead.
+    HouseholdHasActiveCard = "household_has_active_card", 409, "该住户已有有效的便民服务卡", "The household already has an active card";
+    /// The card was revoked: it cannot be revoked or reprinted again; issue a new card.
+    CardNotActive = "card_not_active", 409, "该便民服务卡已注销", "The card has been revoked";
+    /// The account is not bound to a household yet: bind it with the card first.
+    HouseholdNotBound = "household_not_bound", 404, "尚未绑定住户，请先用便民服务卡绑定", "No household is bound to this account yet";
+    /// The role contact is retired.
+    RoleContactRetired = "role_contact_retired", 409, "该联系人已停用", "The role contact is retired";
+    /// The role contact still covers compounds or buildings: reassign them first.
+    RoleContactInUse = "role_contact_in_use", 409, "该联系人仍负责楼栋或小区，请先调整分工", "The role contact still covers places; reassign them first";
+    /// A role contact can only cover places of their own community.
+    RoleContactWrongCommunity = "role_contact_wrong_community", 422, "联系人与楼栋不属于同一社区", "The role contact belongs to another community";
+    /// The service is retired and cannot be changed or reported.
+    ServiceRetired = "service_retired", 409, "该服务已停止", "The service is retired";
+    /// You already have an open report about this entry.
+    ReportAlreadyOpen = "report_already_open", 409, "您已反馈过该条目，工作人员正在处理", "You already reported this entry; staff are on it";
+    /// The report was already resolved.
+    ReportNotOpen = "report_not_open", 409, "该反馈已处理", "The report was already resolved";
+    /// Another organization has this name.
+    OrganizationNameTaken = "organization_name_taken", 409, "机构名称已存在", "An organization with this name exists";
     // --- volunteering (issue 5) ---
     /// A volunteer team with this name already exists.
     TeamNameTaken = "team_name_taken", 409, "已有同名的志愿服务队", "A team with this name already exists";

@@ -11,6 +11,7 @@ pub mod charging;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod jobs;
@@ -95,18 +96,41 @@ impl Application {
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
         let config_rate = config.partner_rate_per_min;
+        let login_rate = config.wechat_logins_per_minute;
+        let booking_rate = config.bookings_per_minute;
         let jwt = JwtKeys::new(&config).map_err(|e| {
             StartError::Config(config::ConfigError::Invalid(format!(
                 "LINLI_JWT_SECRET: {e}"
             )))
         })?;
+        let card_lookup_limit = Arc::new(http::ratelimit::RateLimiter::new(
+            config.card_lookups_per_minute,
+            config.card_lookups_per_minute,
+            http::ratelimit::DEFAULT_MAX_KEYS,
+        ));
         let state = AppState {
             jwt: Arc::new(jwt),
-            config: Arc::new(config),
             pool,
             http,
             clock,
-            partner_limiter: Arc::new(partners::limiter::WindowLimiter::new(config_rate)),
+            directory: Arc::default(),
+            config: Arc::new(config),
+            card_lookup_limit,
+            partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(
+                config_rate,
+                config_rate,
+                http::ratelimit::DEFAULT_MAX_KEYS,
+            )),
+            login_limit: Arc::new(http::ratelimit::RateLimiter::new(
+                login_rate,
+                login_rate,
+                http::ratelimit::DEFAULT_MAX_KEYS,
+            )),
+            booking_limit: Arc::new(http::ratelimit::RateLimiter::new(
+                booking_rate,
+                booking_rate.min(10),
+                http::ratelimit::DEFAULT_MAX_KEYS,
+            )),
         };
         let listener =
             TcpListener::bind(&state.config.bind).map_err(|source| StartError::Bind {
@@ -163,6 +187,8 @@ impl Application {
     /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the
     /// background jobs when configured.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Not a background job: every serving process keeps its own cache current.
+        directory::cache::spawn_refresher(self.state.clone());
         if self.state.config.background_jobs {
             jobs::spawn_all(self.state.clone());
             partners::webhooks::spawn_worker(self.state.clone());
@@ -184,7 +210,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(places::routes)
                 .configure(charging::routes)
                 .configure(partners::routes)
-                .configure(volunteering::routes),
+                .configure(volunteering::routes)
+                .configure(cards::routes)
+                .configure(directory::routes),
         )
         .route(
             "/docs",

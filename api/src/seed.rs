@@ -24,6 +24,14 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         None => "charging: already loaded, left as they are".to_owned(),
     });
     // cards and directory (issue 4)
+    let directory = db::transaction(conn, crate::directory::seed::seed)?;
+    lines.push(match directory {
+        Some(r) => format!(
+            "directory: {} categories, {} services, {} role contacts in {} assignments",
+            r.categories, r.services, r.role_contacts, r.assignments
+        ),
+        None => "directory: already loaded, left as they are".to_owned(),
+    });
     // volunteering (issue 5)
     let now = chrono::Utc::now().naive_utc();
     let vol = db::transaction(conn, |c| crate::volunteering::seed::seed(c, now))?;

@@ -7,7 +7,9 @@ use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
+use crate::directory::cache::DirectoryCache;
 use crate::error::{ApiError, ApiResult};
+use crate::http::ratelimit::RateLimiter;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -18,7 +20,15 @@ pub struct AppState {
     pub http: reqwest::Client,
     pub clock: Clock,
     /// Request limit per partner API client.
-    pub partner_limiter: Arc<crate::partners::limiter::WindowLimiter>,
+    pub partner_limiter: Arc<RateLimiter<String>>,
+    /// WeChat logins per client address.
+    pub login_limit: Arc<RateLimiter>,
+    /// Booking attempts per user.
+    pub booking_limit: Arc<RateLimiter<i64>>,
+    /// Cached card lookups and directory snapshot (issue 4), kept current by the stamp.
+    pub directory: Arc<DirectoryCache>,
+    /// Per-address limit of card lookups.
+    pub card_lookup_limit: Arc<RateLimiter>,
 }
 
 impl AppState {

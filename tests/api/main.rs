@@ -13,6 +13,8 @@ mod charging;
 // partners (issue 6)
 mod partners;
 // cards and directory (issue 4)
+mod cards;
+mod directory;
 // volunteering (issue 5)
 mod platform;
 mod security;

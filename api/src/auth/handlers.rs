@@ -80,9 +80,13 @@ async fn start_session(
 )]
 #[post("/auth/wechat")]
 pub async fn wechat_login(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: Json<WechatLoginRequest>,
 ) -> ApiResult<HttpResponse> {
+    if let Some(ip) = crate::http::ratelimit::client_ip(&req, state.config.trust_proxy) {
+        state.login_limit.enforce(&ip)?;
+    }
     let code = body.validated_code()?;
     let identity = wechat::exchange_code(&state.http, &state.config, code).await?;
     let tokens = start_session(&state, identity.openid, identity.unionid, None).await?;

@@ -170,6 +170,7 @@ pub async fn create_booking(
     user: Resident,
     body: Json<CreateBookingRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.booking_limit.enforce(&user.user_id)?;
     let b = body.0;
     let (uid, now) = (user.user_id, state.clock.now_naive());
     let view = state

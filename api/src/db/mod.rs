@@ -212,6 +212,14 @@ macro_rules! on_backend {
     };
 }
 
+/// Whether an error is a UNIQUE key refusing a row (the database deciding a race).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
 /// Whether a database error means the server went away (so the client gets 503, not 500).
 pub fn is_connection_lost(message: &str) -> bool {
     let m = message.to_ascii_lowercase();

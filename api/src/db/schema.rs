@@ -115,6 +115,7 @@ diesel::table! {
         status -> Text,
         issued_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        active_household_id -> Nullable<BigInt>,
     }
 }
 
@@ -162,6 +163,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        name -> Text,
+        title -> Text,
+        phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_reports (id) {
+        id -> BigInt,
+        service_id -> Nullable<BigInt>,
+        role_contact_id -> Nullable<BigInt>,
+        reporter_id -> BigInt,
+        kind -> Text,
+        message -> Text,
+        status -> Text,
+        open_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolution_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    directory_stamp (id) {
+        id -> BigInt,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     grids (id) {
         id -> BigInt,
         community_id -> BigInt,
@@ -205,6 +242,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    locations (id) {
+        id -> BigInt,
+        organization_id -> Nullable<BigInt>,
+        community_id -> Nullable<BigInt>,
+        name -> Text,
+        address -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     maintenance_windows (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -229,6 +280,19 @@ diesel::table! {
         dedupe_key -> Nullable<Text>,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        url -> Nullable<Text>,
+        status -> Text,
+        last_confirmed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -263,6 +327,16 @@ diesel::table! {
         id -> BigInt,
         name -> Text,
         status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    phones (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        number -> Text,
+        description -> Text,
         created_at -> Timestamp,
     }
 }
@@ -331,6 +405,79 @@ diesel::table! {
 }
 
 diesel::table! {
+    role_assignments (id) {
+        id -> BigInt,
+        role_contact_id -> BigInt,
+        role -> Text,
+        compound_id -> Nullable<BigInt>,
+        building_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_contacts (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        role -> Text,
+        name -> Text,
+        phone -> Text,
+        status -> Text,
+        last_confirmed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schedule_exceptions (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        on_date -> Text,
+        closed -> Bool,
+        opens_minute -> Nullable<Integer>,
+        closes_minute -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schedules (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        weekday -> Integer,
+        opens_minute -> Integer,
+        closes_minute -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_at_locations (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        location_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        category_id -> BigInt,
+        community_id -> Nullable<BigInt>,
+        name -> Text,
+        description -> Text,
+        status -> Text,
+        last_confirmed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     shop_items (id) {
         id -> BigInt,
         name -> Text,
@@ -372,6 +519,17 @@ diesel::table! {
         state -> Text,
         state_changed_at -> Timestamp,
         write_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    taxonomy_terms (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
         created_at -> Timestamp,
     }
 }
@@ -527,20 +685,38 @@ diesel::joinable!(cards -> households (household_id));
 diesel::joinable!(charging_settings -> compounds (compound_id));
 diesel::joinable!(compounds -> communities (community_id));
 diesel::joinable!(compounds -> grids (grid_id));
+diesel::joinable!(contacts -> services (service_id));
+diesel::joinable!(directory_reports -> users (reporter_id));
+diesel::joinable!(directory_reports -> role_contacts (role_contact_id));
+diesel::joinable!(directory_reports -> services (service_id));
 diesel::joinable!(grids -> communities (community_id));
 diesel::joinable!(household_quotas -> households (household_id));
 diesel::joinable!(households -> buildings (building_id));
+diesel::joinable!(locations -> communities (community_id));
+diesel::joinable!(locations -> organizations (organization_id));
 diesel::joinable!(maintenance_windows -> compounds (compound_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(partner_clients -> partners (partner_id));
 diesel::joinable!(partner_compounds -> compounds (compound_id));
 diesel::joinable!(partner_compounds -> partners (partner_id));
+diesel::joinable!(phones -> services (service_id));
 diesel::joinable!(piles -> compounds (compound_id));
 diesel::joinable!(points_balances -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
 diesel::joinable!(redemptions -> shop_items (item_id));
 diesel::joinable!(redemptions -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(role_assignments -> buildings (building_id));
+diesel::joinable!(role_assignments -> compounds (compound_id));
+diesel::joinable!(role_assignments -> role_contacts (role_contact_id));
+diesel::joinable!(role_contacts -> communities (community_id));
+diesel::joinable!(schedule_exceptions -> services (service_id));
+diesel::joinable!(schedules -> services (service_id));
+diesel::joinable!(service_at_locations -> locations (location_id));
+diesel::joinable!(service_at_locations -> services (service_id));
+diesel::joinable!(services -> taxonomy_terms (category_id));
+diesel::joinable!(services -> communities (community_id));
+diesel::joinable!(services -> organizations (organization_id));
 diesel::joinable!(signups -> activities (activity_id));
 diesel::joinable!(signups -> users (user_id));
 diesel::joinable!(sockets -> compounds (compound_id));
@@ -571,23 +747,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     charging_settings,
     communities,
     compounds,
+    contacts,
+    directory_reports,
+    directory_stamp,
     grids,
     household_quotas,
     households,
     idempotency_keys,
+    locations,
     maintenance_windows,
     notifications,
+    organizations,
     partner_clients,
     partner_compounds,
     partners,
+    phones,
     piles,
     points_balances,
     points_ledger,
     redemptions,
     refresh_tokens,
+    role_assignments,
+    role_contacts,
+    schedule_exceptions,
+    schedules,
+    service_at_locations,
+    services,
     shop_items,
     signups,
     sockets,
+    taxonomy_terms,
     team_members,
     users,
     volunteer_profiles,

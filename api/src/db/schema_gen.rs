@@ -212,6 +212,10 @@ pub fn render(schema: &Schema) -> String {
     let mut joins = Vec::new();
     for (name, table) in schema {
         for (col, parent) in &table.foreign_keys {
+            // Diesel cannot join a table to itself (e.g. a taxonomy term's parent).
+            if parent == name {
+                continue;
+            }
             let ambiguous = table
                 .foreign_keys
                 .iter()

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod pagination;
+pub mod ratelimit;
 
 pub use extract::{Json, OptionalJson, Path, Query};
 pub use middleware::observe;

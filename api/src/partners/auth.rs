@@ -78,9 +78,7 @@ impl FromRequest for Partner {
             if active == 0 {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             }
-            if !state.partner_limiter.allow(&client_id, state.clock.now()) {
-                return Err(ApiError::new(ErrorCode::RateLimited).with_retry_after(60));
-            }
+            state.partner_limiter.enforce(&client_id)?;
             Ok(Partner {
                 partner_id,
                 client_id,

@@ -5,7 +5,6 @@ pub mod admin;
 pub mod auth;
 pub mod dto;
 pub mod handlers;
-pub mod limiter;
 pub mod model;
 pub mod reports;
 pub mod webhooks;

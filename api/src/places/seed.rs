@@ -341,6 +341,7 @@ pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<SeedReport>> {
                             cards::check_code.eq(rng.check_code()),
                             cards::status.eq("active"),
                             cards::issued_at.eq(at),
+                            cards::active_household_id.eq(Some(*hid)),
                         )
                     })
                     .collect();

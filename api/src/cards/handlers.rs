@@ -1,0 +1,452 @@
+//! Card endpoints: the public lookup (rate-limited, cached, revalidated by ETag), the
+//! resident's own card, and staff administration of cards, role contacts and assignments.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+
+use super::dto::{
+    AssignmentView, CardAdminView, CardFilter, CardView, CheckCode, CreateAssignment,
+    CreateRoleContact, IssueCard, RoleContactFilter, RoleContactView, UpdateRoleContact,
+};
+use super::lookup::{self, Rendered};
+use super::model;
+use crate::auth::model::User;
+use crate::auth::{Resident, Staff};
+use crate::directory::stamp;
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::ratelimit::client_ip;
+use crate::http::{Json, Path, Query};
+use crate::state::AppState;
+
+/// Whether the client accepts gzip (`Accept-Encoding: gzip`, not with `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or("").trim();
+                let q_zero = it.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+            })
+        })
+}
+
+/// 200 with the view (gzip-compressed when accepted, compressed once per building and
+/// minute rather than per request), or 304 when `If-None-Match` names its ETag. Phones may
+/// show a view for a minute before revalidating it.
+fn respond(req: &HttpRequest, r: Rendered) -> HttpResponse {
+    const CACHE_CONTROL: &str = "private, max-age=60";
+    let gzip = accepts_gzip(req);
+    let etag = if gzip { r.gzip_etag() } else { r.etag.clone() };
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == r.etag || t == r.gzip_etag() || t == "*")
+        });
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((header::VARY, "accept-encoding"));
+    if fresh {
+        return res.finish();
+    }
+    res.content_type("application/json");
+    if gzip {
+        // Already encoded: the Compress middleware leaves it alone.
+        res.insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(r.gzip)
+    } else {
+        res.body(r.body)
+    }
+}
+
+/// Look up a convenience card (no login): the number and check code from its QR code give
+/// the building's address (community › grid › compound › building), its seven role contacts,
+/// the community service centre, the 15-minute circle by category with "open now" (local
+/// time) and emergency numbers. Never who lives in the household. A wrong check code and an
+/// unknown or revoked card answer the same 404. Limited per client address (429 with
+/// `Retry-After`). Sends `ETag` and `Cache-Control`; `If-None-Match` gives 304.
+#[utoipa::path(
+    tag = "cards",
+    params(
+        ("card_number" = String, Path, description = "Printed card number", example = "JC00001"),
+        CheckCode,
+    ),
+    responses(
+        (status = 200, description = "The card's view", body = CardView,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (the `If-None-Match` ETag is current)"),
+        (status = 404, description = "`card_not_found`: wrong number or check code, or revoked", body = ErrorBody),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
+    )
+)]
+#[get("/cards/{card_number}")]
+pub async fn lookup_card(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: Path<String>,
+    check: Query<CheckCode>,
+) -> ApiResult<HttpResponse> {
+    if !state.card_lookup_limit.is_off() {
+        let ip = client_ip(&req, state.config.trust_proxy)
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        state.card_lookup_limit.enforce(&ip)?;
+    }
+    let (number, check) = model::validate_pair(&number.into_inner(), &check.check_code)?;
+    let rendered = lookup::by_card(&state, number, check).await?;
+    Ok(respond(&req, rendered))
+}
+
+/// My household's card view: the same as scanning our card (works even while our card is
+/// being reprinted). 404 `household_not_bound` until the account is bound to a household.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The card's view", body = CardView,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "`household_not_bound`", body = ErrorBody),
+    )
+)]
+#[get("/me/card")]
+pub async fn my_card(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Resident,
+) -> ApiResult<HttpResponse> {
+    let uid = user.user_id;
+    let household = state
+        .db(move |conn| User::find(conn, uid))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?
+        .household_id
+        .ok_or_else(|| ApiError::new(ErrorCode::HouseholdNotBound))?;
+    let rendered = lookup::by_household(&state, household).await?;
+    Ok(respond(&req, rendered))
+}
+
+/// Staff: cards, by household and status, with their check codes (for printing).
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(CardFilter),
+    responses((status = 200, description = "One page of cards", body = Page<CardAdminView>))
+)]
+#[get("/cards")]
+pub async fn list_cards(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: Query<CardFilter>,
+) -> ApiResult<HttpResponse> {
+    let filter = filter.0;
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    let (items, total) = state
+        .db(move |c| model::list_cards(c, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+async fn card_admin(state: &AppState, number: String) -> ApiResult<CardAdminView> {
+    state
+        .db(move |c| model::card_admin(c, &number))
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn card_number_path(number: Path<String>) -> ApiResult<String> {
+    let n = model::normalize(&number.into_inner());
+    if n.is_empty() || n.len() > 16 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::validation(
+            "card_number",
+            "must be 1 to 16 letters or digits",
+        ));
+    }
+    Ok(n)
+}
+
+/// Staff: issue a card (next number, random check code) to a household without an active one.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    request_body = IssueCard,
+    responses(
+        (status = 201, description = "Issued", body = CardAdminView),
+        (status = 409, description = "`household_has_active_card`: revoke or reissue that one", body = ErrorBody),
+    )
+)]
+#[post("/cards")]
+pub async fn issue_card(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<IssueCard>,
+) -> ApiResult<HttpResponse> {
+    let (household, now) = (body.household_id, state.clock.now_naive());
+    let number = stamp::edit(&state, move |c| model::issue_card(c, household, now)).await?;
+    let card = card_admin(&state, number).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/cards/{}", card.card_number),
+        ))
+        .json(card))
+}
+
+/// Staff: revoke a card (lost, moved out). Its QR code stops working at once.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("card_number" = String, Path, description = "Printed card number")),
+    responses(
+        (status = 200, description = "Revoked", body = CardAdminView),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`card_not_active`: already revoked", body = ErrorBody),
+    )
+)]
+#[post("/cards/{card_number}/revoke")]
+pub async fn revoke_card(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    number: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (number, now) = (card_number_path(number)?, state.clock.now_naive());
+    let n = number.clone();
+    stamp::edit(&state, move |c| model::revoke_card(c, &n, now)).await?;
+    Ok(HttpResponse::Ok().json(card_admin(&state, number).await?))
+}
+
+/// Staff: reprint a card: same number, new random check code. The old QR code stops working.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("card_number" = String, Path, description = "Printed card number")),
+    responses(
+        (status = 200, description = "Reissued with a new check code", body = CardAdminView),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`card_not_active`: a revoked card is not reprinted; issue a new one", body = ErrorBody),
+    )
+)]
+#[post("/cards/{card_number}/reissue")]
+pub async fn reissue_card(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    number: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (number, now) = (card_number_path(number)?, state.clock.now_naive());
+    let n = number.clone();
+    stamp::edit(&state, move |c| model::reissue_card(c, &n, now)).await?;
+    Ok(HttpResponse::Ok().json(card_admin(&state, number).await?))
+}
+
+/// Staff: role contacts (三长三员一民警) with what they cover.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(RoleContactFilter),
+    responses((status = 200, description = "One page of role contacts", body = Page<RoleContactView>))
+)]
+#[get("/role-contacts")]
+pub async fn list_role_contacts(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: Query<RoleContactFilter>,
+) -> ApiResult<HttpResponse> {
+    let filter = filter.0;
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    let (items, total) = state
+        .db(move |c| model::list_role_contacts(c, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+async fn role_contact(state: &AppState, id: i64) -> ApiResult<RoleContactView> {
+    state
+        .db(move |c| model::role_contact(c, id))
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Staff: add a role contact.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    request_body = CreateRoleContact,
+    responses(
+        (status = 201, description = "Created", body = RoleContactView),
+        (status = 422, description = "`validation_failed` naming the field", body = ErrorBody),
+    )
+)]
+#[post("/role-contacts")]
+pub async fn create_role_contact(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<CreateRoleContact>,
+) -> ApiResult<HttpResponse> {
+    let (input, now) = (body.0, state.clock.now_naive());
+    let id = stamp::edit(&state, move |c| model::create_role_contact(c, &input, now)).await?;
+    let view = role_contact(&state, id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/role-contacts/{id}")))
+        .json(view))
+}
+
+/// Staff: correct a role contact's name or phone (marks it confirmed now). Every card of the
+/// buildings they cover shows the change on its next lookup.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role contact id")),
+    request_body = UpdateRoleContact,
+    responses(
+        (status = 200, description = "Updated", body = RoleContactView),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`role_contact_retired`", body = ErrorBody),
+    )
+)]
+#[patch("/role-contacts/{id}")]
+pub async fn update_role_contact(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<UpdateRoleContact>,
+) -> ApiResult<HttpResponse> {
+    let (id, input, now) = (id.into_inner(), body.0, state.clock.now_naive());
+    stamp::edit(&state, move |c| {
+        model::update_role_contact(c, id, &input, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(role_contact(&state, id).await?))
+}
+
+/// Staff: retire a role contact who covers nothing any more.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role contact id")),
+    responses(
+        (status = 200, description = "Retired", body = RoleContactView),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`role_contact_in_use` (reassign first) or `role_contact_retired`", body = ErrorBody),
+    )
+)]
+#[post("/role-contacts/{id}/retire")]
+pub async fn retire_role_contact(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, now) = (id.into_inner(), state.clock.now_naive());
+    stamp::edit(&state, move |c| model::retire_role_contact(c, id, now)).await?;
+    Ok(HttpResponse::Ok().json(role_contact(&state, id).await?))
+}
+
+/// Filters for assignments.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentFilter {
+    /// Only this role contact's.
+    pub role_contact_id: Option<i64>,
+    /// Only this compound's.
+    pub compound_id: Option<i64>,
+    /// Only this building's own.
+    pub building_id: Option<i64>,
+}
+
+/// Staff: role assignments of a contact, a compound or a building (at most 1000).
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(AssignmentFilter),
+    responses((status = 200, description = "Assignments", body = Vec<AssignmentView>))
+)]
+#[get("/role-assignments")]
+pub async fn list_assignments(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: Query<AssignmentFilter>,
+) -> ApiResult<HttpResponse> {
+    let f = filter.0;
+    if f.role_contact_id.is_none() && f.compound_id.is_none() && f.building_id.is_none() {
+        return Err(ApiError::validation(
+            "role_contact_id",
+            "name a role_contact_id, compound_id or building_id",
+        ));
+    }
+    let list = state
+        .db(move |c| model::list_assignments(c, f.role_contact_id, f.compound_id, f.building_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Staff: assign a role contact to a compound or one building of their community, replacing
+/// whoever held that role there.
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    request_body = CreateAssignment,
+    responses(
+        (status = 201, description = "Assigned", body = AssignmentView),
+        (status = 409, description = "`role_contact_retired`", body = ErrorBody),
+        (status = 422, description = "`role_contact_wrong_community` or `validation_failed`", body = ErrorBody),
+    )
+)]
+#[post("/role-assignments")]
+pub async fn create_assignment(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<CreateAssignment>,
+) -> ApiResult<HttpResponse> {
+    let (input, now) = (body.0, state.clock.now_naive());
+    let view = stamp::edit(&state, move |c| model::assign(c, &input, now)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/role-assignments/{}", view.id),
+        ))
+        .json(view))
+}
+
+/// Staff: remove an assignment (the building falls back to its compound's holder, if any).
+#[utoipa::path(
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Assignment id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    )
+)]
+#[delete("/role-assignments/{id}")]
+pub async fn delete_assignment(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    stamp::edit(&state, move |c| model::unassign(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,293 @@
+//! The card lookup, the most frequent call: served from the process's [`DirectoryCache`] when
+//! it can be, from the database otherwise.
+//!
+//! A card maps to its building; what a card shows is the same for every household of a
+//! building, so the rendered JSON (and its ETag) is kept per building and re-rendered at most
+//! once a minute, when "open now" may have changed.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::dto::{BuildingAddress, CardView, EmergencyNumber, NearbyGroup, RoleSlot};
+use super::model;
+use super::rules::EMERGENCY_NUMBERS;
+use crate::directory::cache::{DirectoryCache, Snapshot};
+use crate::directory::dto::CategoryRef;
+use crate::directory::model::load_snapshot;
+use crate::directory::{rules as drules, view};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::AppState;
+
+/// Services farther than this from the building are not "nearby" unless they belong to the
+/// building's own community circle.
+pub const NEARBY_RADIUS_M: f64 = 1500.0;
+/// Services shown per category.
+pub const PER_CATEGORY: usize = 3;
+
+/// A cached card: its check code and building, or "no active card with this number".
+#[derive(Clone, Debug)]
+pub enum CardEntry {
+    Active {
+        check_code: String,
+        building_id: i64,
+    },
+    Missing,
+}
+
+/// What a card shows about its building, read from the database.
+#[derive(Clone, Debug)]
+pub struct BuildingBase {
+    pub address: BuildingAddress,
+    pub community_id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub roles: Vec<RoleSlot>,
+}
+
+/// A rendered card view: the JSON body, the same gzip-compressed (phones ask for it, and
+/// compressing once a minute per building costs far less than once per request), its ETag.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub gzip: Bytes,
+    pub etag: String,
+    minute: i64,
+}
+
+impl Rendered {
+    /// The ETag of the gzip representation (a strong ETag differs per encoding).
+    pub fn gzip_etag(&self) -> String {
+        format!("{}-gz\"", self.etag.trim_end_matches('"'))
+    }
+}
+
+fn gzip(body: &[u8]) -> ApiResult<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::default(),
+    );
+    enc.write_all(body).map_err(ApiError::internal)?;
+    enc.finish().map_err(ApiError::internal)
+}
+
+/// A building's view, with its last rendering.
+#[derive(Debug)]
+pub struct BuildingEntry {
+    base: BuildingBase,
+    rendered: Mutex<Option<Rendered>>,
+}
+
+impl BuildingEntry {
+    pub fn new(base: BuildingBase) -> Self {
+        BuildingEntry {
+            base,
+            rendered: Mutex::new(None),
+        }
+    }
+
+    /// The view at `now`, rendered again only when the minute changed.
+    pub fn render(&self, snapshot: &Snapshot, now: DateTime<Utc>) -> ApiResult<Rendered> {
+        let minute = drules::minute_stamp(now);
+        let mut slot = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = slot.as_ref().filter(|r| r.minute == minute) {
+            return Ok(r.clone());
+        }
+        let body = serde_json::to_vec(&card_view(&self.base, snapshot, now))
+            .map_err(ApiError::internal)?;
+        let digest = Sha256::digest(&body);
+        let rendered = Rendered {
+            etag: format!("\"{}\"", hex::encode(&digest[..16])),
+            gzip: Bytes::from(gzip(&body)?),
+            body: Bytes::from(body),
+            minute,
+        };
+        *slot = Some(rendered.clone());
+        Ok(rendered)
+    }
+}
+
+/// Assemble the view of a building at `now`.
+pub fn card_view(base: &BuildingBase, snap: &Snapshot, now: DateTime<Utc>) -> CardView {
+    let origin = Some((base.latitude, base.longitude));
+    let centre_id = snap.centres.get(&base.community_id).copied();
+    let service_centre = centre_id
+        .and_then(|id| snap.services.get(&id))
+        .and_then(|s| view::summary(s, snap, origin, now));
+    // Group by top-level category, ordered by the category's position.
+    let mut groups: BTreeMap<(i32, i64), Vec<crate::directory::dto::ServiceSummary>> =
+        BTreeMap::new();
+    for s in snap.services.values() {
+        if Some(s.id) == centre_id {
+            continue;
+        }
+        let Some(summary) = view::summary(s, snap, origin, now) else {
+            continue;
+        };
+        let own_circle = s.community_id == Some(base.community_id);
+        let close = summary
+            .distance_m
+            .is_some_and(|d| (d as f64) <= NEARBY_RADIUS_M);
+        if !(own_circle || (s.community_id.is_none() && close)) {
+            continue;
+        }
+        let root = snap.root_of(s.category_id);
+        let position = snap.categories.get(&root).map_or(i32::MAX, |c| c.position);
+        groups.entry((position, root)).or_default().push(summary);
+    }
+    let nearby = groups
+        .into_iter()
+        .map(|((_, root), mut services)| {
+            services.sort_by_key(|s| (s.distance_m, s.id));
+            services.truncate(PER_CATEGORY);
+            let category = snap
+                .categories
+                .get(&root)
+                .map(|c| CategoryRef {
+                    id: c.id,
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                })
+                .unwrap_or(CategoryRef {
+                    id: root,
+                    code: String::new(),
+                    name: String::new(),
+                });
+            NearbyGroup { category, services }
+        })
+        .collect();
+    let mut emergency_numbers: Vec<EmergencyNumber> = EMERGENCY_NUMBERS
+        .iter()
+        .map(|(name, number)| EmergencyNumber {
+            name: (*name).to_owned(),
+            number: (*number).to_owned(),
+        })
+        .collect();
+    if let Some(centre) = &service_centre {
+        if let Some(phone) = &centre.phone {
+            emergency_numbers.push(EmergencyNumber {
+                name: centre.name.clone(),
+                number: phone.clone(),
+            });
+        }
+    }
+    CardView {
+        address: base.address.clone(),
+        role_contacts: base.roles.clone(),
+        service_centre,
+        nearby,
+        emergency_numbers,
+    }
+}
+
+fn card_not_found() -> ApiError {
+    ApiError::new(ErrorCode::CardNotFound)
+}
+
+/// The view for a card number and check code. A wrong code and an unknown or revoked card
+/// give the same `card_not_found`.
+pub async fn by_card(state: &AppState, number: String, check: String) -> ApiResult<Rendered> {
+    let now = state.clock.now();
+    let cache = &state.directory;
+    if let Some((entry, building, snapshot)) = cache.card_with_view(&number) {
+        let CardEntry::Active { check_code, .. } = entry else {
+            return Err(card_not_found());
+        };
+        if !model::constant_time_eq(check_code.as_bytes(), check.as_bytes()) {
+            return Err(card_not_found());
+        }
+        if let (Some(b), Some(s)) = (building, snapshot) {
+            return b.render(&s, now);
+        }
+    }
+    let shared = state.directory.clone();
+    let (version, entry, building, snapshot, fresh_snapshot) = state
+        .db(move |conn| {
+            let version = crate::directory::stamp::current(conn)?;
+            let entry = match model::active_card(conn, &number)? {
+                Some((check_code, building_id)) => CardEntry::Active {
+                    check_code,
+                    building_id,
+                },
+                None => CardEntry::Missing,
+            };
+            let (building, snapshot, fresh) = match &entry {
+                CardEntry::Active { building_id, .. } => {
+                    let (b, s, f) = building_and_snapshot(conn, &shared, version, *building_id)?;
+                    (Some(b), Some(s), f)
+                }
+                CardEntry::Missing => (None, None, false),
+            };
+            Ok((version, (number, entry), building, snapshot, fresh))
+        })
+        .await?;
+    cache.observe(version);
+    let (number, entry) = entry;
+    cache.put(
+        version,
+        Some((number, entry.clone())),
+        building.clone(),
+        snapshot.clone().filter(|_| fresh_snapshot),
+    );
+    match (entry, building, snapshot) {
+        (CardEntry::Active { check_code, .. }, Some((_, b)), Some(s))
+            if model::constant_time_eq(check_code.as_bytes(), check.as_bytes()) =>
+        {
+            b.render(&s, now)
+        }
+        _ => Err(card_not_found()),
+    }
+}
+
+type BuildingAndSnapshot = ((i64, Arc<BuildingEntry>), Arc<Snapshot>, bool);
+
+/// Inside a database call at `version`: the building's entry and the snapshot, from the cache
+/// when it holds them at this version, else read now (`true`: the snapshot is new).
+fn building_and_snapshot(
+    conn: &mut crate::db::DbConn,
+    cache: &DirectoryCache,
+    version: i64,
+    building_id: i64,
+) -> ApiResult<BuildingAndSnapshot> {
+    let same = cache.version() == Some(version);
+    let building = match cache.building(building_id).filter(|_| same) {
+        Some(b) => b,
+        None => Arc::new(BuildingEntry::new(
+            model::building_base(conn, building_id)?
+                .ok_or_else(|| ApiError::internal("card without a building"))?,
+        )),
+    };
+    let (snapshot, fresh) = match cache.snapshot().filter(|_| same) {
+        Some(s) => (s, false),
+        None => (Arc::new(load_snapshot(conn)?), true),
+    };
+    Ok(((building_id, building), snapshot, fresh))
+}
+
+/// The view of a household's building (for its own members: `GET /me/card`).
+pub async fn by_household(state: &AppState, household_id: i64) -> ApiResult<Rendered> {
+    let now = state.clock.now();
+    let shared = state.directory.clone();
+    let (version, building, snapshot, fresh) = state
+        .db(move |conn| {
+            let version = crate::directory::stamp::current(conn)?;
+            let building_id = model::building_of_household(conn, household_id)?
+                .ok_or_else(|| ApiError::new(ErrorCode::HouseholdNotBound))?;
+            let (b, s, f) = building_and_snapshot(conn, &shared, version, building_id)?;
+            Ok((version, b, s, f))
+        })
+        .await?;
+    state.directory.observe(version);
+    let entry = building.1.clone();
+    state.directory.put(
+        version,
+        None,
+        Some(building),
+        Some(snapshot.clone()).filter(|_| fresh),
+    );
+    entry.render(&snapshot, now)
+}

@@ -1,0 +1,382 @@
+//! Directory endpoints: categories, search, one service; staff edits of services,
+//! organizations and locations; residents' reports and how staff close them.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpResponse};
+
+use super::dto::{
+    CategoryView, CreateLocation, CreateOrganization, CreateReport, CreateService, LocationView,
+    OrganizationView, PlaceFilter, ReportFilter, ReportView, ResolveReport, ServiceDetail,
+    ServiceFilter, ServiceSummary, UpdateService,
+};
+use super::{model, reports, search, stamp};
+use crate::auth::{Resident, Staff};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Json, Path, Query};
+use crate::state::AppState;
+
+/// The category tree (parents first, with depth), for pickers and filters.
+#[utoipa::path(
+    tag = "directory",
+    responses((status = 200, description = "Every category", body = Vec<CategoryView>))
+)]
+#[get("/categories")]
+pub async fn list_categories(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let list = state.db(model::category_tree).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Search services: by keyword inside names and descriptions (Chinese substrings such as
+/// `理发` or `法律`), by category with its sub-categories, by community, near a compound
+/// (nearest first, optionally within `radius_m`), open now. Retired services are not listed.
+#[utoipa::path(
+    tag = "directory",
+    params(ServiceFilter),
+    responses(
+        (status = 200, description = "One page of services", body = Page<ServiceSummary>),
+        (status = 422, description = "`validation_failed` naming the parameter", body = ErrorBody),
+    )
+)]
+#[get("/services")]
+pub async fn search_services(
+    state: web::Data<AppState>,
+    filter: Query<ServiceFilter>,
+) -> ApiResult<HttpResponse> {
+    let now = state.clock.now();
+    let page = search::search(&state, filter.0, now).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn detail(state: &AppState, id: i64) -> ApiResult<ServiceDetail> {
+    let now = state.clock.now();
+    state
+        .db(move |conn| model::service_detail(conn, id, now))
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// One service in full: organization, locations, phones, contacts, weekly hours, exceptions,
+/// categories, and when it was last confirmed.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = i64, Path, description = "Service id")),
+    responses(
+        (status = 200, description = "The service", body = ServiceDetail),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    )
+)]
+#[get("/services/{id}")]
+pub async fn get_service(state: web::Data<AppState>, id: Path<i64>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(detail(&state, id.into_inner()).await?))
+}
+
+/// Staff: add a service at one or more locations.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    request_body = CreateService,
+    responses(
+        (status = 201, description = "Created", body = ServiceDetail),
+        (status = 422, description = "`validation_failed` naming the field", body = ErrorBody),
+    )
+)]
+#[post("/services")]
+pub async fn create_service(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<CreateService>,
+) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let lists = model::validate_lists(
+        Some(&input.phones),
+        Some(&input.contacts),
+        Some(&input.schedule),
+        Some(&input.exceptions),
+    )?;
+    let now = state.clock.now_naive();
+    let id = stamp::edit(&state, move |c| {
+        model::create_service(c, &input, &lists, now)
+    })
+    .await?;
+    let service = detail(&state, id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/services/{id}")))
+        .json(service))
+}
+
+/// Staff: change a service (only what is sent; lists replace). Marks it confirmed now.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Service id")),
+    request_body = UpdateService,
+    responses(
+        (status = 200, description = "Updated", body = ServiceDetail),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`service_retired`", body = ErrorBody),
+    )
+)]
+#[patch("/services/{id}")]
+pub async fn update_service(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<UpdateService>,
+) -> ApiResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.0);
+    let lists = model::validate_lists(
+        input.phones.as_deref(),
+        input.contacts.as_deref(),
+        input.schedule.as_deref(),
+        input.exceptions.as_deref(),
+    )?;
+    let now = state.clock.now_naive();
+    stamp::edit(&state, move |c| {
+        model::update_service(c, id, &input, &lists, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(detail(&state, id).await?))
+}
+
+/// Staff: retire a service. It leaves cards and search at once; its page stays readable.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Service id")),
+    responses(
+        (status = 200, description = "Retired", body = ServiceDetail),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`service_retired`: already retired", body = ErrorBody),
+    )
+)]
+#[post("/services/{id}/retire")]
+pub async fn retire_service(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, now) = (id.into_inner(), state.clock.now_naive());
+    stamp::edit(&state, move |c| model::retire_service(c, id, now)).await?;
+    Ok(HttpResponse::Ok().json(detail(&state, id).await?))
+}
+
+/// Staff: confirm a service is still right as it is (sets the last-confirmed date).
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Service id")),
+    responses(
+        (status = 200, description = "Confirmed", body = ServiceDetail),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`service_retired`", body = ErrorBody),
+    )
+)]
+#[post("/services/{id}/confirm")]
+pub async fn confirm_service(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, now) = (id.into_inner(), state.clock.now_naive());
+    stamp::edit(&state, move |c| model::confirm_service(c, id, now)).await?;
+    Ok(HttpResponse::Ok().json(detail(&state, id).await?))
+}
+
+fn page_of(filter: &PlaceFilter) -> ApiResult<crate::http::pagination::PageRequest> {
+    if filter.q.as_deref().is_some_and(|q| q.chars().count() > 64) {
+        return Err(ApiError::validation("q", "must be at most 64 characters"));
+    }
+    PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()
+}
+
+/// Organizations offering services (HSDS `organization`).
+#[utoipa::path(
+    tag = "directory",
+    params(PlaceFilter),
+    responses((status = 200, description = "One page of organizations", body = Page<OrganizationView>))
+)]
+#[get("/organizations")]
+pub async fn list_organizations(
+    state: web::Data<AppState>,
+    filter: Query<PlaceFilter>,
+) -> ApiResult<HttpResponse> {
+    let page = page_of(&filter)?;
+    let q = filter.q.clone().filter(|q| !q.trim().is_empty());
+    let (items, total) = state
+        .db(move |c| model::list_organizations(c, q.as_deref().map(str::trim), page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// Staff: add an organization.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    request_body = CreateOrganization,
+    responses(
+        (status = 201, description = "Created", body = OrganizationView),
+        (status = 409, description = "`organization_name_taken`", body = ErrorBody),
+    )
+)]
+#[post("/organizations")]
+pub async fn create_organization(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<CreateOrganization>,
+) -> ApiResult<HttpResponse> {
+    let (input, now) = (body.0, state.clock.now_naive());
+    let org = stamp::edit(&state, move |c| {
+        let id = model::create_organization(c, &input, now)?;
+        model::organization(c, id)?.ok_or_else(|| ApiError::internal("organization vanished"))
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/organizations/{}", org.id),
+        ))
+        .json(org))
+}
+
+/// Locations where services are offered (HSDS `location`).
+#[utoipa::path(
+    tag = "directory",
+    params(PlaceFilter),
+    responses((status = 200, description = "One page of locations", body = Page<LocationView>))
+)]
+#[get("/locations")]
+pub async fn list_locations(
+    state: web::Data<AppState>,
+    filter: Query<PlaceFilter>,
+) -> ApiResult<HttpResponse> {
+    let page = page_of(&filter)?;
+    let q = filter.q.clone().filter(|q| !q.trim().is_empty());
+    let community = filter.community_id;
+    let (items, total) = state
+        .db(move |c| model::list_locations(c, community, q.as_deref().map(str::trim), page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// Staff: add a location.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    request_body = CreateLocation,
+    responses(
+        (status = 201, description = "Created", body = LocationView),
+        (status = 422, description = "`validation_failed` naming the field", body = ErrorBody),
+    )
+)]
+#[post("/locations")]
+pub async fn create_location(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    body: Json<CreateLocation>,
+) -> ApiResult<HttpResponse> {
+    let (input, now) = (body.0, state.clock.now_naive());
+    let loc = stamp::edit(&state, move |c| model::create_location(c, &input, now)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/locations/{}", loc.id)))
+        .json(loc))
+}
+
+/// Report a wrong entry (a wrong phone number, a closed service, wrong hours) of a service
+/// or a role contact. One open report per person and entry.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    request_body = CreateReport,
+    responses(
+        (status = 201, description = "Filed", body = ReportView),
+        (status = 409, description = "`report_already_open`, `service_retired`, `role_contact_retired`", body = ErrorBody),
+    )
+)]
+#[post("/directory-reports")]
+pub async fn create_report(
+    state: web::Data<AppState>,
+    user: Resident,
+    body: Json<CreateReport>,
+) -> ApiResult<HttpResponse> {
+    let (input, now, uid) = (body.0, state.clock.now_naive(), user.user_id);
+    let report = state
+        .db(move |c| reports::create(c, uid, &input, now))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/directory-reports/{}", report.id),
+        ))
+        .json(report))
+}
+
+/// Staff: reports, open ones by default, oldest first.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(ReportFilter),
+    responses((status = 200, description = "One page of reports", body = Page<ReportView>))
+)]
+#[get("/directory-reports")]
+pub async fn list_reports(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    filter: Query<ReportFilter>,
+) -> ApiResult<HttpResponse> {
+    let filter = filter.0;
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    let (items, total) = state.db(move |c| reports::list(c, &filter, page)).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
+}
+
+/// Staff: close a report. `fixed` (after correcting the entry, or checking it) marks the
+/// entry confirmed today; `dismissed` leaves it as it is.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Report id")),
+    request_body = ResolveReport,
+    responses(
+        (status = 200, description = "Resolved", body = ReportView),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`report_not_open`", body = ErrorBody),
+    )
+)]
+#[post("/directory-reports/{id}/resolve")]
+pub async fn resolve_report(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: Path<i64>,
+    body: Json<ResolveReport>,
+) -> ApiResult<HttpResponse> {
+    let (id, input, now, uid) = (
+        id.into_inner(),
+        body.0,
+        state.clock.now_naive(),
+        staff.user_id,
+    );
+    if input
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 500)
+    {
+        return Err(ApiError::validation(
+            "note",
+            "must be at most 500 characters",
+        ));
+    }
+    let report = stamp::edit(&state, move |c| {
+        reports::resolve(c, id, uid, input.resolution, input.note.as_deref(), now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -1,0 +1,145 @@
+//! Directory search: the database picks the services (substring match on Chinese text,
+//! category with its sub-categories, community); the cached snapshot adds places, phones and
+//! hours, and the distance and "open now" filters, which need local time and geometry.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::cache::{DirectoryCache, SearchKey, Snapshot};
+use super::dto::{ServiceFilter, ServiceSummary};
+use super::{model, stamp, view};
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
+
+/// The cached snapshot, or one read now with the version it was read at (to keep).
+pub fn snapshot_in(
+    conn: &mut DbConn,
+    cached: Option<Arc<Snapshot>>,
+) -> ApiResult<(Arc<Snapshot>, Option<i64>)> {
+    match cached {
+        Some(s) => Ok((s, None)),
+        None => {
+            let version = stamp::current(conn)?;
+            Ok((Arc::new(model::load_snapshot(conn)?), Some(version)))
+        }
+    }
+}
+
+/// Keep a snapshot read by [`snapshot_in`].
+pub fn keep(cache: &DirectoryCache, snapshot: &Arc<Snapshot>, read_at: Option<i64>) {
+    if let Some(v) = read_at {
+        cache.observe(v);
+        cache.put(v, None, None, Some(snapshot.clone()));
+    }
+}
+
+/// One page of matching services.
+pub async fn search(
+    state: &AppState,
+    filter: ServiceFilter,
+    now: DateTime<Utc>,
+) -> ApiResult<Page<ServiceSummary>> {
+    let page = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .validate()?;
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    if q.as_deref().is_some_and(|t| t.chars().count() > 64) {
+        return Err(ApiError::validation("q", "must be at most 64 characters"));
+    }
+    if let Some(r) = filter.radius_m {
+        if filter.near_compound_id.is_none() {
+            return Err(ApiError::validation(
+                "radius_m",
+                "needs near_compound_id (distance from where?)",
+            ));
+        }
+        if !(1..=20_000).contains(&r) {
+            return Err(ApiError::validation("radius_m", "must be 1 to 20000"));
+        }
+    }
+    let key = SearchKey {
+        q,
+        category: filter.category_id,
+        community: filter.community_id,
+    };
+    let near = filter.near_compound_id;
+    // The database answers each distinct question once per directory version; distance,
+    // "open now" and pages are worked out here from the snapshot.
+    let cached = state
+        .directory
+        .snapshot()
+        .zip(state.directory.search_ids(&key));
+    let (snapshot, ids) = match cached {
+        Some(hit) => hit,
+        None => {
+            let cached = state.directory.snapshot();
+            let known_version = state.directory.version();
+            let k = key.clone();
+            let (snapshot, read_at, ids) = state
+                .db(move |conn| {
+                    let (snapshot, read_at) = snapshot_in(conn, cached)?;
+                    let categories = match k.category {
+                        Some(c) if snapshot.categories.contains_key(&c) => {
+                            Some(snapshot.with_descendants(c))
+                        }
+                        Some(_) => {
+                            return Err(ApiError::validation("category_id", "no such category"))
+                        }
+                        None => None,
+                    };
+                    let ids = model::matching_service_ids(
+                        conn,
+                        k.q.as_deref(),
+                        categories.as_deref(),
+                        k.community,
+                    )?;
+                    Ok((snapshot, read_at, Arc::new(ids)))
+                })
+                .await?;
+            keep(&state.directory, &snapshot, read_at);
+            if let Some(v) = read_at.or(known_version) {
+                state.directory.put_search(v, key, ids.clone());
+            }
+            (snapshot, ids)
+        }
+    };
+    let origin = match near {
+        Some(id) => Some(
+            *snapshot
+                .compounds
+                .get(&id)
+                .ok_or_else(|| ApiError::validation("near_compound_id", "no such compound"))?,
+        ),
+        None => None,
+    };
+    let mut items: Vec<ServiceSummary> = ids
+        .iter()
+        .filter_map(|id| snapshot.services.get(id))
+        .filter_map(|s| view::summary(s, &snapshot, origin, now))
+        .filter(|s| filter.open_now != Some(true) || s.open_now)
+        .filter(|s| match (filter.radius_m, s.distance_m) {
+            (Some(r), Some(d)) => d <= r,
+            _ => true,
+        })
+        .collect();
+    if origin.is_some() {
+        items.sort_by_key(|s| (s.distance_m, s.id));
+    }
+    let total = items.len() as i64;
+    let items = items
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.per_page as usize)
+        .collect();
+    Ok(Page::new(items, page, total))
+}

@@ -1,0 +1,15 @@
+DROP TABLE directory_reports;
+DROP TABLE role_assignments;
+DROP TABLE role_contacts;
+DROP TABLE schedule_exceptions;
+DROP TABLE schedules;
+DROP TABLE phones;
+DROP TABLE contacts;
+DROP TABLE service_at_locations;
+DROP TABLE services;
+DROP TABLE locations;
+DROP TABLE organizations;
+DROP TABLE taxonomy_terms;
+DROP INDEX uq_cards_active_household ON cards;
+ALTER TABLE cards DROP COLUMN active_household_id;
+DROP TABLE directory_stamp;
