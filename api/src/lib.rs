@@ -23,6 +23,7 @@ pub mod places;
 pub mod seed;
 pub mod state;
 pub mod volunteering;
+pub mod webapp;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -186,6 +187,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(partners::routes)
                 .configure(volunteering::routes),
         )
+        .configure(webapp::routes)
         .route(
             "/docs",
             web::get().to(|| async {

@@ -16,3 +16,5 @@ mod partners;
 // volunteering (issue 5)
 mod platform;
 mod volunteering;
+// mobile clients (issue 7)
+mod mobile;
