@@ -1,6 +1,6 @@
 // Log in, bind the card, home, my card's contacts, points, notifications.
 import { api, idempotencyKey, me, ok, tokens, type Schemas } from './api';
-import { action, day, describe, h, loading, mount, notice, say, time, when } from './ui';
+import { action, day, describe, h, loading, mount, notice, say, time } from './ui';
 
 export async function loginScreen(): Promise<void> {
   const input = h('input', {
@@ -131,6 +131,10 @@ function contactList(list: { name: string; role: string; phone: string }[]): HTM
       h('span', { class: 'phone' }, `📞 ${c.phone}`)))));
 }
 
+const REASON: Record<string, string> = {
+  activity_hours: '志愿服务', wish_fulfilled: '完成微心愿', redemption: '积分兑换', adjustment: '积分调整',
+};
+
 export async function pointsScreen(): Promise<void> {
   mount('我的积分', loading());
   const [points, ledger] = await Promise.all([
@@ -143,7 +147,7 @@ export async function pointsScreen(): Promise<void> {
     h('h2', {}, '积分明细'),
     ledger.items.length
       ? h('ul', { class: 'list' }, ledger.items.map((e) => h('li', { class: 'row' },
-        h('span', {}, e.note ?? e.reason, h('br'), h('span', { class: 'muted' }, day(e.created_at))),
+        h('span', {}, e.note ?? REASON[e.reason] ?? e.reason, h('br'), h('span', { class: 'muted' }, day(e.created_at))),
         h('strong', { class: e.amount >= 0 ? 'plus' : 'minus' }, `${e.amount >= 0 ? '+' : ''}${e.amount}`))))
       : notice('info', '还没有积分记录。参加志愿活动可以获得积分。'),
     ledger.total > ledger.items.length ? h('p', { class: 'muted' }, `仅显示最近 ${ledger.items.length} 条，共 ${ledger.total} 条`) : null,
@@ -169,5 +173,4 @@ export async function notificationsScreen(): Promise<void> {
       })
       : null,
   );
-  void when;
 }

@@ -100,6 +100,8 @@ export async function chargingScreen(): Promise<void> {
           const conflict = e instanceof ApiError && e.code === 'booking_conflict';
           say(slot, 'error', describe(e));
           if (conflict) {
+            // The same key would only replay this answer: the choice is now another time or the queue.
+            panel.querySelector('#confirm-booking')?.remove();
             slot.append(action('加入候补（有空位时通知我）', async () => {
               try {
                 const w = await ok(api.POST('/api/v1/compounds/{id}/waitlist', {

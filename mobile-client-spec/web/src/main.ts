@@ -28,7 +28,7 @@ async function render(): Promise<void> {
     return;
   }
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav.tabs a')) {
-    a.toggleAttribute('aria-current', a.dataset.tab === (name || 'home'));
+    a.toggleAttribute('aria-current', a.dataset.tab === ({ '': 'home', activity: 'activities' }[name] ?? name));
   }
   document.querySelector('nav.tabs')?.toggleAttribute('hidden', name === 'login');
   document.getElementById('screen')?.setAttribute('aria-busy', 'true');
