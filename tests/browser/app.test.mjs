@@ -306,6 +306,12 @@ test('points and notifications', async () => {
   await page.goto(`${base}/app/#/notifications`);
   await title('消息通知');
   // The waitlist offer and the booking made from it were notified.
-  await page.locator('li.note').first().waitFor();
+  const offer = page.locator('a.note[data-kind="waitlist.offer"]');
+  await offer.getByText('候补到了').waitFor();
   await shot('14-notifications');
+  // Tapping one opens where it points and marks it read.
+  await offer.click();
+  await title('我的预约');
+  const unread = await call('GET', '/api/v1/me/notifications?unread=true', await appToken());
+  assert.ok(unread.body.items.every((n) => n.kind !== 'waitlist.offer'), JSON.stringify(unread.body));
 });

@@ -154,6 +154,14 @@ export async function pointsScreen(): Promise<void> {
   );
 }
 
+/** Where a notification leads, by its kind (unknown kinds stay on the list). */
+function target(n: Schemas['NotificationView']): string {
+  const data = (n.data ?? {}) as { activity_id?: number };
+  if (n.kind.startsWith('booking.') || n.kind.startsWith('waitlist.')) return '#/bookings';
+  if ((n.kind.startsWith('signup.') || n.kind.startsWith('activity.')) && data.activity_id) return `#/activity/${data.activity_id}`;
+  return '#/notifications';
+}
+
 export async function notificationsScreen(): Promise<void> {
   mount('消息通知', loading());
   const page = await ok(api.GET('/api/v1/me/notifications', { params: { query: { per_page: 50 } } }));
@@ -161,8 +169,12 @@ export async function notificationsScreen(): Promise<void> {
   mount('消息通知',
     slot,
     page.items.length
-      ? h('ul', { class: 'list' }, page.items.map((n) => h('li', { class: `row note${n.read_at ? '' : ' unread'}` },
-        h('span', {}, h('strong', {}, n.title), h('br'), n.body, h('br'), h('span', { class: 'muted' }, `${day(n.created_at)} ${time(n.created_at)}`)))))
+      ? h('ul', { class: 'list' }, page.items.map((n) => h('li', {},
+        h('a', { class: `row note${n.read_at ? '' : ' unread'}`, href: target(n), 'data-kind': n.kind, onclick: () => {
+          // Mark read on the way; the link navigates at once.
+          if (!n.read_at) void api.POST('/api/v1/me/notifications/{id}/read', { params: { path: { id: n.id } } }).catch(() => undefined);
+        } },
+        h('span', {}, h('strong', {}, n.title), h('br'), n.body, h('br'), h('span', { class: 'muted' }, `${day(n.created_at)} ${time(n.created_at)}`))))))
       : notice('info', '暂无消息'),
     page.items.some((n) => !n.read_at)
       ? action('全部标为已读', async () => {
