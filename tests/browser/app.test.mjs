@@ -97,8 +97,11 @@ before(async () => {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  let spawnError = null;
+  server.on('error', (e) => { spawnError = e; });
   const deadline = Date.now() + 120_000;
   for (;;) {
+    if (spawnError) throw new Error(`cannot start ${BIN} (set LINLI_BIN or run cargo build): ${spawnError.message}`);
     if (server.exitCode !== null) throw new Error(`linli exited with ${server.exitCode}`);
     const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
