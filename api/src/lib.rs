@@ -24,6 +24,7 @@ pub mod places;
 pub mod seed;
 pub mod state;
 pub mod volunteering;
+pub mod webapp;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -214,6 +215,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(cards::routes)
                 .configure(directory::routes),
         )
+        .configure(webapp::routes)
         .route(
             "/docs",
             web::get().to(|| async {

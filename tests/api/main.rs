@@ -19,3 +19,5 @@ mod directory;
 mod platform;
 mod security;
 mod volunteering;
+// mobile clients (issue 7)
+mod mobile;

@@ -269,7 +269,7 @@ pub struct CancelRequest {
 /// Check in by scanning the socket's printed code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"socket_code": "K7M2Q9PX"}))]
+#[schema(as = SocketCheckInRequest, example = json!({"socket_code": "K7M2Q9PX"}))]
 pub struct CheckInRequest {
     /// The code printed on the socket (from its QR code).
     pub socket_code: String,

@@ -1,0 +1,33 @@
+// The one API client of the app: the generated, typed client with tokens in localStorage.
+import { createLinli, ok, type Tokens, type Schemas } from '../../client/index';
+
+export { ok, idempotencyKey, ApiError } from '../../client/index';
+export type { Schemas };
+
+const KEY = 'linli.tokens';
+
+export const tokens = {
+  get(): Tokens | null {
+    try {
+      return JSON.parse(localStorage.getItem(KEY) ?? 'null') as Tokens | null;
+    } catch {
+      return null;
+    }
+  },
+  set(t: Tokens | null): void {
+    if (t) localStorage.setItem(KEY, JSON.stringify(t));
+    else localStorage.removeItem(KEY);
+  },
+};
+
+export const api = createLinli({
+  tokens,
+  onLoggedOut: () => {
+    location.hash = '#/login';
+  },
+});
+
+/** The signed-in user, fetched once per navigation that needs it. */
+export async function me(): Promise<Schemas['MeView']> {
+  return ok(api.GET('/api/v1/me'));
+}

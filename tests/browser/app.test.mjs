@@ -1,0 +1,320 @@
+// End-to-end tests of the resident web app (/app/) in headless Chromium at a phone's size
+// (390×844), against the real `linli` binary on a fresh SQLite file with the demo data.
+//
+//   scripts/browser-test            (installs what is missing, builds, runs this)
+//   node --test tests/browser/      (needs target/debug/linli, /usr/bin/chromium, sqlite3 and
+//                                    `npm ci` in mobile-client-spec/)
+//
+// Screenshots of every screen land in test-output/screenshots/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// playwright-core lives in mobile-client-spec/node_modules (the one npm project of the repo).
+const require = createRequire(join(root, 'mobile-client-spec/package.json'));
+const { chromium } = require('playwright-core');
+
+const BIN = process.env.LINLI_BIN ?? join(root, 'target/debug/linli');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(root, 'test-output/screenshots');
+const TIMEOUT = 15_000;
+
+let server, base, db, work, browser, page;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on('error', fail);
+  });
+}
+
+/** The demo card's check code, read from the server's own database (no CLI exposes it). */
+function checkCode(card) {
+  return execFileSync('sqlite3', [db, `SELECT check_code FROM cards WHERE card_number='${card}'`], { encoding: 'utf8' }).trim();
+}
+
+/** Plain API calls for the "other resident" of a test. */
+async function call(method, path, token, body, headers = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function resident(openid, card) {
+  const login = await call('POST', '/api/v1/auth/dev', null, { openid, role: 'resident' });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const token = login.body.access_token;
+  if (card) {
+    const bound = await call('POST', '/api/v1/me/household', token, { card_number: card, check_code: checkCode(card) });
+    assert.equal(bound.status, 200, JSON.stringify(bound.body));
+  }
+  return token;
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** The access token the app keeps (to check what it did through the API). */
+async function appToken() {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('linli.tokens')).access_token);
+}
+
+async function title(text) {
+  await page.waitForFunction((t) => document.getElementById('title')?.textContent === t && document.getElementById('screen')?.getAttribute('aria-busy') === 'false', text, { timeout: TIMEOUT });
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), 'linli-browser-'));
+  db = join(work, 'linli.db');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve'], {
+    env: {
+      ...process.env,
+      LINLI_DATABASE_URL: `sqlite://${db}`,
+      LINLI_DATA_DIR: work,
+      LINLI_DEV_LOGIN: '1',
+      LINLI_SEED_DEMO: '1',
+      LINLI_BIND: `127.0.0.1:${port}`,
+      LINLI_LOG_FORMAT: 'json',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let spawnError = null;
+  server.on('error', (e) => { spawnError = e; });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (spawnError) throw new Error(`cannot start ${BIN} (set LINLI_BIN or run cargo build): ${spawnError.message}`);
+    if (server.exitCode !== null) throw new Error(`linli exited with ${server.exitCode}`);
+    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error('linli did not become ready in 120 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // A fresh profile per run (Playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  const context = browser;
+  page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('pageerror', (e) => console.error('page error:', e));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('log in (dev login) and bind the household with card JC00001', async () => {
+  await page.goto(`${base}/app`);
+  await title('登录');
+  assert.equal(page.url(), `${base}/app/#/login`);
+  await page.fill('#openid', 'zhang-ayi');
+  await shot('01-login');
+  await page.click('#login');
+  await title('绑定我家');
+
+  // A wrong check code: a clear message, and nothing bound.
+  await page.fill('#card_number', 'JC00001');
+  await page.fill('#check_code', 'WRONG1');
+  await page.click('#bind');
+  await page.getByRole('alert').filter({ hasText: '卡号或校验码不正确，请核对卡片' }).waitFor();
+  await shot('02-bind-wrong-code');
+
+  await page.fill('#check_code', checkCode('JC00001').toLowerCase());
+  await page.click('#bind');
+  await title('邻里');
+  await page.getByText('东街社区 › 东街第1网格 › 天和人家 › 1号楼 › 1单元 › 101').waitFor();
+  await shot('03-home');
+});
+
+test('my card: the address, and the contacts screen degrades gracefully', async () => {
+  await page.goto(`${base}/app/#/card`);
+  await title('我的服务卡');
+  await page.getByText('卡号 JC00001').waitFor();
+  // Either the card lookup (issue 4) answers with contacts to call, or the screen says it is coming.
+  const calls = await page.locator('a[href^="tel:"]').count();
+  assert.ok(calls >= 3, 'at least the emergency numbers are tap-to-call');
+  await shot('04-card');
+});
+
+/** Open the charging grid on tomorrow and the given half-hour row; returns the row's cell index. */
+async function openTomorrowRow(hhmm) {
+  await page.goto(`${base}/app/#/charging`);
+  await title('充电预约');
+  await page.getByRole('button', { name: /^明天/ }).click();
+  const row = page.locator('button.slotrow').filter({ has: page.locator('.t', { hasText: hhmm }) });
+  await row.click();
+  return Number((await row.getAttribute('id')).replace('slot-', ''));
+}
+
+async function cellTimes(cell, minutes = 60) {
+  const grid = await call('GET', '/api/v1/compounds/1/availability');
+  const starts = new Date(Date.parse(grid.body.starts_at) + cell * grid.body.slot_minutes * 60_000);
+  return { starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + minutes * 60_000).toISOString() };
+}
+
+test('book a socket on a slow network (one tap, one booking), see it in my bookings, cancel it', async () => {
+  const cell = await openTomorrowRow('10:00');
+  await page.locator('button[data-socket]').first().click();
+  await page.locator('#confirm').waitFor();
+  await shot('05-charging-grid');
+
+  // A slow network: the booking call takes 1.5 s. Tapping again meanwhile must do nothing.
+  await page.route('**/api/v1/bookings', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.locator('#confirm-booking').click();
+  await page.locator('#confirm-booking[disabled]', { hasText: '处理中…' }).waitFor();
+  await page.locator('#confirm-booking').dispatchEvent('click');
+  await page.locator('#confirm-booking').dispatchEvent('click');
+  await page.getByText(/^预约成功：/).waitFor();
+  await page.unroute('**/api/v1/bookings');
+  // The grid shows the booked cells as mine.
+  await page.locator(`#slot-${cell} .n`, { hasText: '我的' }).waitFor();
+  await shot('06-booked');
+
+  const mine = await call('GET', '/api/v1/me/bookings', await appToken());
+  assert.equal(mine.body.total, 1, 'exactly one booking after three taps');
+  const booking = mine.body.items[0];
+  assert.equal(booking.status, 'confirmed');
+  assert.equal(booking.starts_at, (await cellTimes(cell)).starts_at.replace('.000Z', 'Z'));
+
+  await page.goto(`${base}/app/#/bookings`);
+  await title('我的预约');
+  const card = page.locator(`li[data-booking="${booking.id}"]`);
+  await card.getByText('已预约').waitFor();
+  await card.getByText(booking.socket_label).waitFor();
+  // Check-in opens 5 minutes before the start: too early tomorrow, and the app says so.
+  await card.locator('input').fill('ANYCODE1');
+  await card.getByRole('button', { name: '签到' }).click();
+  await card.getByRole('alert').filter({ hasText: '还未到签到时间' }).waitFor();
+  await shot('07-my-bookings');
+
+  await card.getByRole('button', { name: '取消预约' }).click();
+  await card.getByRole('button', { name: '确定取消预约' }).click();
+  await page.locator(`li[data-booking="${booking.id}"]`).getByText('已取消').waitFor();
+  const after = await call('GET', `/api/v1/bookings/${booking.id}`, await appToken());
+  assert.equal(after.body.status, 'cancelled');
+  await shot('08-cancelled');
+});
+
+test('a slot taken meanwhile by a neighbour: a clear message, then the waitlist', async () => {
+  const cell = await openTomorrowRow('11:00');
+  const button = page.locator('button[data-socket]').first();
+  const socket = Number(await button.getAttribute('data-socket'));
+  await button.click();
+  await page.locator('#confirm').waitFor();
+
+  // Between page load and the tap, another household books the same socket and time.
+  const neighbour = await resident('li-shushu', 'JC00002');
+  const taken = await call('POST', '/api/v1/bookings', neighbour, { socket_id: socket, ...(await cellTimes(cell)) });
+  assert.equal(taken.status, 201, JSON.stringify(taken.body));
+
+  await page.locator('#confirm-booking').click();
+  await page.getByRole('alert').filter({ hasText: '这个时段刚刚被别人预约了，请换一个时段，或加入候补' }).waitFor();
+  await shot('09-slot-taken');
+  await page.getByRole('button', { name: '加入候补（有空位时通知我）' }).click();
+  await page.getByText('已加入候补，排第 1 位').waitFor();
+
+  const mine = await call('GET', '/api/v1/me/bookings', await appToken());
+  assert.equal(mine.body.items.filter((b) => b.status === 'confirmed').length, 0, 'no booking was made');
+  const queue = await call('GET', '/api/v1/me/waitlist', await appToken());
+  assert.equal(queue.body[0].status, 'waiting');
+  assert.equal(queue.body[0].position, 1);
+
+  // The neighbour cancels: the first in line gets an offer and accepts it in the app.
+  const cancelled = await call('POST', `/api/v1/bookings/${taken.body.id}/cancel`, neighbour, {});
+  assert.equal(cancelled.status, 200);
+  await page.goto(`${base}/app/#/bookings`);
+  await title('我的预约');
+  await page.getByRole('button', { name: '接受这个空位' }).click();
+  await page.locator('li[data-booking]').first().getByText('已预约').waitFor();
+  const booked = await call('GET', '/api/v1/me/bookings?status=confirmed', await appToken());
+  assert.equal(booked.body.total, 1);
+  assert.equal(booked.body.items[0].socket_id, socket);
+});
+
+test('activities: sign up, and a full activity puts me on the waitlist with my position', async () => {
+  await page.goto(`${base}/app/#/activities`);
+  await title('志愿活动');
+  await shot('10-activities');
+  await page.locator('a.card.activity').first().click();
+  await title('活动详情');
+  await page.click('#signup');
+  await page.getByText('报名成功！').waitFor();
+  await page.getByText('您已报名成功，请准时参加。').waitFor();
+  await shot('11-activity-signed-up');
+
+  // Staff create an activity with one seat; a neighbour takes it; I join the waitlist.
+  const staff = (await call('POST', '/api/v1/auth/dev', null, { openid: 'staff-wang', role: 'staff' })).body.access_token;
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCHours(1, 0, 0, 0);
+  const created = await call('POST', '/api/v1/activities', staff, {
+    team_id: 1, community_id: 1, title: '天和人家读报陪聊', category: 'talk', place: '天和人家活动室',
+    starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 2 * 3_600_000).toISOString(), capacity: 1, points_per_hour: 10,
+    description: '陪老人读报聊天',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const neighbour = await resident('li-shushu', null);
+  const first = await call('POST', `/api/v1/activities/${created.body.id}/signups`, neighbour);
+  assert.equal(first.body.status, 'confirmed');
+
+  await page.goto(`${base}/app/#/activity/${created.body.id}`);
+  await title('活动详情');
+  await page.getByText('名额已满，候补 0 人').waitFor();
+  await page.click('#signup');
+  await page.getByText('已进入候补，第 1 位').waitFor();
+  await page.getByText('名额已满，您在候补第 1 位。').waitFor();
+  await shot('12-activity-waitlisted');
+  await page.goto(`${base}/app/#/activities`);
+  await title('志愿活动');
+  await page.getByText('候补第 1 位').waitFor();
+});
+
+test('points and notifications', async () => {
+  await page.goto(`${base}/app/#/points`);
+  await title('我的积分');
+  assert.equal(await page.locator('#balance').textContent(), '0');
+  await shot('13-points');
+  await page.goto(`${base}/app/#/notifications`);
+  await title('消息通知');
+  // The waitlist offer and the booking made from it were notified.
+  const offer = page.locator('a.note[data-kind="waitlist.offer"]');
+  await offer.getByText('候补到了').waitFor();
+  await shot('14-notifications');
+  // Tapping one opens where it points and marks it read.
+  await offer.click();
+  await title('我的预约');
+  const unread = await call('GET', '/api/v1/me/notifications?unread=true', await appToken());
+  assert.ok(unread.body.items.every((n) => n.kind !== 'waitlist.offer'), JSON.stringify(unread.body));
+});
