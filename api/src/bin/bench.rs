@@ -125,8 +125,186 @@ impl Ctx {
     }
 }
 
+/// Residents for the write scenarios: `n` dev-login users, each bound to its own demo
+/// household (card n), logged in concurrently. Returns their tokens.
+fn residents(ctx: &Ctx, n: usize) -> Result<Vec<String>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let codes = linli::places::seed::demo_check_codes(n);
+    let http = reqwest::Client::new();
+    rt.block_on(async {
+        let mut tokens = Vec::with_capacity(n);
+        for chunk in (1..=n).collect::<Vec<_>>().chunks(32) {
+            let calls = chunk.iter().map(|&i| {
+                let (http, base, code) = (http.clone(), ctx.base.clone(), codes[i - 1].clone());
+                async move {
+                    let v: serde_json::Value = http
+                        .post(format!("{base}/api/v1/auth/dev"))
+                        .json(&serde_json::json!({"openid": format!("bench-resident-{i}")}))
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .json()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let token = v["access_token"].as_str().ok_or("no token")?.to_owned();
+                    let bound = http
+                        .post(format!("{base}/api/v1/me/household"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"card_number": linli::places::seed::card_number(i), "check_code": code}))
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if !bound.status().is_success() {
+                        return Err(format!("binding card {i}: {}", bound.status()));
+                    }
+                    Ok::<_, String>(token)
+                }
+            });
+            for t in futures_util::future::join_all(calls).await {
+                tokens.push(t?);
+            }
+        }
+        Ok(tokens)
+    })
+}
+
+/// Send one authenticated JSON request during set-up; fails on a non-2xx answer.
+fn setup_call(
+    ctx: &Ctx,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .request(method, format!("{}{path}", ctx.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.unwrap_or_default();
+        if status.is_success() {
+            Ok(v)
+        } else {
+            Err(format!("{path}: {status} {v}"))
+        }
+    })
+}
+
+fn json_post(path: String, token: &str, body: serde_json::Value) -> Req {
+    Req {
+        method: "POST",
+        path,
+        headers: vec![
+            ("Authorization".into(), format!("Bearer {token}")),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body: Some(body.to_string().into_bytes()),
+    }
+}
+
+/// Charging and volunteering write scenarios: every request books a distinct socket × slot
+/// (or signs a distinct resident up to an activity), so the figures are successful writes.
+fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const USERS: usize = 2000;
+    let staff = ctx.token("bench-staff", "staff")?;
+    // Ten active bookings per household in the charging compounds, so 2,000 households can
+    // make 20,000 bookings.
+    // The demo's charging compounds: the first two of each community's seven.
+    for compound in (0..8).flat_map(|c| [7 * c + 1, 7 * c + 2]) {
+        let settings = serde_json::json!({"slot_minutes": 30, "days_ahead": 7, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 15, "max_active_per_household": 10});
+        setup_call(
+            ctx,
+            reqwest::Method::PUT,
+            &format!("/api/v1/compounds/{compound}/charging-settings"),
+            &staff,
+            settings,
+        )?;
+    }
+    let tokens = Arc::new(residents(ctx, USERS)?);
+    let viewer = tokens[0].clone();
+    let availability: Builder = Arc::new(move |rng: &mut SmallRng| {
+        let compound = [1, 2, 8, 9, 15, 16][rng.random_range(0..6)];
+        let mut req = Req::get(format!("/api/v1/compounds/{compound}/availability"));
+        req.headers
+            .push(("Authorization".into(), format!("Bearer {viewer}")));
+        req
+    });
+    let start = linli::charging::rules::slot_floor(
+        chrono::Utc::now().naive_utc(),
+        chrono::Duration::minutes(30),
+    ) + chrono::Duration::hours(1);
+    let next = Arc::new(AtomicUsize::new(0));
+    let booking_tokens = tokens.clone();
+    let bookings: Builder = Arc::new(move |_rng: &mut SmallRng| {
+        let n = next.fetch_add(1, Ordering::Relaxed);
+        let socket = n % 380 + 1;
+        let slot = start + chrono::Duration::minutes(30 * i64::try_from(n / 380).unwrap_or(0));
+        let token = &booking_tokens[n % USERS];
+        json_post(
+            "/api/v1/bookings".into(),
+            token,
+            serde_json::json!({"socket_id": socket, "starts_at": slot.and_utc().to_rfc3339(), "ends_at": (slot + chrono::Duration::minutes(30)).and_utc().to_rfc3339()}),
+        )
+    });
+    // Sign-ups: 200 activities of 30 seats three days ahead; resident n % 2000 signs up to
+    // activity n / 2000 (confirmed while seats last, then waitlisted: both are writes).
+    let day = chrono::Utc::now() + chrono::Duration::days(3);
+    let mut activities = Vec::new();
+    for i in 0..200 {
+        let body = serde_json::json!({
+            "team_id": 1, "community_id": 1 + i % 8, "title": format!("压测活动{i}"), "category": "haircut",
+            "place": "社区服务中心", "starts_at": day.to_rfc3339(), "ends_at": (day + chrono::Duration::hours(2)).to_rfc3339(),
+            "capacity": 30, "points_per_hour": 10,
+        });
+        let v = setup_call(
+            ctx,
+            reqwest::Method::POST,
+            "/api/v1/activities",
+            &staff,
+            body,
+        )?;
+        activities.push(v["id"].as_i64().ok_or("activity without id")?);
+    }
+    let counter = Arc::new(AtomicUsize::new(0));
+    let signups: Builder = Arc::new(move |_rng: &mut SmallRng| {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        let activity = activities[(n / USERS) % activities.len()];
+        json_post(
+            format!("/api/v1/activities/{activity}/signups"),
+            &tokens[n % USERS],
+            serde_json::json!({}),
+        )
+    });
+    Ok(vec![
+        Scenario {
+            name: "availability grid (one compound, 3 days, logged in)".into(),
+            build: availability,
+        },
+        Scenario {
+            name: "booking (distinct socket × slot, 2,000 households)".into(),
+            build: bookings,
+        },
+        Scenario {
+            name: "volunteer sign-up (2,000 residents × 200 activities)".into(),
+            build: signups,
+        },
+    ])
+}
+
 /// Every scenario, in table order. Add new ones here.
-fn scenarios(_ctx: &Ctx) -> Result<Vec<Scenario>, String> {
+fn scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
     let codes = Arc::new(linli::places::seed::demo_check_codes(10_000));
     let lookup = move |rng: &mut SmallRng| {
         let n = rng.random_range(1..=codes.len());
@@ -166,7 +344,7 @@ fn scenarios(_ctx: &Ctx) -> Result<Vec<Scenario>, String> {
         let k = &encoded[rng.random_range(0..encoded.len())];
         Req::get(format!("/api/v1/services?q={k}&per_page=20"))
     });
-    Ok(vec![
+    Ok([
         Scenario {
             name: "card lookup (random of 10,000 cards)".into(),
             build: card_lookup,
@@ -179,7 +357,10 @@ fn scenarios(_ctx: &Ctx) -> Result<Vec<Scenario>, String> {
             name: "keyword search (10 Chinese keywords)".into(),
             build: search,
         },
-    ])
+    ]
+    .into_iter()
+    .chain(write_scenarios(ctx)?)
+    .collect())
 }
 
 /// Cleans up whatever happens: stops the server, drops the database.
@@ -260,6 +441,7 @@ fn run(opts: Opts) -> Result<(), String> {
         .env("LINLI_DEV_LOGIN", "1")
         .env("LINLI_BACKGROUND_JOBS", "0")
         .env("LINLI_CARD_LOOKUPS_PER_MINUTE", "0")
+        .env("LINLI_BOOKINGS_PER_MINUTE", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
