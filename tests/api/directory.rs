@@ -64,6 +64,20 @@ on_both!(chinese_substring_search_with_category_and_distance, |app| {
         .get(&format!("/api/v1/services?q={}", enc("诊")), None)
         .await;
     assert!(r.body["total"].as_i64().unwrap() >= 8, "{}", r.text);
+    // Answers carry an ETag; asking again with it gives 304.
+    let path = format!("/api/v1/services?q={}", enc("诊"));
+    let etag = r.header("etag").unwrap().to_owned();
+    assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
+    let again = app
+        .request(
+            reqwest::Method::GET,
+            &path,
+            None,
+            None,
+            &[("If-None-Match", etag.as_str())],
+        )
+        .await;
+    assert_eq!(again.status.as_u16(), 304);
     // LIKE wildcards are literal.
     let r = app.get("/api/v1/services?q=%25", None).await;
     assert_eq!(r.body["total"], 0);

@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::dto::{BuildingAddress, CardView, EmergencyNumber, NearbyGroup, RoleSlot};
 use super::model;
@@ -20,6 +18,7 @@ use crate::directory::dto::CategoryRef;
 use crate::directory::model::load_snapshot;
 use crate::directory::{rules as drules, view};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::cached::Rendered;
 use crate::state::AppState;
 
 /// Services farther than this from the building are not "nearby" unless they belong to the
@@ -48,33 +47,6 @@ pub struct BuildingBase {
     pub roles: Vec<RoleSlot>,
 }
 
-/// A rendered card view: the JSON body, the same gzip-compressed (phones ask for it, and
-/// compressing once a minute per building costs far less than once per request), its ETag.
-#[derive(Clone, Debug)]
-pub struct Rendered {
-    pub body: Bytes,
-    pub gzip: Bytes,
-    pub etag: String,
-    minute: i64,
-}
-
-impl Rendered {
-    /// The ETag of the gzip representation (a strong ETag differs per encoding).
-    pub fn gzip_etag(&self) -> String {
-        format!("{}-gz\"", self.etag.trim_end_matches('"'))
-    }
-}
-
-fn gzip(body: &[u8]) -> ApiResult<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 3),
-        flate2::Compression::default(),
-    );
-    enc.write_all(body).map_err(ApiError::internal)?;
-    enc.finish().map_err(ApiError::internal)
-}
-
 /// A building's view, with its last rendering.
 #[derive(Debug)]
 pub struct BuildingEntry {
@@ -97,15 +69,7 @@ impl BuildingEntry {
         if let Some(r) = slot.as_ref().filter(|r| r.minute == minute) {
             return Ok(r.clone());
         }
-        let body = serde_json::to_vec(&card_view(&self.base, snapshot, now))
-            .map_err(ApiError::internal)?;
-        let digest = Sha256::digest(&body);
-        let rendered = Rendered {
-            etag: format!("\"{}\"", hex::encode(&digest[..16])),
-            gzip: Bytes::from(gzip(&body)?),
-            body: Bytes::from(body),
-            minute,
-        };
+        let rendered = Rendered::json(&card_view(&self.base, snapshot, now), minute)?;
         *slot = Some(rendered.clone());
         Ok(rendered)
     }
