@@ -2,8 +2,8 @@
 //! it can be, from the database otherwise.
 //!
 //! A card maps to its building; what a card shows is the same for every household of a
-//! building, so the rendered JSON (and its ETag) is kept per building and re-rendered at most
-//! once a minute, when "open now" may have changed.
+//! building, so the rendered JSON (gzip and ETag included) is kept per building and rendered
+//! again only when a service it shows opens or closes (or at local midnight).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -62,14 +62,27 @@ impl BuildingEntry {
         }
     }
 
-    /// The view at `now`, rendered again only when the minute changed.
+    /// The view at `now`, rendered again only once what it says may have changed: when one of
+    /// its services opens or closes, or at local midnight.
     pub fn render(&self, snapshot: &Snapshot, now: DateTime<Utc>) -> ApiResult<Rendered> {
         let minute = drules::minute_stamp(now);
         let mut slot = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = slot.as_ref().filter(|r| r.minute == minute) {
+        if let Some(r) = slot.as_ref().filter(|r| r.holds_at(minute)) {
             return Ok(r.clone());
         }
-        let rendered = Rendered::json(&card_view(&self.base, snapshot, now), minute)?;
+        let view = card_view(&self.base, snapshot, now);
+        let shown = view
+            .service_centre
+            .iter()
+            .chain(view.nearby.iter().flat_map(|g| g.services.iter()))
+            .filter_map(|s| snapshot.services.get(&s.id));
+        let until = shown
+            .map(|s| drules::next_change(now, &s.weekly, &s.exceptions))
+            .chain(std::iter::once(drules::next_change(now, &[], &[])))
+            .min()
+            .map_or(minute + 1, drules::minute_stamp)
+            .max(minute + 1);
+        let rendered = Rendered::json(&view, minute, until)?;
         *slot = Some(rendered.clone());
         Ok(rendered)
     }

@@ -253,7 +253,7 @@ impl DirectoryCache {
         inner.searches.insert(key, ids);
     }
 
-    /// A rendered search page for this query string, rendered in this minute.
+    /// A rendered search page for this query string that holds in this minute.
     pub fn page(&self, query: &str, minute: i64) -> Option<Rendered> {
         if !self.is_trusted() {
             return None;
@@ -261,7 +261,7 @@ impl DirectoryCache {
         self.read()
             .pages
             .get(query)
-            .filter(|r| r.minute == minute)
+            .filter(|r| r.holds_at(minute))
             .cloned()
     }
 

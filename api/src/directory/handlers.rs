@@ -59,7 +59,7 @@ pub async fn search_services(
         return Ok(respond(&req, &page, SEARCH_CACHE_CONTROL));
     }
     let (page, version) = search::search(&state, filter.0, now).await?;
-    let rendered = Rendered::json(&page, minute)?;
+    let rendered = Rendered::json(&page, minute, minute + 1)?;
     if let Some(v) = version {
         state.directory.put_page(v, query, rendered.clone());
     }

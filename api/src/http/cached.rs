@@ -17,14 +17,15 @@ pub struct Rendered {
     pub body: Bytes,
     pub gzip: Bytes,
     pub etag: String,
-    /// The minute (Unix minutes) it was rendered for: answers that say "open now" are
-    /// rendered again when the minute changes.
-    pub minute: i64,
+    /// The Unix minutes it holds for, `[from_minute, until_minute)`: answers that say
+    /// "open now" are rendered again when it may have changed.
+    pub from_minute: i64,
+    pub until_minute: i64,
 }
 
 impl Rendered {
-    /// Serialize `value` and compress it.
-    pub fn json<T: Serialize>(value: &T, minute: i64) -> ApiResult<Rendered> {
+    /// Serialize `value` and compress it; it holds for the Unix minutes `[from, until)`.
+    pub fn json<T: Serialize>(value: &T, from: i64, until: i64) -> ApiResult<Rendered> {
         use std::io::Write;
         let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
         let digest = Sha256::digest(&body);
@@ -37,8 +38,14 @@ impl Rendered {
             etag: format!("\"{}\"", hex::encode(&digest[..16])),
             gzip: Bytes::from(enc.finish().map_err(ApiError::internal)?),
             body: Bytes::from(body),
-            minute,
+            from_minute: from,
+            until_minute: until,
         })
+    }
+
+    /// Whether it still holds in this Unix minute.
+    pub fn holds_at(&self, minute: i64) -> bool {
+        (self.from_minute..self.until_minute).contains(&minute)
     }
 
     /// The ETag of the gzip representation.
