@@ -64,6 +64,20 @@ on_both!(chinese_substring_search_with_category_and_distance, |app| {
         .get(&format!("/api/v1/services?q={}", enc("诊")), None)
         .await;
     assert!(r.body["total"].as_i64().unwrap() >= 8, "{}", r.text);
+    // Answers carry an ETag; asking again with it gives 304.
+    let path = format!("/api/v1/services?q={}", enc("诊"));
+    let etag = r.header("etag").unwrap().to_owned();
+    assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
+    let again = app
+        .request(
+            reqwest::Method::GET,
+            &path,
+            None,
+            None,
+            &[("If-None-Match", etag.as_str())],
+        )
+        .await;
+    assert_eq!(again.status.as_u16(), 304);
     // LIKE wildcards are literal.
     let r = app.get("/api/v1/services?q=%25", None).await;
     assert_eq!(r.body["total"], 0);
@@ -489,4 +503,54 @@ on_both!(categories_organizations_and_locations, |app| {
     assert_eq!(r.body["total"], 8);
     let r = app.get("/api/v1/locations?community_id=1", None).await;
     assert_eq!(r.body["total"], 10);
+});
+
+on_both!(card_views_follow_the_clock_without_staff_edits, |app| {
+    use chrono::{Datelike, Timelike};
+    app.seed_demo();
+    let staff = app.token("clock-staff", "staff").await;
+    let local = app.clock.now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let hour = local.hour();
+    let closes = if hour == 23 {
+        "24:00".to_owned()
+    } else {
+        format!("{:02}:00", hour + 1)
+    };
+    let org =
+        app.get("/api/v1/organizations?per_page=1", None).await.body["items"][0]["id"].clone();
+    let loc = app
+        .get("/api/v1/locations?community_id=1&per_page=1", None)
+        .await
+        .body["items"][0]["id"]
+        .clone();
+    let haircut = category_id(&app, "haircut").await;
+    app.post(
+        "/api/v1/services",
+        Some(&staff),
+        json!({"organization_id": org, "category_id": haircut, "community_id": 1,
+               "name": "整点理发", "location_ids": [loc],
+               "schedule": [{"weekday": local.weekday().number_from_monday(),
+                             "opens_at": format!("{hour:02}:00"), "closes_at": closes}]}),
+    )
+    .await
+    .expect(201, None);
+    let code = linli::places::seed::demo_check_codes(1)[0].clone();
+    let path = format!("/api/v1/cards/JC00001?check_code={code}");
+    let find = |v: &Value| -> Value {
+        v["nearby"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["services"].as_array().unwrap().iter())
+            .find(|s| s["name"] == "整点理发")
+            .cloned()
+            .unwrap_or_else(|| panic!("not on the card: {v}"))
+    };
+    let before = app.get(&path, None).await;
+    assert_eq!(find(&before.body)["open_now"], true);
+    // Two hours later, with no staff edit in between, the cached view has moved on.
+    app.clock.advance(chrono::Duration::hours(2));
+    let after = app.get(&path, None).await;
+    assert_eq!(find(&after.body)["open_now"], false);
+    assert_ne!(after.header("etag"), before.header("etag"));
 });

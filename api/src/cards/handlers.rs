@@ -8,73 +8,20 @@ use super::dto::{
     AssignmentView, CardAdminView, CardFilter, CardView, CheckCode, CreateAssignment,
     CreateRoleContact, IssueCard, RoleContactFilter, RoleContactView, UpdateRoleContact,
 };
-use super::lookup::{self, Rendered};
+use super::lookup;
 use super::model;
 use crate::auth::model::User;
 use crate::auth::{Resident, Staff};
 use crate::directory::stamp;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::http::cached::respond;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::ratelimit::client_ip;
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
 
-/// Whether the client accepts gzip (`Accept-Encoding: gzip`, not with `q=0`).
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|part| {
-                let mut it = part.split(';');
-                let coding = it.next().unwrap_or("").trim();
-                let q_zero = it.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
-            })
-        })
-}
-
-/// 200 with the view (gzip-compressed when accepted, compressed once per building and
-/// minute rather than per request), or 304 when `If-None-Match` names its ETag. Phones may
-/// show a view for a minute before revalidating it.
-fn respond(req: &HttpRequest, r: Rendered) -> HttpResponse {
-    const CACHE_CONTROL: &str = "private, max-age=60";
-    let gzip = accepts_gzip(req);
-    let etag = if gzip { r.gzip_etag() } else { r.etag.clone() };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == r.etag || t == r.gzip_etag() || t == "*")
-        });
-    let mut res = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .insert_header((header::VARY, "accept-encoding"));
-    if fresh {
-        return res.finish();
-    }
-    res.content_type("application/json");
-    if gzip {
-        // Already encoded: the Compress middleware leaves it alone.
-        res.insert_header((header::CONTENT_ENCODING, "gzip"))
-            .body(r.gzip)
-    } else {
-        res.body(r.body)
-    }
-}
+/// Phones may show a card view for a minute before revalidating it.
+const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 
 /// Look up a convenience card (no login): the number and check code from its QR code give
 /// the building's address (community › grid › compound › building), its seven role contacts,
@@ -110,7 +57,7 @@ pub async fn lookup_card(
     }
     let (number, check) = model::validate_pair(&number.into_inner(), &check.check_code)?;
     let rendered = lookup::by_card(&state, number, check).await?;
-    Ok(respond(&req, rendered))
+    Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
 
 /// My household's card view: the same as scanning our card (works even while our card is
@@ -139,7 +86,7 @@ pub async fn my_card(
         .household_id
         .ok_or_else(|| ApiError::new(ErrorCode::HouseholdNotBound))?;
     let rendered = lookup::by_household(&state, household).await?;
-    Ok(respond(&req, rendered))
+    Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
 
 /// Staff: cards, by household and status, with their check codes (for printing).

@@ -2,15 +2,13 @@
 //! it can be, from the database otherwise.
 //!
 //! A card maps to its building; what a card shows is the same for every household of a
-//! building, so the rendered JSON (and its ETag) is kept per building and re-rendered at most
-//! once a minute, when "open now" may have changed.
+//! building, so the rendered JSON (gzip and ETag included) is kept per building and rendered
+//! again only when a service it shows opens or closes (or at local midnight).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::dto::{BuildingAddress, CardView, EmergencyNumber, NearbyGroup, RoleSlot};
 use super::model;
@@ -20,6 +18,7 @@ use crate::directory::dto::CategoryRef;
 use crate::directory::model::load_snapshot;
 use crate::directory::{rules as drules, view};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::cached::Rendered;
 use crate::state::AppState;
 
 /// Services farther than this from the building are not "nearby" unless they belong to the
@@ -48,33 +47,6 @@ pub struct BuildingBase {
     pub roles: Vec<RoleSlot>,
 }
 
-/// A rendered card view: the JSON body, the same gzip-compressed (phones ask for it, and
-/// compressing once a minute per building costs far less than once per request), its ETag.
-#[derive(Clone, Debug)]
-pub struct Rendered {
-    pub body: Bytes,
-    pub gzip: Bytes,
-    pub etag: String,
-    minute: i64,
-}
-
-impl Rendered {
-    /// The ETag of the gzip representation (a strong ETag differs per encoding).
-    pub fn gzip_etag(&self) -> String {
-        format!("{}-gz\"", self.etag.trim_end_matches('"'))
-    }
-}
-
-fn gzip(body: &[u8]) -> ApiResult<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 3),
-        flate2::Compression::default(),
-    );
-    enc.write_all(body).map_err(ApiError::internal)?;
-    enc.finish().map_err(ApiError::internal)
-}
-
 /// A building's view, with its last rendering.
 #[derive(Debug)]
 pub struct BuildingEntry {
@@ -90,22 +62,27 @@ impl BuildingEntry {
         }
     }
 
-    /// The view at `now`, rendered again only when the minute changed.
+    /// The view at `now`, rendered again only once what it says may have changed: when one of
+    /// its services opens or closes, or at local midnight.
     pub fn render(&self, snapshot: &Snapshot, now: DateTime<Utc>) -> ApiResult<Rendered> {
         let minute = drules::minute_stamp(now);
         let mut slot = self.rendered.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = slot.as_ref().filter(|r| r.minute == minute) {
+        if let Some(r) = slot.as_ref().filter(|r| r.holds_at(minute)) {
             return Ok(r.clone());
         }
-        let body = serde_json::to_vec(&card_view(&self.base, snapshot, now))
-            .map_err(ApiError::internal)?;
-        let digest = Sha256::digest(&body);
-        let rendered = Rendered {
-            etag: format!("\"{}\"", hex::encode(&digest[..16])),
-            gzip: Bytes::from(gzip(&body)?),
-            body: Bytes::from(body),
-            minute,
-        };
+        let view = card_view(&self.base, snapshot, now);
+        let shown = view
+            .service_centre
+            .iter()
+            .chain(view.nearby.iter().flat_map(|g| g.services.iter()))
+            .filter_map(|s| snapshot.services.get(&s.id));
+        let until = shown
+            .map(|s| drules::next_change(now, &s.weekly, &s.exceptions))
+            .chain(std::iter::once(drules::next_change(now, &[], &[])))
+            .min()
+            .map_or(minute + 1, drules::minute_stamp)
+            .max(minute + 1);
+        let rendered = Rendered::json(&view, minute, until)?;
         *slot = Some(rendered.clone());
         Ok(rendered)
     }

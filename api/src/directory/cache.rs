@@ -17,6 +17,7 @@ use chrono::NaiveDateTime;
 
 use super::rules::{DatedException, WeeklyHours};
 use crate::cards::lookup::{BuildingEntry, CardEntry};
+use crate::http::cached::Rendered;
 use crate::state::AppState;
 
 /// How often each process re-reads the directory stamp.
@@ -29,6 +30,10 @@ const MAX_CARDS: usize = 200_000;
 const MAX_BUILDINGS: usize = 50_000;
 /// Cached search answers (ids per distinct question) before that map is emptied.
 const MAX_SEARCHES: usize = 10_000;
+/// Rendered search pages kept before that map is emptied.
+const MAX_PAGES: usize = 10_000;
+/// Longer query strings are not kept as keys.
+const MAX_PAGE_KEY: usize = 256;
 
 /// A taxonomy term.
 #[derive(Clone, Debug)]
@@ -131,6 +136,8 @@ struct Inner {
     cards: HashMap<String, CardEntry>,
     buildings: HashMap<i64, Arc<BuildingEntry>>,
     searches: HashMap<SearchKey, Arc<Vec<i64>>>,
+    /// Rendered search pages by query string.
+    pages: HashMap<String, Rendered>,
 }
 
 /// The process's cache; shared by every worker through [`AppState`].
@@ -244,6 +251,33 @@ impl DirectoryCache {
             inner.searches.clear();
         }
         inner.searches.insert(key, ids);
+    }
+
+    /// A rendered search page for this query string that holds in this minute.
+    pub fn page(&self, query: &str, minute: i64) -> Option<Rendered> {
+        if !self.is_trusted() {
+            return None;
+        }
+        self.read()
+            .pages
+            .get(query)
+            .filter(|r| r.holds_at(minute))
+            .cloned()
+    }
+
+    /// Keep a rendered search page computed from what the cache held at `version`.
+    pub fn put_page(&self, version: i64, query: &str, page: Rendered) {
+        if query.len() > MAX_PAGE_KEY {
+            return;
+        }
+        let mut inner = self.write();
+        if inner.version != version {
+            return;
+        }
+        if inner.pages.len() >= MAX_PAGES {
+            inner.pages.clear();
+        }
+        inner.pages.insert(query.to_owned(), page);
     }
 
     /// Keep what was read at `version`, unless the cache has moved on since.

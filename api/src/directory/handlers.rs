@@ -2,19 +2,23 @@
 //! organizations and locations; residents' reports and how staff close them.
 
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::dto::{
     CategoryView, CreateLocation, CreateOrganization, CreateReport, CreateService, LocationView,
     OrganizationView, PlaceFilter, ReportFilter, ReportView, ResolveReport, ServiceDetail,
     ServiceFilter, ServiceSummary, UpdateService,
 };
-use super::{model, reports, search, stamp};
+use super::{model, reports, rules, search, stamp};
 use crate::auth::{Resident, Staff};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::cached::{respond, Rendered};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
+
+/// Search answers hold no personal data; phones and proxies may reuse them for a minute.
+const SEARCH_CACHE_CONTROL: &str = "public, max-age=60";
 
 /// The category tree (parents first, with depth), for pickers and filters.
 #[utoipa::path(
@@ -30,22 +34,36 @@ pub async fn list_categories(state: web::Data<AppState>) -> ApiResult<HttpRespon
 /// Search services: by keyword inside names and descriptions (Chinese substrings such as
 /// `理发` or `法律`), by category with its sub-categories, by community, near a compound
 /// (nearest first, optionally within `radius_m`), open now. Retired services are not listed.
+/// Sends `ETag`; `If-None-Match` gives 304.
 #[utoipa::path(
     tag = "directory",
     params(ServiceFilter),
     responses(
-        (status = 200, description = "One page of services", body = Page<ServiceSummary>),
+        (status = 200, description = "One page of services", body = Page<ServiceSummary>,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified (the `If-None-Match` ETag is current)"),
         (status = 422, description = "`validation_failed` naming the parameter", body = ErrorBody),
     )
 )]
 #[get("/services")]
 pub async fn search_services(
+    req: HttpRequest,
     state: web::Data<AppState>,
     filter: Query<ServiceFilter>,
 ) -> ApiResult<HttpResponse> {
     let now = state.clock.now();
-    let page = search::search(&state, filter.0, now).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let minute = rules::minute_stamp(now);
+    // The same question in the same minute gets the page rendered the first time.
+    let query = req.query_string();
+    if let Some(page) = state.directory.page(query, minute) {
+        return Ok(respond(&req, &page, SEARCH_CACHE_CONTROL));
+    }
+    let (page, version) = search::search(&state, filter.0, now).await?;
+    let rendered = Rendered::json(&page, minute, minute + 1)?;
+    if let Some(v) = version {
+        state.directory.put_page(v, query, rendered.clone());
+    }
+    Ok(respond(&req, &rendered, SEARCH_CACHE_CONTROL))
 }
 
 async fn detail(state: &AppState, id: i64) -> ApiResult<ServiceDetail> {

@@ -1,7 +1,7 @@
 //! Directory rules as plain functions: opening hours ("open now" in local time, with dated
 //! exceptions), distances, and the shape of what staff may enter.
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
 
 /// The communities' time zone: opening hours are local wall-clock times.
 pub const LOCAL_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -62,6 +62,31 @@ pub fn is_open(now: DateTime<Utc>, weekly: &[WeeklyHours], exceptions: &[DatedEx
     let (date, minute) = local_date_minute(now);
     let (hours, _) = hours_on(date, weekly, exceptions);
     hours.iter().any(|(o, c)| (*o..*c).contains(&minute))
+}
+
+/// The next moment after `now` at which "open now" or today's hours may change: the next
+/// opening or closing time today, else the next local midnight.
+pub fn next_change(
+    now: DateTime<Utc>,
+    weekly: &[WeeklyHours],
+    exceptions: &[DatedException],
+) -> DateTime<Utc> {
+    let (date, minute) = local_date_minute(now);
+    let at_local = |d: NaiveDate, m: i32| {
+        d.and_hms_opt((m / 60) as u32, (m % 60) as u32, 0)
+            .and_then(|t| LOCAL_TZ.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (hours, _) = hours_on(date, weekly, exceptions);
+    let boundary = hours
+        .iter()
+        .flat_map(|(o, c)| [*o, *c])
+        .filter(|b| *b > minute && *b < DAY_MINUTES)
+        .min();
+    boundary
+        .and_then(|b| at_local(date, b))
+        .or_else(|| date.succ_opt().and_then(|d| at_local(d, 0)))
+        .unwrap_or(now + chrono::Duration::minutes(1))
 }
 
 /// `HH:MM` → minutes after midnight; `24:00` is allowed (for closing times).
@@ -188,6 +213,27 @@ mod tests {
         }];
         assert!(is_open(at_local(2026, 12, 5, 10, 0), &week, &short));
         assert!(!is_open(at_local(2026, 12, 5, 13, 0), &week, &short));
+    }
+
+    #[test]
+    fn next_change_is_the_next_boundary_or_midnight() {
+        let week = weekdays(8 * 60, 18 * 60);
+        let monday = |h, m| at_local(2026, 11, 30, h, m);
+        assert_eq!(next_change(monday(7, 0), &week, &[]), monday(8, 0));
+        assert_eq!(next_change(monday(8, 0), &week, &[]), monday(18, 0));
+        assert_eq!(
+            next_change(monday(18, 0), &week, &[]),
+            at_local(2026, 12, 1, 0, 0)
+        );
+        // At every minute before the change the answer is the same as at `now`.
+        let now = monday(9, 17);
+        let change = next_change(now, &week, &[]);
+        let mut t = now;
+        while t < change {
+            assert!(is_open(t, &week, &[]));
+            t += chrono::Duration::minutes(1);
+        }
+        assert!(!is_open(change, &week, &[]));
     }
 
     #[test]

@@ -36,12 +36,13 @@ pub fn keep(cache: &DirectoryCache, snapshot: &Arc<Snapshot>, read_at: Option<i6
     }
 }
 
-/// One page of matching services.
+/// One page of matching services, and the cache version it was worked out at (`None` when
+/// the cache was not in use: the page must not be kept).
 pub async fn search(
     state: &AppState,
     filter: ServiceFilter,
     now: DateTime<Utc>,
-) -> ApiResult<Page<ServiceSummary>> {
+) -> ApiResult<(Page<ServiceSummary>, Option<i64>)> {
     let page = PageParams {
         page: filter.page,
         per_page: filter.per_page,
@@ -75,15 +76,15 @@ pub async fn search(
     let near = filter.near_compound_id;
     // The database answers each distinct question once per directory version; distance,
     // "open now" and pages are worked out here from the snapshot.
+    let known_version = state.directory.version();
     let cached = state
         .directory
         .snapshot()
         .zip(state.directory.search_ids(&key));
-    let (snapshot, ids) = match cached {
-        Some(hit) => hit,
+    let (snapshot, ids, version) = match cached {
+        Some((snapshot, ids)) => (snapshot, ids, known_version),
         None => {
             let cached = state.directory.snapshot();
-            let known_version = state.directory.version();
             let k = key.clone();
             let (snapshot, read_at, ids) = state
                 .db(move |conn| {
@@ -107,10 +108,11 @@ pub async fn search(
                 })
                 .await?;
             keep(&state.directory, &snapshot, read_at);
-            if let Some(v) = read_at.or(known_version) {
+            let version = read_at.or(known_version);
+            if let Some(v) = version {
                 state.directory.put_search(v, key, ids.clone());
             }
-            (snapshot, ids)
+            (snapshot, ids, version)
         }
     };
     let origin = match near {
@@ -141,5 +143,5 @@ pub async fn search(
         .skip(page.offset() as usize)
         .take(page.per_page as usize)
         .collect();
-    Ok(Page::new(items, page, total))
+    Ok((Page::new(items, page, total), version))
 }

@@ -2,6 +2,7 @@
 //! that gives every response a request id and every error the one JSON shape, idempotency
 //! keys, and pagination.
 
+pub mod cached;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
