@@ -1542,6 +1542,7 @@ export interface paths {
          * Search services: by keyword inside names and descriptions (Chinese substrings such as
          *     `理发` or `法律`), by category with its sub-categories, by community, near a compound
          *     (nearest first, optionally within `radius_m`), open now. Retired services are not listed.
+         *     Sends `ETag`; `If-None-Match` gives 304.
          */
         get: operations["search_services"];
         put?: never;
@@ -12853,11 +12854,20 @@ export interface operations {
             /** @description One page of services */
             200: {
                 headers: {
+                    "Cache-Control"?: string;
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ServiceSummary"];
                 };
+            };
+            /** @description Not modified (the `If-None-Match` ETag is current) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `validation_failed` naming the parameter */
             422: {
