@@ -115,6 +115,8 @@ impl Application {
             http,
             clock,
             directory: Arc::default(),
+            grid: Arc::default(),
+            grid_flights: Arc::default(),
             config: Arc::new(config),
             card_lookup_limit,
             partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(

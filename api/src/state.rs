@@ -27,6 +27,10 @@ pub struct AppState {
     pub booking_limit: Arc<RateLimiter<i64>>,
     /// Cached card lookups and directory snapshot (issue 4), kept current by the stamp.
     pub directory: Arc<DirectoryCache>,
+    /// Rendered availability grids (issue 3), kept current by the sockets' write stamps.
+    pub grid: Arc<crate::charging::grid::GridCache>,
+    /// Availability-grid stamp reads in flight, shared by concurrent requests.
+    pub grid_flights: Arc<crate::charging::grid::Flights>,
     /// Per-address limit of card lookups.
     pub card_lookup_limit: Arc<RateLimiter>,
 }

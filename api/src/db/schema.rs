@@ -270,6 +270,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    membership_stamp (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -756,6 +763,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     locations,
     maintenance_windows,
+    membership_stamp,
     notifications,
     organizations,
     partner_clients,
