@@ -27,6 +27,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::notifications::{notify, Notice};
 
 fn unique_violation(e: &diesel::result::Error) -> bool {
@@ -691,7 +692,8 @@ pub fn local_range(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> String {
     format!("{}–{}", s.format("%m月%d日 %H:%M"), e.format("%H:%M"))
 }
 
-/// Book a socket: the household quota, suspension and every range rule apply.
+/// Book a socket: the household quota, suspension and every range rule apply. With an
+/// idempotency claim whose earlier attempt committed a booking, that booking is the answer.
 pub fn create_booking(
     conn: &mut DbConn,
     user_id: i64,
@@ -699,7 +701,11 @@ pub fn create_booking(
     starts_at: NaiveDateTime,
     ends_at: NaiveDateTime,
     now: NaiveDateTime,
+    claim: IdempotencyClaim,
 ) -> ApiResult<BookingRow> {
+    if let Some(id) = claim.done_before(conn, "booking")? {
+        return booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"));
+    }
     let household_id = household_of_user(conn, user_id)?;
     check_not_suspended(conn, household_id, now)?;
     let req = BookingRequest {
@@ -709,7 +715,14 @@ pub fn create_booking(
         starts_at,
         ends_at,
     };
-    let id = db::transaction(conn, |c| book_in_tx(c, req, None, now))?;
+    let id = db::transaction(conn, |c| {
+        if let Some(id) = claim.done_before(c, "booking")? {
+            return Ok::<_, ApiError>(id);
+        }
+        let id = book_in_tx(c, req, None, now)?;
+        claim.mark_done(c, "booking", id)?;
+        Ok(id)
+    })?;
     booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))
 }
 
