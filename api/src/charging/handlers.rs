@@ -14,6 +14,7 @@ use super::model::{self, Target};
 use super::rules::{self, Settings};
 use crate::auth::{AuthUser, Resident, Staff};
 use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, OptionalJson, Path, Query};
 use crate::state::AppState;
@@ -146,6 +147,7 @@ pub async fn availability(
 pub async fn create_booking(
     state: web::Data<AppState>,
     user: Resident,
+    claim: IdempotencyClaim,
     body: Json<CreateBookingRequest>,
 ) -> ApiResult<HttpResponse> {
     state.booking_limit.enforce(&user.user_id)?;
@@ -160,6 +162,7 @@ pub async fn create_booking(
                 naive(b.starts_at),
                 naive(b.ends_at),
                 now,
+                claim,
             )
         })
         .await?;

@@ -32,6 +32,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::notifications::{notify, Notice};
 
 fn unique_violation(e: &diesel::result::Error) -> bool {
@@ -869,7 +870,8 @@ pub fn local_range(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> String {
     format!("{}–{}", s.format("%m月%d日 %H:%M"), e.format("%H:%M"))
 }
 
-/// Book a socket: the household quota, suspension and every range rule apply.
+/// Book a socket: the household quota, suspension and every range rule apply. With an
+/// idempotency claim whose earlier attempt committed a booking, that booking is the answer.
 pub fn create_booking(
     conn: &mut DbConn,
     user_id: i64,
@@ -877,7 +879,11 @@ pub fn create_booking(
     starts_at: NaiveDateTime,
     ends_at: NaiveDateTime,
     now: NaiveDateTime,
+    claim: IdempotencyClaim,
 ) -> ApiResult<BookingView> {
+    if let Some(id) = claim.done_before(conn, "booking")? {
+        return stored_booking_view(conn, id);
+    }
     let household_id = bookable_household(conn, user_id, now)?;
     let req = BookingRequest {
         user_id,
@@ -886,7 +892,20 @@ pub fn create_booking(
         starts_at,
         ends_at,
     };
-    db::transaction(conn, |c| book_in_tx(c, req, None, now))
+    db::transaction(conn, |c| {
+        if let Some(id) = claim.done_before(c, "booking")? {
+            return stored_booking_view(c, id);
+        }
+        let view = book_in_tx(c, req, None, now)?;
+        claim.mark_done(c, "booking", view.id)?;
+        Ok(view)
+    })
+}
+
+/// The view of a booking read back from the database.
+fn stored_booking_view(conn: &mut DbConn, id: i64) -> ApiResult<BookingView> {
+    let row = booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))?;
+    booking_view(conn, row)
 }
 
 /// A booking the user may act on: their own or their household's. Others are not found.

@@ -238,6 +238,7 @@ diesel::table! {
         created_at -> Timestamp,
         locked_until -> Timestamp,
         expires_at -> Timestamp,
+        effect -> Nullable<Text>,
     }
 }
 
