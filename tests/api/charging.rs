@@ -373,7 +373,8 @@ on_both!(
     sweeper_releases_no_shows_once_and_suspends_after_three,
     |app| {
         app.seed_demo();
-        let alice = app.resident("sw-a", 1).await;
+        // Binds sw-a's household; each round logs in again, as the clock moves by hours.
+        app.resident("sw-a", 1).await;
         let mut released = 0;
         for round in 0..3 {
             let token = app.token("sw-a", "resident").await;
@@ -441,7 +442,6 @@ on_both!(
         )
         .await
         .expect(201, None);
-        let _ = alice;
     }
 );
 

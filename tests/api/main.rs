@@ -8,6 +8,7 @@ mod errors;
 mod idempotency;
 mod notifications;
 mod places;
+mod platform;
 // charging (issue 3)
 mod charging;
 // partners (issue 6)
@@ -16,10 +17,9 @@ mod partners;
 mod cards;
 mod directory;
 // volunteering (issue 5)
-mod platform;
-mod security;
 mod volunteering;
 // mobile clients (issue 7)
 mod mobile;
-// proof under load (issue 8)
+// proof under load, faults and attack (issue 8)
 mod faults;
+mod security;

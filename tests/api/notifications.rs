@@ -9,10 +9,7 @@ use crate::on_both;
 on_both!(inbox_lists_marks_and_keeps_to_its_owner, |app| {
     let alice = app.dev_login("inbox-alice", "resident").await;
     let bob = app.dev_login("inbox-bob", "resident").await;
-    let (a_id, b_id) = (
-        alice["user"]["id"].as_i64().unwrap(),
-        bob["user"]["id"].as_i64().unwrap(),
-    );
+    let a_id = alice["user"]["id"].as_i64().unwrap();
     let a_token = alice["access_token"].as_str().unwrap();
     let b_token = bob["access_token"].as_str().unwrap();
     let mut conn = app.db.conn();
@@ -69,5 +66,4 @@ on_both!(inbox_lists_marks_and_keeps_to_its_owner, |app| {
         .get("/api/v1/me/notifications?unread=true", Some(a_token))
         .await;
     assert_eq!(r.body["total"], 0);
-    let _ = b_id;
 });

@@ -98,6 +98,20 @@ pub fn active_card(conn: &mut DbConn, number: &str) -> ApiResult<Option<(String,
         .optional()?)
 }
 
+/// Every active card: (number, check code, building), at most `limit` of them.
+pub fn active_cards(conn: &mut DbConn, limit: i64) -> ApiResult<Vec<(String, String, i64)>> {
+    Ok(cards::table
+        .inner_join(households::table)
+        .filter(cards::status.eq(ACTIVE))
+        .select((
+            cards::card_number,
+            cards::check_code,
+            households::building_id,
+        ))
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// The building of a household.
 pub fn building_of_household(conn: &mut DbConn, household_id: i64) -> ApiResult<Option<i64>> {
     Ok(households::table

@@ -6,7 +6,9 @@
 //! [`REFRESH_EVERY`] in the background, dropping everything when it changed. So after an edit
 //! any process serves the old data for at most about one refresh interval. If the version
 //! cannot be read for [`TRUST_FOR`] (database down, refresher stopped), the cache is not used
-//! at all and requests go to the database.
+//! at all and requests go to the database. After each change of version the refresher loads
+//! every active card in one query (up to [`MAX_CARDS`]), so a lookup of any card is answered
+//! from memory from the start, not only after its first miss.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -138,6 +140,8 @@ struct Inner {
     searches: HashMap<SearchKey, Arc<Vec<i64>>>,
     /// Rendered search pages by query string.
     pages: HashMap<String, Rendered>,
+    /// Whether every active card was loaded at this version (or found too many to hold).
+    cards_preloaded: bool,
 }
 
 /// The process's cache; shared by every worker through [`AppState`].
@@ -280,6 +284,34 @@ impl DirectoryCache {
         inner.pages.insert(query.to_owned(), page);
     }
 
+    /// Whether the card map still waits for its bulk load at the current version.
+    pub fn needs_card_preload(&self) -> bool {
+        self.is_trusted() && !self.read().cards_preloaded
+    }
+
+    /// Load every active card read at `version` (unknown numbers stay unknown: a lookup of
+    /// one still asks the database once). More than [`MAX_CARDS`] are not held; lookups then
+    /// fill the map card by card.
+    pub fn preload_cards(&self, version: i64, rows: Vec<(String, String, i64)>) {
+        let mut inner = self.write();
+        if inner.version != version {
+            return;
+        }
+        inner.cards_preloaded = true;
+        if rows.len() > MAX_CARDS {
+            return;
+        }
+        for (number, check_code, building_id) in rows {
+            inner.cards.insert(
+                number,
+                CardEntry::Active {
+                    check_code,
+                    building_id,
+                },
+            );
+        }
+    }
+
     /// Keep what was read at `version`, unless the cache has moved on since.
     pub fn put(
         &self,
@@ -320,6 +352,20 @@ pub fn spawn_refresher(state: AppState) {
             match state.db(super::stamp::current).await {
                 Ok(v) => state.directory.observe(v),
                 Err(e) => tracing::debug!(error = %e, "directory stamp not readable"),
+            }
+            if state.directory.needs_card_preload() {
+                // The stamp first, then the cards: never filed under a newer version.
+                let limit = i64::try_from(MAX_CARDS).unwrap_or(i64::MAX) + 1;
+                let read = state
+                    .db(move |c| {
+                        let version = super::stamp::current(c)?;
+                        Ok((version, crate::cards::model::active_cards(c, limit)?))
+                    })
+                    .await;
+                match read {
+                    Ok((version, rows)) => state.directory.preload_cards(version, rows),
+                    Err(e) => tracing::debug!(error = %e, "cards not preloaded"),
+                }
             }
         }
     });
