@@ -79,14 +79,10 @@ struct Opts {
     #[arg(long, env = "LINLI_BENCH_HISTORY_DAYS", default_value_t = 365)]
     history_days: u32,
     /// Scales of the scaling rows (card lookup and availability grid), comma-separated;
-    /// empty for none. The main run's scale is measured there already and is not loaded again.
-    #[arg(
-        long,
-        env = "LINLI_BENCH_SCALING",
-        default_value = "1,10,100",
-        value_delimiter = ','
-    )]
-    scaling: Vec<usize>,
+    /// `none` for none. The main run's scale is measured there already and is not loaded
+    /// again.
+    #[arg(long, env = "LINLI_BENCH_SCALING", default_value = "1,10,100")]
+    scaling: String,
     /// Where the Markdown table is written.
     #[arg(
         long,
@@ -756,8 +752,18 @@ fn run(opts: Opts) -> Result<(), String> {
         }
     }
     drop(main);
+    let scales: Vec<usize> = opts
+        .scaling
+        .split(',')
+        .filter(|s| !s.trim().is_empty() && s.trim() != "none")
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| format!("--scaling: not a number: {s}"))
+        })
+        .collect::<Result<_, _>>()?;
     let mut scaling = String::new();
-    for &scale in &opts.scaling {
+    for &scale in &scales {
         if scale == opts.scale {
             for (_, rows) in &at_main_scale {
                 scaling.push_str(
@@ -785,7 +791,7 @@ fn run(opts: Opts) -> Result<(), String> {
         let _ = write!(
             table,
             "\nHow the cost grows: card lookup and availability grid at {} times the demo data (cards and piles; no past bookings beyond the main run's).\n\n{HEADER}{scaling}",
-            opts.scaling
+            scales
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
