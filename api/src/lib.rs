@@ -21,6 +21,8 @@ pub mod openapi;
 pub mod ops;
 pub mod partners;
 pub mod places;
+#[cfg(test)]
+mod proptests;
 pub mod seed;
 pub mod state;
 pub mod volunteering;
