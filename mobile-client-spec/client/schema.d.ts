@@ -6892,7 +6892,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description A random key per tap; resend it on retries */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Activity id */
@@ -7314,7 +7314,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key (1–255 visible characters) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8465,7 +8465,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Compound id */
@@ -10570,7 +10570,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Compound id */
@@ -12084,7 +12084,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description A random key per tap; resend it on retries */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Item id */
@@ -14219,7 +14219,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Waitlist entry id */

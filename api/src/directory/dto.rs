@@ -90,7 +90,7 @@ pub struct ServiceFilter {
     /// Only services open at this moment.
     pub open_now: Option<bool>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -330,7 +330,7 @@ pub struct PlaceFilter {
     #[param(max_length = 64)]
     pub q: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -421,7 +421,7 @@ pub struct ReportFilter {
     /// `open` (default), `fixed`, `dismissed` or `all`.
     pub status: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
