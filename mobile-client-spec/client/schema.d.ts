@@ -2325,9 +2325,12 @@ export interface components {
          *     }
          */
         BindHouseholdRequest: {
-            /** @description Printed card number. */
+            /**
+             * @description Printed card number: 1 to 16 letters or digits (case and surrounding spaces do not
+             *     matter).
+             */
             card_number: string;
-            /** @description Check code printed beside the number. */
+            /** @description Check code printed beside the number, same form. */
             check_code: string;
         };
         /**
@@ -5885,7 +5888,7 @@ export interface components {
             name?: string | null;
             /**
              * Format: int32
-             * @description Price in points.
+             * @description Price in points, 1 to 100000.
              */
             price_points?: number | null;
         };

@@ -312,6 +312,7 @@ pub struct SubscriptionView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
     /// `pending`, `delivered` or `failed`.
+    #[param(pattern = "^(pending|delivered|failed)$")]
     pub status: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
