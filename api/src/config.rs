@@ -154,6 +154,12 @@ pub struct Config {
     #[arg(long, env = "LINLI_IDEMPOTENCY_TTL_HOURS", default_value_t = 24)]
     pub idempotency_ttl_hours: i64,
 
+    /// How long an `Idempotency-Key` claim protects a request that is still running, in
+    /// seconds. A retry of a request whose process died mid-way (no answer sent, nothing
+    /// stored) may take the key over after this. Must exceed the longest request.
+    #[arg(long, env = "LINLI_IDEMPOTENCY_LOCK_SECS", default_value_t = 60)]
+    pub idempotency_lock_secs: i64,
+
     /// Run background jobs (sweepers, clean-ups) in this process.
     #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
     pub background_jobs: bool,
@@ -206,6 +212,17 @@ pub struct Config {
     /// shorten them with e.g. 0.001.
     #[arg(long, env = "LINLI_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
     pub webhook_retry_scale: f64,
+
+    /// How long a webhook worker owns the deliveries it claimed, in seconds: when its process
+    /// dies mid-send, another process sends them again after this (at least once). Must
+    /// exceed `LINLI_WEBHOOK_TIMEOUT_MS`.
+    #[arg(long, env = "LINLI_WEBHOOK_CLAIM_SECS", default_value_t = 60)]
+    pub webhook_claim_secs: i64,
+
+    /// Multiplies the intervals of the background jobs (the charging sweeper runs every 30 s,
+    /// clean-ups every few minutes); tests shorten them with e.g. 0.01.
+    #[arg(long, env = "LINLI_JOB_INTERVAL_SCALE", default_value_t = 1.0)]
+    pub job_interval_scale: f64,
 
     /// How often the webhook worker looks for due deliveries, in milliseconds.
     #[arg(long, env = "LINLI_WEBHOOK_POLL_MS", default_value_t = 1000)]
@@ -295,6 +312,21 @@ impl Config {
     /// variable is wrong and never print a secret.
     pub fn finalize(mut self) -> Result<Self, ConfigError> {
         self.database_target()?;
+        if self.idempotency_lock_secs < 1 {
+            return Err(ConfigError::Invalid(
+                "LINLI_IDEMPOTENCY_LOCK_SECS must be at least 1".into(),
+            ));
+        }
+        if self.webhook_claim_secs < 1 {
+            return Err(ConfigError::Invalid(
+                "LINLI_WEBHOOK_CLAIM_SECS must be at least 1".into(),
+            ));
+        }
+        if !(self.job_interval_scale.is_finite() && self.job_interval_scale > 0.0) {
+            return Err(ConfigError::Invalid(
+                "LINLI_JOB_INTERVAL_SCALE must be a positive number".into(),
+            ));
+        }
         if self.db_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "LINLI_DB_POOL_SIZE must be at least 1".into(),

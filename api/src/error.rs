@@ -442,7 +442,7 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::Error;
         if crate::db::is_retryable(&e) {
             // Only reached when the retries ran out: the client may try again shortly.
             let mut err = ApiError::unavailable(e);
@@ -451,15 +451,24 @@ impl From<diesel::result::Error> for ApiError {
         }
         match &e {
             Error::NotFound => ApiError::not_found(),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
-                ApiError::unavailable(e)
-            }
-            Error::DatabaseError(_, info) if crate::db::is_connection_lost(info.message()) => {
-                ApiError::unavailable(e)
-            }
+            _ if is_database_gone(&e) => ApiError::unavailable(e),
             _ => ApiError::internal(e),
         }
+    }
+}
+
+/// Whether a Diesel error means the database went away (a 503, worth retrying), including
+/// the forms it takes inside a transaction: a failed `COMMIT` whose `ROLLBACK` failed too,
+/// and a connection whose transaction state broke with it.
+fn is_database_gone(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => crate::db::is_connection_lost(info.message()),
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_database_gone(commit_error),
+        _ => false,
     }
 }
 

@@ -50,10 +50,13 @@ pub fn all() -> Vec<Job> {
 /// Start every job on the current runtime. A failing run is logged and tried again at the
 /// next tick; a database outage never stops a job.
 pub fn spawn_all(state: AppState) {
+    let scale = state.config.job_interval_scale;
     for job in all() {
         let state = state.clone();
+        let every = job.every.mul_f64(scale).max(Duration::from_millis(10));
         actix_web::rt::spawn(async move {
-            let mut ticker = actix_web::rt::time::interval(job.every);
+            let mut ticker = actix_web::rt::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
                 let now = state.clock.now_naive();

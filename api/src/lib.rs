@@ -67,7 +67,15 @@ pub struct Application {
 
 /// Open the pool, apply migrations, seed the demo set when configured.
 pub fn prepare_database(config: &Config) -> Result<db::Pool, StartError> {
-    let pool = db::build_pool(config)?;
+    prepare_watched_database(config, db::DbHealth::default())
+}
+
+/// [`prepare_database`], reporting the database's reachability to `health`.
+pub fn prepare_watched_database(
+    config: &Config,
+    health: db::DbHealth,
+) -> Result<db::Pool, StartError> {
+    let pool = db::build_watched_pool(config, health)?;
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Database(format!("cannot connect: {e}")))?;
@@ -91,7 +99,8 @@ impl Application {
 
     /// Build with a given clock (tests move it forward).
     pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
-        let pool = prepare_database(&config)?;
+        let db_health = db::DbHealth::default();
+        let pool = prepare_watched_database(&config, db_health.clone())?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(3))
@@ -113,9 +122,12 @@ impl Application {
         let state = AppState {
             jwt: Arc::new(jwt),
             pool,
+            db_health,
             http,
             clock,
             directory: Arc::default(),
+            grid: Arc::default(),
+            grid_flights: Arc::default(),
             config: Arc::new(config),
             card_lookup_limit,
             partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(

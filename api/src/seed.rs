@@ -16,7 +16,7 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         None => "places: already loaded, left as they are".to_owned(),
     });
     // charging (issue 3)
-    let charging = db::transaction(conn, crate::charging::seed::seed)?;
+    let charging = db::transaction(conn, |c| crate::charging::seed::seed(c, scale))?;
     lines.push(match charging {
         Some((piles, sockets)) => {
             format!("charging: {piles} piles with {sockets} sockets in the charging compounds")

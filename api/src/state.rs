@@ -6,9 +6,9 @@ use std::sync::Arc;
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{DbConn, Pool};
+use crate::db::{DbConn, DbHealth, Pool};
 use crate::directory::cache::DirectoryCache;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::ratelimit::RateLimiter;
 
 /// Shared application state, cheap to clone.
@@ -16,6 +16,8 @@ use crate::http::ratelimit::RateLimiter;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: Pool,
+    /// Whether the database is known to be unreachable (shared with the pool's manager).
+    pub db_health: DbHealth,
     pub jwt: Arc<JwtKeys>,
     pub http: reqwest::Client,
     pub clock: Clock,
@@ -27,22 +29,43 @@ pub struct AppState {
     pub booking_limit: Arc<RateLimiter<i64>>,
     /// Cached card lookups and directory snapshot (issue 4), kept current by the stamp.
     pub directory: Arc<DirectoryCache>,
+    /// Rendered availability grids (issue 3), kept current by the sockets' write stamps.
+    pub grid: Arc<crate::charging::grid::GridCache>,
+    /// Availability-grid stamp reads in flight, shared by concurrent requests.
+    pub grid_flights: Arc<crate::charging::grid::Flights>,
     /// Per-address limit of card lookups.
     pub card_lookup_limit: Arc<RateLimiter>,
 }
 
 impl AppState {
     /// Run blocking Diesel work on the blocking thread pool with a pooled connection. A pool
-    /// that cannot hand out a connection within the configured timeout answers 503.
+    /// that cannot hand out a connection within the configured timeout answers 503; while the
+    /// database is known to be down it waits only [`crate::db::DOWN_WAIT`]. A failure on a
+    /// connection that turns out dead drops it (and the other dead ones) from the pool.
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let health = self.db_health.clone();
+        let mut wait = self.config.db_timeout();
+        if health.is_down() {
+            wait = wait.min(crate::db::DOWN_WAIT);
+        }
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            let mut conn = pool.get_timeout(wait)?;
+            let result = f(&mut conn);
+            if let Err(e) = &result {
+                let suspicious = matches!(
+                    e.code,
+                    ErrorCode::ServiceUnavailable | ErrorCode::InternalError
+                ) && !e.retryable;
+                if suspicious {
+                    crate::db::drop_if_dead(&pool, &mut conn, &health);
+                }
+            }
+            result
         })
         .await
         .map_err(ApiError::internal)?

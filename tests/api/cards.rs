@@ -626,17 +626,13 @@ on_both!(staff_keep_role_contacts_and_assignments, |app| {
         .is_empty());
 });
 
-/// Migrate and seed a MySQL database, then start two server processes on it.
-fn two_processes(envs: &[(&str, &str)]) -> (TestDb, ServerProcess, ServerProcess) {
-    let db = TestDb::new(Backend::Mysql);
-    let mut conn = db.conn();
-    linli::db::run_migrations(&mut conn).unwrap();
-    linli::seed::demo(&mut conn, 1).unwrap();
+/// Migrate and seed a MySQL database, then start `n` server processes on it.
+fn processes(envs: &[(&str, &str)], n: usize) -> (TestDb, Vec<ServerProcess>) {
+    let db = TestDb::seeded_mysql();
     let mut all = vec![("LINLI_BACKGROUND_JOBS", "0")];
     all.extend_from_slice(envs);
-    let a = ServerProcess::start(&db, &all);
-    let b = ServerProcess::start(&db, &all);
-    (db, a, b)
+    let servers = ServerProcess::start_many(&db, &all, n);
+    (db, servers)
 }
 
 async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
@@ -647,7 +643,8 @@ async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
 
 #[actix_web::test]
 async fn a_staff_edit_shows_on_both_server_processes() {
-    let (_db, a, b) = two_processes(&[("LINLI_CARD_LOOKUPS_PER_MINUTE", "0")]);
+    let (_db, servers) = processes(&[("LINLI_CARD_LOOKUPS_PER_MINUTE", "0")], 2);
+    let (a, b) = (&servers[0], &servers[1]);
     let http = reqwest::Client::new();
     let path = lookup_path("JC00001", &code(1));
     // Warm both caches, with many concurrent lookups.
@@ -731,8 +728,9 @@ async fn a_staff_edit_shows_on_both_server_processes() {
 }
 
 #[actix_web::test]
-async fn racing_card_issues_on_two_processes_give_one_card() {
-    let (db, a, b) = two_processes(&[]);
+async fn racing_card_issues_on_three_processes_give_one_card() {
+    let (db, servers) = processes(&[], PROCESSES);
+    let a = &servers[0];
     let http = reqwest::Client::new();
     let login: Value = http
         .post(format!("{}/api/v1/auth/dev", a.base))
@@ -744,7 +742,7 @@ async fn racing_card_issues_on_two_processes_give_one_card() {
         .await
         .unwrap();
     let token = login["access_token"].as_str().unwrap().to_owned();
-    // Households 10..14 lose their cards; then 10 issues per household race on both servers.
+    // Households 10..14 lose their cards; then 10 issues per household race on all servers.
     for h in 10..15 {
         let r = http
             .post(format!("{}/api/v1/cards/JC{h:05}/revoke", a.base))
@@ -758,11 +756,7 @@ async fn racing_card_issues_on_two_processes_give_one_card() {
     for i in 0..50 {
         let http = http.clone();
         let token = token.clone();
-        let base = if i % 2 == 0 {
-            a.base.clone()
-        } else {
-            b.base.clone()
-        };
+        let base = servers[i % servers.len()].base.clone();
         let household = 10 + (i % 5);
         tasks.push(actix_web::rt::spawn(async move {
             let r = http

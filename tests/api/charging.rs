@@ -827,6 +827,104 @@ on_both!(availability_etag_and_bounds, |app| {
     assert_eq!(r.body["piles"].as_array().unwrap().len(), 15);
 });
 
+on_both!(
+    the_cached_grid_follows_every_change_and_each_viewer,
+    |app| {
+        app.seed_demo();
+        let alice = app.resident("grid-a", 1).await;
+        let bob = app.resident("grid-b", 2).await;
+        let at = cell_index(&app, 60).await;
+        let anon = cells(&app, None, 1).await;
+        assert_eq!(&anon[at..=at], ".");
+        let r = app
+            .post(
+                "/api/v1/bookings",
+                Some(&alice),
+                booking(1, &app.slot_time(60), &app.slot_time(90)),
+            )
+            .await;
+        r.expect(201, None);
+        let id = r.body["id"].as_i64().unwrap();
+        // Each viewer sees the same cell their way, from the same cached grid.
+        assert_eq!(&cells(&app, None, 1).await[at..=at], "x");
+        assert_eq!(&cells(&app, Some(&bob), 1).await[at..=at], "x");
+        let mine = app
+            .get("/api/v1/compounds/1/availability", Some(&alice))
+            .await;
+        let row = |body: &Value| {
+            body["sockets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["socket_id"] == 1)
+                .unwrap()["cells"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(&row(&mine.body)[at..=at], "m");
+        assert_eq!(row(&mine.body).matches('m').count(), 1);
+        let theirs = app
+            .get("/api/v1/compounds/1/availability", Some(&bob))
+            .await;
+        let (mine_tag, their_tag) = (
+            mine.header("etag").unwrap().to_owned(),
+            theirs.header("etag").unwrap().to_owned(),
+        );
+        assert_ne!(mine_tag, their_tag, "a grid showing `m` has its own ETag");
+        let revalidate = |token: String, tag: String| {
+            let app = &app;
+            async move {
+                app.request(
+                    Method::GET,
+                    "/api/v1/compounds/1/availability",
+                    Some(&token),
+                    None,
+                    &[("If-None-Match", &tag)],
+                )
+                .await
+                .status
+            }
+        };
+        assert_eq!(revalidate(alice.clone(), mine_tag.clone()).await, 304);
+        assert_eq!(revalidate(bob.clone(), their_tag.clone()).await, 304);
+        // Bob's ETag does not validate Alice's grid (it lacks her `m`).
+        assert_eq!(revalidate(alice.clone(), their_tag.clone()).await, 200);
+        // Cancelling frees the cell for everyone at once.
+        app.post(
+            &format!("/api/v1/bookings/{id}/cancel"),
+            Some(&alice),
+            json!({"reason": "grid test"}),
+        )
+        .await
+        .expect(200, None);
+        assert_eq!(&cells(&app, Some(&alice), 1).await[at..=at], ".");
+        assert_eq!(revalidate(alice.clone(), mine_tag).await, 200);
+        // Time moving on closes the cells it passes, without any write.
+        let before = cells(&app, None, 2).await;
+        let first_open = before.find('.').unwrap();
+        app.clock.advance(chrono::Duration::minutes(30));
+        let later = cells(&app, None, 2).await;
+        assert_eq!(&later[first_open..=first_open], "-");
+        assert_eq!(later.find('.').unwrap(), first_open + 1);
+        // A settings change redraws the horizon at once: one day ahead closes the third day.
+        let staff = app.token("grid-staff", "staff").await;
+        let settings = json!({"slot_minutes": 30, "days_ahead": 1, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 15, "max_active_per_household": 1});
+        app.request(
+            Method::PUT,
+            "/api/v1/compounds/1/charging-settings",
+            Some(&staff),
+            Some(settings),
+            &[],
+        )
+        .await
+        .expect(200, None);
+        let narrowed = cells(&app, None, 2).await;
+        assert!(narrowed[96..].chars().all(|c| c == '-'), "{narrowed}");
+        assert!(narrowed.matches('.').count() < later.matches('.').count());
+    }
+);
+
 on_both!(an_idempotent_booking_retry_books_once, |app| {
     app.seed_demo();
     let alice = app.resident("idem-a", 1).await;
@@ -889,11 +987,7 @@ async fn residents(db: &TestDb, base: &str, n: usize, prefix: &str) -> Vec<Strin
 }
 
 fn seeded_mysql() -> TestDb {
-    let db = TestDb::new(Backend::Mysql);
-    let mut c = db.conn();
-    linli::db::run_migrations(&mut c).unwrap();
-    linli::seed::demo(&mut c, 1).unwrap();
-    db
+    TestDb::seeded_mysql()
 }
 
 fn slot(minutes: i64) -> String {
@@ -905,12 +999,11 @@ fn slot(minutes: i64) -> String {
 }
 
 #[actix_web::test]
-async fn race_two_processes_200_clients_one_socket_one_slot() {
+async fn race_three_processes_200_clients_one_socket_one_slot() {
     let db = seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0"), ("LINLI_DB_POOL_SIZE", "8")];
-    let p1 = ServerProcess::start(&db, &env);
-    let p2 = ServerProcess::start(&db, &env);
-    let tokens = residents(&db, &p1.base, 200, "race").await;
+    let servers = ServerProcess::start_many(&db, &env, PROCESSES);
+    let tokens = residents(&db, &servers[0].base, 200, "race").await;
     let (s, e) = (slot(180), slot(240));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(200)
@@ -919,11 +1012,7 @@ async fn race_two_processes_200_clients_one_socket_one_slot() {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(tokens.len()));
     let mut tasks = Vec::new();
     for (i, t) in tokens.into_iter().enumerate() {
-        let base = if i % 2 == 0 {
-            p1.base.clone()
-        } else {
-            p2.base.clone()
-        };
+        let base = servers[i % servers.len()].base.clone();
         let (http, body, barrier) = (http.clone(), booking(7, &s, &e), barrier.clone());
         tasks.push(actix_web::rt::spawn(async move {
             barrier.wait().await;
@@ -967,15 +1056,81 @@ async fn race_two_processes_200_clients_one_socket_one_slot() {
 }
 
 #[actix_web::test]
-async fn race_two_processes_one_household_two_sockets() {
+async fn the_grid_on_one_process_shows_a_write_on_another_at_once() {
     let db = seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0")];
     let p1 = ServerProcess::start(&db, &env);
     let p2 = ServerProcess::start(&db, &env);
-    // Twenty rounds: two members of one household book different sockets at the same moment.
+    let tokens = residents(&db, &p1.base, 1, "grid2").await;
+    let http = reqwest::Client::new();
+    let row = |base: String| {
+        let http = http.clone();
+        async move {
+            let v: Value = http
+                .get(format!("{base}/api/v1/compounds/1/availability"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let start =
+                chrono::DateTime::parse_from_rfc3339(v["starts_at"].as_str().unwrap()).unwrap();
+            let cells = v["sockets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["socket_id"] == 3)
+                .unwrap()["cells"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (start, cells)
+        }
+    };
+    let (s, e) = (slot(120), slot(150));
+    // Both processes cache the grid first.
+    for _ in 0..3 {
+        row(p1.base.clone()).await;
+        row(p2.base.clone()).await;
+    }
+    let (start, _) = row(p2.base.clone()).await;
+    let at = usize::try_from(
+        (chrono::DateTime::parse_from_rfc3339(&s).unwrap() - start).num_minutes() / 30,
+    )
+    .unwrap();
+    let r = http
+        .post(format!("{}/api/v1/bookings", p1.base))
+        .bearer_auth(&tokens[0])
+        .json(&booking(3, &s, &e))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // The very next read on the other process shows it: no waiting, no stale cache.
+    assert_eq!(&row(p2.base.clone()).await.1[at..=at], "x");
+    let r = http
+        .post(format!("{}/api/v1/bookings/{id}/cancel", p2.base))
+        .bearer_auth(&tokens[0])
+        .json(&json!({"reason": "two processes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(&row(p1.base.clone()).await.1[at..=at], ".");
+}
+
+#[actix_web::test]
+async fn race_three_processes_one_household_three_sockets() {
+    let db = seeded_mysql();
+    let env = [("LINLI_BACKGROUND_JOBS", "0")];
+    let servers = ServerProcess::start_many(&db, &env, PROCESSES);
+    // Twenty rounds: a member of one household on each server process books a different
+    // socket at the same moment.
     let http = reqwest::Client::new();
     for round in 0..20i64 {
-        let tokens = residents(&db, &p1.base, 2, &format!("hh{round}")).await;
+        let tokens = residents(&db, &servers[0].base, PROCESSES, &format!("hh{round}")).await;
         {
             use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl, TextExpressionMethods};
             use linli::db::schema::users;
@@ -987,23 +1142,23 @@ async fn race_two_processes_one_household_two_sockets() {
                 .unwrap();
         }
         let (s, e) = (slot(60 + 30 * round), slot(90 + 30 * round));
-        let a = http
-            .post(format!("{}/api/v1/bookings", p1.base))
-            .bearer_auth(&tokens[0])
-            .json(&booking(9, &s, &e))
-            .send();
-        let b = http
-            .post(format!("{}/api/v1/bookings", p2.base))
-            .bearer_auth(&tokens[1])
-            .json(&booking(10, &s, &e))
-            .send();
-        let (a, b) = futures_util::join!(a, b);
-        let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+        let sends = servers.iter().zip(&tokens).enumerate().map(|(i, (p, t))| {
+            http.post(format!("{}/api/v1/bookings", p.base))
+                .bearer_auth(t)
+                .json(&booking(9 + i64::try_from(i).unwrap(), &s, &e))
+                .send()
+        });
+        let mut statuses: Vec<u16> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
         statuses.sort_unstable();
+        let mut want = vec![422; PROCESSES];
+        want[0] = 201;
         assert_eq!(
-            statuses,
-            [201, 422],
-            "round {round}: one wins, the other hits the quota"
+            statuses, want,
+            "round {round}: one wins, the others hit the quota"
         );
     }
 }
@@ -1050,6 +1205,122 @@ async fn concurrent_sweepers_release_each_no_show_once() {
         .load(&mut c)
         .unwrap();
     assert!(active.iter().all(|n| *n == 0), "{active:?}");
+}
+
+/// The sweeper as it runs for real: in the background of three server processes at once
+/// (every 150 ms each), over no-shows and bookings due a reminder, with the no-show webhooks
+/// delivered by the three processes' workers. Each job is done once.
+#[actix_web::test]
+async fn three_processes_sweep_and_deliver_each_job_once() {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use linli::db::schema::{bookings, household_quotas, notifications, webhook_events};
+    let db = seeded_mysql();
+    let http = reqwest::Client::new();
+    let receiver = Receiver::start();
+    let n = 20;
+    {
+        let setup = ServerProcess::start(
+            &db,
+            &[
+                ("LINLI_BACKGROUND_JOBS", "0"),
+                ("LINLI_WEBHOOK_ALLOW_PRIVATE", "1"),
+            ],
+        );
+        partner_with_webhook(
+            &http,
+            &setup.base,
+            "三进程物业",
+            &[1, 2],
+            &["booking.no_show"],
+            &receiver.url,
+        )
+        .await;
+        let tokens = residents(&db, &setup.base, 2 * n, "sweep3").await;
+        for (i, t) in tokens.iter().enumerate() {
+            let socket = i64::try_from(i).unwrap() + 1;
+            let r = http
+                .post(format!("{}/api/v1/bookings", setup.base))
+                .bearer_auth(t)
+                .json(&booking(socket, &slot(60), &slot(90)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+    }
+    // Half of them started an hour ago (no-shows now), half start in ten minutes (reminders).
+    let now = chrono::Utc::now().naive_utc();
+    let mut c = db.conn();
+    let half = i64::try_from(n).unwrap();
+    diesel::update(bookings::table.filter(bookings::socket_id.le(half)))
+        .set((
+            bookings::starts_at.eq(now - chrono::Duration::minutes(60)),
+            bookings::ends_at.eq(now - chrono::Duration::minutes(30)),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    diesel::update(bookings::table.filter(bookings::socket_id.gt(half)))
+        .set((
+            bookings::starts_at.eq(now + chrono::Duration::minutes(10)),
+            bookings::ends_at.eq(now + chrono::Duration::minutes(40)),
+        ))
+        .execute(&mut c)
+        .unwrap();
+
+    let env = [
+        ("LINLI_BACKGROUND_JOBS", "1"),
+        ("LINLI_JOB_INTERVAL_SCALE", "0.005"),
+        ("LINLI_WEBHOOK_ALLOW_PRIVATE", "1"),
+        ("LINLI_WEBHOOK_POLL_MS", "20"),
+    ];
+    let _servers = ServerProcess::start_many(&db, &env, PROCESSES);
+    let count = |c: &mut linli::db::DbConn, status: &str| -> i64 {
+        bookings::table
+            .filter(bookings::status.eq(status))
+            .count()
+            .get_result(c)
+            .unwrap()
+    };
+    eventually(60, "every job done", || {
+        let reminded: i64 = bookings::table
+            .filter(bookings::reminded_at.is_not_null())
+            .count()
+            .get_result(&mut c)
+            .unwrap();
+        count(&mut c, "no_show") == half && reminded == half && receiver.ids().len() >= n
+    })
+    .await;
+    // Let the three sweepers and workers race on a while longer.
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+
+    assert_eq!(count(&mut c, "no_show"), half);
+    assert_eq!(count(&mut c, "confirmed"), half);
+    let events: i64 = webhook_events::table
+        .filter(webhook_events::event_type.eq("booking.no_show"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(events, half, "each no-show released (and announced) once");
+    let ids = receiver.ids();
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), n, "each webhook sent once by three workers");
+    assert_eq!(unique.len(), n);
+    for kind in ["booking.no_show", "booking.reminder"] {
+        let told: i64 = notifications::table
+            .filter(notifications::kind.eq(kind))
+            .count()
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(told, half, "{kind}: each resident told once");
+    }
+    let mut active: Vec<i32> = household_quotas::table
+        .select(household_quotas::active_count)
+        .load(&mut c)
+        .unwrap();
+    active.sort_unstable();
+    let mut want = vec![0; n];
+    want.extend(vec![1; n]);
+    assert_eq!(active, want, "quota given back once per no-show");
 }
 
 on_both!(bookings_appear_in_the_private_calendar_feed, |app| {

@@ -21,3 +21,5 @@ mod security;
 mod volunteering;
 // mobile clients (issue 7)
 mod mobile;
+// proof under load (issue 8)
+mod faults;

@@ -960,7 +960,7 @@ async fn failing_receiver_gets_eight_tries_then_failed() {
 }
 
 #[actix_web::test]
-async fn two_server_processes_send_each_event_once() {
+async fn three_server_processes_send_each_event_once() {
     let db = TestDb::new(Backend::Mysql);
     {
         let mut c = db.conn();
@@ -973,8 +973,8 @@ async fn two_server_processes_send_each_event_once() {
         ("LINLI_WEBHOOK_POLL_MS", "20"),
         ("LINLI_WEBHOOK_RETRY_SCALE", "0.0005"),
     ];
-    let p1 = ServerProcess::start(&db, &env);
-    let p2 = ServerProcess::start(&db, &env);
+    let servers = ServerProcess::start_many(&db, &env, PROCESSES);
+    let (p1, p2) = (&servers[0], &servers[1]);
     let http = reqwest::Client::new();
     let login = |name: &str, role: &str| {
         let (http, base, body) = (
@@ -1040,7 +1040,7 @@ async fn two_server_processes_send_each_event_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    // Thirty bookings through both processes, each from its own household.
+    // Thirty bookings through all processes, each from its own household.
     let n = 30;
     for i in 0..n {
         let v = login(&format!("two-r{i}"), "resident").await;
@@ -1055,7 +1055,7 @@ async fn two_server_processes_send_each_event_once() {
             .execute(&mut c)
             .unwrap();
         }
-        let base = if i % 2 == 0 { &p1.base } else { &p2.base };
+        let base = &servers[i as usize % servers.len()].base;
         let now = chrono::Utc::now().naive_utc();
         let start = linli::charging::rules::slot_floor(now, chrono::Duration::minutes(30))
             + chrono::Duration::minutes(60);
@@ -1076,6 +1076,6 @@ async fn two_server_processes_send_each_event_once() {
     actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
     let ids = receiver.ids();
     let unique: std::collections::HashSet<_> = ids.iter().collect();
-    assert_eq!(ids.len(), n as usize, "no duplicates across two workers");
+    assert_eq!(ids.len(), n as usize, "no duplicates across three workers");
     assert_eq!(unique.len(), n as usize);
 }

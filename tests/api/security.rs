@@ -195,6 +195,57 @@ on_both!(api1_residents_cannot_reach_each_others_objects, |app| {
     app.get(&format!("/api/v1/bookings/{booking}"), None)
         .await
         .expect(401, Some("unauthorized"));
+    // Sign-ups and the points ledger: A's sign-up is not B's to cancel or check out; nobody
+    // but staff writes to someone's ledger, and each resident reads only their own.
+    let activities = app.get("/api/v1/activities", Some(&a)).await;
+    let activity = activities.body["items"][0]["id"].as_i64().unwrap();
+    let signup = app
+        .post(
+            &format!("/api/v1/activities/{activity}/signups"),
+            Some(&a),
+            json!({}),
+        )
+        .await;
+    signup.expect(201, None);
+    let signup = signup.body["id"].as_i64().unwrap();
+    for path in [
+        format!("/api/v1/signups/{signup}/cancel"),
+        format!("/api/v1/signups/{signup}/check-out"),
+    ] {
+        let r = app.post(&path, Some(&b), json!({})).await;
+        assert!(
+            matches!(r.status.as_u16(), 403 | 404),
+            "{path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let a_id = app.get("/api/v1/me", Some(&a)).await.body["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/users/{a_id}/points/adjustments"),
+        Some(&b),
+        json!({"delta": 1000, "reason": "mine now"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
+    let mine = app.get("/api/v1/me/points", Some(&b)).await;
+    mine.expect(200, None);
+    assert!(
+        !mine.text.contains(&format!("\"user_id\":{a_id}")),
+        "{}",
+        mine.text
+    );
+    // A's sign-up is still there.
+    let r = app
+        .post(
+            &format!("/api/v1/signups/{signup}/cancel"),
+            Some(&a),
+            json!({}),
+        )
+        .await;
+    r.expect(200, None);
 });
 
 // API3 Broken Object Property Level Authorization: properties a client must not set are refused.
@@ -345,4 +396,59 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// API4/API6: logins are limited per client address, bookings per resident (a script cannot
+/// sweep every free slot); each answers 429 `rate_limited` with `Retry-After`.
+#[actix_web::test]
+async fn api4_logins_and_bookings_are_rate_limited() {
+    let app = TestApp::spawn_with(Backend::Mysql, |c| {
+        c.wechat_logins_per_minute = 3;
+        c.bookings_per_minute = 2;
+    })
+    .await;
+    app.seed_demo();
+    let login = |n: usize| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/wechat",
+                None,
+                json!({"code": format!("ok-openid-limit{n}")}),
+            )
+            .await
+        }
+    };
+    for n in 0..3 {
+        login(n).await.expect(200, None);
+    }
+    let limited = login(3).await;
+    limited.expect(429, Some("rate_limited"));
+    assert!(limited
+        .header("retry-after")
+        .is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+
+    let alice = app.resident("limit-a", 1).await;
+    let bob = app.resident("limit-b", 2).await;
+    let try_book = |token: String, socket: i64| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/bookings",
+                Some(&token),
+                json!({"socket_id": socket, "starts_at": app.slot_time(60), "ends_at": app.slot_time(90)}),
+            )
+            .await
+        }
+    };
+    // Two attempts go through to the rules (one books, one hits the quota), the third is
+    // refused before any work; another resident is not affected.
+    try_book(alice.clone(), 1).await.expect(201, None);
+    try_book(alice.clone(), 2)
+        .await
+        .expect(422, Some("household_quota_reached"));
+    let limited = try_book(alice.clone(), 3).await;
+    limited.expect(429, Some("rate_limited"));
+    assert!(limited.header("retry-after").is_some());
+    try_book(bob, 4).await.expect(201, None);
 }

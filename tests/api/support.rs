@@ -37,8 +37,8 @@ pub fn mysql_base_url() -> String {
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
 }
 
-fn admin_conn() -> MysqlConnection {
-    let url = format!("{}/mysql", mysql_base_url());
+fn admin_conn(base: &str) -> MysqlConnection {
+    let url = format!("{base}/mysql");
     MysqlConnection::establish(&url)
         .unwrap_or_else(|e| panic!("tests need MySQL/MariaDB at {url} (run scripts/test): {e}"))
 }
@@ -71,6 +71,8 @@ pub struct TestDb {
     pub backend: Backend,
     pub url: String,
     mysql_name: Option<String>,
+    /// The MySQL server's URL without a database (to drop it at the end).
+    mysql_base: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -79,28 +81,9 @@ impl TestDb {
         match backend {
             Backend::Mysql => {
                 static SWEEP: Once = Once::new();
-                let mut conn = admin_conn();
+                let mut conn = admin_conn(&mysql_base_url());
                 SWEEP.call_once(|| sweep_leftovers(&mut conn));
-                let name = format!(
-                    "linli_t_{}_{}",
-                    chrono::Utc::now().timestamp(),
-                    uuid::Uuid::new_v4()
-                        .simple()
-                        .to_string()
-                        .get(..10)
-                        .unwrap_or("x")
-                );
-                diesel::sql_query(format!(
-                    "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                ))
-                .execute(&mut conn)
-                .expect("create test database");
-                TestDb {
-                    backend,
-                    url: format!("{}/{name}", mysql_base_url()),
-                    mysql_name: Some(name),
-                    _dir: None,
-                }
+                Self::create_mysql(&mysql_base_url(), conn)
             }
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -109,9 +92,53 @@ impl TestDb {
                     backend,
                     url,
                     mysql_name: None,
+                    mysql_base: String::new(),
                     _dir: Some(dir),
                 }
             }
+        }
+    }
+
+    /// A fresh database on another MySQL server (`mysql://user@host:port`), e.g. a
+    /// [`ThrowawayMariadb`].
+    pub fn mysql_on(base: &str) -> TestDb {
+        Self::create_mysql(base, admin_conn(base))
+    }
+
+    /// A MySQL database, migrated and loaded with the demo data set.
+    pub fn seeded_mysql() -> TestDb {
+        let db = TestDb::new(Backend::Mysql);
+        db.migrate_and_seed();
+        db
+    }
+
+    pub fn migrate_and_seed(&self) {
+        let mut conn = self.conn();
+        linli::db::run_migrations(&mut conn).expect("migrate");
+        linli::seed::demo(&mut conn, 1).expect("seed");
+    }
+
+    fn create_mysql(base: &str, mut conn: MysqlConnection) -> TestDb {
+        let name = format!(
+            "linli_t_{}_{}",
+            chrono::Utc::now().timestamp(),
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..10)
+                .unwrap_or("x")
+        );
+        diesel::sql_query(format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        ))
+        .execute(&mut conn)
+        .expect("create test database");
+        TestDb {
+            backend: Backend::Mysql,
+            url: format!("{base}/{name}"),
+            mysql_name: Some(name),
+            mysql_base: base.to_owned(),
+            _dir: None,
         }
     }
 
@@ -128,9 +155,12 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = &self.mysql_name {
-            let mut conn = admin_conn();
-            let _ =
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn);
+            // Never panic here (a failing test is unwinding, or the server is gone).
+            let url = format!("{}/mysql", self.mysql_base);
+            if let Ok(mut conn) = MysqlConnection::establish(&url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{name}`"))
+                    .execute(&mut conn);
+            }
         }
     }
 }
@@ -452,9 +482,28 @@ impl ServerProcess {
     }
 }
 
+/// How many server processes the cross-process race tests run behind one database.
+pub const PROCESSES: usize = 3;
+
 impl ServerProcess {
+    /// `n` server processes on one database, all with the same settings.
+    pub fn start_many(db: &TestDb, envs: &[(&str, &str)], n: usize) -> Vec<ServerProcess> {
+        (0..n).map(|_| ServerProcess::start(db, envs)).collect()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// `kill -9`: the process dies at once, mid-request, without cleaning up.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Wait for the process to exit by itself; its exit code, or `None` on timeout.
@@ -612,4 +661,231 @@ pub async fn eventually<F: FnMut() -> bool>(secs: u64, what: &str, mut check: F)
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A MariaDB server of the test's own, on a free port with its data in a temporary folder, that
+/// the test may kill (`kill -9`) and start again on the same data. Killed and removed on drop.
+pub struct ThrowawayMariadb {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+fn mariadb_program(name: &str) -> std::path::PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"] {
+        let p = std::path::Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!(
+        "this test needs MariaDB's `{name}` (in /usr/sbin or /usr/bin): install the \
+         mariadb-server package (scripts/test does on a fresh machine)"
+    );
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A free TCP port outside the kernel's range for outgoing connections, so no client socket
+/// takes it while the server is down between a kill and a restart.
+fn free_port_below_ephemeral() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    for _ in 0..200 {
+        let port = rng.random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port for MariaDB");
+}
+
+impl ThrowawayMariadb {
+    /// Install a data folder (`mariadb-install-db`, root without a password over TCP) and start
+    /// the server; returns once it answers.
+    pub fn start() -> ThrowawayMariadb {
+        let install = mariadb_program("mariadb-install-db");
+        let dir = tempfile::Builder::new()
+            .prefix("linli-mariadb-")
+            .tempdir()
+            .expect("temp dir");
+        let mut cmd = Command::new(install);
+        cmd.arg("--no-defaults")
+            .arg("--auth-root-authentication-method=normal")
+            .arg(format!("--datadir={}", dir.path().join("data").display()))
+            .arg("--skip-test-db")
+            .arg("--innodb-log-file-size=8M");
+        if running_as_root() {
+            cmd.arg("--user=root");
+        }
+        let out = cmd.output().expect("run mariadb-install-db");
+        assert!(
+            out.status.success(),
+            "mariadb-install-db failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut db = ThrowawayMariadb {
+            port: free_port_below_ephemeral(),
+            dir,
+            child: None,
+        };
+        db.start_again();
+        db
+    }
+
+    /// `mysql://root@127.0.0.1:<port>`, without a database.
+    pub fn base_url(&self) -> String {
+        format!("mysql://root@127.0.0.1:{}", self.port)
+    }
+
+    /// Start the server on the existing data (after [`ThrowawayMariadb::kill`]); returns once
+    /// it answers.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "MariaDB is already running");
+        let d = self.dir.path();
+        let mut cmd = Command::new(mariadb_program("mariadbd"));
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", d.join("data").display()))
+            .arg(format!("--port={}", self.port))
+            .arg("--bind-address=127.0.0.1")
+            .arg(format!("--socket={}", d.join("mariadb.sock").display()))
+            .arg(format!("--pid-file={}", d.join("mariadb.pid").display()))
+            .arg(format!("--log-error={}", d.join("error.log").display()))
+            .arg("--skip-log-bin")
+            .arg("--innodb-log-file-size=8M")
+            .arg("--innodb-buffer-pool-size=32M")
+            .arg("--max-connections=300")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if running_as_root() {
+            cmd.arg("--user=root");
+        }
+        let mut child = cmd.spawn().expect("start mariadbd");
+        let url = format!("{}/mysql", self.base_url());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if MysqlConnection::establish(&url).is_ok() {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+                panic!("mariadbd exited with {status}: {log}");
+            }
+            assert!(Instant::now() < deadline, "mariadbd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child = Some(child);
+    }
+
+    /// `kill -9` the server: connections break mid-query, nothing is flushed politely.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ThrowawayMariadb {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Log in through the development login on a server process: (access token, user id).
+pub async fn dev_login_at(
+    http: &reqwest::Client,
+    base: &str,
+    openid: &str,
+    role: &str,
+) -> (String, i64) {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/dev"))
+        .json(&json!({"openid": openid, "role": role}))
+        .send()
+        .await
+        .expect("dev login")
+        .json()
+        .await
+        .expect("dev login answer");
+    (
+        v["access_token"].as_str().expect("token").to_owned(),
+        v["user"]["id"].as_i64().expect("user id"),
+    )
+}
+
+/// A resident of the given household (bound directly in the database): (token, user id).
+pub async fn resident_at(
+    db: &TestDb,
+    http: &reqwest::Client,
+    base: &str,
+    openid: &str,
+    household: i64,
+) -> (String, i64) {
+    let (token, uid) = dev_login_at(http, base, openid, "resident").await;
+    use linli::db::schema::users;
+    diesel::update(users::table.filter(users::id.eq(uid)))
+        .set(users::household_id.eq(Some(household)))
+        .execute(&mut db.conn())
+        .expect("bind household");
+    (token, uid)
+}
+
+/// A property firm serving `compounds`, with a webhook subscription for `events` to `url`,
+/// set up through a server process. Returns the subscription id.
+pub async fn partner_with_webhook(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    compounds: &[i64],
+    events: &[&str],
+    url: &str,
+) -> i64 {
+    let (staff, _) = dev_login_at(http, base, &format!("{name}-staff"), "staff").await;
+    let post = |path: String, token: Option<String>, body: Value| {
+        let http = http.clone();
+        async move {
+            let mut req = http.post(path).json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.expect("partner set-up");
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            assert!((200..300).contains(&status), "partner set-up: {status} {v}");
+            v
+        }
+    };
+    let partner = post(
+        format!("{base}/api/v1/partners"),
+        Some(staff.clone()),
+        json!({"name": name, "compound_ids": compounds}),
+    )
+    .await;
+    let creds = post(
+        format!("{base}/api/v1/partners/{}/clients", partner["id"]),
+        Some(staff),
+        json!({"name": "hooks", "scopes": ["webhooks:manage"]}),
+    )
+    .await;
+    let token = post(
+        format!("{base}/api/v1/partner/token"),
+        None,
+        json!({"client_id": creds["client_id"], "client_secret": creds["client_secret"]}),
+    )
+    .await;
+    let sub = post(
+        format!("{base}/api/v1/partner/webhooks"),
+        token["access_token"].as_str().map(str::to_owned),
+        json!({"url": url, "events": events}),
+    )
+    .await;
+    sub["id"].as_i64().expect("subscription id")
 }

@@ -1497,7 +1497,7 @@ async fn post_retrying(
 
 struct Cluster {
     db: TestDb,
-    servers: [ServerProcess; 2],
+    servers: Vec<ServerProcess>,
     http: reqwest::Client,
 }
 
@@ -1513,10 +1513,7 @@ impl Cluster {
             ("LINLI_BACKGROUND_JOBS", "0"),
             ("LINLI_DB_TIMEOUT_MS", "10000"),
         ];
-        let servers = [
-            ServerProcess::start(&db, &envs),
-            ServerProcess::start(&db, &envs),
-        ];
+        let servers = ServerProcess::start_many(&db, &envs, PROCESSES);
         Cluster {
             db,
             servers,
@@ -1525,7 +1522,7 @@ impl Cluster {
     }
 
     fn base(&self, i: usize) -> &str {
-        &self.servers[i % 2].base
+        &self.servers[i % self.servers.len()].base
     }
 
     async fn token(&self, name: &str, role: &str) -> (String, i64) {
@@ -1587,7 +1584,7 @@ async fn full_roster(c: &Cluster, leader: &str, activity: i64) -> Vec<(i64, Stri
 }
 
 #[actix_web::test]
-async fn five_hundred_residents_race_for_thirty_seats_across_two_processes() {
+async fn five_hundred_residents_race_for_thirty_seats_across_three_processes() {
     let c = Cluster::start();
     let (staff, _) = c.token("race-staff", "staff").await;
     let (_, leader_id) = c.token("race-leader", "resident").await;
@@ -1627,7 +1624,7 @@ async fn five_hundred_residents_race_for_thirty_seats_across_two_processes() {
     let id = act["id"].as_i64().unwrap();
     let residents = logins(&c.http, c.base(0), "racer", 500).await;
 
-    // 500 sign-ups at once, spread over both processes.
+    // 500 sign-ups at once, spread over the processes.
     let mut tasks = Vec::new();
     for (i, (token, _)) in residents.iter().enumerate() {
         let url = format!("{}/api/v1/activities/{id}/signups", c.base(i));
@@ -1845,7 +1842,7 @@ async fn a_crowd_redeeming_the_last_items_never_oversells_or_overdraws() {
             .await;
         assert_eq!(s, 201, "{v}");
     }
-    // Each resident taps twice at once (50 points buy one item at 30), on both servers.
+    // Each resident taps twice at once (50 points buy one item at 30), on two different server processes.
     let mut tasks = Vec::new();
     for (i, (token, uid)) in residents.iter().enumerate() {
         for tap in 0..2 {

@@ -1,13 +1,19 @@
-//! `bench`: how fast the API serves its hot read paths, as a ratio to the raw database rate
+//! `bench`: how fast the API serves its hot paths, as a ratio to the raw database rate
 //! measured in the same run.
 //!
-//! 1. creates a fresh MySQL database, migrates it and loads the demo data;
+//! 1. creates a fresh MySQL database, migrates it and loads the demo data at `--scale` times
+//!    the demo (cards and charging piles; 10 by default: 100,000 cards, 2,400 piles) and, with
+//!    `--history-days`, that many days of past bookings on every socket (365 by default);
 //! 2. starts the release `linli` server (the binary beside this one) on a free port against it,
-//!    with the card-lookup rate limit off (every request comes from one address);
+//!    with the per-client rate limits off (every request comes from one address);
 //! 3. runs `../shared/bench/db-baseline` and reads `db_point_select_qps N` from its last line;
 //! 4. drives each scenario with a fixed number of keep-alive connections for a fixed time
-//!    (after a warm-up), then again paced at 70% of the rate it reached, and prints a Markdown
-//!    table; 5. stops the server and drops the database.
+//!    (after a warm-up), then again paced at 70% of the rate it reached (p50/p99/p99.9 from
+//!    the scheduled send times), recording the server's peak memory during each;
+//! 5. for the scaling rows, loads fresh databases at each `--scaling` factor and measures the
+//!    card lookup and availability grid again;
+//! 6. prints the Markdown table and writes it to `--out`; stops the servers and drops the
+//!    databases.
 //!
 //! Scenarios with "phone headers" send `Accept-Encoding: gzip, deflate, br` as phones do.
 //!
@@ -66,6 +72,28 @@ struct Opts {
     /// Only run scenarios whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Multiple of the demo data for the main run (cards and charging piles).
+    #[arg(long, env = "LINLI_BENCH_SCALE", default_value_t = 10)]
+    scale: usize,
+    /// Days of past bookings loaded on every socket for the main run (0: none).
+    #[arg(long, env = "LINLI_BENCH_HISTORY_DAYS", default_value_t = 365)]
+    history_days: u32,
+    /// Scales of the scaling rows (card lookup and availability grid), comma-separated;
+    /// empty for none. The main run's scale is measured there already and is not loaded again.
+    #[arg(
+        long,
+        env = "LINLI_BENCH_SCALING",
+        default_value = "1,10,100",
+        value_delimiter = ','
+    )]
+    scaling: Vec<usize>,
+    /// Where the Markdown table is written.
+    #[arg(
+        long,
+        env = "LINLI_BENCH_OUT",
+        default_value = "target/bench-report.md"
+    )]
+    out: PathBuf,
 }
 
 /// One request to send: method, path (with query), extra headers, body.
@@ -100,6 +128,11 @@ pub struct Scenario {
 pub struct Ctx {
     pub base: String,
     pub port: u16,
+    /// The server's process id (for its memory).
+    pub pid: u32,
+    /// Cards and sockets loaded.
+    pub cards: usize,
+    pub sockets: usize,
 }
 
 impl Ctx {
@@ -215,6 +248,20 @@ fn json_post(path: String, token: &str, body: serde_json::Value) -> Req {
     }
 }
 
+/// The availability grid of one of six charging compounds, seen by a logged-in resident.
+fn availability(viewer: String) -> Scenario {
+    Scenario {
+        name: "availability grid (one compound, 3 days, logged in)".into(),
+        build: Arc::new(move |rng: &mut SmallRng| {
+            let compound = [1, 2, 8, 9, 15, 16][rng.random_range(0..6)];
+            let mut req = Req::get(format!("/api/v1/compounds/{compound}/availability"));
+            req.headers
+                .push(("Authorization".into(), format!("Bearer {viewer}")));
+            req
+        }),
+    }
+}
+
 /// Charging and volunteering write scenarios: every request books a distinct socket × slot
 /// (or signs a distinct resident up to an activity), so the figures are successful writes.
 fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
@@ -236,23 +283,17 @@ fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
     }
     let tokens = Arc::new(residents(ctx, USERS)?);
     let viewer = tokens[0].clone();
-    let availability: Builder = Arc::new(move |rng: &mut SmallRng| {
-        let compound = [1, 2, 8, 9, 15, 16][rng.random_range(0..6)];
-        let mut req = Req::get(format!("/api/v1/compounds/{compound}/availability"));
-        req.headers
-            .push(("Authorization".into(), format!("Bearer {viewer}")));
-        req
-    });
     let start = linli::charging::rules::slot_floor(
         chrono::Utc::now().naive_utc(),
         chrono::Duration::minutes(30),
     ) + chrono::Duration::hours(1);
     let next = Arc::new(AtomicUsize::new(0));
     let booking_tokens = tokens.clone();
+    let sockets = ctx.sockets.max(1);
     let bookings: Builder = Arc::new(move |_rng: &mut SmallRng| {
         let n = next.fetch_add(1, Ordering::Relaxed);
-        let socket = n % 380 + 1;
-        let slot = start + chrono::Duration::minutes(30 * i64::try_from(n / 380).unwrap_or(0));
+        let socket = n % sockets + 1;
+        let slot = start + chrono::Duration::minutes(30 * i64::try_from(n / sockets).unwrap_or(0));
         let token = &booking_tokens[n % USERS];
         json_post(
             "/api/v1/bookings".into(),
@@ -290,10 +331,7 @@ fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
         )
     });
     Ok(vec![
-        Scenario {
-            name: "availability grid (one compound, 3 days, logged in)".into(),
-            build: availability,
-        },
+        availability(viewer),
         Scenario {
             name: "booking (distinct socket × slot, 2,000 households)".into(),
             build: bookings,
@@ -302,12 +340,61 @@ fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
             name: "volunteer sign-up (2,000 residents × 200 activities)".into(),
             build: signups,
         },
+        Scenario {
+            name: "partner booking report (utilisation, 2 compounds × 7 days)".into(),
+            build: partner_report(ctx, &staff)?,
+        },
     ])
+}
+
+/// A property firm serving compounds 1 and 2 with a `bookings:read` client; its utilisation
+/// report (per pile and day) of the last week.
+fn partner_report(ctx: &Ctx, staff: &str) -> Result<Builder, String> {
+    let firm = setup_call(
+        ctx,
+        reqwest::Method::POST,
+        "/api/v1/partners",
+        staff,
+        serde_json::json!({"name": "压测物业", "compound_ids": [1, 2]}),
+    )?;
+    let id = firm["id"].as_i64().ok_or("partner without id")?;
+    let client = setup_call(
+        ctx,
+        reqwest::Method::POST,
+        &format!("/api/v1/partners/{id}/clients"),
+        staff,
+        serde_json::json!({"name": "压测", "scopes": ["bookings:read"]}),
+    )?;
+    let token = setup_call(
+        ctx,
+        reqwest::Method::POST,
+        "/api/v1/partner/token",
+        "",
+        serde_json::json!({"grant_type": "client_credentials", "client_id": client["client_id"], "client_secret": client["client_secret"]}),
+    )?;
+    let token = token["access_token"]
+        .as_str()
+        .ok_or("no partner token")?
+        .to_owned();
+    Ok(Arc::new(move |_rng: &mut SmallRng| {
+        let mut req = Req::get("/api/v1/partner/reports/utilisation");
+        req.headers
+            .push(("Authorization".into(), format!("Bearer {token}")));
+        req
+    }))
 }
 
 /// Every scenario, in table order. Add new ones here.
 fn scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
-    let codes = Arc::new(linli::places::seed::demo_check_codes(10_000));
+    Ok(scenarios_cards(ctx)
+        .into_iter()
+        .chain(write_scenarios(ctx)?)
+        .collect())
+}
+
+/// Card lookups and keyword searches (no set-up needed); the plain card lookup first.
+fn scenarios_cards(ctx: &Ctx) -> Vec<Scenario> {
+    let codes = Arc::new(linli::places::seed::demo_check_codes(ctx.cards));
     let lookup = move |rng: &mut SmallRng| {
         let n = rng.random_range(1..=codes.len());
         Req::get(format!(
@@ -353,9 +440,9 @@ fn scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
             .push(("Accept-Encoding".into(), "gzip, deflate, br".into()));
         req
     });
-    Ok([
+    vec![
         Scenario {
-            name: "card lookup (random of 10,000 cards)".into(),
+            name: format!("card lookup (random of {} cards)", ctx.cards),
             build: card_lookup,
         },
         Scenario {
@@ -371,9 +458,6 @@ fn scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
             build: search_gzip,
         },
     ]
-    .into_iter()
-    .chain(write_scenarios(ctx)?)
-    .collect())
 }
 
 /// Cleans up whatever happens: stops the server, drops the database.
@@ -410,9 +494,20 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn run(opts: Opts) -> Result<(), String> {
+/// A loaded database with a server on it; both go when it is dropped.
+struct Loaded {
+    _guard: Guard,
+    ctx: Ctx,
+}
+
+/// Create a database at `scale` times the demo (with `history_days` of past bookings) and
+/// start the release server on it.
+fn load(opts: &Opts, scale: usize, history_days: u32) -> Result<Loaded, String> {
     let base_url = opts.mysql_url.trim_end_matches('/').to_owned();
-    let db_name = format!("linli_bench_{}", chrono::Utc::now().timestamp());
+    let db_name = format!(
+        "linli_bench_{}_{scale}x",
+        chrono::Utc::now().timestamp_millis()
+    );
     let admin_url = format!("{base_url}/mysql");
     let mut admin = MysqlConnection::establish(&admin_url)
         .map_err(|e| format!("cannot reach MySQL at {base_url}: {e}"))?;
@@ -427,18 +522,30 @@ fn run(opts: Opts) -> Result<(), String> {
         child: None,
     };
     let db_url = format!("{base_url}/{db_name}");
-    eprintln!("bench: database {db_name}: migrating and loading the demo data");
-    {
+    eprintln!("bench: database {db_name}: migrating and loading {scale}× the demo data");
+    let started = Instant::now();
+    let (cards, sockets) = {
         let mut conn =
             linli::db::Manager::new(linli::config::DatabaseTarget::Mysql(db_url.clone()))
                 .connect()
                 .map_err(|e| e.to_string())?;
         linli::db::run_migrations(&mut conn)?;
-        for line in linli::seed::demo(&mut conn, 1).map_err(|e| e.to_string())? {
+        for line in linli::seed::demo(&mut conn, scale).map_err(|e| e.to_string())? {
             eprintln!("bench:   {line}");
         }
-    }
-
+        let linli::db::DbConn::Mysql(c) = &mut conn else {
+            return Err("the bench needs MySQL".into());
+        };
+        if history_days > 0 {
+            let n = history(c, history_days)?;
+            eprintln!("bench:   history: {n} past bookings over {history_days} days");
+        }
+        counts(c)?
+    };
+    eprintln!(
+        "bench:   loaded in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     let exe = std::env::current_exe()
         .map_err(|e| e.to_string())?
         .with_file_name("linli");
@@ -455,19 +562,105 @@ fn run(opts: Opts) -> Result<(), String> {
         .env("LINLI_BACKGROUND_JOBS", "0")
         .env("LINLI_CARD_LOOKUPS_PER_MINUTE", "0")
         .env("LINLI_BOOKINGS_PER_MINUTE", "0")
+        .env("LINLI_PARTNER_RATE_PER_MIN", "0")
+        .env("LINLI_ACCESS_TTL_SECS", "86400")
+        .env("LINLI_PARTNER_TOKEN_TTL_SECS", "86400")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let pid = child.id();
     guard.child = Some(child);
     let ctx = Ctx {
         base: format!("http://127.0.0.1:{port}"),
         port,
+        pid,
+        cards,
+        sockets,
     };
     wait_ready(&ctx)?;
     eprintln!("bench: server {} ready", ctx.base);
+    Ok(Loaded { _guard: guard, ctx })
+}
 
+/// Cards and sockets in the database.
+fn counts(c: &mut MysqlConnection) -> Result<(usize, usize), String> {
+    use linli::db::schema::{cards, sockets};
+    let n_cards: i64 = cards::table
+        .count()
+        .get_result(c)
+        .map_err(|e| e.to_string())?;
+    let n_sockets: i64 = sockets::table
+        .count()
+        .get_result(c)
+        .map_err(|e| e.to_string())?;
+    Ok((
+        usize::try_from(n_cards).unwrap_or(0),
+        usize::try_from(n_sockets).unwrap_or(0),
+    ))
+}
+
+/// `days` of past bookings: every socket booked for an hour each day (at an hour of its own),
+/// completed, with their slot cells, by a history user on behalf of the demo households.
+fn history(c: &mut MysqlConnection, days: u32) -> Result<usize, String> {
+    let run = |c: &mut MysqlConnection, sql: &str| {
+        diesel::sql_query(sql)
+            .execute(c)
+            .map_err(|e| format!("{e}: {sql}"))
+    };
+    run(
+        c,
+        "INSERT INTO users (openid, nickname, role, household_id, created_at, last_login_at) \
+         VALUES ('bench:history', '历史', 'resident', 1, '2025-01-01', '2025-01-01')",
+    )?;
+    // Bulk loads take longer than the server's per-statement limit for requests.
+    run(c, "SET SESSION max_statement_time = 0")?;
+    run(c, "CREATE TEMPORARY TABLE bench_days (n INT PRIMARY KEY)")?;
+    let values: Vec<String> = (1..=days).map(|d| format!("({d})")).collect();
+    run(
+        c,
+        &format!("INSERT INTO bench_days (n) VALUES {}", values.join(",")),
+    )?;
+    let mut n = 0;
+    // A month per statement, each booking's two cells right after it.
+    for from in (1..=days).step_by(31) {
+        let to = (from + 30).min(days);
+        let first: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "COALESCE(MAX(id), 0) FROM bookings",
+        ))
+        .get_result(c)
+        .map_err(|e| e.to_string())?;
+        n += run(
+            c,
+            &format!(
+                "INSERT INTO bookings (socket_id, compound_id, user_id, household_id, starts_at, \
+         ends_at, status, created_at, checked_in_at, finished_at) \
+         SELECT s.id, s.compound_id, u.id, 1 + (s.id * 31 + d.n) % 10000, \
+           TIMESTAMP(CURDATE() - INTERVAL d.n DAY) + INTERVAL (s.id % 12) HOUR, \
+           TIMESTAMP(CURDATE() - INTERVAL d.n DAY) + INTERVAL (s.id % 12) HOUR + INTERVAL 1 HOUR, \
+           'completed', TIMESTAMP(CURDATE() - INTERVAL d.n + 1 DAY), \
+           TIMESTAMP(CURDATE() - INTERVAL d.n DAY) + INTERVAL (s.id % 12) HOUR, \
+           TIMESTAMP(CURDATE() - INTERVAL d.n DAY) + INTERVAL (s.id % 12) HOUR + INTERVAL 1 HOUR \
+         FROM sockets s CROSS JOIN bench_days d \
+         JOIN users u ON u.openid = 'bench:history' \
+         WHERE d.n BETWEEN {from} AND {to}"
+            ),
+        )?;
+        run(
+            c,
+            &format!("INSERT INTO booking_slots (socket_id, compound_id, slot_start, booking_id, household_id) \
+         SELECT b.socket_id, b.compound_id, b.starts_at + INTERVAL k.m MINUTE, b.id, \
+           b.household_id \
+         FROM bookings b CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 30) k \
+         WHERE b.id > {first}"),
+        )?;
+    }
+    Ok(n)
+}
+
+/// Raw point-select rate from `db-baseline`.
+fn baseline(opts: &Opts) -> Result<f64, String> {
     let script = opts.baseline.clone().unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/db-baseline")
     });
@@ -479,49 +672,133 @@ fn run(opts: Opts) -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let db_qps: f64 = stdout
+    let qps = stdout
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix("db_point_select_qps "))
         .and_then(|n| n.trim().parse().ok())
         .ok_or_else(|| format!("db-baseline printed no db_point_select_qps line: {stdout}"))?;
-    eprintln!("bench: db_point_select_qps {db_qps}");
+    eprintln!("bench: db_point_select_qps {qps}");
+    Ok(qps)
+}
 
-    let mut table = String::new();
+/// Forget the server's peak memory so far (Linux: `5` into `clear_refs` resets `VmHWM`).
+fn reset_peak(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// The server's peak resident memory since the last reset, in MiB.
+fn peak_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// One scenario at full speed, then paced at the configured fraction: two table rows.
+fn measure(
+    ctx: &Ctx,
+    s: &Scenario,
+    opts: &Opts,
+    db_qps: f64,
+    label: &str,
+) -> Result<(Outcome, String), String> {
+    eprintln!("bench: {label} …");
+    reset_peak(ctx.pid);
+    let top = drive(ctx, s, opts, opts.connections, None)?;
+    let target = top.rps * opts.paced_fraction;
+    let paced = drive(ctx, s, opts, opts.paced_connections, Some(target))?;
+    let peak = peak_mib(ctx.pid);
+    let rows = format!(
+        "{}\n{}\n",
+        top.row(label, opts.connections, db_qps, peak),
+        paced.row(
+            &format!(
+                "{label} @ {:.0}% ({target:.0}/s offered)",
+                opts.paced_fraction * 100.0
+            ),
+            opts.paced_connections,
+            db_qps,
+            peak
+        )
+    );
+    Ok((top, rows))
+}
+
+const HEADER: &str = "| scenario | connections | requests/s | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | × raw DB rate | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+
+fn run(opts: Opts) -> Result<(), String> {
+    let main = load(&opts, opts.scale, opts.history_days)?;
+    let db_qps = baseline(&opts)?;
+    let mut table = format!(
+        "Scale {}× the demo ({} cards, {} sockets), {} days of past bookings; {} s per run after {} s of warm-up.\n\n{HEADER}",
+        opts.scale, main.ctx.cards, main.ctx.sockets, opts.history_days, opts.seconds, opts.warmup
+    );
     let _ = writeln!(
         table,
-        "| scenario | connections | requests/s | p50 ms | p99 ms | × raw DB rate | errors |"
+        "| raw DB point select (db-baseline, 16 threads) | 16 | {db_qps:.0} | | | | | 1.00 | |"
     );
-    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let _ = writeln!(
-        table,
-        "| raw DB point select (db-baseline, 16 threads) | 16 | {db_qps:.0} | | | 1.00 | |"
-    );
-    for s in scenarios(&ctx)? {
+    let mut at_main_scale: Vec<(String, String)> = Vec::new();
+    for s in scenarios(&main.ctx)? {
         if opts.only.as_deref().is_some_and(|o| !s.name.contains(o)) {
             continue;
         }
-        eprintln!("bench: {} …", s.name);
-        let top = drive(&ctx, &s, &opts, opts.connections, None)?;
-        let _ = writeln!(table, "{}", top.row(&s.name, opts.connections, db_qps));
-        let target = top.rps * opts.paced_fraction;
-        let paced = drive(&ctx, &s, &opts, opts.paced_connections, Some(target))?;
-        let _ = writeln!(
+        let (_, rows) = measure(&main.ctx, &s, &opts, db_qps, &s.name)?;
+        table.push_str(&rows);
+        if s.name.starts_with("card lookup (") || s.name.starts_with("availability grid") {
+            at_main_scale.push((s.name.clone(), rows));
+        }
+    }
+    drop(main);
+    let mut scaling = String::new();
+    for &scale in &opts.scaling {
+        if scale == opts.scale {
+            for (_, rows) in &at_main_scale {
+                scaling.push_str(
+                    &rows
+                        .replace("| card lookup", &format!("| {scale}×: card lookup"))
+                        .replace(
+                            "| availability grid",
+                            &format!("| {scale}×: availability grid"),
+                        ),
+                );
+            }
+            continue;
+        }
+        let loaded = load(&opts, scale, 0)?;
+        let ctx = &loaded.ctx;
+        let viewer = ctx.token("bench-viewer", "resident")?;
+        let card = scenarios_cards(ctx).remove(0);
+        for s in [card, availability(viewer)] {
+            let label = format!("{scale}×: {}", s.name);
+            let (_, rows) = measure(ctx, &s, &opts, db_qps, &label)?;
+            scaling.push_str(&rows);
+        }
+    }
+    if !scaling.is_empty() {
+        let _ = write!(
             table,
-            "{}",
-            paced.row(
-                &format!(
-                    "{} @ {:.0}% ({target:.0}/s offered)",
-                    s.name,
-                    opts.paced_fraction * 100.0
-                ),
-                opts.paced_connections,
-                db_qps
-            )
+            "\nHow the cost grows: card lookup and availability grid at {} times the demo data (cards and piles; no past bookings beyond the main run's).\n\n{HEADER}{scaling}",
+            opts.scaling
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     println!("{table}");
-    drop(guard);
+    if let Some(dir) = opts.out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&opts.out, &table)
+        .map_err(|e| format!("cannot write {}: {e}", opts.out.display()))?;
+    eprintln!("bench: table written to {}", opts.out.display());
     Ok(())
 }
 
@@ -547,16 +824,19 @@ struct Outcome {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    p999_ms: f64,
     errors: u64,
 }
 
 impl Outcome {
-    fn row(&self, name: &str, connections: usize, db_qps: f64) -> String {
+    fn row(&self, name: &str, connections: usize, db_qps: f64, peak: Option<f64>) -> String {
         format!(
-            "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {} |",
             self.rps,
             self.p50_ms,
             self.p99_ms,
+            self.p999_ms,
+            peak.map_or_else(|| "?".to_owned(), |m| format!("{m:.0}")),
             self.rps / db_qps,
             self.errors
         )
@@ -647,6 +927,7 @@ fn drive(
         rps: all.len() as f64 / opts.seconds as f64,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
+        p999_ms: pct(0.999),
         errors,
     })
 }

@@ -3,17 +3,18 @@
 use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
-use sha2::{Digest, Sha256};
 
 use super::dto::{
     AvailabilityQuery, AvailabilityView, BookingFilter, BookingView, CancelRequest, ChargingView,
     CheckInRequest, CreateBookingRequest, JoinWaitlistRequest, MaintenanceRequest, MaintenanceView,
     SettingsView, SocketStateRequest, SocketView, WaitlistView,
 };
+use super::grid;
 use super::model::{self, Target};
 use super::rules::{self, Settings};
 use crate::auth::{AuthUser, Resident, Staff};
 use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, OptionalJson, Path, Query};
 use crate::state::AppState;
@@ -115,36 +116,14 @@ pub async fn availability(
             "must be between yesterday and 31 days ahead",
         ));
     }
-    let viewer = user.map(|u| u.user_id);
-    let view = state
-        .db(move |conn| {
-            let household = match viewer {
-                Some(uid) => model::household_of_user(conn, uid).ok(),
-                None => None,
-            };
-            model::availability(conn, id, from, days, household, now)
-        })
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..20]);
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut res = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
+    let key = grid::GridKey {
+        compound_id: id,
+        from,
+        days,
     };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .insert_header((header::VARY, "Authorization"));
-    if matches {
-        return Ok(res.finish());
-    }
-    Ok(res.content_type("application/json").body(body))
+    grid::answer(&state, &req, key, user.map(|u| u.user_id), now)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }
 
 /// Book a socket for `[starts_at, ends_at)`.
@@ -168,6 +147,7 @@ pub async fn availability(
 pub async fn create_booking(
     state: web::Data<AppState>,
     user: Resident,
+    claim: IdempotencyClaim,
     body: Json<CreateBookingRequest>,
 ) -> ApiResult<HttpResponse> {
     state.booking_limit.enforce(&user.user_id)?;
@@ -175,15 +155,15 @@ pub async fn create_booking(
     let (uid, now) = (user.user_id, state.clock.now_naive());
     let view = state
         .db(move |conn| {
-            let row = model::create_booking(
+            model::create_booking(
                 conn,
                 uid,
                 b.socket_id,
                 naive(b.starts_at),
                 naive(b.ends_at),
                 now,
-            )?;
-            model::booking_view(conn, row)
+                claim,
+            )
         })
         .await?;
     Ok(HttpResponse::Created()

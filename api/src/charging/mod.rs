@@ -2,6 +2,7 @@
 //! no-shows, the waitlist and maintenance.
 
 pub mod dto;
+pub mod grid;
 pub mod handlers;
 pub mod model;
 pub mod rules;

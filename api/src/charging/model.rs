@@ -6,12 +6,17 @@
 //!   same way, so they exclude bookings by the same key.
 //! - **Household quota**: `household_quotas.active_count` only moves by conditional updates
 //!   (`... WHERE active_count < max`), checked by affected rows.
-//! - **Socket state**: a booking bumps the socket's `write_seq` with `WHERE state =
-//!   'available'`, which both checks the state and serialises against a state change.
+//! - **Socket state**: once its cells are inserted, a booking bumps the socket's `write_seq`
+//!   with `WHERE state = 'available'` (READ COMMITTED: the latest state), which both checks
+//!   the state and serialises against a state change; bookings colliding on a cell fail on
+//!   the cell's key before they get there, so they never queue on the socket's row.
+//! - **Grid stamp**: every change the availability grid shows bumps `write_seq` of the
+//!   sockets concerned in the same transaction ([`touch_sockets`]); the grid cache is keyed
+//!   by `(COUNT(*), SUM(write_seq))` over the compound's sockets (see `super::grid`).
 //! - **Background work** (no-shows, completions, reminders, offer expiry) claims each row with
 //!   a conditional update, so several server processes never do one job twice.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, SubsecRound as _};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -27,6 +32,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::notifications::{notify, Notice};
 
 fn unique_violation(e: &diesel::result::Error) -> bool {
@@ -34,6 +40,36 @@ fn unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// The grid stamp: every change the availability grid shows bumps `sockets.write_seq` of the
+// sockets it concerns, inside the transaction that makes the change (see `super::grid`).
+
+/// Mark sockets as changed for the availability grid.
+pub fn touch_sockets(conn: &mut DbConn, ids: &[i64]) -> ApiResult<()> {
+    if !ids.is_empty() {
+        diesel::update(sockets::table.filter(sockets::id.eq_any(ids)))
+            .set(sockets::write_seq.eq(sockets::write_seq + 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Mark every socket of a compound as changed (its settings changed).
+pub fn touch_compound(conn: &mut DbConn, compound_id: i64) -> ApiResult<()> {
+    diesel::update(sockets::table.filter(sockets::compound_id.eq(compound_id)))
+        .set(sockets::write_seq.eq(sockets::write_seq + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Mark every socket of a pile as changed (its name, which labels its sockets, changed).
+pub fn touch_pile(conn: &mut DbConn, pile_id: i64) -> ApiResult<()> {
+    diesel::update(sockets::table.filter(sockets::pile_id.eq(pile_id)))
+        .set(sockets::write_seq.eq(sockets::write_seq + 1))
+        .execute(conn)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -52,16 +88,18 @@ pub fn settings_for(conn: &mut DbConn, compound_id: i64) -> ApiResult<Settings> 
         ))
         .first(conn)
         .optional()?;
-    Ok(
-        row.map_or_else(Settings::default, |(a, b, c, d, e, f)| Settings {
-            slot_minutes: a.into(),
-            days_ahead: b.into(),
-            min_notice_minutes: c.into(),
-            max_booking_minutes: d.into(),
-            grace_minutes: e.into(),
-            max_active_per_household: f.into(),
-        }),
-    )
+    Ok(row.map_or_else(Settings::default, settings_from_row))
+}
+
+fn settings_from_row((a, b, c, d, e, f): (i32, i32, i32, i32, i32, i32)) -> Settings {
+    Settings {
+        slot_minutes: a.into(),
+        days_ahead: b.into(),
+        min_notice_minutes: c.into(),
+        max_booking_minutes: d.into(),
+        grace_minutes: e.into(),
+        max_active_per_household: f.into(),
+    }
 }
 
 pub fn settings_view(s: &Settings) -> SettingsView {
@@ -100,7 +138,7 @@ pub fn save_settings(
             .values((cs::compound_id.eq(compound_id), values))
             .execute(conn)?;
     }
-    Ok(())
+    touch_compound(conn, compound_id)
 }
 
 /// A socket with what bookings need to know about it.
@@ -158,6 +196,41 @@ pub fn socket(conn: &mut DbConn, id: i64) -> ApiResult<Option<SocketInfo>> {
         .first(conn)
         .optional()?;
     Ok(row.map(socket_info))
+}
+
+/// A socket with its compound's name and booking settings, in one query.
+pub fn socket_in_context(
+    conn: &mut DbConn,
+    id: i64,
+) -> ApiResult<Option<(SocketInfo, String, Settings)>> {
+    type Row = (SocketRow, String, Option<(i32, i32, i32, i32, i32, i32)>);
+    let row: Option<Row> = sockets::table
+        .inner_join(piles::table)
+        .inner_join(compounds::table)
+        .left_join(cs::table.on(cs::compound_id.eq(sockets::compound_id)))
+        .filter(sockets::id.eq(id))
+        .select((
+            socket_columns(),
+            compounds::name,
+            (
+                cs::slot_minutes,
+                cs::days_ahead,
+                cs::min_notice_minutes,
+                cs::max_booking_minutes,
+                cs::grace_minutes,
+                cs::max_active_per_household,
+            )
+                .nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(s, name, settings)| {
+        (
+            socket_info(s),
+            name,
+            settings.map_or_else(Settings::default, settings_from_row),
+        )
+    }))
 }
 
 pub fn compound_sockets(conn: &mut DbConn, compound_id: i64) -> ApiResult<Vec<SocketInfo>> {
@@ -227,15 +300,54 @@ pub fn charging_view(conn: &mut DbConn, compound_id: i64) -> ApiResult<Option<Ch
 // ---------------------------------------------------------------------------------------
 // Availability
 
+/// A compound's grid before it is shown to anyone: every booked cell is `x`, and `households`
+/// says whose booking each one is (so the grid cache can show a viewer their own as `m`).
+#[derive(Debug)]
+pub struct GridData {
+    pub view: AvailabilityView,
+    /// (socket row, cell index, household) of every booked cell.
+    pub households: Vec<(usize, usize, i64)>,
+    /// Local midnight of the first day, and the settings the grid was drawn under.
+    pub start: NaiveDateTime,
+    pub settings: Settings,
+}
+
+/// How many cells of a grid starting at `start` (`n` cells of `slot`) begin before `t`.
+pub fn cells_before(start: NaiveDateTime, slot: Duration, n: usize, t: NaiveDateTime) -> usize {
+    let (Some(span), Some(step)) = ((t - start).num_microseconds(), slot.num_microseconds()) else {
+        return if t > start { n } else { 0 };
+    };
+    if span <= 0 || step <= 0 {
+        return 0;
+    }
+    usize::try_from((span + step - 1) / step).map_or(n, |c| c.min(n))
+}
+
+/// The cells a grid shows as open at `now`: `[first, end)` (before: past; after: beyond the
+/// booking horizon). The grid cache keeps an answer while this stays the same.
+pub fn open_cells(
+    start: NaiveDateTime,
+    settings: &Settings,
+    n: usize,
+    now: NaiveDateTime,
+) -> (usize, usize) {
+    let slot = settings.slot();
+    let current = rules::slot_floor(now, slot);
+    let horizon = now + Duration::days(settings.days_ahead);
+    (
+        cells_before(start, slot, n, current),
+        cells_before(start, slot, n, horizon),
+    )
+}
+
 /// The compound's grid of sockets × slots for `days` local days from `from`.
 pub fn availability(
     conn: &mut DbConn,
     compound_id: i64,
     from: NaiveDate,
     days: i64,
-    viewer_household: Option<i64>,
     now: NaiveDateTime,
-) -> ApiResult<Option<AvailabilityView>> {
+) -> ApiResult<Option<GridData>> {
     let exists: i64 = compounds::table
         .filter(compounds::id.eq(compound_id))
         .count()
@@ -244,7 +356,6 @@ pub fn availability(
         return Ok(None);
     }
     let settings = settings_for(conn, compound_id)?;
-    let slot = settings.slot();
     let local_noon = from.and_hms_opt(12, 0, 0).unwrap_or_default() - Duration::hours(8);
     let start = rules::local_midnight(local_noon);
     let end = start + Duration::days(days);
@@ -261,30 +372,30 @@ pub fn availability(
             bs::maintenance_id,
         ))
         .load(conn)?;
-    let horizon = now + Duration::days(settings.days_ahead);
-    let current = rules::slot_floor(now, slot);
     // The cells every available socket shares: past and beyond the horizon are unavailable.
+    let (open, beyond) = open_cells(start, &settings, per_socket, now);
     let base: Vec<u8> = (0..per_socket)
         .map(|i| {
-            let t = start + slot * i32::try_from(i).unwrap_or(i32::MAX);
-            if t < current || t >= horizon {
-                cell::UNAVAILABLE
-            } else {
+            if (open..beyond).contains(&i) {
                 cell::FREE
+            } else {
+                cell::UNAVAILABLE
             }
         })
         .collect();
-    let mut rows: Vec<(usize, Vec<u8>)> = Vec::with_capacity(sockets.len());
+    let mut rows: Vec<Vec<u8>> = sockets
+        .iter()
+        .map(|s| {
+            if s.state == SocketState::Available {
+                base.clone()
+            } else {
+                vec![cell::UNAVAILABLE; per_socket]
+            }
+        })
+        .collect();
     let index: std::collections::HashMap<i64, usize> =
         sockets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    for s in &sockets {
-        let cells = if s.state == SocketState::Available {
-            base.clone()
-        } else {
-            vec![cell::UNAVAILABLE; per_socket]
-        };
-        rows.push((0, cells));
-    }
+    let mut households = Vec::new();
     for (socket_id, slot_start, household, maintenance) in taken {
         let (Some(&row), Ok(pos)) = (
             index.get(&socket_id),
@@ -292,36 +403,86 @@ pub fn availability(
         ) else {
             continue;
         };
-        if let Some(c) = rows[row].1.get_mut(pos) {
+        if let Some(c) = rows[row].get_mut(pos) {
             if *c == cell::UNAVAILABLE && maintenance.is_none() {
                 continue; // past cells stay unavailable
             }
             *c = if maintenance.is_some() {
                 cell::UNAVAILABLE
-            } else if household.is_some() && household == viewer_household {
-                cell::MINE
             } else {
                 cell::BOOKED
             };
+            if let (None, Some(h)) = (maintenance, household) {
+                households.push((row, pos, h));
+            }
         }
     }
-    Ok(Some(AvailabilityView {
-        compound_id,
-        starts_at: rules::utc(start),
-        slot_minutes: settings.slot_minutes,
-        slots: per_socket,
-        legend: json!({".": "free", "x": "booked", "m": "mine", "-": "unavailable"}),
-        sockets: sockets
-            .into_iter()
-            .zip(rows)
-            .map(|(s, (_, cells))| SocketCells {
-                socket_id: s.id,
-                label: s.label,
-                state: s.state,
-                cells: String::from_utf8(cells).unwrap_or_default(),
-            })
-            .collect(),
+    Ok(Some(GridData {
+        view: AvailabilityView {
+            compound_id,
+            starts_at: rules::utc(start),
+            slot_minutes: settings.slot_minutes,
+            slots: per_socket,
+            legend: json!({".": "free", "x": "booked", "m": "mine", "-": "unavailable"}),
+            sockets: sockets
+                .into_iter()
+                .zip(rows)
+                .map(|(s, cells)| SocketCells {
+                    socket_id: s.id,
+                    label: s.label,
+                    state: s.state,
+                    cells: String::from_utf8(cells).unwrap_or_default(),
+                })
+                .collect(),
+        },
+        households,
+        start,
+        settings,
     }))
+}
+
+/// The grid stamp of a compound: `(sockets, SUM(write_seq))` over its sockets (read from the
+/// `(compound_id, write_seq)` index) and the membership version. Two cached statements.
+pub fn grid_stamp(conn: &mut DbConn, compound_id: i64) -> ApiResult<(i64, i64, i64)> {
+    let seqs: Vec<i64> = sockets::table
+        .filter(sockets::compound_id.eq(compound_id))
+        .select(sockets::write_seq)
+        .load(conn)?;
+    let members: i64 = crate::db::schema::membership_stamp::table
+        .find(1)
+        .select(crate::db::schema::membership_stamp::version)
+        .first(conn)?;
+    let count = i64::try_from(seqs.len()).unwrap_or(i64::MAX);
+    Ok((
+        count,
+        seqs.iter().fold(0i64, |a, s| a.wrapping_add(*s)),
+        members,
+    ))
+}
+
+/// Everyone in the given households: `(user id, household id)`.
+pub fn members_of(conn: &mut DbConn, households: &[i64]) -> ApiResult<Vec<(i64, i64)>> {
+    if households.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Option<i64>)> = users::table
+        .filter(users::household_id.eq_any(households))
+        .select((users::id, users::household_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(u, h)| h.map(|h| (u, h)))
+        .collect())
+}
+
+/// Someone joined or left a household: whose bookings grids show as "mine" changed. Call it
+/// inside the transaction that changes `users.household_id`.
+pub fn bump_membership(conn: &mut DbConn) -> ApiResult<()> {
+    use crate::db::schema::membership_stamp as ms;
+    diesel::update(ms::table.find(1))
+        .set(ms::version.eq(ms::version + 1))
+        .execute(conn)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -400,28 +561,33 @@ pub fn booking_views(conn: &mut DbConn, rows: Vec<BookingRow>) -> ApiResult<Vec<
         let Some((s, name, settings)) = cache.get(&r.socket_id) else {
             continue;
         };
-        let (opens, closes) = rules::check_in_window(settings, r.starts_at);
-        out.push(BookingView {
-            id: r.id,
-            socket_id: r.socket_id,
-            socket_label: s.label.clone(),
-            compound_id: r.compound_id,
-            compound_name: name.clone(),
-            user_id: r.user_id,
-            household_id: r.household_id,
-            starts_at: rules::utc(r.starts_at),
-            ends_at: rules::utc(r.ends_at),
-            status: BookingStatus::parse(&r.status),
-            check_in_opens_at: rules::utc(opens),
-            check_in_closes_at: rules::utc(closes),
-            created_at: rules::utc(r.created_at),
-            checked_in_at: r.checked_in_at.map(rules::utc),
-            finished_at: r.finished_at.map(rules::utc),
-            cancelled_at: r.cancelled_at.map(rules::utc),
-            cancel_reason: r.cancel_reason,
-        });
+        out.push(view_of(r, s, name, settings));
     }
     Ok(out)
+}
+
+/// The view of a booking, given its socket, compound name and settings.
+fn view_of(r: BookingRow, s: &SocketInfo, name: &str, settings: &Settings) -> BookingView {
+    let (opens, closes) = rules::check_in_window(settings, r.starts_at);
+    BookingView {
+        id: r.id,
+        socket_id: r.socket_id,
+        socket_label: s.label.clone(),
+        compound_id: r.compound_id,
+        compound_name: name.to_owned(),
+        user_id: r.user_id,
+        household_id: r.household_id,
+        starts_at: rules::utc(r.starts_at),
+        ends_at: rules::utc(r.ends_at),
+        status: BookingStatus::parse(&r.status),
+        check_in_opens_at: rules::utc(opens),
+        check_in_closes_at: rules::utc(closes),
+        created_at: rules::utc(r.created_at),
+        checked_in_at: r.checked_in_at.map(rules::utc),
+        finished_at: r.finished_at.map(rules::utc),
+        cancelled_at: r.cancelled_at.map(rules::utc),
+        cancel_reason: r.cancel_reason,
+    }
 }
 
 pub fn booking_view(conn: &mut DbConn, row: BookingRow) -> ApiResult<BookingView> {
@@ -441,16 +607,22 @@ pub fn household_of_user(conn: &mut DbConn, user_id: i64) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::new(ErrorCode::HouseholdRequired))
 }
 
-fn check_not_suspended(conn: &mut DbConn, household_id: i64, now: NaiveDateTime) -> ApiResult<()> {
-    let until: Option<NaiveDateTime> = susp::table
-        .filter(
-            susp::household_id
-                .eq(household_id)
-                .and(susp::suspended_until.gt(now)),
+/// The household a user books for, when it may book at `now`: `household_required` without
+/// one, `booking_suspended` (with the end) while suspended. One query.
+fn bookable_household(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> ApiResult<i64> {
+    let row: Option<(Option<i64>, Option<NaiveDateTime>)> = users::table
+        .left_join(
+            susp::table.on(susp::household_id
+                .nullable()
+                .eq(users::household_id)
+                .and(susp::suspended_until.gt(now))),
         )
-        .select(susp::suspended_until)
+        .filter(users::id.eq(user_id))
+        .select((users::household_id, susp::suspended_until.nullable()))
         .first(conn)
         .optional()?;
+    let (household, until) = row.unwrap_or_default();
+    let household = household.ok_or_else(|| ApiError::new(ErrorCode::HouseholdRequired))?;
     match until {
         Some(until) => Err(ApiError::new(ErrorCode::BookingSuspended)
             .with_reason(format!(
@@ -460,7 +632,7 @@ fn check_not_suspended(conn: &mut DbConn, household_id: i64, now: NaiveDateTime)
                     .format("%Y-%m-%d %H:%M")
             ))
             .with_details(json!({"until": rules::utc(until)}))),
-        None => Ok(()),
+        None => Ok(household),
     }
 }
 
@@ -512,32 +684,6 @@ fn release_quota(conn: &mut DbConn, household_id: i64) -> ApiResult<()> {
     Ok(())
 }
 
-/// Read a socket's state under a shared lock (MySQL): bookings of one socket do not wait for
-/// each other here, but a state change (which updates the row) waits for them and they for it,
-/// so no booking commits on a socket that has just been taken out of service. SQLite runs one
-/// writer at a time anyway.
-fn socket_state_shared(conn: &mut DbConn, socket_id: i64) -> ApiResult<String> {
-    #[derive(QueryableByName)]
-    struct State {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        state: String,
-    }
-    match conn {
-        // `LOCK IN SHARE MODE` is understood by MySQL 5.7/8 and MariaDB alike (`FOR SHARE`
-        // is not).
-        DbConn::Mysql(c) => Ok(diesel::sql_query(
-            "SELECT state FROM sockets WHERE id = ? LOCK IN SHARE MODE",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(socket_id)
-        .get_result::<State>(c)?
-        .state),
-        DbConn::Sqlite(c) => Ok(sockets::table
-            .filter(sockets::id.eq(socket_id))
-            .select(sockets::state)
-            .first(c)?),
-    }
-}
-
 /// What a new booking needs.
 #[derive(Clone, Copy, Debug)]
 pub struct BookingRequest {
@@ -555,11 +701,11 @@ fn book_in_tx(
     req: BookingRequest,
     offer: Option<i64>,
     now: NaiveDateTime,
-) -> ApiResult<i64> {
-    let socket = socket(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
-    let settings = settings_for(conn, socket.compound_id)?;
+) -> ApiResult<BookingView> {
+    let (socket, compound_name, settings) =
+        socket_in_context(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
     rules::check_range(&settings, req.starts_at, req.ends_at, now)?;
-    if socket_state_shared(conn, socket.id)? != SocketState::Available.as_str() {
+    if socket.state != SocketState::Available {
         return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
     }
     if let Some(offer) = offer {
@@ -595,7 +741,24 @@ fn book_in_tx(
         .values(&cells)
         .execute(c));
     match inserted {
-        Ok(_) => {}
+        Ok(_) => {
+            // Last, once the cells are ours: check the state again and take the socket's row
+            // lock until commit (a state change waits for this booking, or this booking sees
+            // the change and fails), and move the grid stamp. Taking it last means that
+            // bookings colliding on a cell never wait for each other here.
+            let usable = diesel::update(
+                sockets::table.filter(
+                    sockets::id
+                        .eq(socket.id)
+                        .and(sockets::state.eq(SocketState::Available.as_str())),
+                ),
+            )
+            .set(sockets::write_seq.eq(sockets::write_seq + 1))
+            .execute(conn)?;
+            if usable == 0 {
+                return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
+            }
+        }
         Err(e) if unique_violation(&e) => {
             // Taken: say so, and say whether by maintenance (the socket is then unavailable).
             let maintenance: i64 = bs::table
@@ -649,7 +812,23 @@ fn book_in_tx(
         },
         now,
     )?;
-    Ok(id)
+    // The stored row, without reading it back (DATETIME(6) keeps microseconds).
+    let row = BookingRow {
+        id,
+        socket_id: socket.id,
+        compound_id: socket.compound_id,
+        user_id: req.user_id,
+        household_id: req.household_id,
+        starts_at: req.starts_at,
+        ends_at: req.ends_at,
+        status: BookingStatus::Confirmed.as_str().to_owned(),
+        created_at: now.trunc_subsecs(6),
+        checked_in_at: None,
+        finished_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+    };
+    Ok(view_of(row, &socket, &compound_name, &settings))
 }
 
 /// Write a booking event to the partner outbox (same transaction as the change).
@@ -691,7 +870,8 @@ pub fn local_range(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> String {
     format!("{}–{}", s.format("%m月%d日 %H:%M"), e.format("%H:%M"))
 }
 
-/// Book a socket: the household quota, suspension and every range rule apply.
+/// Book a socket: the household quota, suspension and every range rule apply. With an
+/// idempotency claim whose earlier attempt committed a booking, that booking is the answer.
 pub fn create_booking(
     conn: &mut DbConn,
     user_id: i64,
@@ -699,9 +879,12 @@ pub fn create_booking(
     starts_at: NaiveDateTime,
     ends_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> ApiResult<BookingRow> {
-    let household_id = household_of_user(conn, user_id)?;
-    check_not_suspended(conn, household_id, now)?;
+    claim: IdempotencyClaim,
+) -> ApiResult<BookingView> {
+    if let Some(id) = claim.done_before(conn, "booking")? {
+        return stored_booking_view(conn, id);
+    }
+    let household_id = bookable_household(conn, user_id, now)?;
     let req = BookingRequest {
         user_id,
         household_id,
@@ -709,8 +892,20 @@ pub fn create_booking(
         starts_at,
         ends_at,
     };
-    let id = db::transaction(conn, |c| book_in_tx(c, req, None, now))?;
-    booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))
+    db::transaction(conn, |c| {
+        if let Some(id) = claim.done_before(c, "booking")? {
+            return stored_booking_view(c, id);
+        }
+        let view = book_in_tx(c, req, None, now)?;
+        claim.mark_done(c, "booking", view.id)?;
+        Ok(view)
+    })
+}
+
+/// The view of a booking read back from the database.
+fn stored_booking_view(conn: &mut DbConn, id: i64) -> ApiResult<BookingView> {
+    let row = booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))?;
+    booking_view(conn, row)
 }
 
 /// A booking the user may act on: their own or their household's. Others are not found.
@@ -770,7 +965,15 @@ fn free_cells(conn: &mut DbConn, booking_id: i64, from: Option<NaiveDateTime>) -
     if let Some(t) = from {
         q = q.filter(bs::slot_start.ge(t));
     }
-    Ok(q.execute(conn)?)
+    let freed = q.execute(conn)?;
+    if freed > 0 {
+        let socket: Vec<i64> = b::table
+            .filter(b::id.eq(booking_id))
+            .select(b::socket_id)
+            .load(conn)?;
+        touch_sockets(conn, &socket)?;
+    }
+    Ok(freed)
 }
 
 /// Record a no-show for the household; the third within 30 days suspends booking for 7 days.
@@ -1038,8 +1241,7 @@ pub fn join_waitlist(
     ends_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    let household_id = household_of_user(conn, user_id)?;
-    check_not_suspended(conn, household_id, now)?;
+    let household_id = bookable_household(conn, user_id, now)?;
     if compound_name(conn, compound_id)?.is_none() {
         return Err(ApiError::not_found());
     }
@@ -1256,6 +1458,7 @@ pub fn offer_freed(
         crate::on_backend!(&mut *conn, |c| diesel::insert_into(bs::table)
             .values(&holds)
             .execute(c))?;
+        touch_sockets(conn, &[socket_id])?;
         notify(
             conn,
             w.user_id,
@@ -1297,6 +1500,7 @@ fn close_offer(conn: &mut DbConn, w: &WaitRow, to: &str, now: NaiveDateTime) -> 
     }
     if w.status == "offered" {
         diesel::delete(bs::table.filter(bs::offer_id.eq(w.id))).execute(conn)?;
+        touch_sockets(conn, &w.offered_socket_id.into_iter().collect::<Vec<_>>())?;
         if let Some(s) = w.offered_socket_id {
             offer_freed(conn, w.compound_id, s, now)?;
         }
@@ -1317,8 +1521,7 @@ pub fn accept_offer(
     user_id: i64,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    let household_id = household_of_user(conn, user_id)?;
-    check_not_suspended(conn, household_id, now)?;
+    let household_id = bookable_household(conn, user_id, now)?;
     db::transaction(conn, |c| {
         let w = my_entry(c, id, user_id)?;
         let socket_id = match (w.status.as_str(), w.offered_socket_id, w.offer_expires_at) {
@@ -1335,7 +1538,7 @@ pub fn accept_offer(
             starts_at: w.starts_at,
             ends_at: w.ends_at,
         };
-        let booking = book_in_tx(c, req, Some(w.id), now)?;
+        let booking = book_in_tx(c, req, Some(w.id), now)?.id;
         diesel::update(wl::table.filter(wl::id.eq(w.id)))
             .set((
                 wl::status.eq("accepted"),
@@ -1557,6 +1760,7 @@ pub fn schedule_maintenance(
                     .values(chunk)
                     .execute(conn))?;
             }
+            touch_sockets(c, &[s.id])?;
         }
         crate::partners::webhooks::emit(
             c,

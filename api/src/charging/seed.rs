@@ -32,7 +32,9 @@ pub fn socket_code(n: u64) -> String {
 }
 
 /// Load the piles and sockets unless some exist. Returns (piles, sockets) loaded.
-pub fn seed(conn: &mut DbConn) -> ApiResult<Option<(usize, usize)>> {
+/// Load piles and sockets into the charging compounds, unless piles exist. `scale` multiplies
+/// the piles per compound (1 for the demo; benchmarks use more).
+pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<(usize, usize)>> {
     let existing: i64 = piles::table.count().get_result(conn)?;
     if existing > 0 {
         return Ok(None);
@@ -57,7 +59,7 @@ pub fn seed(conn: &mut DbConn) -> ApiResult<Option<(usize, usize)>> {
                 cs::updated_at.eq(at),
             ))
             .execute(conn)?;
-        for p in 1..=PILES_PER_COMPOUND {
+        for p in 1..=PILES_PER_COMPOUND * scale.max(1) {
             diesel::insert_into(piles::table)
                 .values((
                     piles::compound_id.eq(compound_id),
@@ -73,7 +75,9 @@ pub fn seed(conn: &mut DbConn) -> ApiResult<Option<(usize, usize)>> {
             pile_count += 1;
             // 140 of the 240 piles have two sockets: the first 9 of each compound, less 4
             // compounds' ninth.
-            let two = p <= 8 || (p == 9 && ci % 4 != 0);
+            // Each run of 15 piles: the first eight with two sockets, the ninth in most.
+            let q = (p - 1) % PILES_PER_COMPOUND + 1;
+            let two = q <= 8 || (q == 9 && ci % 4 != 0);
             for number in 1..=(if two { 2 } else { 1 }) {
                 seq += 1;
                 diesel::insert_into(sockets::table)

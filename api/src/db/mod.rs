@@ -4,6 +4,8 @@
 pub mod schema;
 pub mod schema_gen;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -27,19 +29,60 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// Whether the database is known to be unreachable: the last connection attempt failed, or a
+/// pooled connection was found dead. While it is, requests wait only briefly for a connection
+/// (a fast 503 instead of the full pool timeout); the first successful connection clears it.
+/// Clones share the flag.
+#[derive(Clone, Debug, Default)]
+pub struct DbHealth(Arc<AtomicBool>);
+
+impl DbHealth {
+    pub fn is_down(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set_down(&self, down: bool) {
+        if self.0.swap(down, Ordering::Relaxed) != down {
+            if down {
+                tracing::warn!("database unreachable: answering 503 until it is back");
+            } else {
+                tracing::info!("database reachable again");
+            }
+        }
+    }
+}
+
+/// How long a request waits for a connection while the database is known to be down.
+pub const DOWN_WAIT: Duration = Duration::from_millis(250);
+
 /// Opens connections of the configured backend. Unlike `DbConn::establish`, it picks the
 /// backend from the URL, so a wrong password reaches the log as MySQL's own message.
 #[derive(Clone, Debug)]
 pub struct Manager {
     target: DatabaseTarget,
+    health: DbHealth,
 }
 
 impl Manager {
     pub fn new(target: DatabaseTarget) -> Self {
-        Manager { target }
+        Manager {
+            target,
+            health: DbHealth::default(),
+        }
+    }
+
+    /// A manager that reports connection successes and failures to `health`.
+    pub fn watched(target: DatabaseTarget, health: DbHealth) -> Self {
+        Manager { target, health }
     }
 
     pub fn connect(&self) -> ConnectionResult<DbConn> {
+        let conn = self.open();
+        self.health.set_down(conn.is_err());
+        conn
+    }
+
+    fn open(&self) -> ConnectionResult<DbConn> {
         let mut conn = match &self.target {
             DatabaseTarget::Mysql(url) => DbConn::Mysql(MysqlConnection::establish(url)?),
             DatabaseTarget::Sqlite(path) => {
@@ -111,6 +154,14 @@ impl r2d2::HandleError<ConnectionError> for QuietPoolErrors {
 /// Build the pool. It does not wait for the database: a server whose database is down starts
 /// and answers 503 until the database comes back.
 pub fn build_pool(config: &Config) -> Result<Pool, crate::config::ConfigError> {
+    build_watched_pool(config, DbHealth::default())
+}
+
+/// Build the pool, reporting the database's reachability to `health`.
+pub fn build_watched_pool(
+    config: &Config,
+    health: DbHealth,
+) -> Result<Pool, crate::config::ConfigError> {
     let target = config.database_target()?;
     if let DatabaseTarget::Sqlite(path) = &target {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -128,7 +179,40 @@ pub fn build_pool(config: &Config) -> Result<Pool, crate::config::ConfigError> {
         .test_on_check_out(false)
         .connection_timeout(config.db_timeout())
         .error_handler(Box::new(QuietPoolErrors))
-        .build_unchecked(Manager::new(target)))
+        .build_unchecked(Manager::watched(target, health)))
+}
+
+/// Whether a connection still answers.
+fn alive(conn: &mut DbConn) -> bool {
+    conn.batch_execute("SELECT 1").is_ok()
+}
+
+/// Make the pool drop this connection instead of taking it back.
+fn mark_broken(conn: &mut DbConn) {
+    use diesel::connection::TransactionManager;
+    <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::transaction_manager_status_mut(conn)
+        .set_in_error();
+}
+
+/// After a request failed on `conn`: when the connection is dead (the database restarted or
+/// went away), drop it, and with it every idle connection that is dead too, so requests after
+/// the database is back do not meet stale connections. Returns whether `conn` was dead.
+pub fn drop_if_dead(pool: &Pool, conn: &mut DbConn, health: &DbHealth) -> bool {
+    if alive(conn) {
+        return false;
+    }
+    mark_broken(conn);
+    health.set_down(true);
+    let mut idle = Vec::new();
+    while let Some(mut other) = pool.try_get() {
+        if !alive(&mut other) {
+            mark_broken(&mut other);
+        }
+        idle.push(other);
+    }
+    // Dropping them returns the live ones to the pool and closes the dead.
+    drop(idle);
+    true
 }
 
 /// Which backend a connection speaks.
@@ -229,6 +313,8 @@ pub fn is_connection_lost(message: &str) -> bool {
         || m.contains("connection refused")
         || m.contains("server shutdown")
         || m.contains("broken pipe")
+        || m.contains("connection was killed")
+        || m.contains("disconnected by the server")
 }
 
 /// Whether an error is a transient conflict between transactions that is safe to retry.

@@ -238,6 +238,7 @@ diesel::table! {
         created_at -> Timestamp,
         locked_until -> Timestamp,
         expires_at -> Timestamp,
+        effect -> Nullable<Text>,
     }
 }
 
@@ -266,6 +267,13 @@ diesel::table! {
         reason -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    membership_stamp (id) {
+        id -> BigInt,
+        version -> BigInt,
     }
 }
 
@@ -756,6 +764,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     locations,
     maintenance_windows,
+    membership_stamp,
     notifications,
     organizations,
     partner_clients,

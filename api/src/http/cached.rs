@@ -74,19 +74,33 @@ pub fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
-/// 200 with the answer (gzip when accepted), or 304 when `If-None-Match` names either ETag.
-pub fn respond(req: &HttpRequest, r: &Rendered, cache_control: &'static str) -> HttpResponse {
-    let gzip = accepts_gzip(req);
-    let gzip_etag = r.gzip_etag();
-    let fresh = req
-        .headers()
+/// Whether `If-None-Match` names one of `etags` (or `*`); weak tags compare by their value.
+pub fn etag_matches(req: &HttpRequest, etags: &[&str]) -> bool {
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
                 .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == r.etag || t == gzip_etag || t == "*")
-        });
+                .any(|t| t == "*" || etags.contains(&t))
+        })
+}
+
+/// 200 with the answer (gzip when accepted), or 304 when `If-None-Match` names either ETag.
+pub fn respond(req: &HttpRequest, r: &Rendered, cache_control: &'static str) -> HttpResponse {
+    respond_with(req, r, cache_control, "accept-encoding")
+}
+
+/// [`respond`] with a `Vary` of the caller's (it must name `accept-encoding`).
+pub fn respond_with(
+    req: &HttpRequest,
+    r: &Rendered,
+    cache_control: &'static str,
+    vary: &'static str,
+) -> HttpResponse {
+    let gzip = accepts_gzip(req);
+    let gzip_etag = r.gzip_etag();
+    let fresh = etag_matches(req, &[&r.etag, &gzip_etag]);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
@@ -94,7 +108,7 @@ pub fn respond(req: &HttpRequest, r: &Rendered, cache_control: &'static str) -> 
     };
     res.insert_header((header::ETAG, if gzip { gzip_etag } else { r.etag.clone() }))
         .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "accept-encoding"));
+        .insert_header((header::VARY, vary));
     if fresh {
         return res.finish();
     }

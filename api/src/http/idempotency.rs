@@ -8,14 +8,23 @@
 //! "try again" (5xx, 429) is not kept, so the retry does the work. Keys are scoped to the
 //! caller (user or partner client) and kept `LINLI_IDEMPOTENCY_TTL_HOURS` (24 h by default).
 //! Requests without a valid bearer token are passed through untouched: they cannot do work.
+//!
+//! When the outcome is unknown — the database went away at `COMMIT`, or the process died
+//! after committing and before answering — a retry must not do the work again. Handlers that
+//! create something (a booking, a sign-up, a redemption) take the [`IdempotencyClaim`] and
+//! write what they created into the key's row *in the same transaction as the work*
+//! ([`IdempotencyClaim::mark_done`]); a retry that takes the key over finds it
+//! ([`IdempotencyClaim::done_before`]) and answers with that object. A claim that failed with
+//! a 5xx is released (or, when its work was recorded, unlocked for the retry) — later, in the
+//! background, when the database is not reachable at that moment.
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpResponse};
-use chrono::{Duration, NaiveDateTime};
+use actix_web::{web, Error, HttpMessage, HttpResponse};
+use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -27,9 +36,8 @@ use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-/// How long a claim protects a request that is still running before another try may take it
-/// over (a process that died mid-request leaves its claim behind).
-const LOCK_SECS: i64 = 60;
+/// How often a release or a response that could not be written is tried again.
+const FINISH_RETRY: std::time::Duration = std::time::Duration::from_millis(300);
 /// Response headers worth replaying.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
@@ -95,14 +103,31 @@ pub async fn idempotency(
     let hash = request_hash(req.method(), req.path(), req.query_string(), &body);
     req.set_payload(bytes_to_payload(body));
 
+    // Whole microseconds, as the database keeps them: `locked_until` names this attempt.
     let now = state.clock.now_naive();
+    let now = now
+        .with_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now);
     let ttl = Duration::hours(state.config.idempotency_ttl_hours);
+    let lock = Duration::seconds(state.config.idempotency_lock_secs);
     let claim = {
         let (principal, key, hash) = (principal.clone(), key.clone(), hash.clone());
         state
-            .db(move |conn| claim(conn, &principal, &key, &hash, now, ttl))
+            .db(move |conn| claim(conn, &principal, &key, &hash, now, ttl, lock))
             .await
     };
+    if claim
+        .as_ref()
+        .is_err_and(|e| e.code == ErrorCode::ServiceUnavailable)
+    {
+        // The database went away while claiming: the claim may have been written without
+        // this request hearing of it. Give it up, so the retry is not locked out.
+        let (principal, key, until) = (principal.clone(), key.clone(), now + lock);
+        finish(&state, move |conn| {
+            release_unconfirmed(conn, &principal, &key, until)
+        })
+        .await;
+    }
     let id = match claim {
         Ok(Claim::Run { id }) => id,
         Ok(Claim::Replay {
@@ -114,17 +139,18 @@ pub async fn idempotency(
         }
         Err(e) => return Ok(req.error_response(e)),
     };
+    req.extensions_mut().insert(IdempotencyClaim(Some(id)));
 
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
-            let _ = state.db(move |conn| release(conn, id)).await;
+            finish(&state, move |conn| release(conn, id)).await;
             return Err(e);
         }
     };
     let status = res.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        let _ = state.db(move |conn| release(conn, id)).await;
+        finish(&state, move |conn| release(conn, id)).await;
         return Ok(res.map_into_boxed_body());
     }
     let (http_req, response) = res.into_parts();
@@ -140,18 +166,98 @@ pub async fn idempotency(
         actix_web::error::ErrorInternalServerError(format!("reading response body: {e}"))
     })?;
     let stored_body = String::from_utf8_lossy(&bytes).into_owned();
-    let stored = state
-        .db(move |conn| store(conn, id, status.as_u16(), &stored_body, &headers))
-        .await;
-    if let Err(e) = stored {
-        // The work is done and its answer goes out; a retry will find the claim and wait
-        // for it to expire rather than repeat the work.
-        tracing::warn!(error = %e, "could not store the idempotent response");
-    }
+    // The work is done and its answer goes out; until the answer is stored, a retry finds the
+    // claim locked and waits rather than repeat the work.
+    finish(&state, move |conn| {
+        store(conn, id, status.as_u16(), &stored_body, &headers)
+    })
+    .await;
     Ok(ServiceResponse::new(
         http_req,
         response.set_body(BoxBody::new(bytes)),
     ))
+}
+
+/// Run the closing step of a claim (store the answer, or release the key). When the database
+/// cannot be reached now, keep trying in the background for as long as the claim's lock
+/// lasts, so a retry is not left waiting for the lock to expire once the database is back.
+async fn finish<F>(state: &AppState, step: F)
+where
+    F: Fn(&mut DbConn) -> ApiResult<()> + Clone + Send + 'static,
+{
+    let first = step.clone();
+    let Err(e) = state.db(first).await else {
+        return;
+    };
+    tracing::warn!(error = %e, "could not close an idempotency claim; retrying");
+    let state = state.clone();
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs(state.config.idempotency_lock_secs.unsigned_abs());
+    actix_web::rt::spawn(async move {
+        while std::time::Instant::now() < deadline {
+            actix_web::rt::time::sleep(FINISH_RETRY).await;
+            if state.db(step.clone()).await.is_ok() {
+                return;
+            }
+        }
+        tracing::warn!("gave up closing an idempotency claim; its lock expires");
+    });
+}
+
+/// The `Idempotency-Key` claim of the current request: `None` without a key. Handlers that
+/// create something take it to make a retry after an unknown outcome answer with the same
+/// object (see the module documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IdempotencyClaim(Option<i64>);
+
+impl IdempotencyClaim {
+    /// The id of the `kind` object an earlier attempt of this request created and committed.
+    pub fn done_before(self, conn: &mut DbConn, kind: &str) -> ApiResult<Option<i64>> {
+        let Some(id) = self.0 else { return Ok(None) };
+        let effect: Option<Option<String>> = ik::table
+            .find(id)
+            .select(ik::effect)
+            .first(conn)
+            .optional()?;
+        Ok(effect
+            .flatten()
+            .as_deref()
+            .and_then(|e| parse_effect(e, kind)))
+    }
+
+    /// Record, inside the transaction of the work, that this request created the `kind`
+    /// object `object_id`. When another attempt recorded its own first, the transaction is
+    /// refused as a retryable conflict: run again, it finds that attempt's object.
+    pub fn mark_done(self, conn: &mut DbConn, kind: &str, object_id: i64) -> ApiResult<()> {
+        let Some(id) = self.0 else { return Ok(()) };
+        let marked = diesel::update(ik::table.filter(ik::id.eq(id).and(ik::effect.is_null())))
+            .set(ik::effect.eq(Some(format!("{kind}:{object_id}"))))
+            .execute(conn)?;
+        if marked == 0 && self.done_before(conn, kind)?.is_some() {
+            let mut e = ApiError::unavailable("another attempt of this request finished first");
+            e.retryable = true;
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+fn parse_effect(effect: &str, kind: &str) -> Option<i64> {
+    let (k, id) = effect.split_once(':')?;
+    (k == kind).then(|| id.parse().ok()).flatten()
+}
+
+impl actix_web::FromRequest for IdempotencyClaim {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(req
+            .extensions()
+            .get::<IdempotencyClaim>()
+            .copied()
+            .unwrap_or_default()))
+    }
 }
 
 fn request_hash(method: &Method, path: &str, query: &str, body: &[u8]) -> String {
@@ -202,6 +308,7 @@ fn claim(
     hash: &str,
     now: NaiveDateTime,
     ttl: Duration,
+    lock: Duration,
 ) -> ApiResult<Claim> {
     for _ in 0..3 {
         let inserted = diesel::insert_into(ik::table)
@@ -210,7 +317,7 @@ fn claim(
                 ik::idem_key.eq(key),
                 ik::request_hash.eq(hash),
                 ik::created_at.eq(now),
-                ik::locked_until.eq(now + Duration::seconds(LOCK_SECS)),
+                ik::locked_until.eq(now + lock),
                 ik::expires_at.eq(now + ttl),
             ))
             .execute(conn);
@@ -271,7 +378,7 @@ fn claim(
         let taken = diesel::update(
             ik::table.filter(ik::id.eq(row.id).and(ik::locked_until.eq(row.locked_until))),
         )
-        .set(ik::locked_until.eq(now + Duration::seconds(LOCK_SECS)))
+        .set(ik::locked_until.eq(now + lock))
         .execute(conn)?;
         if taken == 1 {
             return Ok(Claim::Run { id: row.id });
@@ -299,10 +406,46 @@ fn store(
     Ok(())
 }
 
+/// Give up a claim whose request failed (5xx, 429): forget the key, so a retry runs afresh —
+/// unless the work was recorded as done (its transaction committed although the request
+/// failed afterwards): then keep the key and only unlock it, so a retry takes it over at once
+/// and answers with what was done.
 fn release(conn: &mut DbConn, id: i64) -> ApiResult<()> {
-    diesel::delete(ik::table.filter(ik::id.eq(id).and(ik::response_status.is_null())))
-        .execute(conn)?;
+    let unanswered = ik::table.filter(ik::id.eq(id).and(ik::response_status.is_null()));
+    let deleted = diesel::delete(unanswered.filter(ik::effect.is_null())).execute(conn)?;
+    if deleted == 0 {
+        // Any time in the past unlocks it; `claim` compares against the retry's clock.
+        let past = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        diesel::update(unanswered)
+            .set(ik::locked_until.eq(past))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// Give up a claim this attempt may have written (or taken over) without hearing back: the
+/// one locked until exactly `until`, with no answer. As in [`release`], a recorded effect
+/// keeps the key (unlocked).
+fn release_unconfirmed(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    until: NaiveDateTime,
+) -> ApiResult<()> {
+    let id: Option<i64> = ik::table
+        .filter(ik::principal.eq(principal).and(ik::idem_key.eq(key)))
+        .filter(
+            ik::locked_until
+                .eq(until)
+                .and(ik::response_status.is_null()),
+        )
+        .select(ik::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => release(conn, id),
+        None => Ok(()),
+    }
 }
 
 /// Forget keys older than their retention. Run by the background jobs.
@@ -321,6 +464,14 @@ mod tests {
         assert!(!valid_key("has space"));
         assert!(!valid_key(&"x".repeat(256)));
         assert!(!valid_key("中文"));
+    }
+
+    #[test]
+    fn effects_name_their_kind() {
+        assert_eq!(parse_effect("booking:42", "booking"), Some(42));
+        assert_eq!(parse_effect("signup:42", "booking"), None);
+        assert_eq!(parse_effect("booking:x", "booking"), None);
+        assert_eq!(parse_effect("booking", "booking"), None);
     }
 
     #[test]

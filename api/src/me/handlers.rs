@@ -110,9 +110,12 @@ pub async fn bind_household(
         .db(move |conn| {
             let household = cards::model::household_of(conn, &number, &check)?
                 .ok_or_else(|| ApiError::new(ErrorCode::CardNotFound))?;
-            diesel::update(users::table.find(user.user_id))
-                .set(users::household_id.eq(Some(household)))
-                .execute(conn)?;
+            crate::db::transaction(conn, |c| {
+                diesel::update(users::table.find(user.user_id))
+                    .set(users::household_id.eq(Some(household)))
+                    .execute(c)?;
+                crate::charging::model::bump_membership(c)
+            })?;
             me_view(conn, user.user_id)
         })
         .await?;
@@ -132,10 +135,12 @@ pub async fn unbind_household(
 ) -> ApiResult<HttpResponse> {
     state
         .db(move |conn| {
-            diesel::update(users::table.find(user.user_id))
-                .set(users::household_id.eq(None::<i64>))
-                .execute(conn)?;
-            Ok(())
+            crate::db::transaction(conn, |c| {
+                diesel::update(users::table.find(user.user_id))
+                    .set(users::household_id.eq(None::<i64>))
+                    .execute(c)?;
+                crate::charging::model::bump_membership(c)
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -521,6 +521,8 @@ pub fn update_pile(
         diesel::update(piles::table.find(pile_id))
             .set((piles::name.eq(name), piles::updated_at.eq(now)))
             .execute(conn)?;
+        // The name labels its sockets in the availability grid.
+        crate::charging::model::touch_pile(conn, pile_id)?;
     }
     if let Some(location) = location {
         diesel::update(piles::table.find(pile_id))

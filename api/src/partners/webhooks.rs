@@ -41,8 +41,6 @@ pub const EVENT_TYPES: [&str; 5] = [
 const RETRY_DELAYS_SECS: [i64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a worker owns a claimed delivery.
-const CLAIM_SECS: i64 = 60;
 
 /// Write an event for the partner serving `compound_id`, and a delivery for each of its
 /// subscriptions to this type. Call inside the transaction of the change. No partner, no event.
@@ -225,8 +223,14 @@ struct Due {
     secret: String,
 }
 
-/// Claim up to `limit` due deliveries for `worker`.
-fn claim(conn: &mut DbConn, worker: &str, now: NaiveDateTime, limit: i64) -> ApiResult<Vec<Due>> {
+/// Claim up to `limit` due deliveries for `worker`, for `claim_secs`.
+fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    limit: i64,
+    claim_secs: i64,
+) -> ApiResult<Vec<Due>> {
     let candidates: Vec<i64> = wd::table
         .filter(wd::status.eq("pending").and(wd::next_attempt_at.le(now)))
         .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now)))
@@ -243,7 +247,7 @@ fn claim(conn: &mut DbConn, worker: &str, now: NaiveDateTime, limit: i64) -> Api
         )
         .set((
             wd::claimed_by.eq(worker),
-            wd::claimed_until.eq(now + Duration::seconds(CLAIM_SECS)),
+            wd::claimed_until.eq(now + Duration::seconds(claim_secs)),
         ))
         .execute(conn)?;
         if claimed == 0 {
@@ -367,7 +371,10 @@ pub async fn deliver_due(
 ) -> ApiResult<usize> {
     let now = state.clock.now_naive();
     let w = worker.to_owned();
-    let due = state.db(move |conn| claim(conn, &w, now, 20)).await?;
+    let claim_secs = state.config.webhook_claim_secs;
+    let due = state
+        .db(move |conn| claim(conn, &w, now, 20, claim_secs))
+        .await?;
     let n = due.len();
     let sends = due.into_iter().map(|d| async move {
         let (status, error, took) = send(state, client, &d).await;

@@ -5,6 +5,7 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use super::{created, page};
 use crate::auth::{Resident, Staff};
 use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
@@ -181,6 +182,7 @@ pub async fn restock(
 pub async fn redeem(
     state: web::Data<AppState>,
     user: Resident,
+    claim: IdempotencyClaim,
     id: Path<i64>,
     body: Json<RedeemRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -191,7 +193,9 @@ pub async fn redeem(
     }
     let uid = user.user_id;
     let now = state.clock.now_naive();
-    let r = state.db(move |c| model::redeem(c, id, uid, q, now)).await?;
+    let r = state
+        .db(move |c| model::redeem(c, id, uid, q, now, claim))
+        .await?;
     Ok(created(format!("/api/v1/me/redemptions/{}", r.id), &r))
 }
 

@@ -5,6 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use super::created;
 use crate::auth::{Resident, TeamLeader};
 use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
@@ -31,13 +32,14 @@ use crate::volunteering::model::{activities, signups as model, teams};
 pub async fn sign_up(
     state: web::Data<AppState>,
     user: Resident,
+    claim: IdempotencyClaim,
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (id, uid) = (id.into_inner(), user.user_id);
     let now = state.clock.now_naive();
     let view = state
         .db(move |c| {
-            let row = model::sign_up(c, id, uid, now)?;
+            let row = model::sign_up(c, id, uid, now, claim)?;
             model::view(c, &row)
         })
         .await?;

@@ -9,6 +9,7 @@ use super::{is_unique_violation, points};
 use crate::db::schema::{redemptions as r, shop_items as si};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::PageRequest;
 use crate::volunteering::dto::{PointsReason, RedemptionStatus, RedemptionView, ShopItemView};
 use crate::volunteering::rules::{random_code, redemption_reference};
@@ -205,7 +206,11 @@ pub fn redeem(
     user_id: i64,
     quantity: i32,
     now: NaiveDateTime,
+    claim: IdempotencyClaim,
 ) -> ApiResult<RedemptionView> {
+    if let Some(id) = claim.done_before(conn, "redemption")? {
+        return redemption(conn, id);
+    }
     let (price, active) = si::table
         .find(item_id)
         .select((si::price_points, si::active))
@@ -216,6 +221,9 @@ pub fn redeem(
         return Err(ApiError::new(ErrorCode::ItemUnavailable));
     }
     let id = crate::db::transaction(conn, |conn| {
+        if let Some(id) = claim.done_before(conn, "redemption")? {
+            return Ok(id);
+        }
         let n = diesel::update(
             si::table.filter(
                 si::id
@@ -266,6 +274,7 @@ pub fn redeem(
             None,
             now,
         )?;
+        claim.mark_done(conn, "redemption", id)?;
         Ok(id)
     })?;
     redemption(conn, id)

@@ -17,6 +17,7 @@ use super::{local_time, points};
 use crate::db::schema::{activities as a, signups as s, users};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{
@@ -127,7 +128,11 @@ pub fn sign_up(
     activity_id: i64,
     user_id: i64,
     now: NaiveDateTime,
+    claim: IdempotencyClaim,
 ) -> ApiResult<Signup> {
+    if let Some(id) = claim.done_before(conn, "signup")? {
+        return get(conn, id);
+    }
     let act = activities::get(conn, activity_id)?;
     if !act.is_open() {
         return Err(ApiError::new(ErrorCode::ActivityNotOpen));
@@ -149,6 +154,9 @@ pub fn sign_up(
         return Err(ApiError::new(ErrorCode::AlreadySignedUp));
     }
     let id = crate::db::transaction(conn, |conn| {
+        if let Some(id) = claim.done_before(conn, "signup")? {
+            return Ok(id);
+        }
         // Take a queue number; this also locks the activity row until commit, so sign-ups and
         // cancellations of one activity are applied one after the other.
         let n = diesel::update(a::table.filter(a::id.eq(activity_id).and(a::status.eq("open"))))
@@ -180,7 +188,11 @@ pub fn sign_up(
             ))
             .execute(conn);
         match inserted {
-            Ok(_) => Ok(last_insert_id(conn)?),
+            Ok(_) => {
+                let id = last_insert_id(conn)?;
+                claim.mark_done(conn, "signup", id)?;
+                Ok(id)
+            }
             // The transaction rolls back, seat included.
             Err(e) if super::is_unique_violation(&e) => {
                 Err(ApiError::new(ErrorCode::AlreadySignedUp))
