@@ -21,6 +21,8 @@ pub mod openapi;
 pub mod ops;
 pub mod partners;
 pub mod places;
+#[cfg(test)]
+mod proptests;
 pub mod seed;
 pub mod state;
 pub mod volunteering;
@@ -38,7 +40,6 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -158,13 +159,20 @@ impl Application {
             n => n,
         };
         let doc = openapi::ApiDoc::openapi();
+        let mut methods = http::methods::MethodTable::from_openapi(&doc);
+        if !state.config.dev_login {
+            methods = methods.without("/api/v1/auth/dev");
+        }
+        let methods = Arc::new(methods);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
+            let methods = methods.clone();
             App::new()
                 .app_data(web::Data::new(app_state.clone()))
                 .configure(|cfg| routes(cfg, &app_state.config, doc.clone()))
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(ApiError::not_found())
+                .default_service(web::to(move |req: actix_web::HttpRequest| {
+                    let res = methods.unrouted(&req);
+                    async move { res }
                 }))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::observe))

@@ -238,6 +238,7 @@ impl Modify for Conventions {
             };
             for op in operations(&mut item) {
                 add_error_responses(op);
+                describe_idempotency_key(op);
             }
             openapi.paths.paths.insert(path, item);
         }
@@ -254,6 +255,25 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
     ]
     .into_iter()
     .flatten()
+}
+
+/// The `Idempotency-Key` header, wherever an operation declares it, is what the middleware
+/// accepts: 1 to 255 visible ASCII characters (anything else → 400 `invalid_idempotency_key`).
+fn describe_idempotency_key(op: &mut Operation) {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    for p in op.parameters.iter_mut().flatten() {
+        let RefOr::T(p) = p else { continue };
+        if p.name.eq_ignore_ascii_case("idempotency-key") {
+            p.schema = Some(RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[!-~]+$"))
+                    .build(),
+            )));
+        }
+    }
 }
 
 fn error_response(description: &str) -> RefOr<Response> {

@@ -2325,9 +2325,12 @@ export interface components {
          *     }
          */
         BindHouseholdRequest: {
-            /** @description Printed card number. */
+            /**
+             * @description Printed card number: 1 to 16 letters or digits (case and surrounding spaces do not
+             *     matter).
+             */
             card_number: string;
-            /** @description Check code printed beside the number. */
+            /** @description Check code printed beside the number, same form. */
             check_code: string;
         };
         /**
@@ -5885,7 +5888,7 @@ export interface components {
             name?: string | null;
             /**
              * Format: int32
-             * @description Price in points.
+             * @description Price in points, 1 to 100000.
              */
             price_points?: number | null;
         };
@@ -6892,7 +6895,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description A random key per tap; resend it on retries */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Activity id */
@@ -7314,7 +7317,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key (1–255 visible characters) */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8465,7 +8468,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Compound id */
@@ -10570,7 +10573,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Compound id */
@@ -12084,7 +12087,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description A random key per tap; resend it on retries */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Item id */
@@ -14219,7 +14222,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry key */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Waitlist entry id */

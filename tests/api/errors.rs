@@ -108,12 +108,88 @@ on_both!(unknown_routes_and_methods, |app| {
     assert_eq!(r.header("content-type"), Some("application/json"));
     let r = app.get("/totally/elsewhere", None).await;
     r.expect(404, Some("not_found"));
+    // A path of the API with a method it does not have: 405 naming the methods it has.
     let r = app
         .request(Method::DELETE, "/api/v1/communities", None, None, &[])
         .await;
-    assert!(matches!(r.status.as_u16(), 404 | 405), "{}", r.status);
-    assert!(r.body["code"].is_string(), "{}", r.text);
+    r.expect(405, Some("method_not_allowed"));
+    assert_eq!(r.header("allow"), Some("GET"));
+    let r = app
+        .request(
+            Method::TRACE,
+            "/api/v1/activities/7",
+            None,
+            None,
+            &[("accept-language", "en")],
+        )
+        .await;
+    r.expect(405, Some("method_not_allowed"));
+    assert_eq!(r.header("allow"), Some("GET, PATCH"));
+    assert_eq!(r.body["message"], "Method not allowed");
+    let r = app.get("/api/v1/calendar/abc.ics/more", None).await;
+    r.expect(404, Some("not_found"));
 });
+
+on_both!(a_body_is_a_json_object, |app| {
+    let token = app.token("err-array", "resident").await;
+    // serde would take an array as the fields in order: refused, naming the body.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/me/household",
+            Some(&token),
+            Some(json!(["JC00001", "ABC234"])),
+            &[],
+        )
+        .await;
+    r.expect(422, Some("validation_failed"));
+    assert_eq!(r.body["field"], "body");
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(json!("x")),
+            &[],
+        )
+        .await;
+    r.expect(422, Some("validation_failed"));
+    // An empty refresh token is not a token.
+    let r = app
+        .post("/api/v1/auth/logout", None, json!({"refresh_token": ""}))
+        .await;
+    r.expect(422, Some("validation_failed"));
+    assert_eq!(r.body["field"], "refresh_token");
+});
+
+on_both!(
+    a_missing_login_is_reported_before_a_bad_idempotency_key,
+    |app| {
+        let r = app
+        .request(
+            Method::POST,
+            "/api/v1/bookings",
+            None,
+            Some(json!({"socket_id": 1, "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T10:30:00Z"})),
+            &[("Idempotency-Key", "")],
+        )
+        .await;
+        r.expect(401, Some("unauthorized"));
+        // The development login keeps its openid to what the users table holds with the prefix.
+        let r = app
+            .post("/api/v1/auth/dev", None, json!({"openid": "x".repeat(125)}))
+            .await;
+        r.expect(422, Some("validation_failed"));
+        let r = app
+            .post(
+                "/api/v1/auth/dev",
+                None,
+                json!({"openid": "字".repeat(124)}),
+            )
+            .await;
+        r.expect(200, None);
+    }
+);
 
 on_both!(authentication_and_roles, |app| {
     // No token.

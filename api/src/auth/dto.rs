@@ -37,7 +37,7 @@ impl WechatLoginRequest {
 #[schema(example = json!({"openid": "demo-resident-1", "role": "resident"}))]
 pub struct DevLoginRequest {
     /// Any stable identifier for the test user.
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 124)]
     pub openid: String,
     /// Role given to the user (also changes an existing user's role). Default: resident.
     pub role: Option<Role>,

@@ -108,11 +108,12 @@ pub async fn dev_login(
     state: web::Data<AppState>,
     body: Json<DevLoginRequest>,
 ) -> ApiResult<HttpResponse> {
+    // Stored as `dev:<openid>` in a column of 128 characters.
     let openid = body.openid.trim();
-    if openid.is_empty() || openid.len() > 128 {
+    if openid.is_empty() || openid.chars().count() > 124 {
         return Err(ApiError::validation(
             "openid",
-            "must be 1 to 128 characters",
+            "must be 1 to 124 characters",
         ));
     }
     let tokens = start_session(&state, format!("dev:{openid}"), None, body.role).await?;
@@ -139,7 +140,7 @@ pub async fn refresh(
     body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.0.refresh_token;
-    if token.is_empty() || token.len() > 128 {
+    if token.is_empty() || token.chars().count() > 128 {
         return Err(ApiError::validation(
             "refresh_token",
             "must be 1 to 128 characters",
@@ -169,10 +170,10 @@ pub async fn logout(
     body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.0.refresh_token;
-    if token.len() > 128 {
+    if token.is_empty() || token.chars().count() > 128 {
         return Err(ApiError::validation(
             "refresh_token",
-            "must be at most 128 characters",
+            "must be 1 to 128 characters",
         ));
     }
     let now = state.clock.now_naive();

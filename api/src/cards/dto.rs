@@ -13,7 +13,7 @@ use crate::places::dto::NamedRef;
 #[into_params(parameter_in = Query)]
 pub struct CheckCode {
     /// The check code printed beside the number (case does not matter).
-    #[param(min_length = 1, max_length = 16, example = "7QX4M2")]
+    #[param(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$", example = "7QX4M2")]
     pub check_code: String,
 }
 
@@ -119,9 +119,10 @@ pub struct CardFilter {
     /// Only this household's cards.
     pub household_id: Option<i64>,
     /// `active` or `revoked`.
+    #[param(pattern = "^(active|revoked)$")]
     pub status: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -189,9 +190,10 @@ pub struct RoleContactFilter {
     #[param(max_length = 64)]
     pub q: Option<String>,
     /// `active` (default), `retired` or `all`.
+    #[param(pattern = "^(active|retired|all)$")]
     pub status: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

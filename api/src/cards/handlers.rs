@@ -32,7 +32,7 @@ const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 #[utoipa::path(
     tag = "cards",
     params(
-        ("card_number" = String, Path, description = "Printed card number", example = "JC00001"),
+        ("card_number" = String, Path, description = "Printed card number", example = "JC00001", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$"),
         CheckCode,
     ),
     responses(
@@ -163,7 +163,7 @@ pub async fn issue_card(
 #[utoipa::path(
     tag = "cards",
     security(("bearer" = [])),
-    params(("card_number" = String, Path, description = "Printed card number")),
+    params(("card_number" = String, Path, description = "Printed card number", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")),
     responses(
         (status = 200, description = "Revoked", body = CardAdminView),
         (status = 404, description = "`not_found`", body = ErrorBody),
@@ -186,7 +186,7 @@ pub async fn revoke_card(
 #[utoipa::path(
     tag = "cards",
     security(("bearer" = [])),
-    params(("card_number" = String, Path, description = "Printed card number")),
+    params(("card_number" = String, Path, description = "Printed card number", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")),
     responses(
         (status = 200, description = "Reissued with a new check code", body = CardAdminView),
         (status = 404, description = "`not_found`", body = ErrorBody),

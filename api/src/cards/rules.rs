@@ -96,7 +96,10 @@ pub fn card_sequence(number: &str) -> Option<u64> {
 
 /// The printed number following the highest one in use.
 pub fn next_card_number(highest: Option<&str>) -> String {
-    let next = highest.and_then(card_sequence).unwrap_or(0) + 1;
+    let next = highest
+        .and_then(card_sequence)
+        .unwrap_or(0)
+        .saturating_add(1);
     crate::places::seed::card_number(next as usize)
 }
 

@@ -250,7 +250,7 @@ pub struct BookingFilter {
     /// Only bookings with this status.
     pub status: Option<BookingStatus>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

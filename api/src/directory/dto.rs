@@ -90,7 +90,7 @@ pub struct ServiceFilter {
     /// Only services open at this moment.
     pub open_now: Option<bool>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -309,8 +309,10 @@ pub struct CreateLocation {
     /// Street address.
     pub address: String,
     /// Latitude (WGS-84).
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: f64,
     /// Longitude (WGS-84).
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: f64,
     /// Community it lies in.
     #[serde(default)]
@@ -330,7 +332,7 @@ pub struct PlaceFilter {
     #[param(max_length = 64)]
     pub q: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -419,9 +421,10 @@ pub struct ReportView {
 #[into_params(parameter_in = Query)]
 pub struct ReportFilter {
     /// `open` (default), `fixed`, `dismissed` or `all`.
+    #[param(pattern = "^(open|fixed|dismissed|all)$")]
     pub status: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

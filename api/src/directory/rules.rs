@@ -92,7 +92,8 @@ pub fn next_change(
 /// `HH:MM` → minutes after midnight; `24:00` is allowed (for closing times).
 pub fn parse_hhmm(s: &str) -> Option<i32> {
     let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    // Two ASCII digits each: `str::parse` alone would also take `+1` or `-0`.
+    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);

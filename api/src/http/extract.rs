@@ -70,8 +70,20 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-/// Parse JSON bytes, naming the field on a data error.
+/// Parse JSON bytes, naming the field on a data error. Every request body is a JSON object:
+/// anything else (an array, which serde would take as the fields in order, a string, a
+/// number) is refused.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::validation("body", "must be a JSON object")),
+            Err(e) => {
+                Err(ApiError::new(ErrorCode::InvalidJson)
+                    .with_reason(strip_position(&e.to_string())))
+            }
+        };
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -244,6 +256,13 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("code"));
         let e = parse_json::<Body>(br#"{"code": "#).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidJson);
+        // serde would read an array as the fields in order: a body is an object or nothing.
+        let e = parse_json::<Body>(br#"["x", null]"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationFailed);
+        assert_eq!(e.field.as_deref(), Some("body"));
+        let e = parse_json::<Body>(b"").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidJson);
+        assert!(parse_json::<Body>(br#" {"code": "x"}"#).is_ok());
     }
 
     #[derive(serde::Deserialize, Debug)]

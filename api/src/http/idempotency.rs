@@ -73,15 +73,8 @@ pub async fn idempotency(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let key = req
-        .headers()
-        .get(&IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| valid_key(k))
-        .map(str::to_owned);
-    let Some(key) = key else {
-        return Ok(req.error_response(ApiError::new(ErrorCode::InvalidIdempotencyKey)));
-    };
+    // Without a valid token the handler answers 401 (or does work needing no login): the key
+    // is not looked at, so a missing login is never reported as a bad key.
     let principal = match bearer_token(req.headers()).map(|t| state.jwt.verify(t, &state.clock)) {
         Some(Ok(claims)) => claims.principal(),
         _ => {
@@ -90,6 +83,15 @@ pub async fn idempotency(
                 .await
                 .map(ServiceResponse::map_into_boxed_body)
         }
+    };
+    let key = req
+        .headers()
+        .get(&IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| valid_key(k))
+        .map(str::to_owned);
+    let Some(key) = key else {
+        return Ok(req.error_response(ApiError::new(ErrorCode::InvalidIdempotencyKey)));
     };
 
     let (http_req, payload) = req.parts_mut();

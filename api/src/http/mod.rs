@@ -5,6 +5,7 @@
 pub mod cached;
 pub mod extract;
 pub mod idempotency;
+pub mod methods;
 pub mod middleware;
 pub mod pagination;
 pub mod ratelimit;

@@ -15,7 +15,7 @@ const DEFAULT_PER_PAGE: u32 = 20;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

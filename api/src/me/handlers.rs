@@ -46,11 +46,12 @@ pub struct HouseholdView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"card_number": "JC00001", "check_code": "7QX4M2"}))]
 pub struct BindHouseholdRequest {
-    /// Printed card number.
-    #[schema(min_length = 1, max_length = 16)]
+    /// Printed card number: 1 to 16 letters or digits (case and surrounding spaces do not
+    /// matter).
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")]
     pub card_number: String,
-    /// Check code printed beside the number.
-    #[schema(min_length = 1, max_length = 16)]
+    /// Check code printed beside the number, same form.
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")]
     pub check_code: String,
 }
 

@@ -41,7 +41,7 @@ pub struct InboxFilter {
     /// Only unread notifications.
     pub unread: Option<bool>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

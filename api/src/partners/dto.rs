@@ -210,7 +210,7 @@ pub struct PartnerBookingFilter {
     /// One status.
     pub status: Option<BookingStatus>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -312,9 +312,10 @@ pub struct SubscriptionView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
     /// `pending`, `delivered` or `failed`.
+    #[param(pattern = "^(pending|delivered|failed)$")]
     pub status: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -393,7 +394,7 @@ pub struct AuditFilter {
     /// One partner.
     pub partner_id: Option<i64>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -331,7 +331,7 @@ pub struct ActivityFilter {
     /// Only this team's activities.
     pub team_id: Option<i64>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -612,8 +612,10 @@ pub struct CreateShopItemRequest {
     #[serde(default)]
     pub description: String,
     /// Price in points, 1 to 100000.
+    #[schema(minimum = 1, maximum = 100_000)]
     pub price_points: i32,
     /// Items in stock, 0 to 1000000.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: i32,
     /// Offered now (default true).
     pub active: Option<bool>,
@@ -629,7 +631,8 @@ pub struct UpdateShopItemRequest {
     pub name: Option<String>,
     /// Details.
     pub description: Option<String>,
-    /// Price in points.
+    /// Price in points, 1 to 100000.
+    #[schema(minimum = 1, maximum = 100_000)]
     pub price_points: Option<i32>,
     /// Offered or withdrawn.
     pub active: Option<bool>,
@@ -793,7 +796,7 @@ pub struct WishFilter {
     /// Only wishes of this community.
     pub community_id: Option<i64>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -824,7 +827,7 @@ pub struct ShopFilter {
     /// Staff only: include items no longer offered.
     pub include_inactive: Option<bool>,
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]

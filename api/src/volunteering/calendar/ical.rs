@@ -11,7 +11,8 @@ pub fn utc_stamp(t: NaiveDateTime) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Escape a TEXT value (RFC 5545 §3.3.11).
+/// Escape a TEXT value (RFC 5545 §3.3.11). Control characters other than tab cannot be
+/// written in TEXT and are left out (a line break becomes `\n`).
 pub fn escape_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for ch in value.chars() {
@@ -20,7 +21,8 @@ pub fn escape_text(value: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            '\t' => out.push('\t'),
+            c if c.is_ascii_control() => {}
             c => out.push(c),
         }
     }
@@ -93,6 +95,7 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(escape_text("a,b;c\\d\r\ne"), "a\\,b\\;c\\\\d\\ne");
+        assert_eq!(escape_text("a\u{0}b\u{7f}c\td"), "abc\td");
     }
 
     #[test]
