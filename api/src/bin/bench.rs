@@ -262,10 +262,10 @@ fn availability(viewer: String) -> Scenario {
 /// (or signs a distinct resident up to an activity), so the figures are successful writes.
 fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    const USERS: usize = 2000;
+    const USERS: usize = 5000;
     let staff = ctx.token("bench-staff", "staff")?;
-    // Ten active bookings per household in the charging compounds, so 2,000 households can
-    // make 20,000 bookings.
+    // Ten active bookings per household in the charging compounds, so 5,000 households can
+    // make 50,000 bookings.
     // The demo's charging compounds: the first two of each community's seven.
     for compound in (0..8).flat_map(|c| [7 * c + 1, 7 * c + 2]) {
         let settings = serde_json::json!({"slot_minutes": 30, "days_ahead": 7, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 15, "max_active_per_household": 10});
@@ -329,11 +329,11 @@ fn write_scenarios(ctx: &Ctx) -> Result<Vec<Scenario>, String> {
     Ok(vec![
         availability(viewer),
         Scenario {
-            name: "booking (distinct socket × slot, 2,000 households)".into(),
+            name: "booking (distinct socket × slot, 5,000 households)".into(),
             build: bookings,
         },
         Scenario {
-            name: "volunteer sign-up (2,000 residents × 200 activities)".into(),
+            name: "volunteer sign-up (5,000 residents × 200 activities)".into(),
             build: signups,
         },
         Scenario {
