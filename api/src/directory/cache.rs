@@ -293,22 +293,32 @@ impl DirectoryCache {
     /// one still asks the database once). More than [`MAX_CARDS`] are not held; lookups then
     /// fill the map card by card.
     pub fn preload_cards(&self, version: i64, rows: Vec<(String, String, i64)>) {
+        let fits = rows.len() <= MAX_CARDS;
+        // Built outside the lock, so lookups do not wait while 100,000 entries go in.
+        let mut loaded: HashMap<String, CardEntry> = HashMap::new();
+        if fits {
+            loaded.reserve(rows.len());
+            for (number, check_code, building_id) in rows {
+                loaded.insert(
+                    number,
+                    CardEntry::Active {
+                        check_code,
+                        building_id,
+                    },
+                );
+            }
+        }
         let mut inner = self.write();
         if inner.version != version {
             return;
         }
         inner.cards_preloaded = true;
-        if rows.len() > MAX_CARDS {
-            return;
-        }
-        for (number, check_code, building_id) in rows {
-            inner.cards.insert(
-                number,
-                CardEntry::Active {
-                    check_code,
-                    building_id,
-                },
-            );
+        if fits {
+            // What lookups cached meanwhile (unknown numbers) stays.
+            for (number, entry) in inner.cards.drain() {
+                loaded.entry(number).or_insert(entry);
+            }
+            inner.cards = loaded;
         }
     }
 
@@ -388,6 +398,43 @@ mod tests {
         c.observe(4);
         assert!(c.card_with_view("JC1").is_none());
         c.put(3, Some(("JC1".into(), CardEntry::Missing)), None, None); // read before the edit
+        assert!(c.card_with_view("JC1").is_none());
+    }
+
+    #[test]
+    fn preloaded_cards_hold_at_their_version_only() {
+        let c = DirectoryCache::default();
+        c.observe(5);
+        assert!(c.needs_card_preload());
+        c.put(5, Some(("JC9".into(), CardEntry::Missing)), None, None);
+        // Read before an edit that moved the cache to 6: not kept, still needed.
+        c.observe(6);
+        c.preload_cards(5, vec![("JC1".into(), "ABCD".into(), 7)]);
+        assert!(c.card_with_view("JC1").is_none());
+        assert!(c.needs_card_preload());
+        c.put(6, Some(("JC9".into(), CardEntry::Missing)), None, None);
+        c.preload_cards(
+            6,
+            vec![
+                ("JC1".into(), "ABCD".into(), 7),
+                ("JC2".into(), "EFGH".into(), 8),
+            ],
+        );
+        assert!(!c.needs_card_preload());
+        let (entry, _, _) = c.card_with_view("JC2").expect("preloaded");
+        assert!(matches!(entry, CardEntry::Active { building_id: 8, .. }));
+        // What lookups cached before the load stays.
+        assert!(matches!(
+            c.card_with_view("JC9"),
+            Some((CardEntry::Missing, _, _))
+        ));
+        // Too many to hold: marked done, nothing loaded, lookups fill the map one by one.
+        c.observe(7);
+        let many = (0..=MAX_CARDS)
+            .map(|i| (format!("JC{i}"), "X".to_owned(), 1))
+            .collect();
+        c.preload_cards(7, many);
+        assert!(!c.needs_card_preload());
         assert!(c.card_with_view("JC1").is_none());
     }
 }
