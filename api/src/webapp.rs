@@ -52,24 +52,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/app/{file}", web::get().to(serve));
 }
 
+/// Each asset's ETag, hashed once (the files never change while the binary runs).
+fn etags() -> &'static [String] {
+    static ETAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ETAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| format!("\"{}\"", &hex::encode(Sha256::digest(a.body))[..20]))
+            .collect()
+    })
+}
+
 async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let name = req.match_info().get("file").unwrap_or("index.html");
-    let asset = ASSETS
+    let (index, asset) = ASSETS
         .iter()
-        .find(|a| a.name == name)
+        .enumerate()
+        .find(|(_, a)| a.name == name)
         .ok_or_else(ApiError::not_found)?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(asset.body))[..20]);
+    let etag = etags()[index].clone();
     // index.html names its files with `?v=<hash>`: those URLs never change content.
     let cache = if name != "index.html" && req.query_string().starts_with("v=") {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let fresh = crate::http::cached::etag_matches(&req, &[&etag]);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
