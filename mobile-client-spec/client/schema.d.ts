@@ -2681,7 +2681,7 @@ export interface components {
              */
             previous_secret_valid_until?: string | null;
             /** @description Scopes the client may use. */
-            scopes: string[];
+            scopes: components["schemas"]["Scope"][];
         };
         /**
          * @description What closing an activity settled.
@@ -2983,7 +2983,7 @@ export interface components {
             /** @description What the client is, 1 to 128 characters. */
             name: string;
             /** @description Scopes it may ask for: `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`. */
-            scopes: string[];
+            scopes: components["schemas"]["Scope"][];
         };
         /**
          * @description Create a location.
@@ -5258,6 +5258,11 @@ export interface components {
              */
             user_id: number;
         };
+        /**
+         * @description A permission of a partner API client.
+         * @enum {string}
+         */
+        Scope: "piles:read" | "piles:write" | "bookings:read" | "webhooks:manage";
         /** @description One service in full. */
         ServiceDetail: {
             /** @description Its category. */
@@ -6279,6 +6284,7 @@ export type SchemaRole = components['schemas']['Role'];
 export type SchemaRoleContactView = components['schemas']['RoleContactView'];
 export type SchemaRoleSlot = components['schemas']['RoleSlot'];
 export type SchemaRosterEntry = components['schemas']['RosterEntry'];
+export type SchemaScope = components['schemas']['Scope'];
 export type SchemaServiceDetail = components['schemas']['ServiceDetail'];
 export type SchemaServiceSummary = components['schemas']['ServiceSummary'];
 export type SchemaSetMemberRoleRequest = components['schemas']['SetMemberRoleRequest'];

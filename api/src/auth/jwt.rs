@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
+use crate::partners::Scope;
 
 use super::Role;
 
@@ -35,7 +36,7 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -114,7 +115,7 @@ impl JwtKeys {
         &self,
         client_id: &str,
         partner_id: i64,
-        scopes: Vec<String>,
+        scopes: Vec<Scope>,
         ttl_secs: i64,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {

@@ -43,8 +43,8 @@ pub async fn create_partner(
     let now = state.clock.now_naive();
     let view = state
         .db(move |conn| {
-            let id = model::create_partner(conn, &name, &b.compound_ids, now)?;
-            model::partner_view(conn, id)?.ok_or_else(ApiError::not_found)
+            let id = model::firms::create_partner(conn, &name, &b.compound_ids, now)?;
+            model::firms::partner_view(conn, id)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -60,7 +60,7 @@ pub async fn create_partner(
 )]
 #[get("/partners")]
 pub async fn list_partners(state: web::Data<AppState>, _staff: Staff) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(state.db(model::list_partners).await?))
+    Ok(HttpResponse::Ok().json(state.db(model::firms::list_partners).await?))
 }
 
 /// Replace the compounds a firm serves (staff).
@@ -85,8 +85,8 @@ pub async fn set_partner_compounds(
     );
     let view = state
         .db(move |conn| {
-            model::replace_compounds(conn, id, &ids, now)?;
-            model::partner_view(conn, id)?.ok_or_else(ApiError::not_found)
+            model::firms::replace_compounds(conn, id, &ids, now)?;
+            model::firms::partner_view(conn, id)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -112,7 +112,7 @@ pub async fn create_client(
     let (id, now, scopes) = (id.into_inner(), state.clock.now_naive(), b.scopes);
     let creds = state
         .db(move |conn| {
-            let (client_id, secret) = model::create_client(conn, id, &name, &scopes, now)?;
+            let (client_id, secret) = model::clients::create_client(conn, id, &name, &scopes, now)?;
             Ok(ClientCredentials {
                 client_id,
                 client_secret: secret,
@@ -145,7 +145,7 @@ pub async fn rotate_client(
     let now = state.clock.now_naive();
     let id = client_id.clone();
     let (secret, scopes, until) = state
-        .db(move |conn| model::rotate_client(conn, &id, grace, now))
+        .db(move |conn| model::clients::rotate_client(conn, &id, grace, now))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -172,7 +172,7 @@ pub async fn revoke_client(
 ) -> ApiResult<HttpResponse> {
     let (id, now) = (client_id.into_inner(), state.clock.now_naive());
     state
-        .db(move |conn| model::revoke_client(conn, &id, now))
+        .db(move |conn| model::clients::revoke_client(conn, &id, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -197,7 +197,7 @@ pub async fn audit_log(
     .validate()?;
     let partner = filter.partner_id;
     let (items, total) = state
-        .db(move |conn| model::audit_page(conn, partner, page))
+        .db(move |conn| model::audit::page(conn, partner, page))
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }

@@ -9,32 +9,25 @@ use actix_web::{web, FromRequest, HttpRequest};
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::scope::Scope;
 use crate::auth::extract::claims;
 use crate::auth::jwt::TokenKind;
 use crate::db::schema::partner_clients as pc;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// Scopes a client can hold.
-pub const SCOPES: [&str; 4] = [
-    "piles:read",
-    "piles:write",
-    "bookings:read",
-    "webhooks:manage",
-];
-
 /// A property firm's API client, authenticated.
 #[derive(Clone, Debug)]
 pub struct Partner {
     pub partner_id: i64,
     pub client_id: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
 }
 
 impl Partner {
     /// 403 `insufficient_scope` unless the token carries `scope`.
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        if self.scopes.iter().any(|s| s == scope) {
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(&scope) {
             Ok(())
         } else {
             Err(ApiError::new(ErrorCode::InsufficientScope)

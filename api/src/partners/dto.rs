@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::scope::Scope;
 use crate::charging::dto::{BookingStatus, SocketState};
 
 /// Register a property firm (staff).
@@ -48,7 +49,8 @@ pub struct CreateClientRequest {
     /// What the client is, 1 to 128 characters.
     pub name: String,
     /// Scopes it may ask for: `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`.
-    pub scopes: Vec<String>,
+    #[serde(deserialize_with = "super::scope::deserialize_nonempty_list")]
+    pub scopes: Vec<Scope>,
 }
 
 /// An API client's credentials. The secret is shown only here, once; Linli keeps only its hash.
@@ -60,7 +62,7 @@ pub struct ClientCredentials {
     /// Client secret: store it safely now; it cannot be shown again.
     pub client_secret: String,
     /// Scopes the client may use.
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     /// After a rotation: until when the old secret still works.
     pub previous_secret_valid_until: Option<DateTime<Utc>>,
 }

@@ -3,15 +3,19 @@
 
 pub mod admin;
 pub mod auth;
+pub mod credentials;
 pub mod dto;
 pub mod handlers;
 pub mod model;
 pub mod reports;
+pub mod rules;
+pub mod scope;
 pub mod webhooks;
 
 use actix_web::web;
 
 pub use auth::Partner;
+pub use scope::Scope;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(admin::create_partner)
@@ -21,24 +25,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::rotate_client)
         .service(admin::revoke_client)
         .service(admin::audit_log)
-        .service(handlers::token)
-        .service(handlers::compounds)
-        .service(handlers::compound_piles)
-        .service(handlers::create_pile)
-        .service(handlers::get_pile)
-        .service(handlers::update_pile)
-        .service(handlers::retire_pile)
-        .service(handlers::add_socket)
-        .service(handlers::bulk_socket_state)
-        .service(handlers::socket_state)
-        .service(handlers::maintenance)
-        .service(handlers::bookings)
-        .service(handlers::booking)
-        .service(handlers::utilisation)
-        .service(handlers::create_subscription)
-        .service(handlers::list_subscriptions)
-        .service(handlers::delete_subscription)
-        .service(handlers::list_deliveries)
-        .service(handlers::get_delivery)
-        .service(handlers::replay_delivery);
+        .service(handlers::token::token)
+        .service(handlers::piles::compounds)
+        .service(handlers::piles::compound_piles)
+        .service(handlers::piles::create_pile)
+        .service(handlers::piles::get_pile)
+        .service(handlers::piles::update_pile)
+        .service(handlers::piles::retire_pile)
+        .service(handlers::piles::add_socket)
+        .service(handlers::piles::bulk_socket_state)
+        .service(handlers::piles::socket_state)
+        .service(handlers::piles::maintenance)
+        .service(handlers::bookings::bookings)
+        .service(handlers::bookings::booking)
+        .service(handlers::bookings::utilisation)
+        .service(handlers::webhooks::create_subscription)
+        .service(handlers::webhooks::list_subscriptions)
+        .service(handlers::webhooks::delete_subscription)
+        .service(handlers::webhooks::list_deliveries)
+        .service(handlers::webhooks::get_delivery)
+        .service(handlers::webhooks::replay_delivery);
 }

@@ -1,0 +1,63 @@
+//! The partner API (`/api/v1/partner/...`), one file per sub-area: the token, piles (with
+//! sockets, their states and maintenance), bookings and reports, webhooks. Every call is
+//! scoped to the firm's compounds; an id outside them answers 404 whatever it is.
+
+pub mod bookings;
+pub mod piles;
+pub mod token;
+pub mod webhooks;
+
+use chrono::NaiveDateTime;
+
+use super::model::audit::AuditEntry;
+use super::Partner;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// `value` trimmed, if it then has 1 to `max` characters; else 422 naming `field`.
+fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ApiError::validation(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// Who makes a partner write, and when: what its audit entry records besides the object.
+struct Writer {
+    partner_id: i64,
+    actor: String,
+    now: NaiveDateTime,
+}
+
+impl Writer {
+    fn new(partner: &Partner, state: &AppState) -> Self {
+        Writer {
+            partner_id: partner.partner_id,
+            actor: partner.actor(),
+            now: state.clock.now_naive(),
+        }
+    }
+
+    /// The audit entry of this write to an object, without its state before or after.
+    fn entry<'a>(
+        &'a self,
+        action: &'a str,
+        target_type: &'a str,
+        target_id: Option<i64>,
+    ) -> AuditEntry<'a> {
+        AuditEntry {
+            partner_id: self.partner_id,
+            actor: &self.actor,
+            action,
+            target_type,
+            target_id,
+            before: None,
+            after: None,
+            at: self.now,
+        }
+    }
+}

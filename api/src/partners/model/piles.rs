@@ -1,0 +1,229 @@
+//! Piles and sockets as firms install and change them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::charging::dto::SocketState;
+use crate::db::schema::{compounds, piles, sockets};
+use crate::db::{last_insert_id, DbConn};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::partners::dto::{PartnerPileView, PartnerSocketView};
+
+pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> {
+    let (id, compound_id, code, name, location, status): (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+    ) = piles::table
+        .find(pile_id)
+        .select((
+            piles::id,
+            piles::compound_id,
+            piles::code,
+            piles::name,
+            piles::location,
+            piles::status,
+        ))
+        .first(conn)?;
+    let socket_rows: Vec<(i64, i64, i32, String, String)> = sockets::table
+        .filter(sockets::pile_id.eq(id))
+        .order(sockets::number)
+        .select((
+            sockets::id,
+            sockets::pile_id,
+            sockets::number,
+            sockets::code,
+            sockets::state,
+        ))
+        .load(conn)?;
+    Ok(PartnerPileView {
+        id,
+        compound_id,
+        code,
+        name,
+        location,
+        status,
+        sockets: socket_rows
+            .into_iter()
+            .map(|(id, pile_id, number, code, state)| PartnerSocketView {
+                id,
+                pile_id,
+                number,
+                code,
+                state: SocketState::parse(&state),
+            })
+            .collect(),
+    })
+}
+
+pub fn compound_piles(conn: &mut DbConn, compound_id: i64) -> ApiResult<Vec<PartnerPileView>> {
+    let ids: Vec<i64> = piles::table
+        .filter(piles::compound_id.eq(compound_id))
+        .order(piles::id)
+        .select(piles::id)
+        .load(conn)?;
+    ids.into_iter().map(|id| pile_view(conn, id)).collect()
+}
+
+fn socket_code() -> String {
+    let mut rng = rand::rng();
+    let alphabet = crate::places::seed::CHECK_ALPHABET;
+    (0..8)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+fn add_socket(
+    conn: &mut DbConn,
+    pile_id: i64,
+    compound_id: i64,
+    number: i32,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    for _ in 0..5 {
+        let r = diesel::insert_into(sockets::table)
+            .values((
+                sockets::pile_id.eq(pile_id),
+                sockets::compound_id.eq(compound_id),
+                sockets::number.eq(number),
+                sockets::code.eq(socket_code()),
+                sockets::state.eq("available"),
+                sockets::state_changed_at.eq(now),
+                sockets::write_seq.eq(0i64),
+                sockets::created_at.eq(now),
+            ))
+            .execute(conn);
+        match r {
+            Ok(_) => return Ok(last_insert_id(conn)?),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal("could not make a unique socket code"))
+}
+
+pub fn create_pile(
+    conn: &mut DbConn,
+    compound_id: i64,
+    name: &str,
+    location: &str,
+    sockets_n: i32,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    let code_prefix: String = compounds::table
+        .find(compound_id)
+        .select(compounds::code)
+        .first(conn)?;
+    let count: i64 = piles::table
+        .filter(piles::compound_id.eq(compound_id))
+        .count()
+        .get_result(conn)?;
+    let mut n = count + 1;
+    loop {
+        let r = diesel::insert_into(piles::table)
+            .values((
+                piles::compound_id.eq(compound_id),
+                piles::code.eq(format!("{code_prefix}-P{n:02}")),
+                piles::name.eq(name),
+                piles::location.eq(location),
+                piles::status.eq("active"),
+                piles::created_at.eq(now),
+                piles::updated_at.eq(now),
+            ))
+            .execute(conn);
+        match r {
+            Ok(_) => break,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) if n < count + 100 => n += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let pile_id = last_insert_id(conn)?;
+    for number in 1..=sockets_n {
+        add_socket(conn, pile_id, compound_id, number, now)?;
+    }
+    Ok(pile_id)
+}
+
+pub fn update_pile(
+    conn: &mut DbConn,
+    pile_id: i64,
+    name: Option<&str>,
+    location: Option<&str>,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    if let Some(name) = name {
+        diesel::update(piles::table.find(pile_id))
+            .set((piles::name.eq(name), piles::updated_at.eq(now)))
+            .execute(conn)?;
+        // The name labels its sockets in the availability grid.
+        crate::charging::model::touch_pile(conn, pile_id)?;
+    }
+    if let Some(location) = location {
+        diesel::update(piles::table.find(pile_id))
+            .set((piles::location.eq(location), piles::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn add_socket_to_pile(conn: &mut DbConn, pile_id: i64, now: NaiveDateTime) -> ApiResult<i64> {
+    let (compound_id, status): (i64, String) = piles::table
+        .find(pile_id)
+        .select((piles::compound_id, piles::status))
+        .first(conn)?;
+    if status != "active" {
+        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_reason("pile retired"));
+    }
+    let max: Option<i32> = sockets::table
+        .filter(sockets::pile_id.eq(pile_id))
+        .select(diesel::dsl::max(sockets::number))
+        .first(conn)?;
+    let next = max.unwrap_or(0) + 1;
+    if next > 8 {
+        return Err(ApiError::validation(
+            "pile_id",
+            "a pile has at most 8 sockets",
+        ));
+    }
+    add_socket(conn, pile_id, compound_id, next, now)
+}
+
+/// Retire a pile and its sockets (their bookings are cancelled, residents told).
+pub fn retire_pile(
+    conn: &mut DbConn,
+    pile_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let ids: Vec<i64> = sockets::table
+        .filter(sockets::pile_id.eq(pile_id))
+        .select(sockets::id)
+        .load(conn)?;
+    for id in ids {
+        crate::charging::model::set_socket_state(conn, id, SocketState::Retired, reason, now)?;
+    }
+    diesel::update(piles::table.find(pile_id))
+        .set((piles::status.eq("retired"), piles::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A pile's state as JSON, for the audit log.
+pub fn pile_json(conn: &mut DbConn, pile_id: i64) -> ApiResult<Value> {
+    let v = pile_view(conn, pile_id)?;
+    Ok(json!({
+        "name": v.name, "location": v.location, "status": v.status,
+        "sockets": v.sockets.iter().map(|s| json!({"id": s.id, "state": s.state})).collect::<Vec<_>>(),
+    }))
+}

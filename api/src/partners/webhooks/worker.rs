@@ -1,0 +1,249 @@
+//! The delivery worker: claims due deliveries, sends them signed, records each attempt and
+//! schedules the next. Claims are a conditional update (`claimed_until`), which works on
+//! MySQL, SQLite and MySQL-compatible distributed engines alike, so several server processes
+//! never send one delivery at the same time; a process that dies mid-send leaves its claim to
+//! expire, and another sends the delivery (at least once).
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::signing::sign;
+use crate::db::schema::{
+    webhook_attempts as wa, webhook_deliveries as wd, webhook_events as we,
+    webhook_subscriptions as ws,
+};
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Delays before the 2nd … 8th attempt, in seconds (Standard Webhooks' schedule: about a day).
+const RETRY_DELAYS_SECS: [i64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+/// Attempts before a delivery is marked failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// One delivery ready to send.
+struct Due {
+    id: i64,
+    attempts: i32,
+    event_id: String,
+    payload: String,
+    url: String,
+    secret: String,
+}
+
+/// Claim up to `limit` due deliveries for `worker`, for `claim_secs`.
+fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    limit: i64,
+    claim_secs: i64,
+) -> ApiResult<Vec<Due>> {
+    let candidates: Vec<i64> = wd::table
+        .filter(wd::status.eq("pending").and(wd::next_attempt_at.le(now)))
+        .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now)))
+        .order(wd::next_attempt_at)
+        .limit(limit)
+        .select(wd::id)
+        .load(conn)?;
+    let mut out = Vec::new();
+    for id in candidates {
+        let claimed = diesel::update(
+            wd::table
+                .filter(wd::id.eq(id).and(wd::status.eq("pending")))
+                .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now))),
+        )
+        .set((
+            wd::claimed_by.eq(worker),
+            wd::claimed_until.eq(now + Duration::seconds(claim_secs)),
+        ))
+        .execute(conn)?;
+        if claimed == 0 {
+            continue;
+        }
+        let row: (i32, String, String, String, String) = wd::table
+            .inner_join(we::table)
+            .inner_join(ws::table)
+            .filter(wd::id.eq(id))
+            .select((wd::attempts, we::event_id, we::payload, ws::url, ws::secret))
+            .first(conn)?;
+        out.push(Due {
+            id,
+            attempts: row.0,
+            event_id: row.1,
+            payload: row.2,
+            url: row.3,
+            secret: row.4,
+        });
+    }
+    Ok(out)
+}
+
+/// How one try to send went.
+struct Attempt {
+    /// The receiver's HTTP status, if it answered.
+    status: Option<u16>,
+    /// What went wrong, if it did not answer (or could not be signed).
+    error: Option<String>,
+    took: StdDuration,
+}
+
+/// Record an attempt and decide what comes next: delivered, another try later, or failed.
+/// `retry_scale` multiplies the retry delays (tests shorten them).
+fn record(
+    conn: &mut DbConn,
+    worker: &str,
+    due: &Due,
+    attempt: Attempt,
+    now: NaiveDateTime,
+    retry_scale: f64,
+) -> ApiResult<()> {
+    let Attempt {
+        status,
+        error,
+        took,
+    } = attempt;
+    let ok = status.is_some_and(|s| (200..300).contains(&s));
+    let attempts = due.attempts + 1;
+    let error = error.map(|e| e.chars().take(250).collect::<String>());
+    diesel::insert_into(wa::table)
+        .values((
+            wa::delivery_id.eq(due.id),
+            wa::attempted_at.eq(now),
+            wa::status_code.eq(status.map(i32::from)),
+            wa::error.eq(&error),
+            wa::duration_ms.eq(i32::try_from(took.as_millis()).unwrap_or(i32::MAX)),
+        ))
+        .execute(conn)?;
+    let q = wd::table.filter(wd::id.eq(due.id).and(wd::claimed_by.eq(worker)));
+    if ok {
+        diesel::update(q)
+            .set((
+                wd::status.eq("delivered"),
+                wd::attempts.eq(attempts),
+                wd::delivered_at.eq(Some(now)),
+                wd::last_status_code.eq(status.map(i32::from)),
+                wd::last_error.eq(None::<String>),
+                wd::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    } else if attempts >= MAX_ATTEMPTS {
+        diesel::update(q)
+            .set((
+                wd::status.eq("failed"),
+                wd::attempts.eq(attempts),
+                wd::last_status_code.eq(status.map(i32::from)),
+                wd::last_error.eq(&error),
+                wd::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    } else {
+        let idx = usize::try_from(attempts - 1)
+            .unwrap_or(0)
+            .min(RETRY_DELAYS_SECS.len() - 1);
+        let delay_ms = (RETRY_DELAYS_SECS[idx] as f64 * 1000.0 * retry_scale).max(1.0) as i64;
+        diesel::update(q)
+            .set((
+                wd::attempts.eq(attempts),
+                wd::next_attempt_at.eq(now + Duration::milliseconds(delay_ms)),
+                wd::last_status_code.eq(status.map(i32::from)),
+                wd::last_error.eq(&error),
+                wd::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Send one delivery. Redirects are not followed (a redirect could lead inside).
+async fn send(state: &AppState, client: &reqwest::Client, due: &Due) -> Attempt {
+    let started = Instant::now();
+    let failed = |error: String| Attempt {
+        status: None,
+        error: Some(error),
+        took: started.elapsed(),
+    };
+    let timestamp = state.clock.now().timestamp();
+    let signature = match sign(&due.secret, &due.event_id, timestamp, &due.payload) {
+        Ok(s) => s,
+        Err(e) => return failed(e.to_string()),
+    };
+    let result = client
+        .post(&due.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &due.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(due.payload.clone())
+        .send()
+        .await;
+    match result {
+        Ok(res) => Attempt {
+            status: Some(res.status().as_u16()),
+            error: None,
+            took: started.elapsed(),
+        },
+        Err(e) => failed(e.without_url().to_string()),
+    }
+}
+
+/// One pass of the delivery worker: claim what is due, send, record. Returns how many were
+/// attempted.
+pub async fn deliver_due(
+    state: &AppState,
+    client: &reqwest::Client,
+    worker: &str,
+) -> ApiResult<usize> {
+    let now = state.clock.now_naive();
+    let w = worker.to_owned();
+    let claim_secs = state.config.webhook_claim_secs;
+    let due = state
+        .db(move |conn| claim(conn, &w, now, 20, claim_secs))
+        .await?;
+    let n = due.len();
+    let sends = due.into_iter().map(|d| async move {
+        let attempt = send(state, client, &d).await;
+        (d, attempt)
+    });
+    for (d, attempt) in futures_util::future::join_all(sends).await {
+        let (w, now, scale) = (
+            worker.to_owned(),
+            state.clock.now_naive(),
+            state.config.webhook_retry_scale,
+        );
+        state
+            .db(move |conn| record(conn, &w, &d, attempt, now, scale))
+            .await?;
+    }
+    Ok(n)
+}
+
+/// Run the delivery worker until the process ends.
+pub fn spawn_worker(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let client = match reqwest::Client::builder()
+            .timeout(StdDuration::from_millis(state.config.webhook_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("linli-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook worker could not start");
+                return;
+            }
+        };
+        let poll = StdDuration::from_millis(state.config.webhook_poll_ms.max(10));
+        loop {
+            match deliver_due(&state, &client, &worker).await {
+                Ok(n) if n > 0 => continue, // more may be waiting
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
+            }
+            actix_web::rt::time::sleep(poll).await;
+        }
+    });
+}
