@@ -7,23 +7,13 @@ use super::dto::{
     AuditFilter, AuditView, ClientCredentials, CreateClientRequest, CreatePartnerRequest,
     PartnerCompoundsRequest, PartnerView,
 };
+use super::handlers::check_text;
 use super::model;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, Path, Query};
 use crate::state::AppState;
-
-fn check_name(field: &str, name: &str, max: usize) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(name.to_owned())
-}
 
 /// Register a property firm and the compounds it serves (staff).
 #[utoipa::path(
@@ -39,7 +29,7 @@ pub async fn create_partner(
     body: Json<CreatePartnerRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let name = check_name("name", &b.name, 128)?;
+    let name = check_text("name", &b.name, 128)?;
     let now = state.clock.now_naive();
     let view = state
         .db(move |conn| {
@@ -108,7 +98,7 @@ pub async fn create_client(
     body: Json<CreateClientRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let name = check_name("name", &b.name, 128)?;
+    let name = check_text("name", &b.name, 128)?;
     let (id, now, scopes) = (id.into_inner(), state.clock.now_naive(), b.scopes);
     let creds = state
         .db(move |conn| {

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `value` trimmed, if it then has 1 to `max` characters; else 422 naming `field`.
-fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+pub(super) fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max {
         return Err(ApiError::validation(

@@ -36,10 +36,7 @@ fn set_compounds(
             .execute(conn);
         match r {
             Ok(_) => {}
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
+            Err(e) if db::is_unique_violation(&e) => {
                 return Err(ApiError::new(ErrorCode::ValidationFailed)
                     .with_field("compound_ids")
                     .with_reason(format!("compound {c} is served by another firm")));
@@ -66,10 +63,7 @@ pub fn create_partner(
             .execute(c);
         match r {
             Ok(_) => {}
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
+            Err(e) if db::is_unique_violation(&e) => {
                 return Err(ApiError::validation("name", "a firm with this name exists"));
             }
             Err(e) => return Err(e.into()),

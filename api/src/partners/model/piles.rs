@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::charging::dto::SocketState;
 use crate::db::schema::{compounds, piles, sockets};
-use crate::db::{last_insert_id, DbConn};
+use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::partners::dto::{PartnerPileView, PartnerSocketView};
 
@@ -100,10 +100,7 @@ fn add_socket(
             .execute(conn);
         match r {
             Ok(_) => return Ok(last_insert_id(conn)?),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => continue,
+            Err(e) if db::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -141,10 +138,7 @@ pub fn create_pile(
             .execute(conn);
         match r {
             Ok(_) => break,
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) if n < count + 100 => n += 1,
+            Err(e) if db::is_unique_violation(&e) && n < count + 100 => n += 1,
             Err(e) => return Err(e.into()),
         }
     }
