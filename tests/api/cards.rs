@@ -40,7 +40,7 @@ fn holders_in_db(conn: &mut linli::db::DbConn, household: i64) -> Vec<(String, S
         .load(conn)
         .unwrap();
     let mut out = Vec::new();
-    for role in linli::cards::rules::ContactRole::ALL {
+    for role in linli::directory::roles::ContactRole::ALL {
         let pick = rows
             .iter()
             .find(|r| r.0 == role.as_str() && r.1.is_some())
