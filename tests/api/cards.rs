@@ -219,6 +219,24 @@ async fn lookups_are_rate_limited_per_address() {
 }
 
 #[actix_web::test]
+async fn malformed_lookups_count_against_the_limit() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.card_lookups_per_minute = 2).await;
+    // A bad shape is refused naming the field, and still uses up one of the address's lookups.
+    for _ in 0..2 {
+        let r = app.get("/api/v1/cards/JC-1?check_code=ABC234", None).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], "card_number");
+    }
+    // Once limited, the answer is 429 whatever is sent.
+    app.get("/api/v1/cards/JC-1?check_code=ABC234", None)
+        .await
+        .expect(429, Some("rate_limited"));
+    app.get(&lookup_path("JC00001", "ABC234"), None)
+        .await
+        .expect(429, Some("rate_limited"));
+}
+
+#[actix_web::test]
 async fn a_trusted_proxy_keys_the_limit_on_the_forwarded_address() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
         c.card_lookups_per_minute = 1;

@@ -1,8 +1,9 @@
 //! Card endpoints: the public lookup (rate-limited, cached, revalidated by ETag), the
 //! resident's own card, and staff administration of cards, role contacts and assignments.
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, FromRequest, HttpRequest, HttpResponse};
 
 use super::dto::{
     AssignmentView, CardAdminView, CardFilter, CardView, CheckCodeQuery, CreateAssignment,
@@ -23,6 +24,33 @@ use crate::state::AppState;
 
 /// Phones may show a card view for a minute before revalidating it.
 const CARD_CACHE_CONTROL: &str = "private, max-age=60";
+
+/// The caller's address is within its card-lookup limit (429 with `Retry-After` otherwise).
+/// An extractor placed before the card number and check code, so a malformed lookup counts
+/// against the limit too and a limited caller hears 429 whatever it sent.
+pub struct WithinLookupLimit;
+
+impl FromRequest for WithinLookupLimit {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let checked = match req.app_data::<web::Data<AppState>>() {
+            None => Err(ApiError::internal("application state missing")),
+            Some(state) => {
+                let limit = &state.cards.lookup_limit;
+                if limit.is_off() {
+                    Ok(WithinLookupLimit)
+                } else {
+                    let ip = client_ip(req, state.config.trust_proxy)
+                        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+                    limit.enforce(&ip).map(|()| WithinLookupLimit)
+                }
+            }
+        };
+        std::future::ready(checked)
+    }
+}
 
 /// Look up a convenience card (no login): the number and check code from its QR code give
 /// the building's address (community › grid › compound › building), its seven role contacts,
@@ -48,15 +76,10 @@ const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 pub async fn lookup_card(
     req: HttpRequest,
     state: web::Data<AppState>,
+    _within: WithinLookupLimit,
     number: Path<CardNumber>,
     check: Query<CheckCodeQuery>,
 ) -> ApiResult<HttpResponse> {
-    let limit = &state.cards.lookup_limit;
-    if !limit.is_off() {
-        let ip = client_ip(&req, state.config.trust_proxy)
-            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        limit.enforce(&ip)?;
-    }
     let rendered = lookup::by_card(&state, number.into_inner(), check.0.check_code).await?;
     Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
