@@ -114,11 +114,7 @@ impl Application {
                 "LINLI_JWT_SECRET: {e}"
             )))
         })?;
-        let card_lookup_limit = Arc::new(http::ratelimit::RateLimiter::new(
-            config.card_lookups_per_minute,
-            config.card_lookups_per_minute,
-            http::ratelimit::DEFAULT_MAX_KEYS,
-        ));
+        let cards = cards::Cards::new(config.card_lookups_per_minute);
         let state = AppState {
             jwt: Arc::new(jwt),
             pool,
@@ -126,10 +122,10 @@ impl Application {
             http,
             clock,
             directory: Arc::default(),
+            cards,
             grid: Arc::default(),
             grid_flights: Arc::default(),
             config: Arc::new(config),
-            card_lookup_limit,
             partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(
                 config_rate,
                 config_rate,
@@ -208,8 +204,9 @@ impl Application {
     /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the
     /// background jobs when configured.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        // Not a background job: every serving process keeps its own cache current.
+        // Not background jobs: every serving process keeps its own caches current.
         directory::cache::spawn_refresher(self.state.clone());
+        cards::cache::spawn_preloader(self.state.clone());
         if self.state.config.background_jobs {
             jobs::spawn_all(self.state.clone());
             partners::webhooks::spawn_worker(self.state.clone());

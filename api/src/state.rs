@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
+use crate::cards::Cards;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{DbConn, DbHealth, Pool};
@@ -27,14 +28,14 @@ pub struct AppState {
     pub login_limit: Arc<RateLimiter>,
     /// Booking attempts per user.
     pub booking_limit: Arc<RateLimiter<i64>>,
-    /// Cached card lookups and directory snapshot (issue 4), kept current by the stamp.
+    /// The directory's cache (snapshot, searches), kept current by the directory stamp.
     pub directory: Arc<DirectoryCache>,
+    /// The card index (keyed on the directory stamp) and the per-address lookup limit.
+    pub cards: Cards,
     /// Rendered availability grids (issue 3), kept current by the sockets' write stamps.
     pub grid: Arc<crate::charging::grid::GridCache>,
     /// Availability-grid stamp reads in flight, shared by concurrent requests.
     pub grid_flights: Arc<crate::charging::grid::Flights>,
-    /// Per-address limit of card lookups.
-    pub card_lookup_limit: Arc<RateLimiter>,
 }
 
 impl AppState {

@@ -40,7 +40,7 @@ fn holders_in_db(conn: &mut linli::db::DbConn, household: i64) -> Vec<(String, S
         .load(conn)
         .unwrap();
     let mut out = Vec::new();
-    for role in linli::cards::rules::ContactRole::ALL {
+    for role in linli::directory::roles::ContactRole::ALL {
         let pick = rows
             .iter()
             .find(|r| r.0 == role.as_str() && r.1.is_some())
@@ -216,6 +216,24 @@ async fn lookups_are_rate_limited_per_address() {
     }
     // Other endpoints are not limited by it.
     app.get("/api/v1/communities", None).await.expect(200, None);
+}
+
+#[actix_web::test]
+async fn malformed_lookups_count_against_the_limit() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.card_lookups_per_minute = 2).await;
+    // A bad shape is refused naming the field, and still uses up one of the address's lookups.
+    for _ in 0..2 {
+        let r = app.get("/api/v1/cards/JC-1?check_code=ABC234", None).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], "card_number");
+    }
+    // Once limited, the answer is 429 whatever is sent.
+    app.get("/api/v1/cards/JC-1?check_code=ABC234", None)
+        .await
+        .expect(429, Some("rate_limited"));
+    app.get(&lookup_path("JC00001", "ABC234"), None)
+        .await
+        .expect(429, Some("rate_limited"));
 }
 
 #[actix_web::test]

@@ -4,17 +4,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::rules::ContactRole;
+use super::rules::CheckCode;
 use crate::directory::dto::{CategoryRef, ServiceSummary};
+use crate::directory::roles::ContactRole;
 use crate::places::dto::NamedRef;
 
 /// The check code a card's QR code carries with its number.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct CheckCode {
+pub struct CheckCodeQuery {
     /// The check code printed beside the number (case does not matter).
-    #[param(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$", example = "7QX4M2")]
-    pub check_code: String,
+    #[param(inline, example = "7QX4M2")]
+    pub check_code: CheckCode,
 }
 
 /// The building a card belongs to: community › grid › compound › building. Never the unit,

@@ -1,15 +1,17 @@
 //! Card endpoints: the public lookup (rate-limited, cached, revalidated by ETag), the
 //! resident's own card, and staff administration of cards, role contacts and assignments.
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, FromRequest, HttpRequest, HttpResponse};
 
 use super::dto::{
-    AssignmentView, CardAdminView, CardFilter, CardView, CheckCode, CreateAssignment,
+    AssignmentView, CardAdminView, CardFilter, CardView, CheckCodeQuery, CreateAssignment,
     CreateRoleContact, IssueCard, RoleContactFilter, RoleContactView, UpdateRoleContact,
 };
 use super::lookup;
-use super::model;
+use super::model::{assignments, card, contacts};
+use super::rules::CardNumber;
 use crate::auth::model::User;
 use crate::auth::{Resident, Staff};
 use crate::directory::stamp;
@@ -23,6 +25,33 @@ use crate::state::AppState;
 /// Phones may show a card view for a minute before revalidating it.
 const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 
+/// The caller's address is within its card-lookup limit (429 with `Retry-After` otherwise).
+/// An extractor placed before the card number and check code, so a malformed lookup counts
+/// against the limit too and a limited caller hears 429 whatever it sent.
+pub struct WithinLookupLimit;
+
+impl FromRequest for WithinLookupLimit {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let checked = match req.app_data::<web::Data<AppState>>() {
+            None => Err(ApiError::internal("application state missing")),
+            Some(state) => {
+                let limit = &state.cards.lookup_limit;
+                if limit.is_off() {
+                    Ok(WithinLookupLimit)
+                } else {
+                    let ip = client_ip(req, state.config.trust_proxy)
+                        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+                    limit.enforce(&ip).map(|()| WithinLookupLimit)
+                }
+            }
+        };
+        std::future::ready(checked)
+    }
+}
+
 /// Look up a convenience card (no login): the number and check code from its QR code give
 /// the building's address (community › grid › compound › building), its seven role contacts,
 /// the community service centre, the 15-minute circle by category with "open now" (local
@@ -32,8 +61,8 @@ const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 #[utoipa::path(
     tag = "cards",
     params(
-        ("card_number" = String, Path, description = "Printed card number", example = "JC00001", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$"),
-        CheckCode,
+        ("card_number" = inline(CardNumber), Path, description = "Printed card number", example = "JC00001"),
+        CheckCodeQuery,
     ),
     responses(
         (status = 200, description = "The card's view", body = CardView,
@@ -47,16 +76,11 @@ const CARD_CACHE_CONTROL: &str = "private, max-age=60";
 pub async fn lookup_card(
     req: HttpRequest,
     state: web::Data<AppState>,
-    number: Path<String>,
-    check: Query<CheckCode>,
+    _within: WithinLookupLimit,
+    number: Path<CardNumber>,
+    check: Query<CheckCodeQuery>,
 ) -> ApiResult<HttpResponse> {
-    if !state.card_lookup_limit.is_off() {
-        let ip = client_ip(&req, state.config.trust_proxy)
-            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        state.card_lookup_limit.enforce(&ip)?;
-    }
-    let (number, check) = model::validate_pair(&number.into_inner(), &check.check_code)?;
-    let rendered = lookup::by_card(&state, number, check).await?;
+    let rendered = lookup::by_card(&state, number.into_inner(), check.0.check_code).await?;
     Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
 
@@ -109,27 +133,16 @@ pub async fn list_cards(
     }
     .validate()?;
     let (items, total) = state
-        .db(move |c| model::list_cards(c, &filter, page))
+        .db(move |c| card::list_cards(c, &filter, page))
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
 async fn card_admin(state: &AppState, number: String) -> ApiResult<CardAdminView> {
     state
-        .db(move |c| model::card_admin(c, &number))
+        .db(move |c| card::card_admin(c, &number))
         .await?
         .ok_or_else(ApiError::not_found)
-}
-
-fn card_number_path(number: Path<String>) -> ApiResult<String> {
-    let n = model::normalize(&number.into_inner());
-    if n.is_empty() || n.len() > 16 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::validation(
-            "card_number",
-            "must be 1 to 16 letters or digits",
-        ));
-    }
-    Ok(n)
 }
 
 /// Staff: issue a card (next number, random check code) to a household without an active one.
@@ -149,7 +162,7 @@ pub async fn issue_card(
     body: Json<IssueCard>,
 ) -> ApiResult<HttpResponse> {
     let (household, now) = (body.household_id, state.clock.now_naive());
-    let number = stamp::edit(&state, move |c| model::issue_card(c, household, now)).await?;
+    let number = stamp::edit(&state, move |c| card::issue_card(c, household, now)).await?;
     let card = card_admin(&state, number).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -163,7 +176,7 @@ pub async fn issue_card(
 #[utoipa::path(
     tag = "cards",
     security(("bearer" = [])),
-    params(("card_number" = String, Path, description = "Printed card number", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")),
+    params(("card_number" = inline(CardNumber), Path, description = "Printed card number")),
     responses(
         (status = 200, description = "Revoked", body = CardAdminView),
         (status = 404, description = "`not_found`", body = ErrorBody),
@@ -174,19 +187,19 @@ pub async fn issue_card(
 pub async fn revoke_card(
     state: web::Data<AppState>,
     _staff: Staff,
-    number: Path<String>,
+    number: Path<CardNumber>,
 ) -> ApiResult<HttpResponse> {
-    let (number, now) = (card_number_path(number)?, state.clock.now_naive());
+    let (number, now) = (number.into_inner(), state.clock.now_naive());
     let n = number.clone();
-    stamp::edit(&state, move |c| model::revoke_card(c, &n, now)).await?;
-    Ok(HttpResponse::Ok().json(card_admin(&state, number).await?))
+    stamp::edit(&state, move |c| card::revoke_card(c, &n, now)).await?;
+    Ok(HttpResponse::Ok().json(card_admin(&state, number.to_string()).await?))
 }
 
 /// Staff: reprint a card: same number, new random check code. The old QR code stops working.
 #[utoipa::path(
     tag = "cards",
     security(("bearer" = [])),
-    params(("card_number" = String, Path, description = "Printed card number", pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")),
+    params(("card_number" = inline(CardNumber), Path, description = "Printed card number")),
     responses(
         (status = 200, description = "Reissued with a new check code", body = CardAdminView),
         (status = 404, description = "`not_found`", body = ErrorBody),
@@ -197,12 +210,12 @@ pub async fn revoke_card(
 pub async fn reissue_card(
     state: web::Data<AppState>,
     _staff: Staff,
-    number: Path<String>,
+    number: Path<CardNumber>,
 ) -> ApiResult<HttpResponse> {
-    let (number, now) = (card_number_path(number)?, state.clock.now_naive());
+    let (number, now) = (number.into_inner(), state.clock.now_naive());
     let n = number.clone();
-    stamp::edit(&state, move |c| model::reissue_card(c, &n, now)).await?;
-    Ok(HttpResponse::Ok().json(card_admin(&state, number).await?))
+    stamp::edit(&state, move |c| card::reissue_card(c, &n, now)).await?;
+    Ok(HttpResponse::Ok().json(card_admin(&state, number.to_string()).await?))
 }
 
 /// Staff: role contacts (三长三员一民警) with what they cover.
@@ -225,14 +238,14 @@ pub async fn list_role_contacts(
     }
     .validate()?;
     let (items, total) = state
-        .db(move |c| model::list_role_contacts(c, &filter, page))
+        .db(move |c| contacts::list_role_contacts(c, &filter, page))
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
 async fn role_contact(state: &AppState, id: i64) -> ApiResult<RoleContactView> {
     state
-        .db(move |c| model::role_contact(c, id))
+        .db(move |c| contacts::role_contact(c, id))
         .await?
         .ok_or_else(ApiError::not_found)
 }
@@ -254,7 +267,10 @@ pub async fn create_role_contact(
     body: Json<CreateRoleContact>,
 ) -> ApiResult<HttpResponse> {
     let (input, now) = (body.0, state.clock.now_naive());
-    let id = stamp::edit(&state, move |c| model::create_role_contact(c, &input, now)).await?;
+    let id = stamp::edit(&state, move |c| {
+        contacts::create_role_contact(c, &input, now)
+    })
+    .await?;
     let view = role_contact(&state, id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/role-contacts/{id}")))
@@ -283,7 +299,7 @@ pub async fn update_role_contact(
 ) -> ApiResult<HttpResponse> {
     let (id, input, now) = (id.into_inner(), body.0, state.clock.now_naive());
     stamp::edit(&state, move |c| {
-        model::update_role_contact(c, id, &input, now)
+        contacts::update_role_contact(c, id, &input, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(role_contact(&state, id).await?))
@@ -307,7 +323,7 @@ pub async fn retire_role_contact(
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (id, now) = (id.into_inner(), state.clock.now_naive());
-    stamp::edit(&state, move |c| model::retire_role_contact(c, id, now)).await?;
+    stamp::edit(&state, move |c| contacts::retire_role_contact(c, id, now)).await?;
     Ok(HttpResponse::Ok().json(role_contact(&state, id).await?))
 }
 
@@ -344,7 +360,9 @@ pub async fn list_assignments(
         ));
     }
     let list = state
-        .db(move |c| model::list_assignments(c, f.role_contact_id, f.compound_id, f.building_id))
+        .db(move |c| {
+            assignments::list_assignments(c, f.role_contact_id, f.compound_id, f.building_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -368,7 +386,7 @@ pub async fn create_assignment(
     body: Json<CreateAssignment>,
 ) -> ApiResult<HttpResponse> {
     let (input, now) = (body.0, state.clock.now_naive());
-    let view = stamp::edit(&state, move |c| model::assign(c, &input, now)).await?;
+    let view = stamp::edit(&state, move |c| assignments::assign(c, &input, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -394,6 +412,6 @@ pub async fn delete_assignment(
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    stamp::edit(&state, move |c| model::unassign(c, id)).await?;
+    stamp::edit(&state, move |c| assignments::unassign(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
-//! The card lookup, the most frequent call: served from the process's [`DirectoryCache`] when
-//! it can be, from the database otherwise.
+//! The card lookup, the most frequent call: served from the process's card index
+//! ([`super::cache`]) and the directory's snapshot when they hold it at the directory's
+//! current version, from the database otherwise.
 //!
 //! A card maps to its building; what a card shows is the same for every household of a
 //! building, so the rendered JSON (gzip and ETag included) is kept per building and rendered
@@ -10,13 +11,16 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use super::dto::{BuildingAddress, CardView, EmergencyNumber, NearbyGroup, RoleSlot};
+use super::cache::{CardCache, CardEntry};
+use super::dto::{CardView, EmergencyNumber, NearbyGroup};
 use super::model;
-use super::rules::EMERGENCY_NUMBERS;
-use crate::directory::cache::{DirectoryCache, Snapshot};
-use crate::directory::dto::CategoryRef;
-use crate::directory::model::load_snapshot;
-use crate::directory::{rules as drules, view};
+use super::model::building::BuildingBase;
+use super::rules::{CardNumber, CheckCode, EMERGENCY_NUMBERS};
+use crate::directory::cache::{self as directory_cache, DirectoryCache};
+use crate::directory::dto::{CategoryRef, ServiceSummary};
+use crate::directory::model::categories::category_ref;
+use crate::directory::model::snapshot::Snapshot;
+use crate::directory::{rules as drules, stamp, view};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::cached::Rendered;
 use crate::state::AppState;
@@ -26,26 +30,6 @@ use crate::state::AppState;
 pub const NEARBY_RADIUS_M: f64 = 1500.0;
 /// Services shown per category.
 pub const PER_CATEGORY: usize = 3;
-
-/// A cached card: its check code and building, or "no active card with this number".
-#[derive(Clone, Debug)]
-pub enum CardEntry {
-    Active {
-        check_code: String,
-        building_id: i64,
-    },
-    Missing,
-}
-
-/// What a card shows about its building, read from the database.
-#[derive(Clone, Debug)]
-pub struct BuildingBase {
-    pub address: BuildingAddress,
-    pub community_id: i64,
-    pub latitude: f64,
-    pub longitude: f64,
-    pub roles: Vec<RoleSlot>,
-}
 
 /// A building's view, with its last rendering.
 #[derive(Debug)]
@@ -96,8 +80,7 @@ pub fn card_view(base: &BuildingBase, snap: &Snapshot, now: DateTime<Utc>) -> Ca
         .and_then(|id| snap.services.get(&id))
         .and_then(|s| view::summary(s, snap, origin, now));
     // Group by top-level category, ordered by the category's position.
-    let mut groups: BTreeMap<(i32, i64), Vec<crate::directory::dto::ServiceSummary>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(i32, i64), Vec<ServiceSummary>> = BTreeMap::new();
     for s in snap.services.values() {
         if Some(s.id) == centre_id {
             continue;
@@ -124,11 +107,7 @@ pub fn card_view(base: &BuildingBase, snap: &Snapshot, now: DateTime<Utc>) -> Ca
             let category = snap
                 .categories
                 .get(&root)
-                .map(|c| CategoryRef {
-                    id: c.id,
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                })
+                .map(category_ref)
                 .unwrap_or(CategoryRef {
                     id: root,
                     code: String::new(),
@@ -167,52 +146,58 @@ fn card_not_found() -> ApiError {
 
 /// The view for a card number and check code. A wrong code and an unknown or revoked card
 /// give the same `card_not_found`.
-pub async fn by_card(state: &AppState, number: String, check: String) -> ApiResult<Rendered> {
+pub async fn by_card(
+    state: &AppState,
+    number: CardNumber,
+    check: CheckCode,
+) -> ApiResult<Rendered> {
     let now = state.clock.now();
-    let cache = &state.directory;
-    if let Some((entry, building, snapshot)) = cache.card_with_view(&number) {
-        let CardEntry::Active { check_code, .. } = entry else {
-            return Err(card_not_found());
-        };
-        if !model::constant_time_eq(check_code.as_bytes(), check.as_bytes()) {
-            return Err(card_not_found());
-        }
-        if let (Some(b), Some(s)) = (building, snapshot) {
-            return b.render(&s, now);
+    if let Some((version, snapshot)) = state.directory.current() {
+        if let Some((entry, building)) = state.cards.cache.card(version, &number) {
+            let CardEntry::Active { check_code, .. } = entry else {
+                return Err(card_not_found());
+            };
+            if !check.matches(&check_code) {
+                return Err(card_not_found());
+            }
+            if let (Some(b), Some(s)) = (building, snapshot) {
+                return b.render(&s, now);
+            }
         }
     }
-    let shared = state.directory.clone();
-    let (version, entry, building, snapshot, fresh_snapshot) = state
+    let (directory, cards) = (state.directory.clone(), state.cards.cache.clone());
+    let (version, entry, building, snapshot) = state
         .db(move |conn| {
-            let version = crate::directory::stamp::current(conn)?;
-            let entry = match model::active_card(conn, &number)? {
+            let version = stamp::current(conn)?;
+            let entry = match model::card::active_card(conn, &number)? {
                 Some((check_code, building_id)) => CardEntry::Active {
                     check_code,
                     building_id,
                 },
                 None => CardEntry::Missing,
             };
-            let (building, snapshot, fresh) = match &entry {
+            let (building, snapshot) = match &entry {
                 CardEntry::Active { building_id, .. } => {
-                    let (b, s, f) = building_and_snapshot(conn, &shared, version, *building_id)?;
-                    (Some(b), Some(s), f)
+                    let (b, s) =
+                        building_and_snapshot(conn, &directory, &cards, version, *building_id)?;
+                    (Some(b), Some(s))
                 }
-                CardEntry::Missing => (None, None, false),
+                CardEntry::Missing => (None, None),
             };
-            Ok((version, (number, entry), building, snapshot, fresh))
+            Ok((version, (number, entry), building, snapshot))
         })
         .await?;
-    cache.observe(version);
     let (number, entry) = entry;
-    cache.put(
+    keep(
+        state,
         version,
         Some((number, entry.clone())),
         building.clone(),
-        snapshot.clone().filter(|_| fresh_snapshot),
+        snapshot.clone(),
     );
     match (entry, building, snapshot) {
-        (CardEntry::Active { check_code, .. }, Some((_, b)), Some(s))
-            if model::constant_time_eq(check_code.as_bytes(), check.as_bytes()) =>
+        (CardEntry::Active { check_code, .. }, Some((_, b)), Some((s, _)))
+            if check.matches(&check_code) =>
         {
             b.render(&s, now)
         }
@@ -220,51 +205,63 @@ pub async fn by_card(state: &AppState, number: String, check: String) -> ApiResu
     }
 }
 
-type BuildingAndSnapshot = ((i64, Arc<BuildingEntry>), Arc<Snapshot>, bool);
+/// A snapshot and whether it was read now (to be kept).
+type ReadSnapshot = (Arc<Snapshot>, bool);
 
-/// Inside a database call at `version`: the building's entry and the snapshot, from the cache
-/// when it holds them at this version, else read now (`true`: the snapshot is new).
+/// Inside a database call at `version`: the building's entry and the snapshot, from the caches
+/// when they hold them at this version, else read now.
 fn building_and_snapshot(
     conn: &mut crate::db::DbConn,
-    cache: &DirectoryCache,
+    directory: &DirectoryCache,
+    cards: &CardCache,
     version: i64,
     building_id: i64,
-) -> ApiResult<BuildingAndSnapshot> {
-    let same = cache.version() == Some(version);
-    let building = match cache.building(building_id).filter(|_| same) {
+) -> ApiResult<((i64, Arc<BuildingEntry>), ReadSnapshot)> {
+    let building = match directory
+        .current()
+        .filter(|(v, _)| *v == version)
+        .and_then(|_| cards.building(version, building_id))
+    {
         Some(b) => b,
         None => Arc::new(BuildingEntry::new(
-            model::building_base(conn, building_id)?
+            model::building::building_base(conn, building_id)?
                 .ok_or_else(|| ApiError::internal("card without a building"))?,
         )),
     };
-    let (snapshot, fresh) = match cache.snapshot().filter(|_| same) {
-        Some(s) => (s, false),
-        None => (Arc::new(load_snapshot(conn)?), true),
-    };
-    Ok(((building_id, building), snapshot, fresh))
+    let snapshot = directory_cache::snapshot_in(conn, directory, version)?;
+    Ok(((building_id, building), snapshot))
+}
+
+/// Keep what a lookup read at `version` in both caches.
+fn keep(
+    state: &AppState,
+    version: i64,
+    card: Option<(CardNumber, CardEntry)>,
+    building: Option<(i64, Arc<BuildingEntry>)>,
+    snapshot: Option<ReadSnapshot>,
+) {
+    state.directory.observe(version);
+    state.cards.cache.put(version, card, building);
+    if let Some((s, true)) = snapshot {
+        state.directory.put_snapshot(version, s);
+    }
 }
 
 /// The view of a household's building (for its own members: `GET /me/card`).
 pub async fn by_household(state: &AppState, household_id: i64) -> ApiResult<Rendered> {
     let now = state.clock.now();
-    let shared = state.directory.clone();
-    let (version, building, snapshot, fresh) = state
+    let (directory, cards) = (state.directory.clone(), state.cards.cache.clone());
+    let (version, building, snapshot) = state
         .db(move |conn| {
-            let version = crate::directory::stamp::current(conn)?;
-            let building_id = model::building_of_household(conn, household_id)?
+            let version = stamp::current(conn)?;
+            let building_id = model::card::building_of_household(conn, household_id)?
                 .ok_or_else(|| ApiError::new(ErrorCode::HouseholdNotBound))?;
-            let (b, s, f) = building_and_snapshot(conn, &shared, version, building_id)?;
-            Ok((version, b, s, f))
+            let (b, s) = building_and_snapshot(conn, &directory, &cards, version, building_id)?;
+            Ok((version, b, s))
         })
         .await?;
-    state.directory.observe(version);
     let entry = building.1.clone();
-    state.directory.put(
-        version,
-        None,
-        Some(building),
-        Some(snapshot.clone()).filter(|_| fresh),
-    );
-    entry.render(&snapshot, now)
+    let shown = snapshot.0.clone();
+    keep(state, version, None, Some(building), Some(snapshot));
+    entry.render(&shown, now)
 }

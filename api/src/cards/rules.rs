@@ -1,71 +1,148 @@
-//! Card and role-contact rules as plain functions: the seven roles, new check codes, card
-//! numbers.
+//! Card rules as plain functions and types: printed card numbers and their sequence, the
+//! check-code alphabet and new check codes, the shape of a typed number or code
+//! ([`CardNumber`], [`CheckCode`], parsed at the edge), and the emergency numbers every card
+//! shows.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use std::fmt;
 
-use crate::places::seed::CHECK_ALPHABET;
+use serde::{Deserialize, Deserializer};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 
-/// The seven public roles of "三长三员一民警", in the order a card shows them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactRole {
-    /// 网格长: heads a grid cell.
-    GridHead,
-    /// 楼栋长: heads a building.
-    BuildingHead,
-    /// 楼长: heads a floor or stairwell.
-    FloorHead,
-    /// 网格员: the grid's community worker.
-    GridWorker,
-    /// 社区健康员: community health worker.
-    HealthWorker,
-    /// 法律咨询员: legal adviser.
-    LegalAdviser,
-    /// 社区民警: community police officer.
-    PoliceOfficer,
+use crate::error::{ApiError, ApiResult};
+
+/// Characters for check codes: no 0/O, 1/I/L, so a code read off a card is typed right.
+pub const CHECK_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// Characters of a new check code.
+pub const CHECK_CODE_LEN: usize = 6;
+
+/// What every printed card number starts with (泾川, Jingchuan).
+const NUMBER_PREFIX: &str = "JC";
+
+/// What a typed card number or check code may look like: 1 to 16 letters or digits; case and
+/// surrounding whitespace do not matter.
+pub const TYPED_PATTERN: &str = r"^\s*[A-Za-z0-9]{1,16}\s*$";
+
+/// Longest card number or check code accepted.
+const MAX_TYPED_LEN: usize = 16;
+
+/// Why a typed card number or check code is refused.
+const TYPED_SHAPE: &str = "must be 1 to 16 letters or digits";
+
+/// A typed or scanned value as stored: trimmed, upper-case, 1 to 16 letters or digits.
+fn canonical(input: &str) -> Option<String> {
+    let value = input.trim().to_ascii_uppercase();
+    let fits = !value.is_empty()
+        && value.len() <= MAX_TYPED_LEN
+        && value.bytes().all(|b| b.is_ascii_alphanumeric());
+    fits.then_some(value)
 }
 
-impl ContactRole {
-    /// Every role, in display order.
-    pub const ALL: [ContactRole; 7] = [
-        ContactRole::GridHead,
-        ContactRole::BuildingHead,
-        ContactRole::FloorHead,
-        ContactRole::GridWorker,
-        ContactRole::HealthWorker,
-        ContactRole::LegalAdviser,
-        ContactRole::PoliceOfficer,
-    ];
+fn typed_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TYPED_PATTERN))
+        .into()
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactRole::GridHead => "grid_head",
-            ContactRole::BuildingHead => "building_head",
-            ContactRole::FloorHead => "floor_head",
-            ContactRole::GridWorker => "grid_worker",
-            ContactRole::HealthWorker => "health_worker",
-            ContactRole::LegalAdviser => "legal_adviser",
-            ContactRole::PoliceOfficer => "police_officer",
-        }
+/// A card number as a person typed it or a phone scanned it, held trimmed and in upper case
+/// (` jc00042 ` → `JC00042`). Only the shape is checked: whether such a card exists is the
+/// database's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CardNumber(String);
+
+impl CardNumber {
+    /// The canonical form of a typed number, or `None` when it is not 1 to 16 letters or
+    /// digits.
+    pub fn parse(input: &str) -> Option<CardNumber> {
+        canonical(input).map(CardNumber)
     }
 
-    pub fn parse(s: &str) -> Option<ContactRole> {
-        ContactRole::ALL.into_iter().find(|r| r.as_str() == s)
+    /// The printed number of a card in the sequence (42 → `JC00042`).
+    pub fn from_sequence(sequence: u64) -> CardNumber {
+        CardNumber(card_number(sequence))
     }
 
-    /// The title printed on the card.
-    pub fn title(self) -> &'static str {
-        match self {
-            ContactRole::GridHead => "网格长",
-            ContactRole::BuildingHead => "楼栋长",
-            ContactRole::FloorHead => "楼长",
-            ContactRole::GridWorker => "网格员",
-            ContactRole::HealthWorker => "社区健康员",
-            ContactRole::LegalAdviser => "法律咨询员",
-            ContactRole::PoliceOfficer => "社区民警",
-        }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
+}
+
+impl fmt::Display for CardNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CardNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        CardNumber::parse(&raw).ok_or_else(|| serde::de::Error::custom(TYPED_SHAPE))
+    }
+}
+
+impl PartialSchema for CardNumber {
+    fn schema() -> RefOr<Schema> {
+        typed_schema()
+    }
+}
+
+impl ToSchema for CardNumber {}
+
+/// A check code as typed or scanned with its card number, held trimmed and in upper case.
+/// Compared with the stored code in constant time ([`CheckCode::matches`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckCode(String);
+
+impl CheckCode {
+    /// The canonical form of a typed code, or `None` when it is not 1 to 16 letters or digits.
+    pub fn parse(input: &str) -> Option<CheckCode> {
+        canonical(input).map(CheckCode)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the stored code, compared without an early exit.
+    pub fn matches(&self, stored: &str) -> bool {
+        constant_time_eq(stored.as_bytes(), self.0.as_bytes())
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        CheckCode::parse(&raw).ok_or_else(|| serde::de::Error::custom(TYPED_SHAPE))
+    }
+}
+
+impl PartialSchema for CheckCode {
+    fn schema() -> RefOr<Schema> {
+        typed_schema()
+    }
+}
+
+impl ToSchema for CheckCode {}
+
+/// A number and check code that arrived as plain strings (a body that is not typed yet), with
+/// errors naming `card_number` or `check_code` as the typed fields do.
+pub fn validate_pair(number: &str, check: &str) -> ApiResult<(CardNumber, CheckCode)> {
+    let number = CardNumber::parse(number)
+        .ok_or_else(|| ApiError::validation("card_number", TYPED_SHAPE))?;
+    let check =
+        CheckCode::parse(check).ok_or_else(|| ApiError::validation("check_code", TYPED_SHAPE))?;
+    Ok((number, check))
+}
+
+/// Compare without an early exit, so timing does not reveal how much of a code was right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A new random check code from the unambiguous alphabet, drawn from the OS generator
@@ -74,14 +151,14 @@ pub fn new_check_code() -> Result<String, String> {
     use rand::TryRngCore;
     let n = CHECK_ALPHABET.len();
     let limit = (256 / n * n) as u8;
-    let mut code = String::with_capacity(6);
+    let mut code = String::with_capacity(CHECK_CODE_LEN);
     let mut buf = [0u8; 16];
-    while code.len() < 6 {
+    while code.len() < CHECK_CODE_LEN {
         rand::rngs::OsRng
             .try_fill_bytes(&mut buf)
             .map_err(|e| format!("OS random generator failed: {e}"))?;
         for b in buf.iter().filter(|b| **b < limit) {
-            if code.len() < 6 {
+            if code.len() < CHECK_CODE_LEN {
                 code.push(CHECK_ALPHABET[usize::from(*b) % n] as char);
             }
         }
@@ -89,9 +166,14 @@ pub fn new_check_code() -> Result<String, String> {
     Ok(code)
 }
 
+/// The printed number of the card with this sequence number (42 → `JC00042`).
+pub fn card_number(sequence: u64) -> String {
+    format!("{NUMBER_PREFIX}{sequence:05}")
+}
+
 /// The sequence number of a printed card number (`JC00042` → 42).
 pub fn card_sequence(number: &str) -> Option<u64> {
-    number.strip_prefix("JC")?.parse().ok()
+    number.strip_prefix(NUMBER_PREFIX)?.parse().ok()
 }
 
 /// The printed number following the highest one in use.
@@ -100,7 +182,7 @@ pub fn next_card_number(highest: Option<&str>) -> String {
         .and_then(card_sequence)
         .unwrap_or(0)
         .saturating_add(1);
-    crate::places::seed::card_number(next as usize)
+    card_number(next)
 }
 
 /// Emergency numbers every card shows (the community service centre is added per community).
@@ -116,23 +198,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roles_round_trip_in_order() {
-        assert_eq!(ContactRole::ALL.len(), 7);
-        for r in ContactRole::ALL {
-            assert_eq!(ContactRole::parse(r.as_str()), Some(r));
-            assert_eq!(
-                serde_json::to_value(r).unwrap(),
-                serde_json::json!(r.as_str())
-            );
-        }
-        assert_eq!(ContactRole::parse("mayor"), None);
-    }
-
-    #[test]
     fn check_codes_are_random_and_unambiguous() {
         let a = new_check_code().unwrap();
         let b = new_check_code().unwrap();
-        assert_eq!(a.len(), 6);
+        assert_eq!(a.len(), CHECK_CODE_LEN);
         assert!(a.bytes().all(|c| CHECK_ALPHABET.contains(&c)));
         // 31^6 ≈ 887 million codes: two equal draws in a row mean the generator is broken.
         assert_ne!(a, b);
@@ -140,8 +209,49 @@ mod tests {
 
     #[test]
     fn card_numbers_follow_the_highest() {
+        assert_eq!(card_number(7), "JC00007");
         assert_eq!(next_card_number(Some("JC10000")), "JC10001");
         assert_eq!(next_card_number(None), "JC00001");
         assert_eq!(card_sequence("XX1"), None);
+        assert_eq!(CardNumber::from_sequence(42).as_str(), "JC00042");
+    }
+
+    #[test]
+    fn typed_values_are_trimmed_upper_case_and_bounded() {
+        assert_eq!(CardNumber::parse(" jc00001 ").unwrap().as_str(), "JC00001");
+        assert_eq!(CheckCode::parse("abc234\t").unwrap().as_str(), "ABC234");
+        for bad in ["", "  ", "a b", "JC-1", "京C1", &"A".repeat(17)] {
+            assert!(CardNumber::parse(bad).is_none(), "{bad:?}");
+            assert!(CheckCode::parse(bad).is_none(), "{bad:?}");
+        }
+        assert!(CheckCode::parse("abc234").unwrap().matches("ABC234"));
+        assert!(!CheckCode::parse("ABC235").unwrap().matches("ABC234"));
+    }
+
+    #[test]
+    fn deserializing_checks_the_shape_with_the_fields_message() {
+        let n: CardNumber = serde_json::from_str(r#"" jc00001""#).unwrap();
+        assert_eq!(n.as_str(), "JC00001");
+        let e = serde_json::from_str::<CheckCode>(r#""a b""#).unwrap_err();
+        assert!(e.to_string().starts_with(TYPED_SHAPE), "{e}");
+        assert!(serde_json::from_str::<CardNumber>("5").is_err());
+    }
+
+    #[test]
+    fn pairs_name_the_field_at_fault() {
+        let (n, c) = validate_pair(" jc00001 ", "abc234").unwrap();
+        assert_eq!((n.as_str(), c.as_str()), ("JC00001", "ABC234"));
+        let field = |r: ApiResult<(CardNumber, CheckCode)>| r.unwrap_err().field.clone();
+        assert_eq!(
+            field(validate_pair("", "x")).as_deref(),
+            Some("card_number")
+        );
+        assert_eq!(
+            field(validate_pair("JC1", "a b")).as_deref(),
+            Some("check_code")
+        );
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

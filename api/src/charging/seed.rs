@@ -5,10 +5,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::cards::rules::CHECK_ALPHABET;
 use crate::db::schema::{charging_settings as cs, compounds, piles, sockets};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::ApiResult;
-use crate::places::seed::CHECK_ALPHABET;
 
 const PILES_PER_COMPOUND: usize = 15;
 

@@ -1,4 +1,5 @@
-//! The in-process cache behind the card lookup (the most frequent call) and directory search.
+//! The process's cache of the directory: the snapshot ([`Snapshot`]) that card lookups and
+//! search are served from, the ids each search matched and the rendered search pages.
 //!
 //! What it holds is tagged with the directory stamp's version it was read under
 //! ([`super::stamp`]). A staff edit bumps the version in its own transaction; the process that
@@ -6,19 +7,20 @@
 //! [`REFRESH_EVERY`] in the background, dropping everything when it changed. So after an edit
 //! any process serves the old data for at most about one refresh interval. If the version
 //! cannot be read for [`TRUST_FOR`] (database down, refresher stopped), the cache is not used
-//! at all and requests go to the database. After each change of version the refresher loads
-//! every active card in one query (up to [`MAX_CARDS`]), so a lookup of any card is answered
-//! from memory from the start, not only after its first miss.
+//! at all and requests go to the database.
+//!
+//! Other areas key their own caches on the same version: [`DirectoryCache::current`] gives the
+//! trusted version with the snapshot, and what they cached at another version is stale (the
+//! card index in `cards/cache.rs` works this way).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
-
-use super::rules::{DatedException, WeeklyHours};
-use crate::cards::lookup::{BuildingEntry, CardEntry};
+use super::model::snapshot::{self, Snapshot};
+use crate::db::DbConn;
+use crate::error::ApiResult;
 use crate::http::cached::Rendered;
 use crate::state::AppState;
 
@@ -26,65 +28,12 @@ use crate::state::AppState;
 pub const REFRESH_EVERY: Duration = Duration::from_millis(250);
 /// How long a successful read of the stamp vouches for the cache.
 pub const TRUST_FOR: Duration = Duration::from_millis(1000);
-/// Cached cards (including unknown numbers) before the card map is emptied.
-const MAX_CARDS: usize = 200_000;
-/// Cached buildings before the building map is emptied.
-const MAX_BUILDINGS: usize = 50_000;
 /// Cached search answers (ids per distinct question) before that map is emptied.
 const MAX_SEARCHES: usize = 10_000;
 /// Rendered search pages kept before that map is emptied.
 const MAX_PAGES: usize = 10_000;
 /// Longer query strings are not kept as keys.
 const MAX_PAGE_KEY: usize = 256;
-
-/// A taxonomy term.
-#[derive(Clone, Debug)]
-pub struct Category {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub parent_id: Option<i64>,
-    pub position: i32,
-}
-
-/// Where a service is offered.
-#[derive(Clone, Debug)]
-pub struct Place {
-    pub location_id: i64,
-    pub name: String,
-    pub address: String,
-    pub latitude: f64,
-    pub longitude: f64,
-}
-
-/// An active service with everything a lookup or a search result shows.
-#[derive(Clone, Debug)]
-pub struct ServiceEntry {
-    pub id: i64,
-    pub name: String,
-    pub description: String,
-    pub organization_id: i64,
-    pub organization_name: String,
-    pub category_id: i64,
-    pub community_id: Option<i64>,
-    pub places: Vec<Place>,
-    /// (number, description)
-    pub phones: Vec<(String, String)>,
-    pub weekly: Vec<WeeklyHours>,
-    pub exceptions: Vec<DatedException>,
-    pub last_confirmed_at: NaiveDateTime,
-}
-
-/// The active directory, read at one version.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub services: HashMap<i64, ServiceEntry>,
-    pub categories: HashMap<i64, Category>,
-    /// Community id → the id of its service centre (category `service_centre`).
-    pub centres: HashMap<i64, i64>,
-    /// Compound id → its coordinates (for "near a compound").
-    pub compounds: HashMap<i64, (f64, f64)>,
-}
 
 /// What the database is asked in a search: keyword, categories, community.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -94,57 +43,16 @@ pub struct SearchKey {
     pub community: Option<i64>,
 }
 
-/// The code of the category that marks a community's service centre.
-pub const SERVICE_CENTRE: &str = "service_centre";
-
-impl Snapshot {
-    /// A category and all categories below it.
-    pub fn with_descendants(&self, id: i64) -> Vec<i64> {
-        let mut out = vec![id];
-        let mut i = 0;
-        while i < out.len() {
-            let parent = out[i];
-            out.extend(
-                self.categories
-                    .values()
-                    .filter(|c| c.parent_id == Some(parent))
-                    .map(|c| c.id),
-            );
-            i += 1;
-        }
-        out
-    }
-
-    /// The top-level category a category belongs to (itself when it has no parent).
-    pub fn root_of(&self, id: i64) -> i64 {
-        let mut cur = id;
-        for _ in 0..16 {
-            match self.categories.get(&cur).and_then(|c| c.parent_id) {
-                Some(p) => cur = p,
-                None => break,
-            }
-        }
-        cur
-    }
-}
-
-/// A cached card with its building's view and the snapshot, when cached.
-pub type CardHit = (CardEntry, Option<Arc<BuildingEntry>>, Option<Arc<Snapshot>>);
-
 #[derive(Default)]
 struct Inner {
     version: i64,
     snapshot: Option<Arc<Snapshot>>,
-    cards: HashMap<String, CardEntry>,
-    buildings: HashMap<i64, Arc<BuildingEntry>>,
     searches: HashMap<SearchKey, Arc<Vec<i64>>>,
     /// Rendered search pages by query string.
     pages: HashMap<String, Rendered>,
-    /// Whether every active card was loaded at this version (or found too many to hold).
-    cards_preloaded: bool,
 }
 
-/// The process's cache; shared by every worker through [`AppState`].
+/// The process's directory cache; shared by every worker through [`AppState`].
 pub struct DirectoryCache {
     started: Instant,
     /// Milliseconds after `started` of the last successful stamp read (0: never).
@@ -206,35 +114,34 @@ impl DirectoryCache {
         self.is_trusted().then(|| self.read().version)
     }
 
-    /// The hot path of a card lookup, under one read lock: the cached card with, when it is
-    /// active, its building and the snapshot (either may be missing).
-    pub fn card_with_view(&self, number: &str) -> Option<CardHit> {
+    /// When the cache may be used: its version and, when held, the snapshot read at it (one
+    /// read of both, so the snapshot is the version's).
+    pub fn current(&self) -> Option<(i64, Option<Arc<Snapshot>>)> {
         if !self.is_trusted() {
             return None;
         }
         let inner = self.read();
-        let entry = inner.cards.get(number)?;
-        let building = match entry {
-            CardEntry::Active { building_id, .. } => inner.buildings.get(building_id).cloned(),
-            CardEntry::Missing => None,
-        };
-        Some((entry.clone(), building, inner.snapshot.clone()))
+        Some((inner.version, inner.snapshot.clone()))
     }
 
-    /// A cached building view, when the cache may be used.
-    pub fn building(&self, id: i64) -> Option<Arc<BuildingEntry>> {
-        if !self.is_trusted() {
-            return None;
-        }
-        self.read().buildings.get(&id).cloned()
-    }
-
-    /// The cached directory snapshot, when the cache may be used.
+    /// The cached snapshot, when the cache may be used.
     pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
-        if !self.is_trusted() {
-            return None;
+        self.current().and_then(|(_, s)| s)
+    }
+
+    /// The cached snapshot when the cache may be used and holds `version`.
+    pub fn snapshot_at(&self, version: i64) -> Option<Arc<Snapshot>> {
+        self.current()
+            .filter(|(v, _)| *v == version)
+            .and_then(|(_, s)| s)
+    }
+
+    /// Keep a snapshot read at `version`, unless the cache has moved on since.
+    pub fn put_snapshot(&self, version: i64, snapshot: Arc<Snapshot>) {
+        let mut inner = self.write();
+        if inner.version == version {
+            inner.snapshot = Some(snapshot);
         }
-        self.read().snapshot.clone()
     }
 
     /// The ids the database answered for this search, when the cache may be used.
@@ -283,72 +190,19 @@ impl DirectoryCache {
         }
         inner.pages.insert(query.to_owned(), page);
     }
+}
 
-    /// Whether the card map still waits for its bulk load at the current version.
-    pub fn needs_card_preload(&self) -> bool {
-        self.is_trusted() && !self.read().cards_preloaded
-    }
-
-    /// Load every active card read at `version` (unknown numbers stay unknown: a lookup of
-    /// one still asks the database once). More than [`MAX_CARDS`] are not held; lookups then
-    /// fill the map card by card.
-    pub fn preload_cards(&self, version: i64, rows: Vec<(String, String, i64)>) {
-        let fits = rows.len() <= MAX_CARDS;
-        // Built outside the lock, so lookups do not wait while 100,000 entries go in.
-        let mut loaded: HashMap<String, CardEntry> = HashMap::new();
-        if fits {
-            loaded.reserve(rows.len());
-            for (number, check_code, building_id) in rows {
-                loaded.insert(
-                    number,
-                    CardEntry::Active {
-                        check_code,
-                        building_id,
-                    },
-                );
-            }
-        }
-        let mut inner = self.write();
-        if inner.version != version {
-            return;
-        }
-        inner.cards_preloaded = true;
-        if fits {
-            // What lookups cached meanwhile (unknown numbers) stays.
-            for (number, entry) in inner.cards.drain() {
-                loaded.entry(number).or_insert(entry);
-            }
-            inner.cards = loaded;
-        }
-    }
-
-    /// Keep what was read at `version`, unless the cache has moved on since.
-    pub fn put(
-        &self,
-        version: i64,
-        card: Option<(String, CardEntry)>,
-        building: Option<(i64, Arc<BuildingEntry>)>,
-        snapshot: Option<Arc<Snapshot>>,
-    ) {
-        let mut inner = self.write();
-        if inner.version != version {
-            return;
-        }
-        if let Some((number, entry)) = card {
-            if inner.cards.len() >= MAX_CARDS {
-                inner.cards.clear();
-            }
-            inner.cards.insert(number, entry);
-        }
-        if let Some((id, entry)) = building {
-            if inner.buildings.len() >= MAX_BUILDINGS {
-                inner.buildings.clear();
-            }
-            inner.buildings.insert(id, entry);
-        }
-        if let Some(s) = snapshot {
-            inner.snapshot = Some(s);
-        }
+/// Inside a database call that read the stamp at `version`: the snapshot of that version,
+/// from the cache when it holds it, else read now (`true`: read now, to be kept with
+/// [`DirectoryCache::put_snapshot`] once the call is over).
+pub fn snapshot_in(
+    conn: &mut DbConn,
+    cache: &DirectoryCache,
+    version: i64,
+) -> ApiResult<(Arc<Snapshot>, bool)> {
+    match cache.snapshot_at(version) {
+        Some(s) => Ok((s, false)),
+        None => Ok((Arc::new(snapshot::load(conn)?), true)),
     }
 }
 
@@ -363,20 +217,6 @@ pub fn spawn_refresher(state: AppState) {
                 Ok(v) => state.directory.observe(v),
                 Err(e) => tracing::debug!(error = %e, "directory stamp not readable"),
             }
-            if state.directory.needs_card_preload() {
-                // The stamp first, then the cards: never filed under a newer version.
-                let limit = i64::try_from(MAX_CARDS).unwrap_or(i64::MAX) + 1;
-                let read = state
-                    .db(move |c| {
-                        let version = super::stamp::current(c)?;
-                        Ok((version, crate::cards::model::active_cards(c, limit)?))
-                    })
-                    .await;
-                match read {
-                    Ok((version, rows)) => state.directory.preload_cards(version, rows),
-                    Err(e) => tracing::debug!(error = %e, "cards not preloaded"),
-                }
-            }
         }
     });
 }
@@ -385,56 +225,33 @@ pub fn spawn_refresher(state: AppState) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn newer_versions_drop_entries_and_stale_puts_are_ignored() {
-        let c = DirectoryCache::default();
-        assert!(!c.is_trusted() && c.version().is_none());
-        c.observe(3);
-        assert_eq!(c.version(), Some(3));
-        c.put(3, Some(("JC1".into(), CardEntry::Missing)), None, None);
-        assert!(c.card_with_view("JC1").is_some());
-        c.observe(2); // an older read changes nothing
-        assert!(c.card_with_view("JC1").is_some());
-        c.observe(4);
-        assert!(c.card_with_view("JC1").is_none());
-        c.put(3, Some(("JC1".into(), CardEntry::Missing)), None, None); // read before the edit
-        assert!(c.card_with_view("JC1").is_none());
+    fn key(q: &str) -> SearchKey {
+        SearchKey {
+            q: Some(q.into()),
+            category: None,
+            community: None,
+        }
     }
 
     #[test]
-    fn preloaded_cards_hold_at_their_version_only() {
+    fn newer_versions_drop_entries_and_stale_puts_are_ignored() {
         let c = DirectoryCache::default();
-        c.observe(5);
-        assert!(c.needs_card_preload());
-        c.put(5, Some(("JC9".into(), CardEntry::Missing)), None, None);
-        // Read before an edit that moved the cache to 6: not kept, still needed.
-        c.observe(6);
-        c.preload_cards(5, vec![("JC1".into(), "ABCD".into(), 7)]);
-        assert!(c.card_with_view("JC1").is_none());
-        assert!(c.needs_card_preload());
-        c.put(6, Some(("JC9".into(), CardEntry::Missing)), None, None);
-        c.preload_cards(
-            6,
-            vec![
-                ("JC1".into(), "ABCD".into(), 7),
-                ("JC2".into(), "EFGH".into(), 8),
-            ],
-        );
-        assert!(!c.needs_card_preload());
-        let (entry, _, _) = c.card_with_view("JC2").expect("preloaded");
-        assert!(matches!(entry, CardEntry::Active { building_id: 8, .. }));
-        // What lookups cached before the load stays.
-        assert!(matches!(
-            c.card_with_view("JC9"),
-            Some((CardEntry::Missing, _, _))
-        ));
-        // Too many to hold: marked done, nothing loaded, lookups fill the map one by one.
-        c.observe(7);
-        let many = (0..=MAX_CARDS)
-            .map(|i| (format!("JC{i}"), "X".to_owned(), 1))
-            .collect();
-        c.preload_cards(7, many);
-        assert!(!c.needs_card_preload());
-        assert!(c.card_with_view("JC1").is_none());
+        assert!(!c.is_trusted() && c.version().is_none() && c.current().is_none());
+        c.observe(3);
+        assert_eq!(c.version(), Some(3));
+        c.put_search(3, key("理发"), Arc::new(vec![1]));
+        c.put_snapshot(3, Arc::new(Snapshot::default()));
+        assert!(c.search_ids(&key("理发")).is_some());
+        assert!(c.snapshot_at(3).is_some() && c.snapshot_at(2).is_none());
+        c.observe(2); // an older read changes nothing
+        assert!(c.search_ids(&key("理发")).is_some());
+        assert!(matches!(c.current(), Some((3, Some(_)))));
+        c.observe(4);
+        assert!(c.search_ids(&key("理发")).is_none());
+        assert!(matches!(c.current(), Some((4, None))));
+        // Read before the edit: not kept.
+        c.put_search(3, key("理发"), Arc::new(vec![1]));
+        c.put_snapshot(3, Arc::new(Snapshot::default()));
+        assert!(c.search_ids(&key("理发")).is_none() && c.snapshot().is_none());
     }
 }

@@ -9,7 +9,8 @@ use super::dto::{
     OrganizationView, PlaceFilter, ReportFilter, ReportView, ResolveReport, ServiceDetail,
     ServiceFilter, ServiceSummary, UpdateService,
 };
-use super::{model, reports, rules, search, stamp};
+use super::model::{categories, locations, organizations, services};
+use super::{reports, rules, search, stamp};
 use crate::auth::{Resident, Staff};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::cached::{respond, Rendered};
@@ -27,7 +28,7 @@ const SEARCH_CACHE_CONTROL: &str = "public, max-age=60";
 )]
 #[get("/categories")]
 pub async fn list_categories(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let list = state.db(model::category_tree).await?;
+    let list = state.db(categories::category_tree).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -60,16 +61,14 @@ pub async fn search_services(
     }
     let (page, version) = search::search(&state, filter.0, now).await?;
     let rendered = Rendered::json(&page, minute, minute + 1)?;
-    if let Some(v) = version {
-        state.directory.put_page(v, query, rendered.clone());
-    }
+    state.directory.put_page(version, query, rendered.clone());
     Ok(respond(&req, &rendered, SEARCH_CACHE_CONTROL))
 }
 
 async fn detail(state: &AppState, id: i64) -> ApiResult<ServiceDetail> {
     let now = state.clock.now();
     state
-        .db(move |conn| model::service_detail(conn, id, now))
+        .db(move |conn| services::service_detail(conn, id, now))
         .await?
         .ok_or_else(ApiError::not_found)
 }
@@ -106,7 +105,7 @@ pub async fn create_service(
     body: Json<CreateService>,
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
-    let lists = model::validate_lists(
+    let lists = rules::validate_lists(
         Some(&input.phones),
         Some(&input.contacts),
         Some(&input.schedule),
@@ -114,7 +113,7 @@ pub async fn create_service(
     )?;
     let now = state.clock.now_naive();
     let id = stamp::edit(&state, move |c| {
-        model::create_service(c, &input, &lists, now)
+        services::create_service(c, &input, &lists, now)
     })
     .await?;
     let service = detail(&state, id).await?;
@@ -143,7 +142,7 @@ pub async fn update_service(
     body: Json<UpdateService>,
 ) -> ApiResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.0);
-    let lists = model::validate_lists(
+    let lists = rules::validate_lists(
         input.phones.as_deref(),
         input.contacts.as_deref(),
         input.schedule.as_deref(),
@@ -151,7 +150,7 @@ pub async fn update_service(
     )?;
     let now = state.clock.now_naive();
     stamp::edit(&state, move |c| {
-        model::update_service(c, id, &input, &lists, now)
+        services::update_service(c, id, &input, &lists, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(detail(&state, id).await?))
@@ -175,7 +174,7 @@ pub async fn retire_service(
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (id, now) = (id.into_inner(), state.clock.now_naive());
-    stamp::edit(&state, move |c| model::retire_service(c, id, now)).await?;
+    stamp::edit(&state, move |c| services::retire_service(c, id, now)).await?;
     Ok(HttpResponse::Ok().json(detail(&state, id).await?))
 }
 
@@ -197,7 +196,7 @@ pub async fn confirm_service(
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (id, now) = (id.into_inner(), state.clock.now_naive());
-    stamp::edit(&state, move |c| model::confirm_service(c, id, now)).await?;
+    stamp::edit(&state, move |c| services::confirm_service(c, id, now)).await?;
     Ok(HttpResponse::Ok().json(detail(&state, id).await?))
 }
 
@@ -226,7 +225,7 @@ pub async fn list_organizations(
     let page = page_of(&filter)?;
     let q = filter.q.clone().filter(|q| !q.trim().is_empty());
     let (items, total) = state
-        .db(move |c| model::list_organizations(c, q.as_deref().map(str::trim), page))
+        .db(move |c| organizations::list_organizations(c, q.as_deref().map(str::trim), page))
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
@@ -249,8 +248,9 @@ pub async fn create_organization(
 ) -> ApiResult<HttpResponse> {
     let (input, now) = (body.0, state.clock.now_naive());
     let org = stamp::edit(&state, move |c| {
-        let id = model::create_organization(c, &input, now)?;
-        model::organization(c, id)?.ok_or_else(|| ApiError::internal("organization vanished"))
+        let id = organizations::create_organization(c, &input, now)?;
+        organizations::organization(c, id)?
+            .ok_or_else(|| ApiError::internal("organization vanished"))
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -276,7 +276,7 @@ pub async fn list_locations(
     let q = filter.q.clone().filter(|q| !q.trim().is_empty());
     let community = filter.community_id;
     let (items, total) = state
-        .db(move |c| model::list_locations(c, community, q.as_deref().map(str::trim), page))
+        .db(move |c| locations::list_locations(c, community, q.as_deref().map(str::trim), page))
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
@@ -298,7 +298,7 @@ pub async fn create_location(
     body: Json<CreateLocation>,
 ) -> ApiResult<HttpResponse> {
     let (input, now) = (body.0, state.clock.now_naive());
-    let loc = stamp::edit(&state, move |c| model::create_location(c, &input, now)).await?;
+    let loc = stamp::edit(&state, move |c| locations::create_location(c, &input, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/locations/{}", loc.id)))
         .json(loc))

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod handlers;
 pub mod model;
 pub mod reports;
+pub mod roles;
 pub mod rules;
 pub mod search;
 pub mod seed;

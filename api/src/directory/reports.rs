@@ -135,7 +135,7 @@ fn load(conn: &mut DbConn, ids: Vec<i64>) -> ApiResult<Vec<ReportView>> {
             let subject = match (r.9, r.10, r.11) {
                 (Some(s), _, _) => s,
                 (None, Some(name), Some(role)) => {
-                    let title = crate::cards::rules::ContactRole::parse(&role)
+                    let title = super::roles::ContactRole::parse(&role)
                         .map(|r| r.title())
                         .unwrap_or("");
                     format!("{title} {name}")

@@ -1,7 +1,11 @@
 //! Directory rules as plain functions: opening hours ("open now" in local time, with dated
-//! exceptions), distances, and the shape of what staff may enter.
+//! exceptions), distances, and the shape of what staff may enter (the lists of a service
+//! among them).
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
+
+use super::dto::{ContactView, ExceptionView, PhoneView, WeeklyHoursView};
+use crate::error::{ApiError, ApiResult};
 
 /// The communities' time zone: opening hours are local wall-clock times.
 pub const LOCAL_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -157,6 +161,158 @@ pub fn minute_stamp(now: DateTime<Utc>) -> i64 {
     now.timestamp().div_euclid(60)
 }
 
+/// Validated lists of a service, ready to store.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceLists {
+    pub phones: Option<Vec<PhoneView>>,
+    pub contacts: Option<Vec<ContactView>>,
+    pub weekly: Option<Vec<WeeklyHours>>,
+    pub exceptions: Option<Vec<DatedException>>,
+}
+
+/// Check the lists staff send; errors name the field (`schedule[1].closes_at`).
+pub fn validate_lists(
+    phones: Option<&[PhoneView]>,
+    contacts: Option<&[ContactView]>,
+    schedule: Option<&[WeeklyHoursView]>,
+    exceptions: Option<&[ExceptionView]>,
+) -> ApiResult<ServiceLists> {
+    let mut out = ServiceLists::default();
+    if let Some(list) = phones {
+        if list.len() > 10 {
+            return Err(ApiError::validation("phones", "at most 10 phone numbers"));
+        }
+        let mut v = Vec::new();
+        for (i, p) in list.iter().enumerate() {
+            if !valid_phone(p.number.trim()) {
+                return Err(ApiError::validation(
+                    format!("phones[{i}].number"),
+                    "must be a phone number (3 to 20 digits, optional +, - or spaces)",
+                ));
+            }
+            if p.description.chars().count() > 64 {
+                return Err(ApiError::validation(
+                    format!("phones[{i}].description"),
+                    "must be at most 64 characters",
+                ));
+            }
+            v.push(PhoneView {
+                number: p.number.trim().to_owned(),
+                description: p.description.trim().to_owned(),
+            });
+        }
+        out.phones = Some(v);
+    }
+    if let Some(list) = contacts {
+        if list.len() > 20 {
+            return Err(ApiError::validation("contacts", "at most 20 contacts"));
+        }
+        let mut v = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            let name = required_text(&c.name, 64)
+                .map_err(|r| ApiError::validation(format!("contacts[{i}].name"), r))?;
+            if c.title.chars().count() > 64 {
+                return Err(ApiError::validation(
+                    format!("contacts[{i}].title"),
+                    "must be at most 64 characters",
+                ));
+            }
+            if let Some(p) = &c.phone {
+                if !valid_phone(p.trim()) {
+                    return Err(ApiError::validation(
+                        format!("contacts[{i}].phone"),
+                        "must be a phone number",
+                    ));
+                }
+            }
+            v.push(ContactView {
+                name,
+                title: c.title.trim().to_owned(),
+                phone: c.phone.as_ref().map(|p| p.trim().to_owned()),
+            });
+        }
+        out.contacts = Some(v);
+    }
+    if let Some(list) = schedule {
+        if list.len() > 50 {
+            return Err(ApiError::validation("schedule", "at most 50 intervals"));
+        }
+        let mut v = Vec::new();
+        for (i, h) in list.iter().enumerate() {
+            if !(1..=7).contains(&h.weekday) {
+                return Err(ApiError::validation(
+                    format!("schedule[{i}].weekday"),
+                    "must be 1 (Monday) to 7 (Sunday)",
+                ));
+            }
+            let opens = parse_hhmm(&h.opens_at).ok_or_else(|| {
+                ApiError::validation(format!("schedule[{i}].opens_at"), "must be HH:MM")
+            })?;
+            let closes = parse_hhmm(&h.closes_at).ok_or_else(|| {
+                ApiError::validation(format!("schedule[{i}].closes_at"), "must be HH:MM")
+            })?;
+            if !valid_interval(opens, closes) {
+                return Err(ApiError::validation(
+                    format!("schedule[{i}].closes_at"),
+                    "must be after opens_at on the same day",
+                ));
+            }
+            v.push(WeeklyHours {
+                weekday: h.weekday,
+                opens,
+                closes,
+            });
+        }
+        out.weekly = Some(v);
+    }
+    if let Some(list) = exceptions {
+        if list.len() > 100 {
+            return Err(ApiError::validation("exceptions", "at most 100 exceptions"));
+        }
+        let mut v: Vec<DatedException> = Vec::new();
+        for (i, e) in list.iter().enumerate() {
+            let date = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").map_err(|_| {
+                ApiError::validation(format!("exceptions[{i}].date"), "must be YYYY-MM-DD")
+            })?;
+            if v.iter().any(|x| x.date == date) {
+                return Err(ApiError::validation(
+                    format!("exceptions[{i}].date"),
+                    "each date at most once",
+                ));
+            }
+            let (opens, closes) =
+                if e.closed {
+                    (None, None)
+                } else {
+                    let o = e.opens_at.as_deref().and_then(parse_hhmm);
+                    let c = e.closes_at.as_deref().and_then(parse_hhmm);
+                    match (o, c) {
+                        (Some(o), Some(c)) if valid_interval(o, c) => (Some(o), Some(c)),
+                        _ => return Err(ApiError::validation(
+                            format!("exceptions[{i}].opens_at"),
+                            "when not closed, opens_at and closes_at must be HH:MM, opens first",
+                        )),
+                    }
+                };
+            if e.note.chars().count() > 128 {
+                return Err(ApiError::validation(
+                    format!("exceptions[{i}].note"),
+                    "must be at most 128 characters",
+                ));
+            }
+            v.push(DatedException {
+                date,
+                closed: e.closed,
+                opens,
+                closes,
+                note: e.note.trim().to_owned(),
+            });
+        }
+        out.exceptions = Some(v);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +419,152 @@ mod tests {
         assert_eq!(required_text("  法律 ", 4).unwrap(), "法律");
         assert!(required_text(" ", 4).is_err());
         assert!(required_text("一二三四五", 4).is_err());
+    }
+
+    fn phone(number: &str) -> PhoneView {
+        PhoneView {
+            number: number.into(),
+            description: String::new(),
+        }
+    }
+
+    fn hours(weekday: i32, opens_at: &str, closes_at: &str) -> WeeklyHoursView {
+        WeeklyHoursView {
+            weekday,
+            opens_at: opens_at.into(),
+            closes_at: closes_at.into(),
+        }
+    }
+
+    fn exception(date: &str, closed: bool, opens_at: Option<&str>) -> ExceptionView {
+        ExceptionView {
+            date: date.into(),
+            closed,
+            opens_at: opens_at.map(Into::into),
+            closes_at: opens_at.map(|_| "12:00".into()),
+            note: " 元旦 ".into(),
+        }
+    }
+
+    fn field_of<T: std::fmt::Debug>(r: ApiResult<T>) -> String {
+        r.unwrap_err().field.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn lists_not_sent_stay_unchanged_and_sent_ones_come_back_trimmed() {
+        let none = validate_lists(None, None, None, None).unwrap();
+        assert!(none.phones.is_none() && none.contacts.is_none());
+        assert!(none.weekly.is_none() && none.exceptions.is_none());
+        let contact = ContactView {
+            name: " 李主任 ".into(),
+            title: " 主任 ".into(),
+            phone: Some(" 0933-3312001 ".into()),
+        };
+        let lists = validate_lists(
+            Some(&[phone(" 110 ")]),
+            Some(&[contact]),
+            Some(&[hours(1, "08:00", "12:00"), hours(1, "14:00", "24:00")]),
+            Some(&[exception("2027-01-01", true, None)]),
+        )
+        .unwrap();
+        assert_eq!(lists.phones.unwrap()[0].number, "110");
+        let c = &lists.contacts.unwrap()[0];
+        assert_eq!((c.name.as_str(), c.title.as_str()), ("李主任", "主任"));
+        assert_eq!(c.phone.as_deref(), Some("0933-3312001"));
+        let weekly = lists.weekly.unwrap();
+        assert_eq!(
+            weekly[1],
+            WeeklyHours {
+                weekday: 1,
+                opens: 840,
+                closes: 1440
+            }
+        );
+        let ex = &lists.exceptions.unwrap()[0];
+        assert!(ex.closed && ex.opens.is_none() && ex.note == "元旦");
+        // An empty list is sent, so it replaces what was there.
+        let emptied = validate_lists(Some(&[]), None, None, None).unwrap().phones;
+        assert!(emptied.is_some_and(|p| p.is_empty()));
+    }
+
+    #[test]
+    fn list_errors_name_the_item_and_field() {
+        let phones: Vec<PhoneView> = (0..11).map(|_| phone("110")).collect();
+        assert_eq!(
+            field_of(validate_lists(Some(&phones), None, None, None)),
+            "phones"
+        );
+        assert_eq!(
+            field_of(validate_lists(
+                Some(&[phone("110"), phone("call")]),
+                None,
+                None,
+                None
+            )),
+            "phones[1].number"
+        );
+        let nameless = ContactView {
+            name: " ".into(),
+            title: String::new(),
+            phone: None,
+        };
+        assert_eq!(
+            field_of(validate_lists(None, Some(&[nameless]), None, None)),
+            "contacts[0].name"
+        );
+        for (h, field) in [
+            (hours(8, "08:00", "12:00"), "schedule[0].weekday"),
+            (hours(1, "8:00", "12:00"), "schedule[0].opens_at"),
+            (hours(1, "08:00", "25:00"), "schedule[0].closes_at"),
+            (hours(1, "12:00", "08:00"), "schedule[0].closes_at"),
+        ] {
+            assert_eq!(
+                field_of(validate_lists(None, None, Some(&[h]), None)),
+                field
+            );
+        }
+        let twice = [
+            exception("2027-01-01", true, None),
+            exception("2027-01-01", true, None),
+        ];
+        assert_eq!(
+            field_of(validate_lists(None, None, None, Some(&twice))),
+            "exceptions[1].date"
+        );
+        assert_eq!(
+            field_of(validate_lists(
+                None,
+                None,
+                None,
+                Some(&[exception("2027-13-01", true, None)])
+            )),
+            "exceptions[0].date"
+        );
+        // Open on the day, but without valid hours.
+        assert_eq!(
+            field_of(validate_lists(
+                None,
+                None,
+                None,
+                Some(&[exception("2027-01-01", false, None)])
+            )),
+            "exceptions[0].opens_at"
+        );
+        assert_eq!(
+            field_of(validate_lists(
+                None,
+                None,
+                None,
+                Some(&[exception("2027-01-01", false, Some("13:00"))])
+            )),
+            "exceptions[0].opens_at"
+        );
+        let ok = validate_lists(
+            None,
+            None,
+            None,
+            Some(&[exception("2027-01-01", false, Some("09:00"))]),
+        );
+        assert_eq!(ok.unwrap().exceptions.unwrap()[0].opens, Some(540));
     }
 }

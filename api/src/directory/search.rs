@@ -6,43 +6,20 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::cache::{DirectoryCache, SearchKey, Snapshot};
+use super::cache::{self, SearchKey};
 use super::dto::{ServiceFilter, ServiceSummary};
 use super::{model, stamp, view};
-use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 
-/// The cached snapshot, or one read now with the version it was read at (to keep).
-pub fn snapshot_in(
-    conn: &mut DbConn,
-    cached: Option<Arc<Snapshot>>,
-) -> ApiResult<(Arc<Snapshot>, Option<i64>)> {
-    match cached {
-        Some(s) => Ok((s, None)),
-        None => {
-            let version = stamp::current(conn)?;
-            Ok((Arc::new(model::load_snapshot(conn)?), Some(version)))
-        }
-    }
-}
-
-/// Keep a snapshot read by [`snapshot_in`].
-pub fn keep(cache: &DirectoryCache, snapshot: &Arc<Snapshot>, read_at: Option<i64>) {
-    if let Some(v) = read_at {
-        cache.observe(v);
-        cache.put(v, None, None, Some(snapshot.clone()));
-    }
-}
-
-/// One page of matching services, and the cache version it was worked out at (`None` when
-/// the cache was not in use: the page must not be kept).
+/// One page of matching services, and the directory version it was worked out at (the
+/// rendered page is kept under it).
 pub async fn search(
     state: &AppState,
     filter: ServiceFilter,
     now: DateTime<Utc>,
-) -> ApiResult<(Page<ServiceSummary>, Option<i64>)> {
+) -> ApiResult<(Page<ServiceSummary>, i64)> {
     let page = PageParams {
         page: filter.page,
         per_page: filter.per_page,
@@ -76,19 +53,22 @@ pub async fn search(
     let near = filter.near_compound_id;
     // The database answers each distinct question once per directory version; distance,
     // "open now" and pages are worked out here from the snapshot.
-    let known_version = state.directory.version();
-    let cached = state
-        .directory
-        .snapshot()
-        .zip(state.directory.search_ids(&key));
-    let (snapshot, ids, version) = match cached {
-        Some((snapshot, ids)) => (snapshot, ids, known_version),
+    let hit = match state.directory.current() {
+        Some((v, Some(snapshot))) => state
+            .directory
+            .search_ids(&key)
+            .map(|ids| (snapshot, ids, v)),
+        _ => None,
+    };
+    let (snapshot, ids, version) = match hit {
+        Some(hit) => hit,
         None => {
-            let cached = state.directory.snapshot();
-            let k = key.clone();
-            let (snapshot, read_at, ids) = state
+            let (shared, k) = (state.directory.clone(), key.clone());
+            let (version, snapshot, fresh, ids) = state
                 .db(move |conn| {
-                    let (snapshot, read_at) = snapshot_in(conn, cached)?;
+                    // The stamp first: what is read after it is filed under it, never newer.
+                    let version = stamp::current(conn)?;
+                    let (snapshot, fresh) = cache::snapshot_in(conn, &shared, version)?;
                     let categories = match k.category {
                         Some(c) if snapshot.categories.contains_key(&c) => {
                             Some(snapshot.with_descendants(c))
@@ -98,20 +78,20 @@ pub async fn search(
                         }
                         None => None,
                     };
-                    let ids = model::matching_service_ids(
+                    let ids = model::services::matching_service_ids(
                         conn,
                         k.q.as_deref(),
                         categories.as_deref(),
                         k.community,
                     )?;
-                    Ok((snapshot, read_at, Arc::new(ids)))
+                    Ok((version, snapshot, fresh, Arc::new(ids)))
                 })
                 .await?;
-            keep(&state.directory, &snapshot, read_at);
-            let version = read_at.or(known_version);
-            if let Some(v) = version {
-                state.directory.put_search(v, key, ids.clone());
+            state.directory.observe(version);
+            if fresh {
+                state.directory.put_snapshot(version, snapshot.clone());
             }
+            state.directory.put_search(version, key, ids.clone());
             (snapshot, ids, version)
         }
     };

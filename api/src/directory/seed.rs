@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::cards::rules::ContactRole;
+use super::roles::ContactRole;
 use crate::db::schema::{
     buildings, communities, compounds, contacts, grids, locations, organizations, phones,
     role_assignments as ra, role_contacts as rc, schedule_exceptions, schedules,

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::cache::{Place, ServiceEntry, Snapshot};
 use super::dto::{CategoryRef, HoursView, ServiceSummary};
+use super::model::categories::category_ref;
+use super::model::snapshot::{Place, ServiceEntry, Snapshot};
 use super::rules;
 
 /// The place nearest to `origin` (the first when there is none) and its distance.
@@ -36,11 +37,7 @@ pub fn summary(
     let category = snap
         .categories
         .get(&s.category_id)
-        .map(|c| CategoryRef {
-            id: c.id,
-            code: c.code.clone(),
-            name: c.name.clone(),
-        })
+        .map(category_ref)
         .unwrap_or(CategoryRef {
             id: s.category_id,
             code: String::new(),

@@ -8,6 +8,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::cards::rules::{self, CHECK_ALPHABET, CHECK_CODE_LEN};
 use crate::db::schema::{buildings, cards, communities, compounds, grids, households};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::ApiResult;
@@ -174,9 +175,6 @@ fn building_shape(kind: &str) -> (i32, i32, i32) {
     }
 }
 
-/// Characters for check codes: no 0/O, 1/I/L, so a code read off a card is typed right.
-pub const CHECK_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-
 /// A small deterministic generator (splitmix64) so the demo set is the same everywhere.
 struct SplitMix(u64);
 
@@ -190,15 +188,16 @@ impl SplitMix {
     }
 
     fn check_code(&mut self) -> String {
-        (0..6)
+        (0..CHECK_CODE_LEN)
             .map(|_| CHECK_ALPHABET[(self.next() % CHECK_ALPHABET.len() as u64) as usize] as char)
             .collect()
     }
 }
 
-/// The printed number of the n-th demo card (from 1): `JC00001` … `JC10000`.
+/// The printed number of the n-th demo card (from 1): `JC00001` … `JC10000`. Demo cards are
+/// printed in sequence.
 pub fn card_number(n: usize) -> String {
-    format!("JC{n:05}")
+    rules::card_number(n as u64)
 }
 
 /// Demo check codes, in card order: lets tests and the README scan a real demo card.

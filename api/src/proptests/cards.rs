@@ -3,9 +3,18 @@
 
 use proptest::prelude::*;
 
-use crate::cards::model::{constant_time_eq, normalize, validate_pair};
-use crate::cards::rules::{card_sequence, new_check_code, next_card_number};
-use crate::places::seed::{card_number, demo_check_codes, CHECK_ALPHABET};
+use crate::cards::rules::{
+    card_number, card_sequence, constant_time_eq, new_check_code, next_card_number, validate_pair,
+    CardNumber, CheckCode, CHECK_ALPHABET,
+};
+use crate::places::seed::demo_check_codes;
+
+/// A pair as the plain strings a test compares.
+fn pair(number: &str, check: &str) -> Option<(String, String)> {
+    validate_pair(number, check)
+        .ok()
+        .map(|(n, c)| (n.as_str().to_owned(), c.as_str().to_owned()))
+}
 
 /// Whitespace a person or a scanner may add around a value (ASCII and Unicode).
 fn padding() -> impl Strategy<Value = String> {
@@ -30,13 +39,21 @@ proptest! {
     /// and accepting it again changes nothing.
     #[test]
     fn accepted_pairs_are_canonical(number in any::<String>(), check in any::<String>()) {
-        if let Ok((n, c)) = validate_pair(&number, &check) {
+        if let Some((n, c)) = pair(&number, &check) {
             for v in [&n, &c] {
                 prop_assert!((1..=16).contains(&v.len()));
                 prop_assert!(v.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
             }
-            prop_assert_eq!(validate_pair(&n, &c).ok(), Some((n.clone(), c.clone())));
+            prop_assert_eq!(pair(&n, &c), Some((n.clone(), c.clone())));
         }
+        // A JSON body, a path or a query string gets the same answer as the pair.
+        let from_json = serde_json::from_value::<CardNumber>(serde_json::json!(number)).ok();
+        prop_assert_eq!(from_json, CardNumber::parse(&number));
+        let query = form_urlencoded::Serializer::new(String::new()).append_pair("c", &check).finish();
+        let from_query = serde_urlencoded::from_str::<std::collections::HashMap<String, CheckCode>>(&query)
+            .ok()
+            .and_then(|mut m| m.remove("c"));
+        prop_assert_eq!(from_query, CheckCode::parse(&check));
     }
 
     /// Letters and digits, padded with whitespace and in any case, are accepted as the
@@ -50,7 +67,7 @@ proptest! {
         let typed_number = format!("{}{number}{}", pads.0, pads.1);
         let typed_check = format!("{}{check}{}", pads.2, pads.3);
         prop_assert_eq!(
-            validate_pair(&typed_number, &typed_check).ok(),
+            pair(&typed_number, &typed_check),
             Some((number.to_ascii_uppercase(), check.to_ascii_uppercase()))
         );
     }
@@ -58,10 +75,9 @@ proptest! {
     /// Case never matters: lower- and upper-case versions get the same answer.
     #[test]
     fn case_does_not_matter(number in any::<String>(), check in any::<String>()) {
-        let lower = validate_pair(&number.to_ascii_lowercase(), &check.to_ascii_lowercase());
-        let upper = validate_pair(&number.to_ascii_uppercase(), &check.to_ascii_uppercase());
-        prop_assert_eq!(lower.is_ok(), upper.is_ok());
-        prop_assert_eq!(lower.ok(), upper.ok());
+        let lower = pair(&number.to_ascii_lowercase(), &check.to_ascii_lowercase());
+        let upper = pair(&number.to_ascii_uppercase(), &check.to_ascii_uppercase());
+        prop_assert_eq!(lower, upper);
     }
 
     /// One character that is neither a letter, a digit nor outer whitespace, or more than 16
@@ -87,12 +103,14 @@ proptest! {
     /// Printed numbers: `JC` and the sequence, read back to the same sequence; the next
     /// number follows the highest; every printed number is a valid card number.
     #[test]
-    fn card_numbers_round_trip(n in 1usize..10_000_000) {
+    fn card_numbers_round_trip(n in 1u64..10_000_000) {
         let printed = card_number(n);
-        prop_assert_eq!(card_sequence(&printed), Some(n as u64));
+        prop_assert_eq!(card_sequence(&printed), Some(n));
         prop_assert_eq!(next_card_number(Some(&printed)), card_number(n + 1));
         prop_assert!(validate_pair(&printed, "ABC234").is_ok());
-        prop_assert_eq!(normalize(&printed.to_ascii_lowercase()), printed);
+        prop_assert_eq!(CardNumber::from_sequence(n), CardNumber::parse(&printed).unwrap());
+        let typed = CardNumber::parse(&printed.to_ascii_lowercase()).unwrap();
+        prop_assert_eq!(typed.as_str(), printed.as_str());
     }
 
     /// Any text as "the highest number" (as read from the database): no panic, and the next
@@ -130,7 +148,7 @@ proptest! {
             prop_assert_eq!(code.len(), 6);
             prop_assert!(code.bytes().all(|b| CHECK_ALPHABET.contains(&b)));
             let typed = code.to_ascii_lowercase();
-            prop_assert_eq!(validate_pair("jc00001", &typed).ok(), Some(("JC00001".to_owned(), code.clone())));
+            prop_assert_eq!(pair("jc00001", &typed), Some(("JC00001".to_owned(), code.clone())));
         }
     }
 }

@@ -1,0 +1,36 @@
+//! Directory queries, one file per concept: the snapshot that card lookups and search are
+//! served from, categories, services with their hours, organizations and locations. Staff
+//! edits run through [`super::stamp::edit`], so every process's cache follows.
+
+pub mod categories;
+pub mod hours;
+pub mod locations;
+pub mod organizations;
+pub mod services;
+pub mod snapshot;
+
+use diesel::prelude::*;
+
+use crate::db::schema::communities;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+
+/// Status of a listed service or organization.
+pub const ACTIVE: &str = "active";
+/// Status of a service taken off cards and search (its history stays).
+pub const RETIRED: &str = "retired";
+
+/// An optional community id in a staff edit names an existing community (`field` is named
+/// otherwise).
+fn check_community(conn: &mut DbConn, field: &str, id: Option<i64>) -> ApiResult<()> {
+    if let Some(id) = id {
+        let n: i64 = communities::table
+            .filter(communities::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            return Err(ApiError::validation(field, "no such community"));
+        }
+    }
+    Ok(())
+}
