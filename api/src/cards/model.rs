@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::rules::{required_text, valid_phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 use crate::places::dto::NamedRef;
 
 const ACTIVE: &str = "active";

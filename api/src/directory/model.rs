@@ -18,7 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 pub const ACTIVE: &str = "active";
 pub const RETIRED: &str = "retired";

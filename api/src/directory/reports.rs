@@ -10,7 +10,7 @@ use super::model::ACTIVE;
 use crate::db::schema::{directory_reports as dr, role_contacts, services};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 pub const OPEN: &str = "open";
 

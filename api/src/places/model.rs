@@ -12,7 +12,7 @@ use super::dto::{
 use crate::db::schema::{buildings, communities, compounds, grids, households};
 use crate::db::{like_contains, DbConn};
 use crate::error::ApiResult;
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 /// Every community with its counts, in code order.
 pub fn list_communities(conn: &mut DbConn) -> ApiResult<Vec<CommunityView>> {

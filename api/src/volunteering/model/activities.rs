@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{activities as a, communities, signups as s, volunteer_teams as vt};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{
     ActivityCategory, ActivityDetail, ActivityFilter, ActivityStatus, ActivitySummary,

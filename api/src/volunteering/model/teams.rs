@@ -12,7 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 use crate::volunteering::dto::{
     MyTeam, TeamMemberView, TeamRole, TeamView, UserRef, VolunteerProfileView,
 };
