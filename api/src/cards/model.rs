@@ -12,6 +12,7 @@ use super::dto::{
 };
 use super::lookup::BuildingBase;
 use super::rules::{self, ContactRole};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{
     buildings, cards, communities, compounds, grids, households, role_assignments as ra,
     role_contacts as rc,
@@ -19,7 +20,6 @@ use crate::db::schema::{
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::rules::{required_text, valid_phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::db::paging::PageRequest;
 use crate::places::dto::NamedRef;
 
 const ACTIVE: &str = "active";

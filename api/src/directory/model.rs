@@ -12,13 +12,13 @@ use super::dto::{
     ExceptionView, LocationView, OrganizationView, PhoneView, UpdateService, WeeklyHoursView,
 };
 use super::rules::{self, DatedException, WeeklyHours};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{
     communities, contacts, locations, organizations, phones, schedule_exceptions, schedules,
     service_at_locations as sal, services, taxonomy_terms,
 };
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::db::paging::PageRequest;
 
 pub const ACTIVE: &str = "active";
 pub const RETIRED: &str = "retired";
