@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod me;

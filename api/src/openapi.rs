@@ -161,7 +161,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::calendar::handlers::revoke_feed,
         crate::calendar::handlers::serve_feed,
     ),
-    components(schemas(ErrorBody, ErrorCode)),
+    components(schemas(ErrorBody, ErrorCode, crate::events::WebhookEvent)),
     modifiers(&Conventions),
     tags(
         (name = "auth", description = "WeChat-style login, token refresh and logout"),
@@ -242,6 +242,12 @@ impl Modify for Conventions {
             }
             openapi.paths.paths.insert(path, item);
         }
+        // What Linli sends to partners' webhook subscriptions (OpenAPI 3.1 `webhooks`).
+        let mut webhooks = utoipa::openapi::Paths::new();
+        webhooks
+            .paths
+            .extend(crate::events::envelope::webhook_items());
+        openapi.webhooks = Some(webhooks);
     }
 }
 

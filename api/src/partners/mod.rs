@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod dto;
+pub mod fanout;
 pub mod handlers;
 pub mod model;
 pub mod reports;

@@ -1,7 +1,8 @@
-//! Webhooks: the outbox, signing, delivery with retries, and the URL rules.
+//! Webhooks: signing, delivery with retries, and the URL rules.
 //!
-//! [`emit`] writes an event and one delivery per matching subscription in the caller's
-//! transaction, so an event exists exactly when its change was committed. The worker claims
+//! Events come from the domain-event outbox (`crate::events`), written in the transaction of
+//! each change; `super::fanout` turns them into one delivery per matching subscription. The
+//! worker claims
 //! due deliveries with a conditional update (`claimed_until`), which works on MySQL, SQLite
 //! and MySQL-compatible distributed engines alike, so several server processes never send one
 //! delivery at the same time. Signatures follow Standard Webhooks: `webhook-id`,
@@ -15,13 +16,13 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 
 use super::dto::{AttemptView, DeliveryView, SubscriptionView};
 use crate::db::schema::{
-    partner_compounds as pcmp, webhook_attempts as wa, webhook_deliveries as wd,
-    webhook_events as we, webhook_subscriptions as ws,
+    webhook_attempts as wa, webhook_deliveries as wd, webhook_events as we,
+    webhook_subscriptions as ws,
 };
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -29,77 +30,12 @@ use crate::http::pagination::PageRequest;
 use crate::state::AppState;
 
 /// Event types a partner can subscribe to.
-pub const EVENT_TYPES: [&str; 5] = [
-    "booking.created",
-    "booking.cancelled",
-    "booking.no_show",
-    "socket.state_changed",
-    "maintenance.scheduled",
-];
+pub use crate::events::EVENT_TYPES;
 
 /// Delays before the 2nd … 8th attempt, in seconds (Standard Webhooks' schedule: about a day).
 const RETRY_DELAYS_SECS: [i64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
-
-/// Write an event for the partner serving `compound_id`, and a delivery for each of its
-/// subscriptions to this type. Call inside the transaction of the change. No partner, no event.
-pub fn emit(
-    conn: &mut DbConn,
-    compound_id: i64,
-    event_type: &str,
-    data: Value,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    let partner: Option<i64> = pcmp::table
-        .filter(pcmp::compound_id.eq(compound_id))
-        .select(pcmp::partner_id)
-        .first(conn)
-        .optional()?;
-    let Some(partner_id) = partner else {
-        return Ok(());
-    };
-    let subs: Vec<(i64, String)> = ws::table
-        .filter(ws::partner_id.eq(partner_id).and(ws::status.eq("active")))
-        .select((ws::id, ws::events))
-        .load(conn)?;
-    let subs: Vec<i64> = subs
-        .into_iter()
-        .filter(|(_, events)| events.split(',').any(|e| e == event_type))
-        .map(|(id, _)| id)
-        .collect();
-    let event_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
-    let payload = json!({
-        "type": event_type,
-        "timestamp": now.and_utc(),
-        "data": data,
-    });
-    diesel::insert_into(we::table)
-        .values((
-            we::event_id.eq(&event_id),
-            we::partner_id.eq(partner_id),
-            we::compound_id.eq(compound_id),
-            we::event_type.eq(event_type),
-            we::payload.eq(payload.to_string()),
-            we::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    let event_row = last_insert_id(conn)?;
-    for sub in subs {
-        diesel::insert_into(wd::table)
-            .values((
-                wd::event_row_id.eq(event_row),
-                wd::subscription_id.eq(sub),
-                wd::partner_id.eq(partner_id),
-                wd::status.eq("pending"),
-                wd::attempts.eq(0),
-                wd::next_attempt_at.eq(now),
-                wd::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
 
 /// A new signing secret: `whsec_` + base64 of 32 random bytes.
 pub fn new_secret() -> String {
@@ -411,8 +347,9 @@ pub fn spawn_worker(state: AppState) {
         };
         let poll = StdDuration::from_millis(state.config.webhook_poll_ms.max(10));
         loop {
+            let fanned = super::fanout::fan_out_pass(&state).await;
             match deliver_due(&state, &client, &worker).await {
-                Ok(n) if n > 0 => continue, // more may be waiting
+                Ok(n) if n > 0 || fanned > 0 => continue, // more may be waiting
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
             }

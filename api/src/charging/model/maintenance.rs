@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::bookings::lifecycle::{free_cells, release_quota};
-use super::bookings::{booking_event, local_range, BookingRow, BOOKING_COLUMNS};
+use super::bookings::{event_data, local_range, BookingRow, BOOKING_COLUMNS};
 use super::sockets::{compound_sockets, settings_for, socket, SocketInfo};
 use super::stamp::touch_sockets;
 use super::waitlist::offer_freed;
@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, DomainEvent, MaintenanceScheduledData, SocketStateChangedData};
 use crate::notifications::{notify, Notice};
 
 /// Cancel a live booking because its socket is taken out of use; tells the resident.
@@ -54,18 +55,8 @@ fn cancel_for_service(
     free_cells(conn, row.id, None)?;
     release_quota(conn, row.household_id)?;
     notify(conn, row.user_id, &notice, now)?;
-    booking_event(
-        conn,
-        "booking.cancelled",
-        row.id,
-        row.compound_id,
-        row.socket_id,
-        row.starts_at,
-        row.ends_at,
-        BookingStatus::Cancelled,
-        Some(reason),
-        now,
-    )?;
+    let data = event_data(row, BookingStatus::Cancelled, Some(reason));
+    events::record(conn, &DomainEvent::BookingCancelled(data), now)?;
     Ok(true)
 }
 
@@ -204,22 +195,17 @@ pub fn schedule_maintenance(
             }
             touch_sockets(c, &[s.id])?;
         }
-        crate::partners::webhooks::emit(
-            c,
+        let scheduled = MaintenanceScheduledData {
+            maintenance_id: id,
             compound_id,
-            "maintenance.scheduled",
-            json!({
-                "maintenance_id": id,
-                "compound_id": compound_id,
-                "pile_id": pile_id,
-                "socket_id": socket_id,
-                "starts_at": rules::utc(from),
-                "ends_at": rules::utc(to),
-                "reason": reason,
-                "cancelled_bookings": cancelled,
-            }),
-            now,
-        )?;
+            pile_id,
+            socket_id,
+            starts_at: rules::utc(from),
+            ends_at: rules::utc(to),
+            reason: reason.to_owned(),
+            cancelled_bookings: cancelled.clone(),
+        };
+        events::record(c, &DomainEvent::MaintenanceScheduled(scheduled), now)?;
         Ok(MaintenanceView {
             id,
             compound_id,
@@ -251,20 +237,15 @@ pub fn set_socket_state(
                 sockets::write_seq.eq(sockets::write_seq + 1),
             ))
             .execute(c)?;
-        crate::partners::webhooks::emit(
-            c,
-            info.compound_id,
-            "socket.state_changed",
-            json!({
-                "socket_id": info.id,
-                "pile_id": info.pile_id,
-                "compound_id": info.compound_id,
-                "previous_state": info.state,
-                "state": state,
-                "reason": reason,
-            }),
-            now,
-        )?;
+        let changed = SocketStateChangedData {
+            socket_id: info.id,
+            pile_id: info.pile_id,
+            compound_id: info.compound_id,
+            previous_state: info.state,
+            state,
+            reason: reason.to_owned(),
+        };
+        events::record(c, &DomainEvent::SocketStateChanged(changed), now)?;
         let mut cancelled = Vec::new();
         if state == SocketState::Available {
             offer_freed(c, info.compound_id, info.id, now)?;

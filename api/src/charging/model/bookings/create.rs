@@ -7,7 +7,7 @@ use chrono::{NaiveDateTime, SubsecRound as _};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{booking_event, booking_row, booking_view, local_range, view_of, BookingRow};
+use super::{booking_row, booking_view, event_data, local_range, view_of, BookingRow};
 use crate::charging::dto::{BookingStatus, BookingView, SocketState};
 use crate::charging::model::sockets::socket_in_context;
 use crate::charging::rules;
@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::events::{self, DomainEvent};
 use crate::notifications::{notify, Notice};
 
 /// The household a user books for, when it may book at `now`: `household_required` without
@@ -188,34 +189,6 @@ pub(in crate::charging::model) fn book_in_tx(
         }
         Err(e) => return Err(e.into()),
     }
-    booking_event(
-        conn,
-        "booking.created",
-        id,
-        socket.compound_id,
-        socket.id,
-        req.starts_at,
-        req.ends_at,
-        BookingStatus::Confirmed,
-        None,
-        now,
-    )?;
-    notify(
-        conn,
-        req.user_id,
-        &Notice {
-            kind: "booking.confirmed",
-            title: "充电预约成功".into(),
-            body: format!(
-                "{} {}",
-                socket.label,
-                local_range(req.starts_at, req.ends_at)
-            ),
-            data: json!({"booking_id": id, "socket_id": socket.id}),
-            dedupe_key: Some(format!("booking-confirmed:{id}")),
-        },
-        now,
-    )?;
     // The stored row, without reading it back (DATETIME(6) keeps microseconds).
     let row = BookingRow {
         id,
@@ -232,6 +205,24 @@ pub(in crate::charging::model) fn book_in_tx(
         cancelled_at: None,
         cancel_reason: None,
     };
+    let data = event_data(&row, BookingStatus::Confirmed, None);
+    events::record(conn, &DomainEvent::BookingCreated(data), now)?;
+    notify(
+        conn,
+        req.user_id,
+        &Notice {
+            kind: "booking.confirmed",
+            title: "充电预约成功".into(),
+            body: format!(
+                "{} {}",
+                socket.label,
+                local_range(req.starts_at, req.ends_at)
+            ),
+            data: json!({"booking_id": id, "socket_id": socket.id}),
+            dedupe_key: Some(format!("booking-confirmed:{id}")),
+        },
+        now,
+    )?;
     Ok(view_of(row, &socket, &compound_name, &settings))
 }
 

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{booking_event, booking_for_user, booking_row, BookingRow};
+use super::{booking_for_user, booking_row, event_data, BookingRow};
 use crate::charging::dto::BookingStatus;
 use crate::charging::model::sockets::{settings_for, socket};
 use crate::charging::model::stamp::touch_sockets;
@@ -17,6 +17,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::events::{self, DomainEvent};
 use crate::notifications::{notify, Notice};
 
 pub(in crate::charging::model) fn release_quota(
@@ -149,23 +150,14 @@ pub(in crate::charging::model) fn end_booking(
         record_no_show(conn, row.household_id, row.user_id, now)?;
     }
     let event = match to {
-        BookingStatus::NoShow => Some("booking.no_show"),
-        BookingStatus::Cancelled => Some("booking.cancelled"),
+        BookingStatus::NoShow => Some(DomainEvent::BookingNoShow(event_data(row, to, reason))),
+        BookingStatus::Cancelled => {
+            Some(DomainEvent::BookingCancelled(event_data(row, to, reason)))
+        }
         _ => None,
     };
     if let Some(event) = event {
-        booking_event(
-            conn,
-            event,
-            row.id,
-            row.compound_id,
-            row.socket_id,
-            row.starts_at,
-            row.ends_at,
-            to,
-            reason,
-            now,
-        )?;
+        events::record(conn, &event, now)?;
     }
     if let Some(n) = notice {
         notify(conn, row.user_id, &n, now)?;

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::sockets::{compound_name, settings_for, socket, SocketInfo};
 use crate::charging::dto::{BookingStatus, BookingView};
@@ -18,6 +17,7 @@ use crate::db::paging::PageRequest;
 use crate::db::schema::{bookings as b, users};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::events::BookingEventData;
 
 #[derive(Clone, Debug, Queryable)]
 pub struct BookingRow {
@@ -238,33 +238,20 @@ pub fn list_for_user(
     Ok((rows, total))
 }
 
-/// Write a booking event to the partner outbox (same transaction as the change).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn booking_event(
-    conn: &mut DbConn,
-    event: &str,
-    id: i64,
-    compound_id: i64,
-    socket_id: i64,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
+/// What a booking event says of `row`, now `status` (`reason`: why it was cancelled or
+/// released).
+pub(super) fn event_data(
+    row: &BookingRow,
     status: BookingStatus,
     reason: Option<&str>,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    crate::partners::webhooks::emit(
-        conn,
-        compound_id,
-        event,
-        json!({
-            "booking_id": id,
-            "compound_id": compound_id,
-            "socket_id": socket_id,
-            "starts_at": rules::utc(starts_at),
-            "ends_at": rules::utc(ends_at),
-            "status": status,
-            "reason": reason,
-        }),
-        now,
-    )
+) -> BookingEventData {
+    BookingEventData {
+        booking_id: row.id,
+        compound_id: row.compound_id,
+        socket_id: row.socket_id,
+        starts_at: rules::utc(row.starts_at),
+        ends_at: rules::utc(row.ends_at),
+        status,
+        reason: reason.map(str::to_owned),
+    }
 }
