@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::bookings::lifecycle::end_booking;
+use super::bookings::lifecycle::{end_booking, Ending};
 use super::bookings::{local_range, BookingRow, BOOKING_COLUMNS};
 use super::sockets::{settings_for, socket};
 use super::waitlist::{close_offer, WaitRow, WAIT_COLUMNS};
@@ -49,16 +49,14 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
                 data: json!({"booking_id": row.id}),
                 dedupe_key: Some(format!("booking-no-show:{}", row.id)),
             };
-            end_booking(
-                c,
-                &row,
-                BookingStatus::Confirmed,
-                BookingStatus::NoShow,
-                Some("未按时签到"),
-                None,
-                Some(notice),
-                now,
-            )
+            let ending = Ending {
+                expect: BookingStatus::Confirmed,
+                to: BookingStatus::NoShow,
+                reason: Some("未按时签到"),
+                free_from: None,
+                notice: Some(notice),
+            };
+            end_booking(c, &row, ending, now)
         })?;
         done += usize::from(released);
     }
@@ -74,16 +72,14 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
         .load(conn)?;
     for row in ended {
         let completed = db::transaction(conn, |c| {
-            end_booking(
-                c,
-                &row,
-                BookingStatus::CheckedIn,
-                BookingStatus::Completed,
-                None,
-                Some(row.ends_at),
-                None,
-                now,
-            )
+            let ending = Ending {
+                expect: BookingStatus::CheckedIn,
+                to: BookingStatus::Completed,
+                reason: None,
+                free_from: Some(row.ends_at),
+                notice: None,
+            };
+            end_booking(c, &row, ending, now)
         })?;
         done += usize::from(completed);
     }

@@ -111,20 +111,34 @@ fn record_no_show(
     )
 }
 
+/// How a live booking ends: from which status to which, why, and what the resident is told.
+pub(in crate::charging::model) struct Ending<'a> {
+    /// The status it must still have (another request or process may have ended it).
+    pub expect: BookingStatus,
+    pub to: BookingStatus,
+    /// Why it was cancelled or released, kept on the booking and sent with its event.
+    pub reason: Option<&'a str>,
+    /// Free its cells from this time on (all of them when `None`).
+    pub free_from: Option<NaiveDateTime>,
+    pub notice: Option<Notice<'a>>,
+}
+
 /// End a live booking: conditional on its current status, frees its cells (from `free_from`),
 /// gives back the quota, tells the resident, and offers the freed time to the waitlist.
 /// Returns false when another request or process ended it first.
-#[allow(clippy::too_many_arguments)]
 pub(in crate::charging::model) fn end_booking(
     conn: &mut DbConn,
     row: &BookingRow,
-    expect: BookingStatus,
-    to: BookingStatus,
-    reason: Option<&str>,
-    free_from: Option<NaiveDateTime>,
-    notice: Option<Notice<'_>>,
+    ending: Ending<'_>,
     now: NaiveDateTime,
 ) -> ApiResult<bool> {
+    let Ending {
+        expect,
+        to,
+        reason,
+        free_from,
+        notice,
+    } = ending;
     let q = b::table.filter(b::id.eq(row.id).and(b::status.eq(expect.as_str())));
     let changed = match to {
         BookingStatus::Completed => diesel::update(q)
@@ -201,16 +215,14 @@ pub fn cancel(
             data: json!({"booking_id": row.id}),
             dedupe_key: Some(format!("booking-cancelled:{}", row.id)),
         };
-        if !end_booking(
-            c,
-            &row,
-            BookingStatus::Confirmed,
+        let ending = Ending {
+            expect: BookingStatus::Confirmed,
             to,
-            Some(&reason),
-            None,
-            Some(notice),
-            now,
-        )? {
+            reason: Some(&reason),
+            free_from: None,
+            notice: Some(notice),
+        };
+        if !end_booking(c, &row, ending, now)? {
             return Err(ApiError::new(ErrorCode::BookingNotCancellable));
         }
         Ok(())
@@ -270,16 +282,14 @@ pub fn finish(
         }
         let settings = settings_for(c, row.compound_id)?;
         let from = rules::slot_floor(now, settings.slot()).max(row.starts_at);
-        if !end_booking(
-            c,
-            &row,
-            BookingStatus::CheckedIn,
-            BookingStatus::Completed,
-            None,
-            Some(from),
-            None,
-            now,
-        )? {
+        let ending = Ending {
+            expect: BookingStatus::CheckedIn,
+            to: BookingStatus::Completed,
+            reason: None,
+            free_from: Some(from),
+            notice: None,
+        };
+        if !end_booking(c, &row, ending, now)? {
             return Err(ApiError::new(ErrorCode::BookingStateInvalid));
         }
         Ok(())
