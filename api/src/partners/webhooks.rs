@@ -2,10 +2,9 @@
 //!
 //! Events come from the domain-event outbox (`crate::events`), written in the transaction of
 //! each change; `super::fanout` turns them into one delivery per matching subscription. The
-//! worker claims
-//! due deliveries with a conditional update (`claimed_until`), which works on MySQL, SQLite
-//! and MySQL-compatible distributed engines alike, so several server processes never send one
-//! delivery at the same time. Signatures follow Standard Webhooks: `webhook-id`,
+//! worker claims due deliveries with a conditional update (`claimed_until`), which works on
+//! MySQL, SQLite and MySQL-compatible distributed engines alike, so several server processes
+//! never send one delivery at the same time. Signatures follow Standard Webhooks: `webhook-id`,
 //! `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
 
 use std::net::IpAddr;
