@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod calendar;
 pub mod cards;
 pub mod charging;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod me;
@@ -229,6 +231,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openap
                 .configure(charging::routes)
                 .configure(partners::routes)
                 .configure(volunteering::routes)
+                .configure(calendar::routes)
                 .configure(cards::routes)
                 .configure(directory::routes),
         )

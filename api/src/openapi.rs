@@ -156,12 +156,12 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::volunteering::handlers::wishes::fulfil,
         crate::volunteering::handlers::wishes::confirm,
         crate::volunteering::handlers::wishes::withdraw,
-        crate::volunteering::handlers::calendar::get_feed,
-        crate::volunteering::handlers::calendar::rotate_feed,
-        crate::volunteering::handlers::calendar::revoke_feed,
-        crate::volunteering::handlers::calendar::serve_feed,
+        crate::calendar::handlers::get_feed,
+        crate::calendar::handlers::rotate_feed,
+        crate::calendar::handlers::revoke_feed,
+        crate::calendar::handlers::serve_feed,
     ),
-    components(schemas(ErrorBody, ErrorCode)),
+    components(schemas(ErrorBody, ErrorCode, crate::events::WebhookEvent)),
     modifiers(&Conventions),
     tags(
         (name = "auth", description = "WeChat-style login, token refresh and logout"),
@@ -233,6 +233,12 @@ impl Modify for Conventions {
             }
             openapi.paths.paths.insert(path, item);
         }
+        // What Linli sends to partners' webhook subscriptions (OpenAPI 3.1 `webhooks`).
+        let mut webhooks = utoipa::openapi::Paths::new();
+        webhooks
+            .paths
+            .extend(crate::events::envelope::webhook_items());
+        openapi.webhooks = Some(webhooks);
     }
 }
 

@@ -2032,7 +2032,258 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "booking.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.cancelled` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BookingEventData"];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (UTC).
+                         */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "booking.cancelled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; not sent again */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.created` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BookingEventData"];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (UTC).
+                         */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "booking.created";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; not sent again */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.no_show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.no_show` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BookingEventData"];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (UTC).
+                         */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "booking.no_show";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; not sent again */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "maintenance.scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `maintenance.scheduled` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MaintenanceScheduledData"];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (UTC).
+                         */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "maintenance.scheduled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; not sent again */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "socket.state_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `socket.state_changed` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SocketStateChangedData"];
+                        /**
+                         * Format: date-time
+                         * @description When it happened (UTC).
+                         */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "socket.state_changed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; not sent again */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -2332,6 +2583,49 @@ export interface components {
             card_number: string;
             /** @description Check code printed beside the number, same form. */
             check_code: string;
+        };
+        /**
+         * @description A booking made, cancelled or released.
+         * @example {
+         *       "booking_id": 12,
+         *       "compound_id": 1,
+         *       "ends_at": "2026-12-01T11:00:00Z",
+         *       "reason": null,
+         *       "socket_id": 3,
+         *       "starts_at": "2026-12-01T10:00:00Z",
+         *       "status": "confirmed"
+         *     }
+         */
+        BookingEventData: {
+            /**
+             * Format: int64
+             * @description The booking.
+             */
+            booking_id: number;
+            /**
+             * Format: int64
+             * @description The compound it is in.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description End of the booked time (exclusive).
+             */
+            ends_at: string;
+            /** @description Why it was cancelled or released; `null` for a new booking. */
+            reason: string | null;
+            /**
+             * Format: int64
+             * @description The socket it holds.
+             */
+            socket_id: number;
+            /**
+             * Format: date-time
+             * @description Start of the booked time.
+             */
+            starts_at: string;
+            /** @description Its status after the event: `confirmed` when created, `cancelled`, or `no_show`. */
+            status: components["schemas"]["BookingStatus"];
         };
         /**
          * @description A booking's status.
@@ -3312,6 +3606,42 @@ export interface components {
             openid: string;
             role?: components["schemas"]["Role"] | null;
         };
+        /**
+         * @description Something that happened, with its data. Serialized adjacently tagged: `{"type":
+         *     "booking.created", "data": {...}}`.
+         */
+        DomainEvent: {
+            /** @description A resident booked a socket. */
+            data: components["schemas"]["BookingEventData"];
+            /** @enum {string} */
+            type: "booking.created";
+        } | {
+            /**
+             * @description A booking was cancelled: by its resident before the start, or because its socket was
+             *     taken out of use (maintenance, a state change).
+             */
+            data: components["schemas"]["BookingEventData"];
+            /** @enum {string} */
+            type: "booking.cancelled";
+        } | {
+            /**
+             * @description A booking was released: not checked in within the grace period, or cancelled after its
+             *     start.
+             */
+            data: components["schemas"]["BookingEventData"];
+            /** @enum {string} */
+            type: "booking.no_show";
+        } | {
+            /** @description A socket's state changed (available, maintenance, faulted, retired). */
+            data: components["schemas"]["SocketStateChangedData"];
+            /** @enum {string} */
+            type: "socket.state_changed";
+        } | {
+            /** @description A maintenance window was set on a pile or a socket. */
+            data: components["schemas"]["MaintenanceScheduledData"];
+            /** @enum {string} */
+            type: "maintenance.scheduled";
+        };
         /** @description A number to call in an emergency. */
         EmergencyNumber: {
             /** @description Who answers. */
@@ -3515,6 +3845,57 @@ export interface components {
             /**
              * Format: date-time
              * @description Start (rounded down to the slot grid).
+             */
+            starts_at: string;
+        };
+        /**
+         * @description A maintenance window was set. Its time is taken: nothing can be booked in it.
+         * @example {
+         *       "cancelled_bookings": [
+         *         12
+         *       ],
+         *       "compound_id": 1,
+         *       "ends_at": "2026-12-01T12:00:00Z",
+         *       "maintenance_id": 5,
+         *       "pile_id": null,
+         *       "reason": "检修",
+         *       "socket_id": 3,
+         *       "starts_at": "2026-12-01T10:00:00Z"
+         *     }
+         */
+        MaintenanceScheduledData: {
+            /** @description Bookings the window cancelled (each also sent as `booking.cancelled`). */
+            cancelled_bookings: number[];
+            /**
+             * Format: int64
+             * @description The compound.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description End, rounded up to the slot grid.
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description The window.
+             */
+            maintenance_id: number;
+            /**
+             * Format: int64
+             * @description The pile, when the window covers a whole pile (else `null`).
+             */
+            pile_id: number | null;
+            /** @description Why. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description The socket, when the window covers one socket (else `null`).
+             */
+            socket_id: number | null;
+            /**
+             * Format: date-time
+             * @description Start, rounded down to the slot grid.
              */
             starts_at: string;
         };
@@ -5593,6 +5974,43 @@ export interface components {
             state: components["schemas"]["SocketState"];
         };
         /**
+         * @description A socket's state changed.
+         * @example {
+         *       "compound_id": 1,
+         *       "pile_id": 2,
+         *       "previous_state": "available",
+         *       "reason": "无法充电",
+         *       "socket_id": 3,
+         *       "state": "faulted"
+         *     }
+         */
+        SocketStateChangedData: {
+            /**
+             * Format: int64
+             * @description The compound it stands in.
+             */
+            compound_id: number;
+            /**
+             * Format: int64
+             * @description Its pile.
+             */
+            pile_id: number;
+            /** @description The state before the change. */
+            previous_state: components["schemas"]["SocketState"];
+            /** @description Why, as given by whoever changed it. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description The socket.
+             */
+            socket_id: number;
+            /**
+             * @description The state now. Taking a socket out of use cancels its confirmed bookings (each with its
+             *     own `booking.cancelled`).
+             */
+            state: components["schemas"]["SocketState"];
+        };
+        /**
          * @description Change a socket's state.
          * @example {
          *       "reason": "无法供电",
@@ -6055,6 +6473,31 @@ export interface components {
             status: string;
         };
         /**
+         * @description An event as sent to a webhook subscriber: `type` names it, `data` carries its typed data,
+         *     and `timestamp` is when it happened (UTC). Deduplicate on the `webhook-id` header (the
+         *     event's id, the same on every retry).
+         * @example {
+         *       "data": {
+         *         "booking_id": 12,
+         *         "compound_id": 1,
+         *         "ends_at": "2026-12-01T11:00:00Z",
+         *         "reason": null,
+         *         "socket_id": 3,
+         *         "starts_at": "2026-12-01T10:00:00Z",
+         *         "status": "confirmed"
+         *       },
+         *       "timestamp": "2026-11-30T08:00:00Z",
+         *       "type": "booking.created"
+         *     }
+         */
+        WebhookEvent: components["schemas"]["DomainEvent"] & {
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+        };
+        /**
          * @description Log in with a code from the mini-program's `wx.login()`.
          * @example {
          *       "code": "081Kq4Ga1sXQbN0ZxlJa1eN4Ga1Kq4GA"
@@ -6177,6 +6620,7 @@ export type SchemaAttemptView = components['schemas']['AttemptView'];
 export type SchemaAuditView = components['schemas']['AuditView'];
 export type SchemaAvailabilityView = components['schemas']['AvailabilityView'];
 export type SchemaBindHouseholdRequest = components['schemas']['BindHouseholdRequest'];
+export type SchemaBookingEventData = components['schemas']['BookingEventData'];
 export type SchemaBookingStatus = components['schemas']['BookingStatus'];
 export type SchemaBookingView = components['schemas']['BookingView'];
 export type SchemaBuildingAddress = components['schemas']['BuildingAddress'];
@@ -6217,6 +6661,7 @@ export type SchemaCreateTeamRequest = components['schemas']['CreateTeamRequest']
 export type SchemaCreateWishRequest = components['schemas']['CreateWishRequest'];
 export type SchemaDeliveryView = components['schemas']['DeliveryView'];
 export type SchemaDevLoginRequest = components['schemas']['DevLoginRequest'];
+export type SchemaDomainEvent = components['schemas']['DomainEvent'];
 export type SchemaEmergencyNumber = components['schemas']['EmergencyNumber'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorCode = components['schemas']['ErrorCode'];
@@ -6229,6 +6674,7 @@ export type SchemaJoinWaitlistRequest = components['schemas']['JoinWaitlistReque
 export type SchemaLedgerEntryView = components['schemas']['LedgerEntryView'];
 export type SchemaLocationView = components['schemas']['LocationView'];
 export type SchemaMaintenanceRequest = components['schemas']['MaintenanceRequest'];
+export type SchemaMaintenanceScheduledData = components['schemas']['MaintenanceScheduledData'];
 export type SchemaMaintenanceView = components['schemas']['MaintenanceView'];
 export type SchemaMeView = components['schemas']['MeView'];
 export type SchemaMySignupEntry = components['schemas']['MySignupEntry'];
@@ -6297,6 +6743,7 @@ export type SchemaSocketCells = components['schemas']['SocketCells'];
 export type SchemaSocketCheckInRequest = components['schemas']['SocketCheckInRequest'];
 export type SchemaSocketState = components['schemas']['SocketState'];
 export type SchemaSocketStateChange = components['schemas']['SocketStateChange'];
+export type SchemaSocketStateChangedData = components['schemas']['SocketStateChangedData'];
 export type SchemaSocketStateRequest = components['schemas']['SocketStateRequest'];
 export type SchemaSocketView = components['schemas']['SocketView'];
 export type SchemaSubscriptionView = components['schemas']['SubscriptionView'];
@@ -6316,6 +6763,7 @@ export type SchemaUserSummary = components['schemas']['UserSummary'];
 export type SchemaUtilisationRow = components['schemas']['UtilisationRow'];
 export type SchemaVolunteerProfileView = components['schemas']['VolunteerProfileView'];
 export type SchemaWaitlistView = components['schemas']['WaitlistView'];
+export type SchemaWebhookEvent = components['schemas']['WebhookEvent'];
 export type SchemaWechatLoginRequest = components['schemas']['WechatLoginRequest'];
 export type SchemaWeeklyHoursView = components['schemas']['WeeklyHoursView'];
 export type SchemaWishStatus = components['schemas']['WishStatus'];

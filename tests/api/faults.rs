@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use linli::db::schema::{
-    activities, booking_slots, bookings, charging_settings, household_quotas, points_balances,
-    points_ledger, redemptions, shop_items, signups, team_members, webhook_deliveries,
-    webhook_events,
+    activities, booking_slots, bookings, charging_settings, domain_events, household_quotas,
+    points_balances, points_ledger, redemptions, shop_items, signups, team_members,
+    webhook_deliveries,
 };
 use linli::db::DbConn;
 use serde_json::{json, Value};
@@ -794,9 +794,9 @@ async fn server_killed_mid_load_leaves_nothing_half_written_and_loses_no_webhook
         "stored bookings against answered bookings"
     );
     assert_bookings_whole(&mut conn);
-    let events: Vec<String> = webhook_events::table
-        .filter(webhook_events::event_type.eq("booking.created"))
-        .select(webhook_events::event_id)
+    let events: Vec<String> = domain_events::table
+        .filter(domain_events::event_type.eq("booking.created"))
+        .select(domain_events::event_id)
         .load(&mut conn)
         .unwrap();
     assert_eq!(

@@ -118,6 +118,8 @@ async fn scoping_matrix_other_firms_ids_are_not_found() {
     let deliveries = {
         let mut conn = app.db.conn();
         use diesel::{QueryDsl, RunQueryDsl};
+        // No background worker here: fan the booking's event out as the worker would.
+        linli::partners::webhooks::fanout::fan_out(&mut conn, app.clock.now_naive()).unwrap();
         linli::db::schema::webhook_deliveries::table
             .select(linli::db::schema::webhook_deliveries::id)
             .load::<i64>(&mut conn)
@@ -854,7 +856,7 @@ async fn a_rolled_back_change_writes_no_event() {
     {
         use diesel::{Connection, QueryDsl, RunQueryDsl};
         let mut conn = app.db.conn();
-        // Subscribe directly, then emit inside a transaction that fails.
+        // Subscribe directly, then record an event inside a transaction that fails.
         linli::partners::webhooks::create_subscription(
             &mut conn,
             1,
@@ -863,19 +865,22 @@ async fn a_rolled_back_change_writes_no_event() {
             app.clock.now_naive(),
         )
         .unwrap();
+        let event = linli::events::DomainEvent::BookingCreated(linli::events::BookingEventData {
+            booking_id: 1,
+            compound_id: 1,
+            socket_id: 1,
+            starts_at: app.clock.now(),
+            ends_at: app.clock.now(),
+            status: linli::charging::dto::BookingStatus::Confirmed,
+            reason: None,
+        });
         let result: Result<(), diesel::result::Error> = conn.transaction(|c| {
-            linli::partners::webhooks::emit(
-                c,
-                1,
-                "booking.created",
-                json!({"booking_id": 1}),
-                app.clock.now_naive(),
-            )
-            .unwrap();
+            linli::events::record(c, &event, app.clock.now_naive()).unwrap();
             Err(diesel::result::Error::RollbackTransaction)
         });
         assert!(result.is_err());
-        let events: i64 = linli::db::schema::webhook_events::table
+        linli::partners::webhooks::fanout::fan_out(&mut conn, app.clock.now_naive()).unwrap();
+        let events: i64 = linli::db::schema::domain_events::table
             .count()
             .get_result(&mut conn)
             .unwrap();
@@ -884,19 +889,13 @@ async fn a_rolled_back_change_writes_no_event() {
             .get_result(&mut conn)
             .unwrap();
         assert_eq!((events, deliveries), (0, 0));
-        // And committed it is there, with one delivery.
+        // And committed it is there, fanned out into one delivery.
         conn.transaction::<_, diesel::result::Error, _>(|c| {
-            linli::partners::webhooks::emit(
-                c,
-                1,
-                "booking.created",
-                json!({"booking_id": 1}),
-                app.clock.now_naive(),
-            )
-            .unwrap();
+            linli::events::record(c, &event, app.clock.now_naive()).unwrap();
             Ok(())
         })
         .unwrap();
+        linli::partners::webhooks::fanout::fan_out(&mut conn, app.clock.now_naive()).unwrap();
         let deliveries: i64 = linli::db::schema::webhook_deliveries::table
             .count()
             .get_result(&mut conn)

@@ -1,6 +1,9 @@
 //! The database layer: one connection type over MySQL and SQLite, the pool, migrations, and
-//! the few helpers every area uses (inserted ids, retried transactions).
+//! the few helpers every area uses (inserted ids, retried transactions, the page of a list,
+//! the database half of an idempotency claim).
 
+pub mod idempotency;
+pub mod paging;
 pub mod schema;
 pub mod schema_gen;
 

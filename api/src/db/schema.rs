@@ -199,6 +199,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    domain_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        compound_id -> Nullable<BigInt>,
+        resource_type -> Text,
+        resource_id -> BigInt,
+        payload -> Text,
+        occurred_at -> Timestamp,
+        fanned_out_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     grids (id) {
         id -> BigInt,
         community_id -> BigInt,
@@ -758,6 +772,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     directory_reports,
     directory_stamp,
+    domain_events,
     grids,
     household_quotas,
     households,

@@ -7,10 +7,10 @@ use diesel::prelude::*;
 
 use super::dto::{CreateReport, ReportFilter, ReportKind, ReportView, Resolution};
 use super::model::ACTIVE;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{directory_reports as dr, role_contacts, services};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
 
 pub const OPEN: &str = "open";
 

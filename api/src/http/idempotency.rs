@@ -11,8 +11,9 @@
 //!
 //! When the outcome is unknown — the database went away at `COMMIT`, or the process died
 //! after committing and before answering — a retry must not do the work again. Handlers that
-//! create something (a booking, a sign-up, a redemption) take the [`IdempotencyClaim`] and
-//! write what they created into the key's row *in the same transaction as the work*
+//! create something (a booking, a sign-up, a redemption) take the [`IdempotencyClaim`] (its
+//! database half lives in `db::idempotency`, so models need nothing of HTTP) and write what
+//! they created into the key's row *in the same transaction as the work*
 //! ([`IdempotencyClaim::mark_done`]); a retry that takes the key over finds it
 //! ([`IdempotencyClaim::done_before`]) and answers with that object. A claim that failed with
 //! a 5xx is released (or, when its work was recorded, unlocked for the retry) — later, in the
@@ -29,6 +30,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::auth::extract::bearer_token;
+pub use crate::db::idempotency::IdempotencyClaim;
 use crate::db::schema::idempotency_keys as ik;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -139,7 +141,7 @@ pub async fn idempotency(
         }
         Err(e) => return Ok(req.error_response(e)),
     };
-    req.extensions_mut().insert(IdempotencyClaim(Some(id)));
+    req.extensions_mut().insert(IdempotencyClaim::on_key(id));
 
     let res = match next.call(req).await {
         Ok(res) => res,
@@ -202,49 +204,6 @@ where
         }
         tracing::warn!("gave up closing an idempotency claim; its lock expires");
     });
-}
-
-/// The `Idempotency-Key` claim of the current request: `None` without a key. Handlers that
-/// create something take it to make a retry after an unknown outcome answer with the same
-/// object (see the module documentation).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct IdempotencyClaim(Option<i64>);
-
-impl IdempotencyClaim {
-    /// The id of the `kind` object an earlier attempt of this request created and committed.
-    pub fn done_before(self, conn: &mut DbConn, kind: &str) -> ApiResult<Option<i64>> {
-        let Some(id) = self.0 else { return Ok(None) };
-        let effect: Option<Option<String>> = ik::table
-            .find(id)
-            .select(ik::effect)
-            .first(conn)
-            .optional()?;
-        Ok(effect
-            .flatten()
-            .as_deref()
-            .and_then(|e| parse_effect(e, kind)))
-    }
-
-    /// Record, inside the transaction of the work, that this request created the `kind`
-    /// object `object_id`. When another attempt recorded its own first, the transaction is
-    /// refused as a retryable conflict: run again, it finds that attempt's object.
-    pub fn mark_done(self, conn: &mut DbConn, kind: &str, object_id: i64) -> ApiResult<()> {
-        let Some(id) = self.0 else { return Ok(()) };
-        let marked = diesel::update(ik::table.filter(ik::id.eq(id).and(ik::effect.is_null())))
-            .set(ik::effect.eq(Some(format!("{kind}:{object_id}"))))
-            .execute(conn)?;
-        if marked == 0 && self.done_before(conn, kind)?.is_some() {
-            let mut e = ApiError::unavailable("another attempt of this request finished first");
-            e.retryable = true;
-            return Err(e);
-        }
-        Ok(())
-    }
-}
-
-fn parse_effect(effect: &str, kind: &str) -> Option<i64> {
-    let (k, id) = effect.split_once(':')?;
-    (k == kind).then(|| id.parse().ok()).flatten()
 }
 
 impl actix_web::FromRequest for IdempotencyClaim {
@@ -464,14 +423,6 @@ mod tests {
         assert!(!valid_key("has space"));
         assert!(!valid_key(&"x".repeat(256)));
         assert!(!valid_key("中文"));
-    }
-
-    #[test]
-    fn effects_name_their_kind() {
-        assert_eq!(parse_effect("booking:42", "booking"), Some(42));
-        assert_eq!(parse_effect("signup:42", "booking"), None);
-        assert_eq!(parse_effect("booking:x", "booking"), None);
-        assert_eq!(parse_effect("booking", "booking"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use crate::db::paging::PageRequest;
 use crate::error::{ApiError, ApiResult};
 
 /// The largest page a client may ask for.
@@ -20,19 +21,6 @@ pub struct PageParams {
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
-}
-
-/// A validated page selection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl PageRequest {
-    pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
-    }
 }
 
 impl PageParams {

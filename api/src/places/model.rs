@@ -9,10 +9,10 @@ use super::dto::{
     AddressView, BuildingView, CommunityView, CompoundDetail, CompoundFilter, CompoundKind,
     CompoundSummary, NamedRef,
 };
+use crate::db::paging::PageRequest;
 use crate::db::schema::{buildings, communities, compounds, grids, households};
 use crate::db::{like_contains, DbConn};
 use crate::error::ApiResult;
-use crate::http::pagination::PageRequest;
 
 /// Every community with its counts, in code order.
 pub fn list_communities(conn: &mut DbConn) -> ApiResult<Vec<CommunityView>> {

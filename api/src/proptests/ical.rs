@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use proptest::prelude::*;
 
-use crate::volunteering::calendar::ical::{escape_text, fold_line, render};
-use crate::volunteering::calendar::{CalEvent, CalStatus};
+use crate::calendar::ical::{escape_text, fold_line, render};
+use crate::calendar::{CalEvent, CalStatus};
 
 /// RFC 5545 §3.3.11 read the other way.
 fn unescape(s: &str) -> String {

@@ -1,11 +1,11 @@
 //! Volunteer sign-ups (issue 5): teams and volunteer profiles, activities with fair seats
 //! and a waitlist, check-in and service hours, the append-only points ledger, the points
-//! supermarket, micro-wishes (微心愿), the roster as CSV and private calendar feeds.
+//! supermarket, micro-wishes (微心愿) and the roster as CSV. The personal calendar feed that
+//! shows sign-ups is `crate::calendar` (it reads `model::agenda`).
 //!
 //! `handlers/` and `model/` have one file per sub-area (teams, activities, signups, points,
-//! shop, wishes, calendar); `rules.rs` holds the rules as plain functions.
+//! shop, wishes); `rules.rs` holds the rules as plain functions.
 
-pub mod calendar;
 pub mod csv;
 pub mod dto;
 pub mod handlers;
@@ -15,7 +15,7 @@ pub mod seed;
 
 use actix_web::web;
 
-use handlers::{activities, calendar as cal, points, shop, signups, teams, wishes};
+use handlers::{activities, points, shop, signups, teams, wishes};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(teams::list_teams)
@@ -60,9 +60,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(wishes::release)
         .service(wishes::fulfil)
         .service(wishes::confirm)
-        .service(wishes::withdraw)
-        .service(cal::get_feed)
-        .service(cal::rotate_feed)
-        .service(cal::revoke_feed)
-        .service(cal::serve_feed);
+        .service(wishes::withdraw);
 }

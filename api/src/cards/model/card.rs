@@ -11,7 +11,7 @@ use crate::cards::rules::{self, CardNumber, CheckCode};
 use crate::db::schema::{cards, households};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 /// The household of the active card with this number and check code.
 pub fn household_of(

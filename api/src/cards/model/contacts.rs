@@ -11,7 +11,7 @@ use crate::db::schema::{communities, role_assignments as ra, role_contacts as rc
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::rules::{required_text, valid_phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 type ContactRow = (i64, i64, String, String, String, String, NaiveDateTime);
 

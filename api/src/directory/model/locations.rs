@@ -9,7 +9,7 @@ use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::dto::{CreateLocation, LocationView};
 use crate::directory::rules;
 use crate::error::{ApiError, ApiResult};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 type LocationRow = (i64, String, String, f64, f64, Option<i64>, Option<i64>);
 

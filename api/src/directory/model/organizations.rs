@@ -9,7 +9,7 @@ use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::dto::{CreateOrganization, OrganizationView};
 use crate::directory::rules;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 
 type Row = (i64, String, String, Option<String>, String, NaiveDateTime);
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::db::schema::audit_log as al;
 use crate::db::DbConn;
 use crate::error::ApiResult;
-use crate::http::pagination::PageRequest;
+use crate::db::paging::PageRequest;
 use crate::partners::dto::AuditView;
 
 /// One partner write, as the audit log keeps it.

@@ -72,7 +72,7 @@ pub fn compound_piles(conn: &mut DbConn, compound_id: i64) -> ApiResult<Vec<Part
 
 fn socket_code() -> String {
     let mut rng = rand::rng();
-    let alphabet = crate::places::seed::CHECK_ALPHABET;
+    let alphabet = crate::cards::rules::CHECK_ALPHABET;
     (0..8)
         .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
         .collect()

@@ -15,14 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
 use crate::partners::dto::{AttemptView, DeliveryView, SubscriptionView};
 
-/// Event types a partner can subscribe to.
-pub const EVENT_TYPES: [&str; 5] = [
-    "booking.created",
-    "booking.cancelled",
-    "booking.no_show",
-    "socket.state_changed",
-    "maintenance.scheduled",
-];
+pub use crate::events::EVENT_TYPES;
 
 fn subscription_view(
     row: (i64, String, String, String, NaiveDateTime),

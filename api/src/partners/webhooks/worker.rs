@@ -238,8 +238,9 @@ pub fn spawn_worker(state: AppState) {
         };
         let poll = StdDuration::from_millis(state.config.webhook_poll_ms.max(10));
         loop {
+            let fanned = super::fanout::fan_out_pass(&state).await;
             match deliver_due(&state, &client, &worker).await {
-                Ok(n) if n > 0 => continue, // more may be waiting
+                Ok(n) if n > 0 || fanned > 0 => continue, // more may be waiting
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
             }

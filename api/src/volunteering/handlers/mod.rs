@@ -2,7 +2,6 @@
 //! call the model, shape the response.
 
 pub mod activities;
-pub mod calendar;
 pub mod points;
 pub mod shop;
 pub mod signups;

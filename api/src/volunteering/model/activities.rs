@@ -9,10 +9,10 @@ use diesel::prelude::*;
 use super::signups;
 use super::teams::{can_manage, check_community};
 use crate::auth::AuthUser;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{activities as a, communities, signups as s, volunteer_teams as vt};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{
     ActivityCategory, ActivityDetail, ActivityFilter, ActivityStatus, ActivitySummary,

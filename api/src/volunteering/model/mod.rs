@@ -3,7 +3,7 @@
 //! checked by their affected rows.
 
 pub mod activities;
-pub mod calendar;
+pub mod agenda;
 pub mod points;
 pub mod shop;
 pub mod signups;

@@ -7,10 +7,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::is_unique_violation;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{points_balances as pb, points_ledger as pl, users};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
 use crate::volunteering::dto::{LedgerEntryView, PointsReason, PointsSummary};
 
 /// Append an entry. `false` when its reference is already in the ledger (nothing written).

@@ -6,11 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{is_unique_violation, points};
+use crate::db::idempotency::IdempotencyClaim;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{redemptions as r, shop_items as si};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::idempotency::IdempotencyClaim;
-use crate::http::pagination::PageRequest;
 use crate::volunteering::dto::{PointsReason, RedemptionStatus, RedemptionView, ShopItemView};
 use crate::volunteering::rules::{random_code, redemption_reference};
 

@@ -14,11 +14,11 @@ use diesel::prelude::*;
 
 use super::activities::{self, Activity};
 use super::{local_time, points};
+use crate::db::idempotency::IdempotencyClaim;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{activities as a, signups as s, users};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::idempotency::IdempotencyClaim;
-use crate::http::pagination::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{
     ActivityStatus, CloseReport, MySignupEntry, PointsReason, RosterEntry, SignupStatus, SignupView,

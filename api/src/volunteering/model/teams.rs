@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::{is_unique_violation, nicknames};
 use crate::auth::{AuthUser, Role};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{
     communities, signups, team_members as tm, users, volunteer_profiles as vp,
     volunteer_teams as vt,
 };
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
 use crate::volunteering::dto::{
     MyTeam, TeamMemberView, TeamRole, TeamView, UserRef, VolunteerProfileView,
 };

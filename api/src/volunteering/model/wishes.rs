@@ -7,10 +7,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{points, teams};
+use crate::db::paging::PageRequest;
 use crate::db::schema::wishes as w;
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::pagination::PageRequest;
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::{PointsReason, UserRef, WishStatus, WishView};
 use crate::volunteering::rules::{wish_reference, WISH_AUTO_CONFIRM_DAYS, WISH_POINTS};

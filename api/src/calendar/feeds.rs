@@ -5,9 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::Rng;
 
-use super::is_unique_violation;
 use crate::db::schema::calendar_feeds as cf;
-use crate::db::DbConn;
+use crate::db::{is_unique_violation, DbConn};
 use crate::error::{ApiError, ApiResult};
 
 /// 32 random bytes, URL-safe base64 (43 characters).

@@ -2,13 +2,13 @@
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
+use super::dto::CalendarFeedView;
+use super::feeds as model;
+use super::{events_for_user, ical};
 use crate::auth::Resident;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Path;
 use crate::state::AppState;
-use crate::volunteering::calendar::{events_for_user, ical};
-use crate::volunteering::dto::CalendarFeedView;
-use crate::volunteering::model::calendar as model;
 
 fn feed_view(req: &HttpRequest, feed: Option<(String, chrono::NaiveDateTime)>) -> CalendarFeedView {
     match feed {

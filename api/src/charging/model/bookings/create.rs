@@ -1,0 +1,265 @@
+//! Making a booking under every rule: the household may book (bound, not suspended), its
+//! quota has room (a conditional update), the range is on the grid and within the horizon,
+//! the cells are free (their UNIQUE key), and the socket is still available (checked last,
+//! under its row lock).
+
+use chrono::{NaiveDateTime, SubsecRound as _};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::{booking_row, booking_view, event_data, local_range, view_of, BookingRow};
+use crate::charging::dto::{BookingStatus, BookingView, SocketState};
+use crate::charging::model::sockets::socket_in_context;
+use crate::charging::rules;
+use crate::db::idempotency::IdempotencyClaim;
+use crate::db::schema::{
+    booking_slots as bs, booking_suspensions as susp, bookings as b, household_quotas as hq,
+    sockets, users,
+};
+use crate::db::{self, is_unique_violation, last_insert_id, DbConn};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::events::{self, DomainEvent};
+use crate::notifications::{notify, Notice};
+
+/// The household a user books for, when it may book at `now`: `household_required` without
+/// one, `booking_suspended` (with the end) while suspended. One query.
+pub(in crate::charging::model) fn bookable_household(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    let row: Option<(Option<i64>, Option<NaiveDateTime>)> = users::table
+        .left_join(
+            susp::table.on(susp::household_id
+                .nullable()
+                .eq(users::household_id)
+                .and(susp::suspended_until.gt(now))),
+        )
+        .filter(users::id.eq(user_id))
+        .select((users::household_id, susp::suspended_until.nullable()))
+        .first(conn)
+        .optional()?;
+    let (household, until) = row.unwrap_or_default();
+    let household = household.ok_or_else(|| ApiError::new(ErrorCode::HouseholdRequired))?;
+    match until {
+        Some(until) => Err(ApiError::new(ErrorCode::BookingSuspended)
+            .with_reason(format!(
+                "至 {}",
+                rules::utc(until)
+                    .with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M")
+            ))
+            .with_details(json!({"until": rules::utc(until)}))),
+        None => Ok(household),
+    }
+}
+
+/// Take one unit of the household's quota, or fail with `household_quota_reached`.
+fn take_quota(conn: &mut DbConn, household_id: i64, max: i64) -> ApiResult<()> {
+    let max = i32::try_from(max).unwrap_or(i32::MAX);
+    for _ in 0..2 {
+        let taken = diesel::update(
+            hq::table.filter(
+                hq::household_id
+                    .eq(household_id)
+                    .and(hq::active_count.lt(max)),
+            ),
+        )
+        .set(hq::active_count.eq(hq::active_count + 1))
+        .execute(conn)?;
+        if taken == 1 {
+            return Ok(());
+        }
+        let exists: i64 = hq::table
+            .filter(hq::household_id.eq(household_id))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            break;
+        }
+        match diesel::insert_into(hq::table)
+            .values((hq::household_id.eq(household_id), hq::active_count.eq(0)))
+            .execute(conn)
+        {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::new(ErrorCode::HouseholdQuotaReached).with_details(json!({"max_active": max})))
+}
+
+/// What a new booking needs.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingRequest {
+    pub user_id: i64,
+    pub household_id: i64,
+    pub socket_id: i64,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+/// Make a booking under every rule, inside the caller's transaction. `offer` names a held
+/// waitlist offer whose cells this booking takes over.
+pub(in crate::charging::model) fn book_in_tx(
+    conn: &mut DbConn,
+    req: BookingRequest,
+    offer: Option<i64>,
+    now: NaiveDateTime,
+) -> ApiResult<BookingView> {
+    let (socket, compound_name, settings) =
+        socket_in_context(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
+    rules::check_range(&settings, req.starts_at, req.ends_at, now)?;
+    if socket.state != SocketState::Available {
+        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
+    }
+    if let Some(offer) = offer {
+        diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(conn)?;
+    }
+    take_quota(conn, req.household_id, settings.max_active_per_household)?;
+    diesel::insert_into(b::table)
+        .values((
+            b::socket_id.eq(socket.id),
+            b::compound_id.eq(socket.compound_id),
+            b::user_id.eq(req.user_id),
+            b::household_id.eq(req.household_id),
+            b::starts_at.eq(req.starts_at),
+            b::ends_at.eq(req.ends_at),
+            b::status.eq(BookingStatus::Confirmed.as_str()),
+            b::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    let id = last_insert_id(conn)?;
+    let cells: Vec<_> = rules::cells(req.starts_at, req.ends_at, settings.slot())
+        .into_iter()
+        .map(|t| {
+            (
+                bs::socket_id.eq(socket.id),
+                bs::compound_id.eq(socket.compound_id),
+                bs::slot_start.eq(t),
+                bs::booking_id.eq(Some(id)),
+                bs::household_id.eq(Some(req.household_id)),
+            )
+        })
+        .collect();
+    let inserted = crate::on_backend!(&mut *conn, |c| diesel::insert_into(bs::table)
+        .values(&cells)
+        .execute(c));
+    match inserted {
+        Ok(_) => {
+            // Last, once the cells are ours: check the state again and take the socket's row
+            // lock until commit (a state change waits for this booking, or this booking sees
+            // the change and fails), and move the grid stamp. Taking it last means that
+            // bookings colliding on a cell never wait for each other here.
+            let usable = diesel::update(
+                sockets::table.filter(
+                    sockets::id
+                        .eq(socket.id)
+                        .and(sockets::state.eq(SocketState::Available.as_str())),
+                ),
+            )
+            .set(sockets::write_seq.eq(sockets::write_seq + 1))
+            .execute(conn)?;
+            if usable == 0 {
+                return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
+            }
+        }
+        Err(e) if is_unique_violation(&e) => {
+            // Taken: say so, and say whether by maintenance (the socket is then unavailable).
+            let maintenance: i64 = bs::table
+                .filter(
+                    bs::socket_id
+                        .eq(socket.id)
+                        .and(bs::maintenance_id.is_not_null()),
+                )
+                .filter(
+                    bs::slot_start
+                        .ge(req.starts_at)
+                        .and(bs::slot_start.lt(req.ends_at)),
+                )
+                .count()
+                .get_result(conn)?;
+            return Err(if maintenance > 0 {
+                ApiError::new(ErrorCode::SocketUnavailable)
+                    .with_field("socket_id")
+                    .with_details(json!({"reason": "maintenance"}))
+            } else {
+                ApiError::new(ErrorCode::BookingConflict)
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // The stored row, without reading it back (DATETIME(6) keeps microseconds).
+    let row = BookingRow {
+        id,
+        socket_id: socket.id,
+        compound_id: socket.compound_id,
+        user_id: req.user_id,
+        household_id: req.household_id,
+        starts_at: req.starts_at,
+        ends_at: req.ends_at,
+        status: BookingStatus::Confirmed.as_str().to_owned(),
+        created_at: now.trunc_subsecs(6),
+        checked_in_at: None,
+        finished_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+    };
+    let data = event_data(&row, BookingStatus::Confirmed, None);
+    events::record(conn, &DomainEvent::BookingCreated(data), now)?;
+    notify(
+        conn,
+        req.user_id,
+        &Notice {
+            kind: "booking.confirmed",
+            title: "充电预约成功".into(),
+            body: format!(
+                "{} {}",
+                socket.label,
+                local_range(req.starts_at, req.ends_at)
+            ),
+            data: json!({"booking_id": id, "socket_id": socket.id}),
+            dedupe_key: Some(format!("booking-confirmed:{id}")),
+        },
+        now,
+    )?;
+    Ok(view_of(row, &socket, &compound_name, &settings))
+}
+
+/// Book a socket: the household quota, suspension and every range rule apply. With an
+/// idempotency claim whose earlier attempt committed a booking, that booking is the answer.
+pub fn create_booking(
+    conn: &mut DbConn,
+    user_id: i64,
+    socket_id: i64,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    now: NaiveDateTime,
+    claim: IdempotencyClaim,
+) -> ApiResult<BookingView> {
+    if let Some(id) = claim.done_before(conn, "booking")? {
+        return stored_booking_view(conn, id);
+    }
+    let household_id = bookable_household(conn, user_id, now)?;
+    let req = BookingRequest {
+        user_id,
+        household_id,
+        socket_id,
+        starts_at,
+        ends_at,
+    };
+    db::transaction(conn, |c| {
+        if let Some(id) = claim.done_before(c, "booking")? {
+            return stored_booking_view(c, id);
+        }
+        let view = book_in_tx(c, req, None, now)?;
+        claim.mark_done(c, "booking", view.id)?;
+        Ok(view)
+    })
+}
+
+/// The view of a booking read back from the database.
+fn stored_booking_view(conn: &mut DbConn, id: i64) -> ApiResult<BookingView> {
+    let row = booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))?;
+    booking_view(conn, row)
+}

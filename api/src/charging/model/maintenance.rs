@@ -1,0 +1,269 @@
+//! Taking sockets out of use: maintenance windows (their cells taken, overlapping bookings
+//! cancelled and residents told, held offers withdrawn) and socket state changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::bookings::lifecycle::{free_cells, release_quota};
+use super::bookings::{event_data, local_range, BookingRow, BOOKING_COLUMNS};
+use super::sockets::{compound_sockets, settings_for, socket, SocketInfo};
+use super::stamp::touch_sockets;
+use super::waitlist::offer_freed;
+use crate::charging::dto::{BookingStatus, MaintenanceView, SocketState};
+use crate::charging::rules;
+use crate::db::schema::{
+    booking_slots as bs, bookings as b, maintenance_windows as mw, piles, sockets,
+    waitlist_entries as wl,
+};
+use crate::db::{self, last_insert_id, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, DomainEvent, MaintenanceScheduledData, SocketStateChangedData};
+use crate::notifications::{notify, Notice};
+
+/// Cancel a live booking because its socket is taken out of use; tells the resident.
+fn cancel_for_service(
+    conn: &mut DbConn,
+    row: &BookingRow,
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let status = BookingStatus::parse(&row.status);
+    let notice = Notice {
+        kind: "booking.cancelled",
+        title: "充电预约因维护取消".into(),
+        body: format!(
+            "{}的预约已取消：{}",
+            local_range(row.starts_at, row.ends_at),
+            reason
+        ),
+        data: json!({"booking_id": row.id, "reason": reason}),
+        dedupe_key: Some(format!("booking-cancelled:{}", row.id)),
+    };
+    // Cells are freed but the maintenance rows that follow take them; no waitlist offer.
+    let changed =
+        diesel::update(b::table.filter(b::id.eq(row.id).and(b::status.eq(status.as_str()))))
+            .set((
+                b::status.eq(BookingStatus::Cancelled.as_str()),
+                b::cancelled_at.eq(now),
+                b::cancel_reason.eq(Some(format!("维护：{reason}"))),
+            ))
+            .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    free_cells(conn, row.id, None)?;
+    release_quota(conn, row.household_id)?;
+    notify(conn, row.user_id, &notice, now)?;
+    let data = event_data(row, BookingStatus::Cancelled, Some(reason));
+    events::record(conn, &DomainEvent::BookingCancelled(data), now)?;
+    Ok(true)
+}
+
+/// Live bookings on a socket overlapping `[from, to)`.
+fn live_overlapping(
+    conn: &mut DbConn,
+    socket_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> ApiResult<Vec<BookingRow>> {
+    Ok(b::table
+        .filter(b::socket_id.eq(socket_id))
+        .filter(b::status.eq_any([
+            BookingStatus::Confirmed.as_str(),
+            BookingStatus::CheckedIn.as_str(),
+        ]))
+        .filter(b::starts_at.lt(to).and(b::ends_at.gt(from)))
+        .select(BOOKING_COLUMNS)
+        .load(conn)?)
+}
+
+/// What a maintenance window applies to.
+pub enum Target {
+    Pile(i64),
+    Socket(i64),
+}
+
+/// Set a maintenance window: overlapping bookings are cancelled (residents told), and its
+/// cells are taken so nothing can be booked in it.
+pub fn schedule_maintenance(
+    conn: &mut DbConn,
+    target: Target,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    reason: &str,
+    created_by: &str,
+    now: NaiveDateTime,
+) -> ApiResult<MaintenanceView> {
+    db::transaction(conn, |c| {
+        let (pile_id, socket_id, targets) = match target {
+            Target::Pile(p) => {
+                let list: Vec<SocketInfo> = {
+                    let compound: Option<i64> = piles::table
+                        .find(p)
+                        .select(piles::compound_id)
+                        .first(c)
+                        .optional()?;
+                    let compound =
+                        compound.ok_or_else(|| ApiError::validation("pile_id", "no such pile"))?;
+                    compound_sockets(c, compound)?
+                        .into_iter()
+                        .filter(|s| s.pile_id == p)
+                        .collect()
+                };
+                (Some(p), None, list)
+            }
+            Target::Socket(s) => {
+                let info = socket(c, s)?
+                    .ok_or_else(|| ApiError::validation("socket_id", "no such socket"))?;
+                (None, Some(s), vec![info])
+            }
+        };
+        let compound_id = targets
+            .first()
+            .map(|s| s.compound_id)
+            .ok_or_else(|| ApiError::validation("pile_id", "the pile has no sockets"))?;
+        let settings = settings_for(c, compound_id)?;
+        let slot = settings.slot();
+        let from = rules::slot_floor(starts_at, slot);
+        let to = {
+            let f = rules::slot_floor(ends_at, slot);
+            if f < ends_at {
+                f + slot
+            } else {
+                f
+            }
+        };
+        diesel::insert_into(mw::table)
+            .values((
+                mw::compound_id.eq(compound_id),
+                mw::pile_id.eq(pile_id),
+                mw::socket_id.eq(socket_id),
+                mw::starts_at.eq(from),
+                mw::ends_at.eq(to),
+                mw::reason.eq(reason),
+                mw::created_by.eq(created_by),
+                mw::created_at.eq(now),
+            ))
+            .execute(c)?;
+        let id = last_insert_id(c)?;
+        let mut cancelled = Vec::new();
+        for s in &targets {
+            for row in live_overlapping(c, s.id, from, to)? {
+                if cancel_for_service(c, &row, reason, now)? {
+                    cancelled.push(row.id);
+                }
+            }
+            // Offers held in the window are withdrawn; the entries go back to waiting.
+            let held: Vec<Option<i64>> = bs::table
+                .filter(bs::socket_id.eq(s.id).and(bs::offer_id.is_not_null()))
+                .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
+                .select(bs::offer_id)
+                .distinct()
+                .load(c)?;
+            for offer in held.into_iter().flatten() {
+                diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(c)?;
+                diesel::update(wl::table.filter(wl::id.eq(offer).and(wl::status.eq("offered"))))
+                    .set((
+                        wl::status.eq("waiting"),
+                        wl::offered_socket_id.eq(None::<i64>),
+                        wl::offer_expires_at.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c)?;
+            }
+            let taken: Vec<NaiveDateTime> = bs::table
+                .filter(bs::socket_id.eq(s.id))
+                .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
+                .select(bs::slot_start)
+                .load(c)?;
+            let cells: Vec<_> = rules::cells(from, to, slot)
+                .into_iter()
+                .filter(|t| !taken.contains(t))
+                .map(|t| {
+                    (
+                        bs::socket_id.eq(s.id),
+                        bs::compound_id.eq(compound_id),
+                        bs::slot_start.eq(t),
+                        bs::maintenance_id.eq(Some(id)),
+                    )
+                })
+                .collect();
+            for chunk in cells.chunks(500) {
+                crate::on_backend!(&mut *c, |conn| diesel::insert_into(bs::table)
+                    .values(chunk)
+                    .execute(conn))?;
+            }
+            touch_sockets(c, &[s.id])?;
+        }
+        let scheduled = MaintenanceScheduledData {
+            maintenance_id: id,
+            compound_id,
+            pile_id,
+            socket_id,
+            starts_at: rules::utc(from),
+            ends_at: rules::utc(to),
+            reason: reason.to_owned(),
+            cancelled_bookings: cancelled.clone(),
+        };
+        events::record(c, &DomainEvent::MaintenanceScheduled(scheduled), now)?;
+        Ok(MaintenanceView {
+            id,
+            compound_id,
+            pile_id,
+            socket_id,
+            starts_at: rules::utc(from),
+            ends_at: rules::utc(to),
+            reason: reason.to_owned(),
+            cancelled_bookings: cancelled,
+        })
+    })
+}
+
+/// Change a socket's state. Taking it out of use cancels its live bookings that have not
+/// started charging (residents told); bringing it back offers its free time to the waitlist.
+pub fn set_socket_state(
+    conn: &mut DbConn,
+    socket_id: i64,
+    state: SocketState,
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<(SocketInfo, Vec<i64>)> {
+    db::transaction(conn, |c| {
+        let info = socket(c, socket_id)?.ok_or_else(ApiError::not_found)?;
+        diesel::update(sockets::table.filter(sockets::id.eq(socket_id)))
+            .set((
+                sockets::state.eq(state.as_str()),
+                sockets::state_changed_at.eq(now),
+                sockets::write_seq.eq(sockets::write_seq + 1),
+            ))
+            .execute(c)?;
+        let changed = SocketStateChangedData {
+            socket_id: info.id,
+            pile_id: info.pile_id,
+            compound_id: info.compound_id,
+            previous_state: info.state,
+            state,
+            reason: reason.to_owned(),
+        };
+        events::record(c, &DomainEvent::SocketStateChanged(changed), now)?;
+        let mut cancelled = Vec::new();
+        if state == SocketState::Available {
+            offer_freed(c, info.compound_id, info.id, now)?;
+        } else {
+            let rows: Vec<BookingRow> = b::table
+                .filter(
+                    b::socket_id
+                        .eq(socket_id)
+                        .and(b::status.eq(BookingStatus::Confirmed.as_str())),
+                )
+                .select(BOOKING_COLUMNS)
+                .load(c)?;
+            for row in rows {
+                if cancel_for_service(c, &row, reason, now)? {
+                    cancelled.push(row.id);
+                }
+            }
+        }
+        Ok((SocketInfo { state, ..info }, cancelled))
+    })
+}

@@ -1,0 +1,49 @@
+//! Charging in the database. The invariants are the database's to keep:
+//!
+//! - **No overlap**: every taken slot cell of a socket is a row in `booking_slots` with
+//!   `UNIQUE(socket_id, slot_start)`; a booking inserts its cells, and a duplicate key means
+//!   the time is taken (409). Maintenance windows and held waitlist offers take cells the
+//!   same way, so they exclude bookings by the same key.
+//! - **Household quota**: `household_quotas.active_count` only moves by conditional updates
+//!   (`... WHERE active_count < max`), checked by affected rows.
+//! - **Socket state**: once its cells are inserted, a booking bumps the socket's `write_seq`
+//!   with `WHERE state = 'available'` (READ COMMITTED: the latest state), which both checks
+//!   the state and serialises against a state change; bookings colliding on a cell fail on
+//!   the cell's key before they get there, so they never queue on the socket's row.
+//! - **Grid stamp**: every change the availability grid shows bumps `write_seq` of the
+//!   sockets concerned in the same transaction ([`touch_sockets`]); the grid cache is keyed
+//!   by `(COUNT(*), SUM(write_seq))` over the compound's sockets (see `super::grid`).
+//! - **Background work** (no-shows, completions, reminders, offer expiry) claims each row with
+//!   a conditional update, so several server processes never do one job twice.
+//!
+//! One file per idea: [`stamp`] (the grid stamp), [`sockets`] (settings, piles, sockets),
+//! [`availability`] (the grid's cells), [`bookings`] (rows and views; [`bookings::create`],
+//! [`bookings::lifecycle`]), [`waitlist`], [`maintenance`] (windows and socket states) and
+//! [`sweeper`]. What callers use is re-exported here.
+
+pub mod availability;
+pub mod bookings;
+pub mod maintenance;
+pub mod sockets;
+pub mod stamp;
+pub mod sweeper;
+pub mod waitlist;
+
+pub use availability::{availability, cells_before, members_of, open_cells, GridData};
+pub use bookings::create::{create_booking, BookingRequest};
+pub use bookings::lifecycle::{cancel, check_in, finish};
+pub use bookings::{
+    booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,
+    list_for_user, local_range, BookingOnCalendar, BookingRow,
+};
+pub use maintenance::{schedule_maintenance, set_socket_state, Target};
+pub use sockets::{
+    charging_view, compound_sockets, save_settings, settings_for, settings_view, socket,
+    socket_in_context, SocketInfo,
+};
+pub use stamp::{bump_membership, grid_stamp, touch_compound, touch_pile, touch_sockets};
+pub use sweeper::sweep;
+pub use waitlist::{
+    accept_offer, join_waitlist, leave_waitlist, my_waitlist, offer_freed, wait_row, wait_view,
+    WaitRow,
+};
