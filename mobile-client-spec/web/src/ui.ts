@@ -49,17 +49,20 @@ export function describe(e: unknown): string {
   return e.status >= 500 && e.status !== 503 && e.requestId ? `${text}（编号 ${e.requestId.slice(0, 8)}）` : text;
 }
 
+function detailValue(e: unknown, name: string): unknown {
+  const details = e instanceof ApiError ? e.details : undefined;
+  return details && typeof details === 'object' ? (details as Record<string, unknown>)[name] : undefined;
+}
+
 /** A fact in an error's `details` (e.g. `opens_at`), when it is a string. */
 export function detail(e: unknown, name: string): string | undefined {
-  const details = e instanceof ApiError ? e.details : undefined;
-  const value = details && typeof details === 'object' ? (details as Record<string, unknown>)[name] : undefined;
+  const value = detailValue(e, name);
   return typeof value === 'string' ? value : undefined;
 }
 
 /** A list in an error's `details` (e.g. `missing`), when it is one of strings. */
 export function detailList(e: unknown, name: string): string[] {
-  const details = e instanceof ApiError ? e.details : undefined;
-  const value = details && typeof details === 'object' ? (details as Record<string, unknown>)[name] : undefined;
+  const value = detailValue(e, name);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
