@@ -2,7 +2,7 @@
 //!
 //! Every error code lives in [`ErrorCode`]: the code is the contract phone apps switch on, the
 //! message is for people (Simplified Chinese by default, English when `Accept-Language`
-//! prefers it; the language is chosen by [`crate::http::ErrorShape`]). Database, pool and
+//! prefers it; the language is chosen by [`crate::http::observe`]). Database, pool and
 //! token errors are mapped to statuses here and nowhere else.
 
 use std::fmt;
@@ -96,7 +96,7 @@ error_codes! {
     ServiceUnavailable = "service_unavailable", 503, "服务暂时不可用，请稍后再试", "The service is temporarily unavailable";
     /// An unexpected server error. It is logged with the request id.
     InternalError = "internal_error", 500, "服务器内部错误", "Internal server error";
-    // --- charging (issue 3) ---
+    // --- charging ---
     /// Part of the requested time is already taken on this socket.
     BookingConflict = "booking_conflict", 409, "该时段已被预约，请选择其他时段或加入候补", "Part of this time is already booked";
     /// `starts_at` or `ends_at` is not on the compound's slot grid (see `details.slot_minutes`).
@@ -133,14 +133,14 @@ error_codes! {
     AlreadyWaitlisted = "already_waitlisted", 409, "您已在候补队列中", "You are already on this waitlist";
     /// The waitlist offer expired or was already answered.
     OfferNotPending = "offer_not_pending", 409, "候补名额已失效", "This offer is no longer open";
-    // --- partners (issue 6) ---
+    // --- partners ---
     /// Unknown API client, wrong secret, or a revoked client.
     InvalidClient = "invalid_client", 401, "客户端凭证无效", "Invalid client credentials";
     /// The partner token lacks the scope this call needs (`details.required`).
     InsufficientScope = "insufficient_scope", 403, "该凭证没有此操作的权限范围", "The token lacks the required scope";
     /// A webhook URL points at a loopback, private or otherwise internal address.
     WebhookUrlNotAllowed = "webhook_url_not_allowed", 422, "回调地址不能指向内部网络", "Webhook URLs may not point at internal addresses";
-    // --- cards and directory (issue 4) ---
+    // --- cards and directory ---
     /// The household already has an active card: revoke or reissue it instead.
     HouseholdHasActiveCard = "household_has_active_card", 409, "该住户已有有效的便民服务卡", "The household already has an active card";
     /// The card was revoked: it cannot be revoked or reprinted again; issue a new card.
@@ -161,7 +161,7 @@ error_codes! {
     ReportNotOpen = "report_not_open", 409, "该反馈已处理", "The report was already resolved";
     /// Another organization has this name.
     OrganizationNameTaken = "organization_name_taken", 409, "机构名称已存在", "An organization with this name exists";
-    // --- volunteering (issue 5) ---
+    // --- volunteering ---
     /// A volunteer team with this name already exists.
     TeamNameTaken = "team_name_taken", 409, "已有同名的志愿服务队", "A team with this name already exists";
     /// The caller is already a member of the team.

@@ -40,7 +40,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::notifications::handlers::list,
         crate::notifications::handlers::mark_read,
         crate::notifications::handlers::mark_all_read,
-        // charging (issue 3)
+        // charging
         crate::charging::handlers::get_charging,
         crate::charging::handlers::put_settings,
         crate::charging::handlers::availability,
@@ -56,7 +56,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::charging::handlers::leave_waitlist,
         crate::charging::handlers::create_maintenance,
         crate::charging::handlers::set_socket_state,
-        // partners (issue 6)
+        // partners
         crate::partners::admin::create_partner,
         crate::partners::admin::list_partners,
         crate::partners::admin::set_partner_compounds,
@@ -84,7 +84,6 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::partners::handlers::webhooks::list_deliveries,
         crate::partners::handlers::webhooks::get_delivery,
         crate::partners::handlers::webhooks::replay_delivery,
-        // cards and directory (issue 4)
         crate::cards::handlers::lookup_card,
         crate::cards::handlers::my_card,
         crate::cards::handlers::list_cards,
@@ -112,7 +111,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         crate::directory::handlers::create_report,
         crate::directory::handlers::list_reports,
         crate::directory::handlers::resolve_report,
-        // volunteering (issue 5)
+        // volunteering
         crate::volunteering::handlers::teams::list_teams,
         crate::volunteering::handlers::teams::create_team,
         crate::volunteering::handlers::teams::get_team,
@@ -168,15 +167,15 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "me", description = "The signed-in user and their household"),
         (name = "places", description = "Communities, grids, compounds and buildings"),
         (name = "notifications", description = "The in-app inbox"),
-        // charging (issue 3)
+        // charging
         (name = "charging", description = "E-bike charging: piles, availability, bookings, check-in, waitlist, maintenance"),
-        // partners (issue 6)
+        // partners
         (name = "partner", description = "The property-firm partner API: server to server, OAuth 2 client-credentials tokens (security scheme `partner`), scoped to the firm's compounds"),
         (name = "partner-admin", description = "Staff administration of partners, API clients and the audit log"),
-        // cards and directory (issue 4)
+        // cards and directory
         (name = "cards", description = "Convenience-card lookups (no login, rate-limited, cached with ETag), the resident's own card, staff administration of cards and of the seven role contacts (三长三员一民警)"),
         (name = "directory", description = "The service directory after Open Referral HSDS: categories, search (keyword, category, distance, open now), services, organizations, locations, residents' reports"),
-        // volunteering (issue 5)
+        // volunteering
         (name = "volunteer-teams", description = "Volunteer teams (志愿服务队), members, leaders and volunteer profiles"),
         (name = "activities", description = "Volunteer activities: list, create, edit, cancel, close; roster and CSV export"),
         (name = "signups", description = "Sign-up with fair seats and a waitlist; cancellation; check-in and check-out"),

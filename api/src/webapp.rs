@@ -1,4 +1,4 @@
-//! The resident web app (issue 7) at `/app/`: static files built from
+//! The resident web app at `/app/`: static files built from
 //! `mobile-client-spec/web/` (`npm run build:web`), committed, and embedded in the binary so a
 //! server without Node serves them. The app talks only to the public API.
 

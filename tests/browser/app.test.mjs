@@ -1,137 +1,14 @@
 // End-to-end tests of the resident web app (/app/) in headless Chromium at a phone's size
-// (390×844), against the real `linli` binary on a fresh SQLite file with the demo data.
-//
-//   scripts/browser-test            (installs what is missing, builds, runs this)
-//   node --test tests/browser/      (needs target/debug/linli, /usr/bin/chromium, sqlite3 and
-//                                    `npm ci` in mobile-client-spec/)
+// (390×844), against the real `linli` binary on a fresh SQLite file with the demo data: the
+// resident's journey, screen by screen (support.mjs says how to run them).
 //
 // Screenshots of every screen land in test-output/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appToken, base, call, checkCode, page, resident, shot, startApp, stopApp, title } from './support.mjs';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-// playwright-core lives in mobile-client-spec/node_modules (the one npm project of the repo).
-const require = createRequire(join(root, 'mobile-client-spec/package.json'));
-const { chromium } = require('playwright-core');
-
-const BIN = process.env.LINLI_BIN ?? join(root, 'target/debug/linli');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(root, 'test-output/screenshots');
-const TIMEOUT = 15_000;
-
-let server, base, db, work, browser, page;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
-  });
-}
-
-/** The demo card's check code, read from the server's own database (no CLI exposes it). */
-function checkCode(card) {
-  return execFileSync('sqlite3', [db, `SELECT check_code FROM cards WHERE card_number='${card}'`], { encoding: 'utf8' }).trim();
-}
-
-/** Plain API calls for the "other resident" of a test. */
-async function call(method, path, token, body, headers = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function resident(openid, card) {
-  const login = await call('POST', '/api/v1/auth/dev', null, { openid, role: 'resident' });
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  const token = login.body.access_token;
-  if (card) {
-    const bound = await call('POST', '/api/v1/me/household', token, { card_number: card, check_code: checkCode(card) });
-    assert.equal(bound.status, 200, JSON.stringify(bound.body));
-  }
-  return token;
-}
-
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** The access token the app keeps (to check what it did through the API). */
-async function appToken() {
-  return page.evaluate(() => JSON.parse(localStorage.getItem('linli.tokens')).access_token);
-}
-
-async function title(text) {
-  await page.waitForFunction((t) => document.getElementById('title')?.textContent === t && document.getElementById('screen')?.getAttribute('aria-busy') === 'false', text, { timeout: TIMEOUT });
-}
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'linli-browser-'));
-  db = join(work, 'linli.db');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve'], {
-    env: {
-      ...process.env,
-      LINLI_DATABASE_URL: `sqlite://${db}`,
-      LINLI_DATA_DIR: work,
-      LINLI_DEV_LOGIN: '1',
-      LINLI_SEED_DEMO: '1',
-      LINLI_BIND: `127.0.0.1:${port}`,
-      LINLI_LOG_FORMAT: 'json',
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let spawnError = null;
-  server.on('error', (e) => { spawnError = e; });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (spawnError) throw new Error(`cannot start ${BIN} (set LINLI_BIN or run cargo build): ${spawnError.message}`);
-    if (server.exitCode !== null) throw new Error(`linli exited with ${server.exitCode}`);
-    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error('linli did not become ready in 120 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  // A fresh profile per run (Playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  const context = browser;
-  page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  page.on('pageerror', (e) => console.error('page error:', e));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+before(startApp);
+after(stopApp);
 
 test('log in (dev login) and bind the household with card JC00001', async () => {
   await page.goto(`${base}/app`);
@@ -156,11 +33,13 @@ test('log in (dev login) and bind the household with card JC00001', async () => 
   await shot('03-home');
 });
 
-test('my card: the address, and the contacts screen degrades gracefully', async () => {
+test('my card: the address, the building\'s contacts and the emergency numbers to call', async () => {
   await page.goto(`${base}/app/#/card`);
   await title('我的服务卡');
   await page.getByText('卡号 JC00001').waitFor();
-  // Either the card lookup (issue 4) answers with contacts to call, or the screen says it is coming.
+  // The building's role contacts and the emergency numbers, each tap-to-call.
+  await page.getByRole('heading', { name: '紧急电话' }).waitFor();
+  await page.locator('a[href="tel:110"]').waitFor();
   const calls = await page.locator('a[href^="tel:"]').count();
   assert.ok(calls >= 3, 'at least the emergency numbers are tap-to-call');
   await shot('04-card');
@@ -181,6 +60,29 @@ async function cellTimes(cell, minutes = 60) {
   const starts = new Date(Date.parse(grid.body.starts_at) + cell * grid.body.slot_minutes * 60_000);
   return { starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + minutes * 60_000).toISOString() };
 }
+
+/** HH:MM in Asia/Shanghai, as the app shows times. */
+const hhmm = (iso) => new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+
+test('the check-in rule on the charging screen is the compound\'s setting, not a fixed number', async () => {
+  const staff = (await call('POST', '/api/v1/auth/dev', null, { openid: 'staff-zhao', role: 'staff' })).body.access_token;
+  const { settings } = (await call('GET', '/api/v1/compounds/1/charging', staff)).body;
+  const changed = await call('PUT', '/api/v1/compounds/1/charging-settings', staff, { ...settings, grace_minutes: 20 });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  try {
+    await page.goto(`${base}/app/#/charging`);
+    await title('充电预约');
+    await page.locator('#check-in-rule', { hasText: '预约开始后 20 分钟内须到充电口扫码签到' }).waitFor();
+  } finally {
+    const restored = await call('PUT', '/api/v1/compounds/1/charging-settings', staff, settings);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+  }
+  await page.goto(`${base}/app/#/`);
+  await title('邻里');
+  await page.goto(`${base}/app/#/charging`);
+  await title('充电预约');
+  await page.locator('#check-in-rule', { hasText: `预约开始后 ${settings.grace_minutes} 分钟内` }).waitFor();
+});
 
 test('book a socket on a slow network (one tap, one booking), see it in my bookings, cancel it', async () => {
   const cell = await openTomorrowRow('10:00');
@@ -208,6 +110,9 @@ test('book a socket on a slow network (one tap, one booking), see it in my booki
   const booking = mine.body.items[0];
   assert.equal(booking.status, 'confirmed');
   assert.equal(booking.starts_at, (await cellTimes(cell)).starts_at.replace('.000Z', 'Z'));
+  // When to check in is the booking's own window, as the server computed it.
+  const told = await page.locator('#charging-message').textContent();
+  assert.ok(told.includes(`请在 ${hhmm(booking.check_in_opens_at)}–${hhmm(booking.check_in_closes_at)} 到充电口扫码签到`), told);
 
   await page.goto(`${base}/app/#/bookings`);
   await title('我的预约');

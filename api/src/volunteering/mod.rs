@@ -1,4 +1,4 @@
-//! Volunteer sign-ups (issue 5): teams and volunteer profiles, activities with fair seats
+//! Volunteer sign-ups: teams and volunteer profiles, activities with fair seats
 //! and a waitlist, check-in and service hours, the append-only points ledger, the points
 //! supermarket, micro-wishes (微心愿) and the roster as CSV. The personal calendar feed that
 //! shows sign-ups is `crate::calendar` (it reads `model::agenda`).

@@ -1,14 +1,15 @@
 // Log in, bind the card, home, my card's contacts, points, notifications.
-import { api, idempotencyKey, me, ok, tokens, type Schemas } from './api';
-import { action, day, describe, h, loading, mount, notice, say, time } from './ui';
+import { api, hasCode, idempotencyKey, me, ok, tokens, type Schemas } from './api';
+import { action, day, describe, h, notice, say, time } from './ui';
+import type { View } from './view';
 
-export async function loginScreen(): Promise<void> {
+export function loginScreen(view: View): void {
   const input = h('input', {
     id: 'openid', name: 'openid', autocomplete: 'username', inputmode: 'text',
     value: localStorage.getItem('linli.demo-openid') ?? '', placeholder: '例如 zhang-ayi',
   });
   const slot = h('div', { class: 'slot' });
-  mount(
+  view.mount(
     '登录',
     h('p', { class: 'lead' }, '欢迎使用邻里：充电预约、便民服务卡、志愿活动。'),
     notice('info', '演示版：输入任意账号名即可登录（正式版使用微信登录）。'),
@@ -30,12 +31,12 @@ export async function loginScreen(): Promise<void> {
   );
 }
 
-export async function bindScreen(): Promise<void> {
+export function bindScreen(view: View): void {
   const number = h('input', { id: 'card_number', autocomplete: 'off', autocapitalize: 'characters', placeholder: '例如 JC00001', maxlength: 16 });
   const code = h('input', { id: 'check_code', autocomplete: 'off', autocapitalize: 'characters', placeholder: '卡号旁的6位校验码', maxlength: 16 });
   const slot = h('div', { class: 'slot' });
   const fields: Record<string, HTMLInputElement> = { card_number: number, check_code: code };
-  mount(
+  view.mount(
     '绑定我家',
     h('p', { class: 'lead' }, '请输入家里便民服务卡上的卡号和校验码。'),
     h('label', { for: 'card_number' }, '卡号'), number,
@@ -50,9 +51,9 @@ export async function bindScreen(): Promise<void> {
         }));
         location.hash = '#/';
       } catch (e) {
-        const field = (e as { field?: string }).field;
+        const field = hasCode(e, 'validation_failed') ? e.field : null;
         if (field && fields[field]) fields[field].setAttribute('aria-invalid', 'true');
-        say(slot, 'error', (e as { code?: string }).code === 'card_not_found' ? '卡号或校验码不正确，请核对卡片' : describe(e));
+        say(slot, 'error', hasCode(e, 'card_not_found') ? '卡号或校验码不正确，请核对卡片' : describe(e));
       }
     }, { class: 'btn primary', id: 'bind' }),
   );
@@ -63,8 +64,8 @@ function address(a: Schemas['AddressView']): string {
     .filter(Boolean).join(' › ');
 }
 
-export async function homeScreen(): Promise<void> {
-  mount('邻里', loading());
+export async function homeScreen(view: View): Promise<void> {
+  view.loading('邻里');
   const user = await me();
   const tiles: [string, string, string][] = [
     ['#/charging', '⚡', '充电预约'],
@@ -74,7 +75,7 @@ export async function homeScreen(): Promise<void> {
     ['#/points', '⭐', '我的积分'],
     ['#/notifications', '🔔', '消息通知'],
   ];
-  mount(
+  view.mount(
     '邻里',
     h('p', { class: 'lead' }, `${user.nickname}，您好`),
     user.household
@@ -86,62 +87,57 @@ export async function homeScreen(): Promise<void> {
   );
 }
 
-/** Every object with a phone number inside the card view, whatever its nesting. */
-function phones(value: unknown, out: { name: string; role: string; phone: string }[] = []) {
-  if (Array.isArray(value)) value.forEach((v) => phones(v, out));
-  else if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const phone = o.phone ?? o.phone_number ?? o.number;
-    if (typeof phone === 'string' && /^[\d\-+ ]{3,}$/.test(phone)) {
-      out.push({ name: String(o.name ?? o.title ?? ''), role: String(o.role_label ?? o.role ?? o.category ?? ''), phone });
-    }
-    Object.values(o).forEach((v) => phones(v, out));
-  }
-  return out;
+interface Contact {
+  who: string;
+  name: string;
+  phone: string;
 }
 
-export async function cardScreen(): Promise<void> {
-  mount('我的服务卡', loading());
+export async function cardScreen(view: View): Promise<void> {
+  view.loading('我的服务卡');
   const user = await me();
   if (!user.household) {
-    mount('我的服务卡', notice('info', '还没有绑定您家。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
+    view.mount('我的服务卡', notice('info', '还没有绑定您家。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
     return;
   }
   const head = h('div', { class: 'card' },
     h('div', { class: 'muted' }, `卡号 ${user.household.card_number ?? '—'}`),
     h('div', { class: 'big' }, address(user.household.address)));
-  // GET /api/v1/me/card (issue 4) is not in this build's OpenAPI document yet: call it through
-  // the same client (auth, refresh) and treat its absence as "not yet available".
-  const res = await (api.GET as unknown as (p: string) => Promise<{ data?: unknown; response: Response }>)('/api/v1/me/card')
-    .catch(() => null);
-  if (!res || !res.response.ok) {
-    mount('我的服务卡', head, notice('info', res?.response.status === 404
-      ? '楼栋联系人查询即将开通，敬请期待。紧急情况请拨打 110 / 120 / 119。'
-      : '暂时无法获取联系人，请稍后再试。'),
-    contactList([{ name: '报警', role: '紧急电话', phone: '110' }, { name: '急救', role: '紧急电话', phone: '120' }, { name: '火警', role: '紧急电话', phone: '119' }]));
-    return;
-  }
-  mount('我的服务卡', head, h('p', { class: 'muted' }, '点一下即可拨打'), contactList(phones(res.data)));
+  const card = await ok(api.GET('/api/v1/me/card')).catch((e: unknown) => {
+    // Bound a moment ago elsewhere, or unbound meanwhile: the emergency numbers still help.
+    if (hasCode(e, 'household_not_bound')) return null;
+    throw e;
+  });
+  const emergency: Contact[] = card
+    ? card.emergency_numbers.map((n) => ({ who: '紧急电话', name: n.name, phone: n.number }))
+    : [{ who: '紧急电话', name: '报警', phone: '110' }, { who: '紧急电话', name: '急救', phone: '120' }, { who: '紧急电话', name: '火警', phone: '119' }];
+  const roles: Contact[] = (card?.role_contacts ?? []).flatMap((r) => (r.phone ? [{ who: r.title, name: r.name ?? '', phone: r.phone }] : []));
+  const centre = card?.service_centre;
+  view.mount('我的服务卡', head,
+    h('p', { class: 'muted' }, '点一下即可拨打'),
+    roles.length ? [h('h2', {}, '楼栋联系人'), contactList(roles)] : null,
+    centre?.phone ? [h('h2', {}, '社区服务中心'), contactList([{ who: centre.name, name: centre.address, phone: centre.phone }])] : null,
+    h('h2', {}, '紧急电话'), contactList(emergency));
 }
 
-function contactList(list: { name: string; role: string; phone: string }[]): HTMLElement {
+function contactList(list: Contact[]): HTMLElement {
   return h('ul', { class: 'list' }, list.map((c) => h('li', {},
     h('a', { class: 'row call', href: `tel:${c.phone.replace(/[^\d+]/g, '')}` },
-      h('span', {}, h('strong', {}, c.role || c.name), c.role ? h('span', { class: 'muted' }, ` ${c.name}`) : null),
+      h('span', {}, h('strong', {}, c.who), c.name ? h('span', { class: 'muted' }, ` ${c.name}`) : null),
       h('span', { class: 'phone' }, `📞 ${c.phone}`)))));
 }
 
-const REASON: Record<string, string> = {
+const REASON: Record<Schemas['PointsReason'], string> = {
   activity_hours: '志愿服务', wish_fulfilled: '完成微心愿', redemption: '积分兑换', adjustment: '积分调整',
 };
 
-export async function pointsScreen(): Promise<void> {
-  mount('我的积分', loading());
+export async function pointsScreen(view: View): Promise<void> {
+  view.loading('我的积分');
   const [points, ledger] = await Promise.all([
     ok(api.GET('/api/v1/me/points')),
     ok(api.GET('/api/v1/me/points/ledger', { params: { query: { per_page: 20 } } })),
   ]);
-  mount('我的积分',
+  view.mount('我的积分',
     h('div', { class: 'card center' }, h('div', { class: 'muted' }, '可用积分'), h('div', { class: 'huge', id: 'balance' }, points.balance),
       h('div', { class: 'muted' }, `累计服务 ${Math.round(points.service_minutes / 6) / 10} 小时`)),
     h('h2', {}, '积分明细'),
@@ -162,11 +158,11 @@ function target(n: Schemas['NotificationView']): string {
   return '#/notifications';
 }
 
-export async function notificationsScreen(): Promise<void> {
-  mount('消息通知', loading());
+export async function notificationsScreen(view: View): Promise<void> {
+  view.loading('消息通知');
   const page = await ok(api.GET('/api/v1/me/notifications', { params: { query: { per_page: 50 } } }));
   const slot = h('div', { class: 'slot' });
-  mount('消息通知',
+  view.mount('消息通知',
     slot,
     page.items.length
       ? h('ul', { class: 'list' }, page.items.map((n) => h('li', {},
@@ -180,7 +176,7 @@ export async function notificationsScreen(): Promise<void> {
       ? action('全部标为已读', async () => {
         try {
           await ok(api.POST('/api/v1/me/notifications/read-all'));
-          await notificationsScreen();
+          await view.reload();
         } catch (e) { say(slot, 'error', describe(e)); }
       })
       : null,

@@ -1,20 +1,21 @@
 // Volunteer activities: the list, one activity with sign-up / cancel and my waitlist place.
-import { ApiError, api, idempotencyKey, ok, type Schemas } from './api';
+import { api, hasCode, idempotencyKey, ok, type Schemas } from './api';
 import { confirmTwice } from './charging';
-import { action, describe, h, loading, mount, notice, say, when } from './ui';
+import { action, describe, detailList, h, notice, say, when } from './ui';
+import type { View } from './view';
 
 function seats(a: Schemas['ActivitySummary']): string {
   return a.seats_left > 0 ? `剩余 ${a.seats_left} / ${a.capacity} 个名额` : `名额已满，候补 ${a.waitlist_count} 人`;
 }
 
-export async function activitiesScreen(): Promise<void> {
-  mount('志愿活动', loading());
+export async function activitiesScreen(view: View): Promise<void> {
+  view.loading('志愿活动');
   const [list, mine] = await Promise.all([
     ok(api.GET('/api/v1/activities', { params: { query: { per_page: 50 } } })),
     ok(api.GET('/api/v1/me/signups', { params: { query: { per_page: 20 } } })),
   ]);
   const live = mine.items.filter((s) => s.status !== 'cancelled' && s.activity_status === 'open');
-  mount('志愿活动',
+  view.mount('志愿活动',
     live.length ? h('h2', {}, '我的报名') : null,
     live.length ? h('ul', { class: 'list' }, live.map((s) => h('li', {},
       h('a', { class: 'row', href: `#/activity/${s.activity_id}` },
@@ -32,22 +33,22 @@ export async function activitiesScreen(): Promise<void> {
   );
 }
 
-export async function activityScreen(id?: string): Promise<void> {
+export async function activityScreen(view: View, id?: string): Promise<void> {
   const activityId = Number(id);
   if (!Number.isInteger(activityId)) {
     location.hash = '#/activities';
     return;
   }
-  mount('活动详情', loading());
+  view.loading('活动详情');
   const a = await ok(api.GET('/api/v1/activities/{id}', { params: { path: { id: activityId } } }));
-  const slot = h('div', { class: 'slot', id: 'signup-message' });
+  const slot = h('div', { class: 'slot', id: 'signup-message' }, view.flash);
   const key = idempotencyKey();
   const my = a.my_signup;
   let state: HTMLElement | null = null;
   if (my?.status === 'confirmed') state = notice('ok', '您已报名成功，请准时参加。');
   else if (my?.status === 'waitlisted') state = notice('info', `名额已满，您在候补第 ${my.position ?? '?'} 位。有人取消时会自动补上并通知您。`);
 
-  mount('活动详情',
+  view.mount('活动详情',
     h('div', { class: 'card' },
       h('div', { class: 'big' }, a.title),
       h('div', {}, when(a.starts_at, a.ends_at)),
@@ -63,7 +64,7 @@ export async function activityScreen(id?: string): Promise<void> {
       ? confirmTwice(my.status === 'confirmed' ? '取消报名' : '退出候补', '确定吗？', async () => {
         try {
           await ok(api.POST('/api/v1/signups/{id}/cancel', { params: { path: { id: my.id } } }));
-          await activityScreen(id);
+          await view.reload();
         } catch (e) {
           say(slot, 'error', describe(e));
         }
@@ -74,12 +75,10 @@ export async function activityScreen(id?: string): Promise<void> {
             const s = await ok(api.POST('/api/v1/activities/{id}/signups', {
               params: { path: { id: activityId }, header: { 'Idempotency-Key': key } },
             }));
-            await activityScreen(id);
-            const msg = document.getElementById('signup-message');
-            if (msg) say(msg, 'ok', s.status === 'confirmed' ? '报名成功！' : `已进入候补，第 ${s.position ?? '?'} 位`);
+            await view.reload(notice('ok', s.status === 'confirmed' ? '报名成功！' : `已进入候补，第 ${s.position ?? '?'} 位`));
           } catch (e) {
-            const missing = e instanceof ApiError ? (e.details as { missing?: string[] } | undefined)?.missing : undefined;
-            say(slot, 'error', describe(e) + (missing?.length ? `：${missing.join('、')}` : ''));
+            const missing = hasCode(e, 'missing_required_skill') ? detailList(e, 'missing') : [];
+            say(slot, 'error', describe(e) + (missing.length ? `：${missing.join('、')}` : ''));
           }
         }, { class: 'btn primary', id: 'signup' })
         : notice('info', '该活动已不接受报名'),

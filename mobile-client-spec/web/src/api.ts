@@ -1,7 +1,8 @@
 // The one API client of the app: the generated, typed client with tokens in localStorage.
 import { createLinli, ok, type Tokens, type Schemas } from '../../client/index';
 
-export { ok, idempotencyKey, ApiError } from '../../client/index';
+export { ok, apiError, hasCode, idempotencyKey, ApiError, NetworkError } from '../../client/index';
+export type { ErrorCode } from '../../client/index';
 export type { Schemas };
 
 const KEY = 'linli.tokens';

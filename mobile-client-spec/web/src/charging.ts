@@ -1,7 +1,8 @@
 // Charging: my compound's grid with booking and the waitlist; my bookings with cancel,
 // check-in by the socket's code, finish; my waitlist offers.
-import { ApiError, api, idempotencyKey, me, ok, type Schemas } from './api';
-import { action, day, describe, h, loading, mount, notice, say, time, when } from './ui';
+import { NetworkError, api, apiError, hasCode, idempotencyKey, me, ok, type Schemas } from './api';
+import { action, day, describe, detail, h, notice, say, time, when } from './ui';
+import type { View } from './view';
 
 type Grid = Schemas['AvailabilityView'];
 
@@ -10,14 +11,14 @@ const gridCache = new Map<number, { etag: string; grid: Grid }>();
 
 async function availability(compound: number): Promise<Grid> {
   const cached = gridCache.get(compound);
-  const { data, response } = await api.GET('/api/v1/compounds/{id}/availability', {
+  const { data, error, response } = await api.GET('/api/v1/compounds/{id}/availability', {
     params: { path: { id: compound } },
     headers: cached ? { 'If-None-Match': cached.etag } : {},
   }).catch(() => {
-    throw new ApiError(0, 'network_error', '网络连接失败');
+    throw new NetworkError();
   });
   if (response.status === 304 && cached) return cached.grid;
-  if (!response.ok || !data) return ok(Promise.resolve({ data, error: await response.clone().json().catch(() => ({})), response }));
+  if (!response.ok || !data) throw apiError(response, error);
   const etag = response.headers.get('ETag');
   if (etag) gridCache.set(compound, { etag, grid: data });
   return data;
@@ -31,23 +32,23 @@ interface Pick {
   cell: number;
 }
 
-export async function chargingScreen(): Promise<void> {
-  mount('充电预约', loading());
+export async function chargingScreen(view: View): Promise<void> {
+  view.loading('充电预约');
   const user = await me();
   if (!user.household) {
-    mount('充电预约', notice('info', '请先绑定您家的便民服务卡，才能预约充电。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
+    view.mount('充电预约', notice('info', '请先绑定您家的便民服务卡，才能预约充电。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
     return;
   }
   const compound = user.household.address.compound;
-  const charging = await ok(api.GET('/api/v1/compounds/{id}/charging', { params: { path: { id: compound.id } } })).catch((e) => {
-    if (e instanceof ApiError && e.status === 404) return null;
+  const charging = await ok(api.GET('/api/v1/compounds/{id}/charging', { params: { path: { id: compound.id } } })).catch((e: unknown) => {
+    if (hasCode(e, 'not_found')) return null;
     throw e;
   });
   if (!charging || charging.piles.length === 0) {
-    mount('充电预约', notice('info', `${compound.name}还没有可预约的充电桩。`));
+    view.mount('充电预约', notice('info', `${compound.name}还没有可预约的充电桩。`));
     return;
   }
-  const maxMinutes = charging.settings.max_booking_minutes;
+  const { max_booking_minutes: maxMinutes, grace_minutes: graceMinutes } = charging.settings;
   let grid = await availability(compound.id);
   let dayIndex = 0;
   let minutes = Math.min(60, maxMinutes);
@@ -94,12 +95,12 @@ export async function chargingScreen(): Promise<void> {
             params: { header: { 'Idempotency-Key': key } },
           }));
           open = null;
-          say(message, 'ok', `预约成功：${b.socket_label}，${when(b.starts_at, b.ends_at)}。请在开始前5分钟到充电口扫码签到。`);
+          say(message, 'ok', `预约成功：${b.socket_label}，${when(b.starts_at, b.ends_at)}。`
+            + `请在 ${time(b.check_in_opens_at)}–${time(b.check_in_closes_at)} 到充电口扫码签到，逾时未签到预约将被释放。`);
           await refresh();
         } catch (e) {
-          const conflict = e instanceof ApiError && e.code === 'booking_conflict';
           say(slot, 'error', describe(e));
-          if (conflict) {
+          if (hasCode(e, 'booking_conflict')) {
             // The same key would only replay this answer: the choice is now another time or the queue.
             panel.querySelector('#confirm-booking')?.remove();
             slot.append(action('加入候补（有空位时通知我）', async () => {
@@ -108,7 +109,7 @@ export async function chargingScreen(): Promise<void> {
                   params: { path: { id: compound.id }, header: { 'Idempotency-Key': waitKey } },
                   body: { socket_id: pick.socket.socket_id, starts_at: starts.toISOString(), ends_at: ends.toISOString() },
                 }));
-                say(slot, 'ok', `已加入候补，排第 ${w.position ?? 1} 位。有空位时会通知您，请在10分钟内确认。`);
+                say(slot, 'ok', `已加入候补，排第 ${w.position ?? 1} 位。有空位时会通知您，请在通知所说的时间前确认。`);
               } catch (err) {
                 say(slot, 'error', describe(err));
               }
@@ -116,7 +117,7 @@ export async function chargingScreen(): Promise<void> {
             // Show what is free now, keeping this message on screen.
             grid = await availability(compound.id).catch(() => grid);
             body.replaceChildren(...rows());
-            document.getElementById(`slot-${pick.cell}`)?.after(panel);
+            body.querySelector(`#slot-${pick.cell}`)?.after(panel);
           }
         }
       }, { class: 'btn primary', id: 'confirm-booking' }),
@@ -133,7 +134,7 @@ export async function chargingScreen(): Promise<void> {
         free
           ? h('button', { type: 'button', class: 'btn small', 'data-socket': s.socket_id, onclick: (ev: Event) => {
             const li = (ev.currentTarget as HTMLElement).closest('li')!;
-            document.getElementById('confirm')?.remove();
+            body.querySelector('#confirm')?.remove();
             li.after(confirmPanel({ socket: s, cell }));
           } }, '预约')
           : c === '.' ? h('span', { class: 'muted' }, '时长不够') : null);
@@ -167,25 +168,26 @@ export async function chargingScreen(): Promise<void> {
 
   drawBars();
   draw();
-  mount('充电预约',
+  view.mount('充电预约',
     h('p', { class: 'lead' }, `${compound.name} · ${grid.sockets.length} 个充电口`),
     message,
     h('div', { class: 'label' }, '日期'), dayBar,
     h('div', { class: 'label' }, '充电时长'), durationBar,
     h('p', { class: 'legend' }, h('i', { class: 'f' }), '空闲 ', h('i', { class: 'x' }), '已约 ', h('i', { class: 'm' }), '我的 ', h('i', { class: 'o' }), '不可用'),
     h('p', { class: 'muted' }, '点一个时间，选充电口预约'),
+    h('p', { class: 'muted', id: 'check-in-rule' }, `预约开始后 ${graceMinutes} 分钟内须到充电口扫码签到，逾时预约将被释放并记为未到场。`),
     body,
     h('a', { class: 'btn', href: '#/bookings' }, '查看我的预约'));
 }
 
-const STATUS: Record<string, string> = {
+const STATUS: Record<Schemas['BookingStatus'], string> = {
   confirmed: '已预约', checked_in: '充电中', completed: '已完成', cancelled: '已取消', no_show: '未到场',
 };
 const WAIT_STATUS: Record<string, string> = {
   waiting: '候补中', offered: '有空位待确认', accepted: '已接受', declined: '已放弃', expired: '已过期', cancelled: '已取消',
 };
 
-function bookingCard(b: Schemas['BookingView'], reload: () => Promise<void>): HTMLElement {
+function bookingCard(b: Schemas['BookingView'], view: View): HTMLElement {
   const slot = h('div', { class: 'slot' });
   const actions = h('div', { class: 'actions' });
   const card = h('li', { class: `card booking ${b.status}`, 'data-booking': b.id },
@@ -201,16 +203,16 @@ function bookingCard(b: Schemas['BookingView'], reload: () => Promise<void>): HT
         if (!code.value.trim()) return say(slot, 'error', '请输入充电口上的编码');
         try {
           await ok(api.POST('/api/v1/bookings/{id}/check-in', { params: { path: { id: b.id } }, body: { socket_code: code.value.trim() } }));
-          await reload();
+          await view.reload();
         } catch (e) {
-          const opens = (e as ApiError).details as { opens_at?: string } | undefined;
-          say(slot, 'error', describe(e) + (opens?.opens_at ? `，${time(opens.opens_at)} 起可签到` : ''));
+          const opens = hasCode(e, 'check_in_too_early') ? detail(e, 'opens_at') : undefined;
+          say(slot, 'error', describe(e) + (opens ? `，${time(opens)} 起可签到` : ''));
         }
       }, { class: 'btn primary' }),
       confirmTwice('取消预约', '确定取消这个预约吗？', async () => {
         try {
           await ok(api.POST('/api/v1/bookings/{id}/cancel', { params: { path: { id: b.id } }, body: {} }));
-          await reload();
+          await view.reload();
         } catch (e) {
           say(slot, 'error', describe(e));
         }
@@ -220,7 +222,7 @@ function bookingCard(b: Schemas['BookingView'], reload: () => Promise<void>): HT
     actions.append(action('结束充电', async () => {
       try {
         await ok(api.POST('/api/v1/bookings/{id}/finish', { params: { path: { id: b.id } } }));
-        await reload();
+        await view.reload();
       } catch (e) {
         say(slot, 'error', describe(e));
       }
@@ -243,11 +245,11 @@ export function confirmTwice(label: string, question: string, run: () => Promise
   return box;
 }
 
-export async function bookingsScreen(): Promise<void> {
-  mount('我的预约', loading());
+export async function bookingsScreen(view: View): Promise<void> {
+  view.loading('我的预约');
   const user = await me();
   if (!user.household) {
-    mount('我的预约', notice('info', '请先绑定您家的便民服务卡。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
+    view.mount('我的预约', notice('info', '请先绑定您家的便民服务卡。'), h('a', { class: 'btn primary', href: '#/bind' }, '去绑定'));
     return;
   }
   const [bookings, waitlist] = await Promise.all([
@@ -255,18 +257,18 @@ export async function bookingsScreen(): Promise<void> {
     ok(api.GET('/api/v1/me/waitlist')),
   ]);
   const live = waitlist.filter((w) => w.status === 'waiting' || w.status === 'offered');
-  mount('我的预约',
+  view.mount('我的预约',
     live.length ? h('h2', {}, '候补') : null,
-    live.length ? h('ul', { class: 'list' }, live.map((w) => waitCard(w))) : null,
+    live.length ? h('ul', { class: 'list' }, live.map((w) => waitCard(w, view))) : null,
     h('h2', {}, '充电预约'),
     bookings.items.length
-      ? h('ul', { class: 'list', id: 'bookings' }, bookings.items.map((b) => bookingCard(b, bookingsScreen)))
+      ? h('ul', { class: 'list', id: 'bookings' }, bookings.items.map((b) => bookingCard(b, view)))
       : notice('info', '还没有预约'),
     bookings.total > bookings.items.length ? h('p', { class: 'muted' }, `显示最近 ${bookings.items.length} 条，共 ${bookings.total} 条`) : null,
     h('a', { class: 'btn', href: '#/charging' }, '去预约充电'));
 }
 
-function waitCard(w: Schemas['WaitlistView']): HTMLElement {
+function waitCard(w: Schemas['WaitlistView'], view: View): HTMLElement {
   const slot = h('div', { class: 'slot' });
   const key = idempotencyKey();
   return h('li', { class: 'card' },
@@ -278,7 +280,7 @@ function waitCard(w: Schemas['WaitlistView']): HTMLElement {
       ? action('接受这个空位', async () => {
         try {
           await ok(api.POST('/api/v1/waitlist/{id}/accept', { params: { path: { id: w.id }, header: { 'Idempotency-Key': key } } }));
-          await bookingsScreen();
+          await view.reload();
         } catch (e) {
           say(slot, 'error', describe(e));
         }
@@ -287,7 +289,7 @@ function waitCard(w: Schemas['WaitlistView']): HTMLElement {
     confirmTwice(w.status === 'offered' ? '放弃' : '退出候补', '确定吗？', async () => {
       try {
         await ok(api.POST('/api/v1/waitlist/{id}/leave', { params: { path: { id: w.id } } }));
-        await bookingsScreen();
+        await view.reload();
       } catch (e) {
         say(slot, 'error', describe(e));
       }

@@ -1,8 +1,9 @@
-// Tiny DOM helpers: no framework, text set through textContent (never innerHTML).
-import { ApiError } from '../../client/index';
+// Tiny DOM helpers: no framework, text set through textContent (never innerHTML). Screens draw
+// through their View (view.ts), not here.
+import { ApiError, NetworkError, type ErrorCode } from '../../client/index';
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -23,38 +24,46 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** The screen's root: replaced on every navigation. */
-export function mount(title: string, ...content: (Child | Child[])[]): HTMLElement {
-  const main = document.getElementById('screen')!;
-  document.title = `${title} · 邻里`;
-  const heading = document.getElementById('title')!;
-  heading.textContent = title;
-  main.replaceChildren(...content.flat().filter((c): c is Node | string => !!c || c === 0).map((c) => (c instanceof Node ? c : String(c))));
-  main.setAttribute('aria-busy', 'false');
-  window.scrollTo(0, 0);
-  return main;
-}
-
 export function loading(text = '加载中…'): HTMLElement {
   return h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }
 
-/** What the user reads for an error: the server's message, plus what to do for some codes. */
+/** What to tell the user for some codes, instead of the server's message. Keys must be codes of
+ * the generated `ErrorCode` union: a misspelt or retired code does not compile. */
+const ADVICE: Partial<Record<ErrorCode, string>> = {
+  booking_conflict: '这个时段刚刚被别人预约了，请换一个时段，或加入候补',
+  household_required: '请先绑定您家的便民服务卡',
+  service_unavailable: '服务繁忙，请稍后再试',
+  rate_limited: '操作太频繁了，请稍后再试',
+  idempotency_in_progress: '上一次操作还在处理中，请稍候',
+  token_expired: '登录已过期，请重新登录',
+  invalid_refresh_token: '登录已失效，请重新登录',
+  refresh_token_reused: '登录已失效，请重新登录',
+};
+
+/** What the user reads for an error: the server's message, or advice for some codes. */
 export function describe(e: unknown): string {
+  if (e instanceof NetworkError) return e.message;
   if (!(e instanceof ApiError)) return '出了点问题，请稍后重试';
-  const advice: Record<string, string> = {
-    network_error: '网络连接失败，请检查网络后重试',
-    booking_conflict: '这个时段刚刚被别人预约了，请换一个时段，或加入候补',
-    household_required: '请先绑定您家的便民服务卡',
-    service_unavailable: '服务繁忙，请稍后再试',
-    rate_limited: '操作太频繁了，请稍后再试',
-    idempotency_in_progress: '上一次操作还在处理中，请稍候',
-    token_expired: '登录已过期，请重新登录',
-    invalid_refresh_token: '登录已失效，请重新登录',
-    refresh_token_reused: '登录已失效，请重新登录',
-  };
-  const text = advice[e.code] ?? e.message;
+  const text = (e.code && ADVICE[e.code]) ?? e.message;
   return e.status >= 500 && e.status !== 503 && e.requestId ? `${text}（编号 ${e.requestId.slice(0, 8)}）` : text;
+}
+
+function detailValue(e: unknown, name: string): unknown {
+  const details = e instanceof ApiError ? e.details : undefined;
+  return details && typeof details === 'object' ? (details as Record<string, unknown>)[name] : undefined;
+}
+
+/** A fact in an error's `details` (e.g. `opens_at`), when it is a string. */
+export function detail(e: unknown, name: string): string | undefined {
+  const value = detailValue(e, name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A list in an error's `details` (e.g. `missing`), when it is one of strings. */
+export function detailList(e: unknown, name: string): string[] {
+  const value = detailValue(e, name);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /** A message box in the screen: role=alert so screen readers announce it. */
@@ -77,20 +86,18 @@ export function action(
   attrs: Attrs = {},
 ): HTMLButtonElement {
   const btn = h('button', { type: 'button', class: 'btn', ...attrs }, label);
-  btn.addEventListener('click', async () => {
+  btn.addEventListener('click', () => {
     if (btn.dataset.busy) return;
     btn.dataset.busy = '1';
     btn.disabled = true;
     btn.setAttribute('aria-busy', 'true');
     btn.textContent = '处理中…';
-    try {
-      await run(btn);
-    } finally {
+    void run(btn).finally(() => {
       delete btn.dataset.busy;
       btn.disabled = false;
       btn.removeAttribute('aria-busy');
       btn.textContent = label;
-    }
+    });
   });
   return btn;
 }

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use super::{ACTIVE, REVOKED};
 use crate::cards::dto::{CardAdminView, CardFilter};
 use crate::cards::rules::{self, CardNumber, CheckCode};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{cards, households};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::db::paging::PageRequest;
 
 /// The household of the active card with this number and check code.
 pub fn household_of(

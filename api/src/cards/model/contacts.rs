@@ -7,11 +7,11 @@ use diesel::prelude::*;
 
 use super::{assignments, stored_role, ACTIVE, RETIRED};
 use crate::cards::dto::{CreateRoleContact, RoleContactFilter, RoleContactView, UpdateRoleContact};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{communities, role_assignments as ra, role_contacts as rc};
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::rules::{required_text, valid_phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::db::paging::PageRequest;
 
 type ContactRow = (i64, i64, String, String, String, String, NaiveDateTime);
 

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{check_community, organizations};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{locations, service_at_locations as sal};
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::dto::{CreateLocation, LocationView};
 use crate::directory::rules;
 use crate::error::{ApiError, ApiResult};
-use crate::db::paging::PageRequest;
 
 type LocationRow = (i64, String, String, f64, f64, Option<i64>, Option<i64>);
 

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::ACTIVE;
+use crate::db::paging::PageRequest;
 use crate::db::schema::organizations;
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::dto::{CreateOrganization, OrganizationView};
 use crate::directory::rules;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::db::paging::PageRequest;
 
 type Row = (i64, String, String, Option<String>, String, NaiveDateTime);
 

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
+use crate::db::paging::PageRequest;
 use crate::db::schema::audit_log as al;
 use crate::db::DbConn;
 use crate::error::ApiResult;
-use crate::db::paging::PageRequest;
 use crate::partners::dto::AuditView;
 
 /// One partner write, as the audit log keeps it.
