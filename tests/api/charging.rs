@@ -7,10 +7,6 @@ use serde_json::{json, Value};
 use crate::on_both;
 use crate::support::*;
 
-fn booking(socket: i64, starts: &str, ends: &str) -> Value {
-    json!({"socket_id": socket, "starts_at": starts, "ends_at": ends})
-}
-
 /// Move the test clock to `minutes` after the given RFC 3339 time.
 fn advance_to(app: &TestApp, at: &str, minutes: i64) {
     let target = chrono::DateTime::parse_from_rfc3339(at)
@@ -986,21 +982,9 @@ async fn residents(db: &TestDb, base: &str, n: usize, prefix: &str) -> Vec<Strin
     tokens
 }
 
-fn seeded_mysql() -> TestDb {
-    TestDb::seeded_mysql()
-}
-
-fn slot(minutes: i64) -> String {
-    let now = chrono::Utc::now().naive_utc();
-    let start = linli::charging::rules::slot_floor(now, chrono::Duration::minutes(30));
-    (start + chrono::Duration::minutes(minutes))
-        .and_utc()
-        .to_rfc3339()
-}
-
 #[actix_web::test]
 async fn race_three_processes_200_clients_one_socket_one_slot() {
-    let db = seeded_mysql();
+    let db = TestDb::seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0"), ("LINLI_DB_POOL_SIZE", "8")];
     let servers = ServerProcess::start_many(&db, &env, PROCESSES);
     let tokens = residents(&db, &servers[0].base, 200, "race").await;
@@ -1057,7 +1041,7 @@ async fn race_three_processes_200_clients_one_socket_one_slot() {
 
 #[actix_web::test]
 async fn the_grid_on_one_process_shows_a_write_on_another_at_once() {
-    let db = seeded_mysql();
+    let db = TestDb::seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0")];
     let p1 = ServerProcess::start(&db, &env);
     let p2 = ServerProcess::start(&db, &env);
@@ -1123,7 +1107,7 @@ async fn the_grid_on_one_process_shows_a_write_on_another_at_once() {
 
 #[actix_web::test]
 async fn race_three_processes_one_household_three_sockets() {
-    let db = seeded_mysql();
+    let db = TestDb::seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0")];
     let servers = ServerProcess::start_many(&db, &env, PROCESSES);
     // Twenty rounds: a member of one household on each server process books a different
@@ -1165,7 +1149,7 @@ async fn race_three_processes_one_household_three_sockets() {
 
 #[actix_web::test]
 async fn concurrent_sweepers_release_each_no_show_once() {
-    let db = seeded_mysql();
+    let db = TestDb::seeded_mysql();
     let env = [("LINLI_BACKGROUND_JOBS", "0")];
     let server = ServerProcess::start(&db, &env);
     let tokens = residents(&db, &server.base, 40, "sweep").await;
@@ -1214,7 +1198,7 @@ async fn concurrent_sweepers_release_each_no_show_once() {
 async fn three_processes_sweep_and_deliver_each_job_once() {
     use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
     use linli::db::schema::{bookings, household_quotas, notifications, webhook_events};
-    let db = seeded_mysql();
+    let db = TestDb::seeded_mysql();
     let http = reqwest::Client::new();
     let receiver = Receiver::start();
     let n = 20;

@@ -24,15 +24,6 @@ use serde_json::{json, Value};
 use crate::on_both;
 use crate::support::*;
 
-/// A grid-aligned time `minutes` after the current half-hour's start, as RFC 3339.
-fn slot(minutes: i64) -> String {
-    let now = chrono::Utc::now().naive_utc();
-    let start = linli::charging::rules::slot_floor(now, chrono::Duration::minutes(30));
-    (start + chrono::Duration::minutes(minutes))
-        .and_utc()
-        .to_rfc3339()
-}
-
 /// Let every household hold many active bookings, so a client can book on and on.
 fn lift_household_quota(db: &TestDb) {
     diesel::update(charging_settings::table)

@@ -80,10 +80,6 @@ async fn firms(app: &TestApp) -> Firms {
     }
 }
 
-fn booking(socket: i64, s: &str, e: &str) -> Value {
-    json!({"socket_id": socket, "starts_at": s, "ends_at": e})
-}
-
 #[actix_web::test]
 async fn scoping_matrix_other_firms_ids_are_not_found() {
     let app = TestApp::spawn_with(Backend::Mysql, |c| c.webhook_allow_private = true).await;

@@ -17,34 +17,14 @@ use serde_json::{json, Value};
 use crate::on_both;
 use crate::support::*;
 
-/// Like `on_both!`, with access tokens that outlive the hours and days these tests move the
-/// clock forward.
-macro_rules! on_both_long {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn spawn(backend: Backend) -> TestApp {
-                let _ = tracing_subscriber::fmt()
-                    .with_env_filter("warn")
-                    .with_test_writer()
-                    .try_init();
-                TestApp::spawn_with(backend, |c| c.access_ttl_secs = 60 * 24 * 3600).await
-            }
-            #[actix_web::test]
-            async fn mysql() {
-                #[allow(unused_mut)]
-                let mut $app = spawn(Backend::Mysql).await;
-                $body
-            }
-            #[actix_web::test]
-            async fn sqlite() {
-                #[allow(unused_mut)]
-                let mut $app = spawn(Backend::Sqlite).await;
-                $body
-            }
-        }
-    };
+/// A test app whose access tokens outlive the hours and days these tests move the clock
+/// forward (for `on_both!(name, spawn = spawn_long, ...)`).
+async fn spawn_long(backend: Backend) -> TestApp {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
+    TestApp::spawn_with(backend, |c| c.access_ttl_secs = 60 * 24 * 3600).await
 }
 
 /// A community row (the tests do not need the 10,000 demo households).
@@ -323,536 +303,552 @@ on_both!(teams_members_and_profiles, |app| {
         .expect(404, Some("not_found"));
 });
 
-on_both_long!(activities_are_created_edited_listed_and_guarded, |app| {
-    let ctx = setup(&app).await;
-    let (alice, _) = user(&app, "act-alice").await;
-    let other_leader = app.token("act-other-leader", "team_leader").await;
-    let starts = app.clock.now() + Duration::hours(48);
-    let base = json!({
-        "team_id": ctx.team_id, "community_id": ctx.community_id, "title": "健康义诊",
-        "category": "health_clinic", "place": "东街卫生室",
-        "starts_at": rfc(starts), "ends_at": rfc(starts + Duration::hours(3)),
-        "capacity": 10, "points_per_hour": 12
-    });
-    app.post("/api/v1/activities", Some(&alice), base.clone())
-        .await
-        .expect(403, Some("forbidden"));
-    app.post("/api/v1/activities", Some(&other_leader), base.clone())
+on_both!(
+    activities_are_created_edited_listed_and_guarded,
+    spawn = spawn_long,
+    |app| {
+        let ctx = setup(&app).await;
+        let (alice, _) = user(&app, "act-alice").await;
+        let other_leader = app.token("act-other-leader", "team_leader").await;
+        let starts = app.clock.now() + Duration::hours(48);
+        let base = json!({
+            "team_id": ctx.team_id, "community_id": ctx.community_id, "title": "健康义诊",
+            "category": "health_clinic", "place": "东街卫生室",
+            "starts_at": rfc(starts), "ends_at": rfc(starts + Duration::hours(3)),
+            "capacity": 10, "points_per_hour": 12
+        });
+        app.post("/api/v1/activities", Some(&alice), base.clone())
+            .await
+            .expect(403, Some("forbidden"));
+        app.post("/api/v1/activities", Some(&other_leader), base.clone())
+            .await
+            .expect(403, Some("not_team_leader"));
+        for (field, value, expected) in [
+            (
+                "ends_at",
+                json!(rfc(starts - Duration::hours(1))),
+                "ends_at",
+            ),
+            (
+                "starts_at",
+                json!(rfc(app.clock.now() - Duration::hours(1))),
+                "starts_at",
+            ),
+            ("capacity", json!(0), "capacity"),
+            ("points_per_hour", json!(-1), "points_per_hour"),
+            (
+                "signup_deadline",
+                json!(rfc(starts + Duration::hours(1))),
+                "signup_deadline",
+            ),
+            ("title", json!(""), "title"),
+            (
+                "starts_at",
+                json!(rfc(app.clock.now() + Duration::days(400))),
+                "starts_at",
+            ),
+            ("category", json!("karaoke"), "category"),
+            ("community_id", json!(999999), "community_id"),
+        ] {
+            let mut b = base.clone();
+            b[field] = value;
+            let r = app.post("/api/v1/activities", Some(&ctx.leader), b).await;
+            r.expect(422, Some("validation_failed"));
+            assert_eq!(r.body["field"], expected, "{field}: {}", r.text);
+        }
+        // Local times with an offset are accepted and returned in UTC.
+        let mut b = base.clone();
+        let d = (app.clock.now() + Duration::days(30))
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        b["starts_at"] = json!(format!("{d}T09:00:00+08:00"));
+        b["ends_at"] = json!(format!("{d}T11:30:00+08:00"));
+        b["category"] = json!("talk");
+        let r = app.post("/api/v1/activities", Some(&ctx.leader), b).await;
+        r.expect(201, None);
+        assert_eq!(r.body["starts_at"], format!("{d}T01:00:00Z"));
+        assert_eq!(r.body["signup_deadline"], format!("{d}T01:00:00Z"));
+        assert!(r
+            .header("location")
+            .unwrap()
+            .ends_with(&format!("/activities/{}", r.body["id"])));
+        let clinic = app
+            .post("/api/v1/activities", Some(&ctx.staff), base.clone())
+            .await;
+        clinic.expect(201, None);
+        let talk = activity(&app, &ctx, 24, json!({"category": "talk", "capacity": 1})).await;
+        let talk_id = talk["id"].as_i64().unwrap();
+        // The leader sees the check-in code; a resident does not.
+        assert_eq!(talk["can_manage"], true);
+        assert_eq!(talk["checkin_code"].as_str().unwrap().len(), 6);
+        let r = app
+            .get(&format!("/api/v1/activities/{talk_id}"), Some(&alice))
+            .await;
+        r.expect(200, None);
+        assert!(r.body.get("checkin_code").is_none());
+        assert_eq!(r.body["can_manage"], false);
+        assert_eq!(r.body["seats_left"], 1);
+        assert_eq!(r.body["my_signup"], Value::Null);
+        // Filters.
+        let r = app.get("/api/v1/activities", Some(&alice)).await;
+        assert_eq!(r.body["total"], 3);
+        assert_eq!(r.body["items"][0]["id"], talk_id, "soonest first");
+        let r = app
+            .get("/api/v1/activities?category=health_clinic", Some(&alice))
+            .await;
+        assert_eq!(r.body["total"], 1);
+        assert_eq!(r.body["items"][0]["category_label"], "健康义诊");
+        let day = (app.clock.now() + Duration::hours(24))
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let r = app
+            .get(&format!("/api/v1/activities?date={day}"), Some(&alice))
+            .await;
+        assert!(r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == talk_id));
+        let r = app
+            .get(&format!("/api/v1/activities?date={d}"), Some(&alice))
+            .await;
+        assert_eq!(r.body["total"], 1);
+        let r = app
+            .get(
+                &format!(
+                    "/api/v1/activities?community_id={}&per_page=1&page=2",
+                    ctx.community_id
+                ),
+                Some(&alice),
+            )
+            .await;
+        assert_eq!(r.body["total"], 3);
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+        app.get("/api/v1/activities?per_page=101", Some(&alice))
+            .await
+            .expect(422, Some("validation_failed"));
+        app.get("/api/v1/activities?date=tomorrow", Some(&alice))
+            .await
+            .expect(422, Some("validation_failed"));
+        // Full activities drop out of has_seats=true.
+        let (bob, _) = user(&app, "act-bob").await;
+        let (carol, _) = user(&app, "act-carol").await;
+        sign_up(&app, &alice, talk_id).await.expect(201, None);
+        sign_up(&app, &bob, talk_id).await.expect(201, None);
+        sign_up(&app, &carol, talk_id).await.expect(201, None);
+        let r = app
+            .get("/api/v1/activities?has_seats=true", Some(&alice))
+            .await;
+        assert_eq!(r.body["total"], 2);
+        let r = app
+            .get("/api/v1/activities?has_seats=false", Some(&alice))
+            .await;
+        assert_eq!(r.body["total"], 1);
+        assert_eq!(r.body["items"][0]["waitlist_count"], 2);
+        // Edits: not by others; capacity never below the confirmed; raising it promotes.
+        let path = format!("/api/v1/activities/{talk_id}");
+        app.request(
+            Method::PATCH,
+            &path,
+            Some(&other_leader),
+            Some(json!({"capacity": 5})),
+            &[],
+        )
         .await
         .expect(403, Some("not_team_leader"));
-    for (field, value, expected) in [
-        (
-            "ends_at",
-            json!(rfc(starts - Duration::hours(1))),
-            "ends_at",
-        ),
-        (
-            "starts_at",
-            json!(rfc(app.clock.now() - Duration::hours(1))),
-            "starts_at",
-        ),
-        ("capacity", json!(0), "capacity"),
-        ("points_per_hour", json!(-1), "points_per_hour"),
-        (
-            "signup_deadline",
-            json!(rfc(starts + Duration::hours(1))),
-            "signup_deadline",
-        ),
-        ("title", json!(""), "title"),
-        (
-            "starts_at",
-            json!(rfc(app.clock.now() + Duration::days(400))),
-            "starts_at",
-        ),
-        ("category", json!("karaoke"), "category"),
-        ("community_id", json!(999999), "community_id"),
-    ] {
-        let mut b = base.clone();
-        b[field] = value;
-        let r = app.post("/api/v1/activities", Some(&ctx.leader), b).await;
-        r.expect(422, Some("validation_failed"));
-        assert_eq!(r.body["field"], expected, "{field}: {}", r.text);
-    }
-    // Local times with an offset are accepted and returned in UTC.
-    let mut b = base.clone();
-    let d = (app.clock.now() + Duration::days(30))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
-    b["starts_at"] = json!(format!("{d}T09:00:00+08:00"));
-    b["ends_at"] = json!(format!("{d}T11:30:00+08:00"));
-    b["category"] = json!("talk");
-    let r = app.post("/api/v1/activities", Some(&ctx.leader), b).await;
-    r.expect(201, None);
-    assert_eq!(r.body["starts_at"], format!("{d}T01:00:00Z"));
-    assert_eq!(r.body["signup_deadline"], format!("{d}T01:00:00Z"));
-    assert!(r
-        .header("location")
-        .unwrap()
-        .ends_with(&format!("/activities/{}", r.body["id"])));
-    let clinic = app
-        .post("/api/v1/activities", Some(&ctx.staff), base.clone())
-        .await;
-    clinic.expect(201, None);
-    let talk = activity(&app, &ctx, 24, json!({"category": "talk", "capacity": 1})).await;
-    let talk_id = talk["id"].as_i64().unwrap();
-    // The leader sees the check-in code; a resident does not.
-    assert_eq!(talk["can_manage"], true);
-    assert_eq!(talk["checkin_code"].as_str().unwrap().len(), 6);
-    let r = app
-        .get(&format!("/api/v1/activities/{talk_id}"), Some(&alice))
-        .await;
-    r.expect(200, None);
-    assert!(r.body.get("checkin_code").is_none());
-    assert_eq!(r.body["can_manage"], false);
-    assert_eq!(r.body["seats_left"], 1);
-    assert_eq!(r.body["my_signup"], Value::Null);
-    // Filters.
-    let r = app.get("/api/v1/activities", Some(&alice)).await;
-    assert_eq!(r.body["total"], 3);
-    assert_eq!(r.body["items"][0]["id"], talk_id, "soonest first");
-    let r = app
-        .get("/api/v1/activities?category=health_clinic", Some(&alice))
-        .await;
-    assert_eq!(r.body["total"], 1);
-    assert_eq!(r.body["items"][0]["category_label"], "健康义诊");
-    let day = (app.clock.now() + Duration::hours(24))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
-    let r = app
-        .get(&format!("/api/v1/activities?date={day}"), Some(&alice))
-        .await;
-    assert!(r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|i| i["id"] == talk_id));
-    let r = app
-        .get(&format!("/api/v1/activities?date={d}"), Some(&alice))
-        .await;
-    assert_eq!(r.body["total"], 1);
-    let r = app
-        .get(
-            &format!(
-                "/api/v1/activities?community_id={}&per_page=1&page=2",
-                ctx.community_id
-            ),
-            Some(&alice),
-        )
-        .await;
-    assert_eq!(r.body["total"], 3);
-    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
-    app.get("/api/v1/activities?per_page=101", Some(&alice))
-        .await
-        .expect(422, Some("validation_failed"));
-    app.get("/api/v1/activities?date=tomorrow", Some(&alice))
-        .await
-        .expect(422, Some("validation_failed"));
-    // Full activities drop out of has_seats=true.
-    let (bob, _) = user(&app, "act-bob").await;
-    let (carol, _) = user(&app, "act-carol").await;
-    sign_up(&app, &alice, talk_id).await.expect(201, None);
-    sign_up(&app, &bob, talk_id).await.expect(201, None);
-    sign_up(&app, &carol, talk_id).await.expect(201, None);
-    let r = app
-        .get("/api/v1/activities?has_seats=true", Some(&alice))
-        .await;
-    assert_eq!(r.body["total"], 2);
-    let r = app
-        .get("/api/v1/activities?has_seats=false", Some(&alice))
-        .await;
-    assert_eq!(r.body["total"], 1);
-    assert_eq!(r.body["items"][0]["waitlist_count"], 2);
-    // Edits: not by others; capacity never below the confirmed; raising it promotes.
-    let path = format!("/api/v1/activities/{talk_id}");
-    app.request(
-        Method::PATCH,
-        &path,
-        Some(&other_leader),
-        Some(json!({"capacity": 5})),
-        &[],
-    )
-    .await
-    .expect(403, Some("not_team_leader"));
-    let r = app
-        .request(
+        let r = app
+            .request(
+                Method::PATCH,
+                &path,
+                Some(&ctx.leader),
+                Some(json!({"capacity": 3, "place": "东街社区服务中心二楼"})),
+                &[],
+            )
+            .await;
+        r.expect(200, None);
+        assert_eq!(r.body["seats_taken"], 3);
+        assert_eq!(r.body["waitlist_count"], 0);
+        assert_eq!(r.body["place"], "东街社区服务中心二楼");
+        assert!(notice_kinds(&app, &bob)
+            .await
+            .contains(&"signup.promoted".to_owned()));
+        let r = app
+            .request(
+                Method::PATCH,
+                &path,
+                Some(&ctx.leader),
+                Some(json!({"capacity": 2})),
+                &[],
+            )
+            .await;
+        r.expect(422, Some("capacity_below_confirmed"));
+        assert_eq!(r.body["details"]["seats_taken"], 3);
+        app.request(
             Method::PATCH,
             &path,
             Some(&ctx.leader),
-            Some(json!({"capacity": 3, "place": "东街社区服务中心二楼"})),
+            Some(json!({"unknown": 1})),
             &[],
         )
-        .await;
-    r.expect(200, None);
-    assert_eq!(r.body["seats_taken"], 3);
-    assert_eq!(r.body["waitlist_count"], 0);
-    assert_eq!(r.body["place"], "东街社区服务中心二楼");
-    assert!(notice_kinds(&app, &bob)
         .await
-        .contains(&"signup.promoted".to_owned()));
-    let r = app
-        .request(
+        .expect(422, Some("validation_failed"));
+        // Once started it can no longer be edited or cancelled.
+        app.clock.advance(Duration::hours(25));
+        app.request(
             Method::PATCH,
             &path,
             Some(&ctx.leader),
-            Some(json!({"capacity": 2})),
+            Some(json!({"capacity": 9})),
             &[],
         )
-        .await;
-    r.expect(422, Some("capacity_below_confirmed"));
-    assert_eq!(r.body["details"]["seats_taken"], 3);
-    app.request(
-        Method::PATCH,
-        &path,
-        Some(&ctx.leader),
-        Some(json!({"unknown": 1})),
-        &[],
-    )
-    .await
-    .expect(422, Some("validation_failed"));
-    // Once started it can no longer be edited or cancelled.
-    app.clock.advance(Duration::hours(25));
-    app.request(
-        Method::PATCH,
-        &path,
-        Some(&ctx.leader),
-        Some(json!({"capacity": 9})),
-        &[],
-    )
-    .await
-    .expect(409, Some("activity_already_started"));
-    app.post(&format!("{path}/cancel"), Some(&ctx.leader), json!({}))
         .await
         .expect(409, Some("activity_already_started"));
-});
+        app.post(&format!("{path}/cancel"), Some(&ctx.leader), json!({}))
+            .await
+            .expect(409, Some("activity_already_started"));
+    }
+);
 
-on_both_long!(sign_up_rules_each_have_their_error, |app| {
-    let ctx = setup(&app).await;
-    let a = activity(&app, &ctx, 48, json!({"capacity": 2})).await;
-    let id = a["id"].as_i64().unwrap();
-    let (alice, _) = user(&app, "su-alice").await;
-    let (bob, _) = user(&app, "su-bob").await;
-    let (carol, _) = user(&app, "su-carol").await;
-    let (dave, _) = user(&app, "su-dave").await;
-    let (erin, _) = user(&app, "su-erin").await;
-    // Idempotency-Key: a retried sign-up replays the first answer.
-    let key = [("Idempotency-Key", "signup-alice-1")];
-    let path = format!("/api/v1/activities/{id}/signups");
-    let first = app
-        .request(Method::POST, &path, Some(&alice), None, &key)
-        .await;
-    first.expect(201, None);
-    assert_eq!(first.body["status"], "confirmed");
-    assert_eq!(first.body["position"], Value::Null);
-    let again = app
-        .request(Method::POST, &path, Some(&alice), None, &key)
-        .await;
-    again.expect(201, None);
-    assert_eq!(again.header("idempotent-replayed"), Some("true"));
-    assert_eq!(again.body, first.body);
-    // Without the key, a second sign-up is refused.
-    sign_up(&app, &alice, id)
+on_both!(
+    sign_up_rules_each_have_their_error,
+    spawn = spawn_long,
+    |app| {
+        let ctx = setup(&app).await;
+        let a = activity(&app, &ctx, 48, json!({"capacity": 2})).await;
+        let id = a["id"].as_i64().unwrap();
+        let (alice, _) = user(&app, "su-alice").await;
+        let (bob, _) = user(&app, "su-bob").await;
+        let (carol, _) = user(&app, "su-carol").await;
+        let (dave, _) = user(&app, "su-dave").await;
+        let (erin, _) = user(&app, "su-erin").await;
+        // Idempotency-Key: a retried sign-up replays the first answer.
+        let key = [("Idempotency-Key", "signup-alice-1")];
+        let path = format!("/api/v1/activities/{id}/signups");
+        let first = app
+            .request(Method::POST, &path, Some(&alice), None, &key)
+            .await;
+        first.expect(201, None);
+        assert_eq!(first.body["status"], "confirmed");
+        assert_eq!(first.body["position"], Value::Null);
+        let again = app
+            .request(Method::POST, &path, Some(&alice), None, &key)
+            .await;
+        again.expect(201, None);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.body, first.body);
+        // Without the key, a second sign-up is refused.
+        sign_up(&app, &alice, id)
+            .await
+            .expect(409, Some("already_signed_up"));
+        sign_up(&app, &bob, id).await.expect(201, None);
+        let c = sign_up(&app, &carol, id).await;
+        c.expect(201, None);
+        assert_eq!(c.body["status"], "waitlisted");
+        assert_eq!(c.body["position"], 1);
+        let d = sign_up(&app, &dave, id).await;
+        assert_eq!(d.body["position"], 2);
+        let r = app
+            .get(&format!("/api/v1/activities/{id}"), Some(&dave))
+            .await;
+        assert_eq!(r.body["seats_left"], 0);
+        assert_eq!(r.body["waitlist_count"], 2);
+        assert_eq!(r.body["my_signup"]["status"], "waitlisted");
+        assert_eq!(r.body["my_signup"]["position"], 2);
+        // Cancelling a confirmed seat promotes the first waitlisted, who is told.
+        let alice_signup = first.body["id"].as_i64().unwrap();
+        let cancel = format!("/api/v1/signups/{alice_signup}/cancel");
+        app.post(&cancel, Some(&bob), json!({}))
+            .await
+            .expect(404, Some("not_found"));
+        let r = app.post(&cancel, Some(&alice), json!({})).await;
+        r.expect(200, None);
+        assert_eq!(r.body["status"], "cancelled");
+        app.post(&cancel, Some(&alice), json!({}))
+            .await
+            .expect(409, Some("signup_not_live"));
+        let r = app
+            .get(&format!("/api/v1/activities/{id}"), Some(&carol))
+            .await;
+        assert_eq!(r.body["my_signup"]["status"], "confirmed");
+        assert_eq!(r.body["seats_taken"], 2);
+        assert!(notice_kinds(&app, &carol)
+            .await
+            .contains(&"signup.promoted".to_owned()));
+        let r = app
+            .get(&format!("/api/v1/activities/{id}"), Some(&dave))
+            .await;
+        assert_eq!(r.body["my_signup"]["position"], 1, "positions stay 1..N");
+        // Alice may sign up again after cancelling: at the end of the queue.
+        let r = sign_up(&app, &alice, id).await;
+        r.expect(201, None);
+        assert_eq!(r.body["position"], 2);
+        let mine = app.get("/api/v1/me/signups", Some(&alice)).await;
+        assert_eq!(mine.body["total"], 2);
+        assert_eq!(mine.body["items"][0]["activity_title"], "东街社区义务理发");
+        // Required skills.
+        let skilled = activity(&app, &ctx, 48, json!({"required_skills": ["理发", "急救"]})).await;
+        let skilled_id = skilled["id"].as_i64().unwrap();
+        let r = sign_up(&app, &erin, skilled_id).await;
+        r.expect(422, Some("missing_required_skill"));
+        assert_eq!(r.body["details"]["missing"], json!(["理发", "急救"]));
+        app.request(
+            Method::PUT,
+            "/api/v1/me/volunteer-profile",
+            Some(&erin),
+            Some(json!({"skills": ["理发", "急救"]})),
+            &[],
+        )
         .await
-        .expect(409, Some("already_signed_up"));
-    sign_up(&app, &bob, id).await.expect(201, None);
-    let c = sign_up(&app, &carol, id).await;
-    c.expect(201, None);
-    assert_eq!(c.body["status"], "waitlisted");
-    assert_eq!(c.body["position"], 1);
-    let d = sign_up(&app, &dave, id).await;
-    assert_eq!(d.body["position"], 2);
-    let r = app
-        .get(&format!("/api/v1/activities/{id}"), Some(&dave))
-        .await;
-    assert_eq!(r.body["seats_left"], 0);
-    assert_eq!(r.body["waitlist_count"], 2);
-    assert_eq!(r.body["my_signup"]["status"], "waitlisted");
-    assert_eq!(r.body["my_signup"]["position"], 2);
-    // Cancelling a confirmed seat promotes the first waitlisted, who is told.
-    let alice_signup = first.body["id"].as_i64().unwrap();
-    let cancel = format!("/api/v1/signups/{alice_signup}/cancel");
-    app.post(&cancel, Some(&bob), json!({}))
-        .await
-        .expect(404, Some("not_found"));
-    let r = app.post(&cancel, Some(&alice), json!({})).await;
-    r.expect(200, None);
-    assert_eq!(r.body["status"], "cancelled");
-    app.post(&cancel, Some(&alice), json!({}))
-        .await
-        .expect(409, Some("signup_not_live"));
-    let r = app
-        .get(&format!("/api/v1/activities/{id}"), Some(&carol))
-        .await;
-    assert_eq!(r.body["my_signup"]["status"], "confirmed");
-    assert_eq!(r.body["seats_taken"], 2);
-    assert!(notice_kinds(&app, &carol)
-        .await
-        .contains(&"signup.promoted".to_owned()));
-    let r = app
-        .get(&format!("/api/v1/activities/{id}"), Some(&dave))
-        .await;
-    assert_eq!(r.body["my_signup"]["position"], 1, "positions stay 1..N");
-    // Alice may sign up again after cancelling: at the end of the queue.
-    let r = sign_up(&app, &alice, id).await;
-    r.expect(201, None);
-    assert_eq!(r.body["position"], 2);
-    let mine = app.get("/api/v1/me/signups", Some(&alice)).await;
-    assert_eq!(mine.body["total"], 2);
-    assert_eq!(mine.body["items"][0]["activity_title"], "东街社区义务理发");
-    // Required skills.
-    let skilled = activity(&app, &ctx, 48, json!({"required_skills": ["理发", "急救"]})).await;
-    let skilled_id = skilled["id"].as_i64().unwrap();
-    let r = sign_up(&app, &erin, skilled_id).await;
-    r.expect(422, Some("missing_required_skill"));
-    assert_eq!(r.body["details"]["missing"], json!(["理发", "急救"]));
-    app.request(
-        Method::PUT,
-        "/api/v1/me/volunteer-profile",
-        Some(&erin),
-        Some(json!({"skills": ["理发", "急救"]})),
-        &[],
-    )
-    .await
-    .expect(200, None);
-    sign_up(&app, &erin, skilled_id).await.expect(201, None);
-    // Deadline.
-    let late = activity(
-        &app,
-        &ctx,
-        48,
-        json!({"signup_deadline": rfc(app.clock.now() + Duration::hours(1))}),
-    )
-    .await;
-    app.clock.advance(Duration::hours(2));
-    let r = sign_up(&app, &erin, late["id"].as_i64().unwrap()).await;
-    r.expect(422, Some("signup_deadline_passed"));
-    assert!(r.body["details"]["signup_deadline"].is_string());
-    sign_up(&app, &erin, 999999)
-        .await
-        .expect(404, Some("not_found"));
-    // Cancelling the activity tells everyone signed up, confirmed or waitlisted.
-    let r = app
-        .post(
-            &format!("/api/v1/activities/{id}/cancel"),
-            Some(&ctx.leader),
-            json!({"reason": "因降雪改期"}),
+        .expect(200, None);
+        sign_up(&app, &erin, skilled_id).await.expect(201, None);
+        // Deadline.
+        let late = activity(
+            &app,
+            &ctx,
+            48,
+            json!({"signup_deadline": rfc(app.clock.now() + Duration::hours(1))}),
         )
         .await;
-    r.expect(200, None);
-    assert_eq!(r.body["status"], "cancelled");
-    assert_eq!(r.body["cancel_reason"], "因降雪改期");
-    for t in [&bob, &carol, &dave, &alice] {
-        assert!(notice_kinds(&app, t)
+        app.clock.advance(Duration::hours(2));
+        let r = sign_up(&app, &erin, late["id"].as_i64().unwrap()).await;
+        r.expect(422, Some("signup_deadline_passed"));
+        assert!(r.body["details"]["signup_deadline"].is_string());
+        sign_up(&app, &erin, 999999)
+            .await
+            .expect(404, Some("not_found"));
+        // Cancelling the activity tells everyone signed up, confirmed or waitlisted.
+        let r = app
+            .post(
+                &format!("/api/v1/activities/{id}/cancel"),
+                Some(&ctx.leader),
+                json!({"reason": "因降雪改期"}),
+            )
+            .await;
+        r.expect(200, None);
+        assert_eq!(r.body["status"], "cancelled");
+        assert_eq!(r.body["cancel_reason"], "因降雪改期");
+        for t in [&bob, &carol, &dave, &alice] {
+            assert!(notice_kinds(&app, t)
+                .await
+                .contains(&"activity.cancelled".to_owned()));
+        }
+        assert!(!notice_kinds(&app, &erin)
             .await
             .contains(&"activity.cancelled".to_owned()));
-    }
-    assert!(!notice_kinds(&app, &erin)
-        .await
-        .contains(&"activity.cancelled".to_owned()));
-    sign_up(&app, &erin, id)
+        sign_up(&app, &erin, id)
+            .await
+            .expect(409, Some("activity_not_open"));
+        app.post(
+            &format!("/api/v1/activities/{id}/cancel"),
+            Some(&ctx.leader),
+            json!({}),
+        )
         .await
         .expect(409, Some("activity_not_open"));
-    app.post(
-        &format!("/api/v1/activities/{id}/cancel"),
-        Some(&ctx.leader),
-        json!({}),
-    )
-    .await
-    .expect(409, Some("activity_not_open"));
-    let r = app.get("/api/v1/activities", Some(&erin)).await;
-    assert!(r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|i| i["id"] != id));
-    // Once started, a sign-up can no longer be cancelled.
-    let soon = activity(&app, &ctx, 3, json!({})).await;
-    let s = sign_up(&app, &erin, soon["id"].as_i64().unwrap()).await;
-    app.clock.advance(Duration::hours(4));
-    app.post(
-        &format!("/api/v1/signups/{}/cancel", s.body["id"]),
-        Some(&erin),
-        json!({}),
-    )
-    .await
-    .expect(409, Some("activity_already_started"));
-});
-
-on_both_long!(check_in_hours_and_points_end_to_end, |app| {
-    let ctx = setup(&app).await;
-    let a = activity(
-        &app,
-        &ctx,
-        24,
-        json!({"capacity": 3, "points_per_hour": 10}),
-    )
-    .await;
-    let id = a["id"].as_i64().unwrap();
-    let code = a["checkin_code"].as_str().unwrap().to_owned();
-    let (alice, alice_id) = user(&app, "hp-alice").await;
-    let (bob, bob_id) = user(&app, "hp-bob").await;
-    let (carol, _) = user(&app, "hp-carol").await;
-    let (dave, _) = user(&app, "hp-dave").await;
-    let mut signup_ids = Vec::new();
-    for t in [&alice, &bob, &carol] {
-        signup_ids.push(sign_up(&app, t, id).await.body["id"].as_i64().unwrap());
-    }
-    let dave_signup = sign_up(&app, &dave, id).await;
-    assert_eq!(dave_signup.body["status"], "waitlisted");
-    let check_in = format!("/api/v1/activities/{id}/check-in");
-    // Too early.
-    let r = app
-        .post(&check_in, Some(&alice), json!({"code": code}))
-        .await;
-    r.expect(422, Some("checkin_window_closed"));
-    assert!(r.body["details"]["opens_at"].is_string());
-    // 20 minutes before the start: the window is open.
-    app.clock
-        .advance(Duration::hours(24) - Duration::minutes(20));
-    app.post(&check_in, Some(&alice), json!({"code": "WRONG1"}))
+        let r = app.get("/api/v1/activities", Some(&erin)).await;
+        assert!(r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"] != id));
+        // Once started, a sign-up can no longer be cancelled.
+        let soon = activity(&app, &ctx, 3, json!({})).await;
+        let s = sign_up(&app, &erin, soon["id"].as_i64().unwrap()).await;
+        app.clock.advance(Duration::hours(4));
+        app.post(
+            &format!("/api/v1/signups/{}/cancel", s.body["id"]),
+            Some(&erin),
+            json!({}),
+        )
         .await
-        .expect(422, Some("checkin_code_wrong"));
-    let r = app
-        .post(
-            &check_in,
-            Some(&alice),
-            json!({"code": code.to_lowercase()}),
+        .expect(409, Some("activity_already_started"));
+    }
+);
+
+on_both!(
+    check_in_hours_and_points_end_to_end,
+    spawn = spawn_long,
+    |app| {
+        let ctx = setup(&app).await;
+        let a = activity(
+            &app,
+            &ctx,
+            24,
+            json!({"capacity": 3, "points_per_hour": 10}),
         )
         .await;
-    r.expect(200, None);
-    assert!(r.body["checked_in_at"].is_string());
-    app.post(&check_in, Some(&alice), json!({"code": code}))
+        let id = a["id"].as_i64().unwrap();
+        let code = a["checkin_code"].as_str().unwrap().to_owned();
+        let (alice, alice_id) = user(&app, "hp-alice").await;
+        let (bob, bob_id) = user(&app, "hp-bob").await;
+        let (carol, _) = user(&app, "hp-carol").await;
+        let (dave, _) = user(&app, "hp-dave").await;
+        let mut signup_ids = Vec::new();
+        for t in [&alice, &bob, &carol] {
+            signup_ids.push(sign_up(&app, t, id).await.body["id"].as_i64().unwrap());
+        }
+        let dave_signup = sign_up(&app, &dave, id).await;
+        assert_eq!(dave_signup.body["status"], "waitlisted");
+        let check_in = format!("/api/v1/activities/{id}/check-in");
+        // Too early.
+        let r = app
+            .post(&check_in, Some(&alice), json!({"code": code}))
+            .await;
+        r.expect(422, Some("checkin_window_closed"));
+        assert!(r.body["details"]["opens_at"].is_string());
+        // 20 minutes before the start: the window is open.
+        app.clock
+            .advance(Duration::hours(24) - Duration::minutes(20));
+        app.post(&check_in, Some(&alice), json!({"code": "WRONG1"}))
+            .await
+            .expect(422, Some("checkin_code_wrong"));
+        let r = app
+            .post(
+                &check_in,
+                Some(&alice),
+                json!({"code": code.to_lowercase()}),
+            )
+            .await;
+        r.expect(200, None);
+        assert!(r.body["checked_in_at"].is_string());
+        app.post(&check_in, Some(&alice), json!({"code": code}))
+            .await
+            .expect(200, None);
+        app.post(&check_in, Some(&dave), json!({"code": code}))
+            .await
+            .expect(409, Some("signup_not_confirmed"));
+        let (erin, _) = user(&app, "hp-erin").await;
+        app.post(&check_in, Some(&erin), json!({"code": code}))
+            .await
+            .expect(409, Some("signup_not_confirmed"));
+        // The leader checks Bob in 15 minutes after the start; a resident cannot.
+        app.clock.advance(Duration::minutes(35));
+        let bob_in = format!("/api/v1/signups/{}/check-in", signup_ids[1]);
+        app.post(&bob_in, Some(&alice), json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        app.post(&bob_in, Some(&ctx.leader), json!({}))
+            .await
+            .expect(200, None);
+        app.post(
+            &format!("/api/v1/signups/{}/check-out", signup_ids[2]),
+            Some(&ctx.leader),
+            json!({}),
+        )
         .await
-        .expect(200, None);
-    app.post(&check_in, Some(&dave), json!({"code": code}))
-        .await
-        .expect(409, Some("signup_not_confirmed"));
-    let (erin, _) = user(&app, "hp-erin").await;
-    app.post(&check_in, Some(&erin), json!({"code": code}))
-        .await
-        .expect(409, Some("signup_not_confirmed"));
-    // The leader checks Bob in 15 minutes after the start; a resident cannot.
-    app.clock.advance(Duration::minutes(35));
-    let bob_in = format!("/api/v1/signups/{}/check-in", signup_ids[1]);
-    app.post(&bob_in, Some(&alice), json!({}))
-        .await
-        .expect(403, Some("forbidden"));
-    app.post(&bob_in, Some(&ctx.leader), json!({}))
-        .await
-        .expect(200, None);
-    app.post(
-        &format!("/api/v1/signups/{}/check-out", signup_ids[2]),
-        Some(&ctx.leader),
-        json!({}),
-    )
-    .await
-    .expect(409, Some("not_checked_in"));
-    // Bob leaves after an hour: 60 minutes, 10 points, at once.
-    app.clock.advance(Duration::minutes(60));
-    let bob_out = format!("/api/v1/signups/{}/check-out", signup_ids[1]);
-    let r = app.post(&bob_out, Some(&ctx.leader), json!({})).await;
-    r.expect(200, None);
-    assert_eq!(r.body["service_minutes"], 60);
-    assert_eq!(r.body["points_awarded"], 10);
-    app.post(&bob_out, Some(&ctx.leader), json!({}))
-        .await
-        .expect(409, Some("already_checked_out"));
-    let r = app.get("/api/v1/me/points", Some(&bob)).await;
-    assert_eq!(r.body["balance"], 10);
-    assert_eq!(r.body["service_minutes"], 60);
-    // Not before the end.
-    let close = format!("/api/v1/activities/{id}/close");
-    app.post(&close, Some(&ctx.leader), json!({}))
-        .await
-        .expect(409, Some("activity_not_ended"));
-    // After the end: Carol is a no-show; Alice is credited to the end, capped at 2 hours.
-    app.clock.advance(Duration::minutes(50));
-    app.post(&check_in, Some(&carol), json!({"code": code}))
-        .await
-        .expect(422, Some("checkin_window_closed"));
-    let r = app.post(&close, Some(&ctx.leader), json!({})).await;
-    r.expect(200, None);
-    assert_eq!(r.body["no_shows"], 1);
-    assert_eq!(r.body["settled"], 1);
-    assert_eq!(r.body["points_paid"], 20);
-    app.post(&close, Some(&ctx.leader), json!({}))
-        .await
-        .expect(409, Some("activity_not_open"));
-    // The job finds nothing more to do: nobody is paid twice.
-    let mut conn = app.db.conn();
-    let later = app.clock.now_naive() + Duration::hours(5);
-    assert_eq!(
-        linli::volunteering::model::signups::close_ended_activities(&mut conn, later).unwrap(),
-        0
-    );
-    let r = app.get("/api/v1/me/points", Some(&alice)).await;
-    assert_eq!(r.body["balance"], 20);
-    assert_eq!(r.body["service_minutes"], 120);
-    let r = app.get("/api/v1/me/points/ledger", Some(&alice)).await;
-    assert_eq!(r.body["total"], 1);
-    assert_eq!(r.body["items"][0]["reason"], "activity_hours");
-    assert_eq!(
-        r.body["items"][0]["reference"],
-        format!("activity:{id}:user:{alice_id}")
-    );
-    let r = app.get("/api/v1/me/points/ledger", Some(&bob)).await;
-    assert_eq!(
-        r.body["items"][0]["reference"],
-        format!("activity:{id}:user:{bob_id}")
-    );
-    let r = app
-        .get(&format!("/api/v1/activities/{id}"), Some(&carol))
-        .await;
-    assert_eq!(r.body["status"], "closed");
-    assert_eq!(r.body["my_signup"]["no_show"], true);
-    assert_eq!(r.body["my_signup"]["points_awarded"], Value::Null);
-    assert!(notice_kinds(&app, &alice)
-        .await
-        .contains(&"signup.hours_credited".to_owned()));
-    let r = app.get("/api/v1/me/signups", Some(&bob)).await;
-    assert_eq!(r.body["items"][0]["activity_status"], "closed");
-    assert_ledger_matches(&mut conn);
-});
+        .expect(409, Some("not_checked_in"));
+        // Bob leaves after an hour: 60 minutes, 10 points, at once.
+        app.clock.advance(Duration::minutes(60));
+        let bob_out = format!("/api/v1/signups/{}/check-out", signup_ids[1]);
+        let r = app.post(&bob_out, Some(&ctx.leader), json!({})).await;
+        r.expect(200, None);
+        assert_eq!(r.body["service_minutes"], 60);
+        assert_eq!(r.body["points_awarded"], 10);
+        app.post(&bob_out, Some(&ctx.leader), json!({}))
+            .await
+            .expect(409, Some("already_checked_out"));
+        let r = app.get("/api/v1/me/points", Some(&bob)).await;
+        assert_eq!(r.body["balance"], 10);
+        assert_eq!(r.body["service_minutes"], 60);
+        // Not before the end.
+        let close = format!("/api/v1/activities/{id}/close");
+        app.post(&close, Some(&ctx.leader), json!({}))
+            .await
+            .expect(409, Some("activity_not_ended"));
+        // After the end: Carol is a no-show; Alice is credited to the end, capped at 2 hours.
+        app.clock.advance(Duration::minutes(50));
+        app.post(&check_in, Some(&carol), json!({"code": code}))
+            .await
+            .expect(422, Some("checkin_window_closed"));
+        let r = app.post(&close, Some(&ctx.leader), json!({})).await;
+        r.expect(200, None);
+        assert_eq!(r.body["no_shows"], 1);
+        assert_eq!(r.body["settled"], 1);
+        assert_eq!(r.body["points_paid"], 20);
+        app.post(&close, Some(&ctx.leader), json!({}))
+            .await
+            .expect(409, Some("activity_not_open"));
+        // The job finds nothing more to do: nobody is paid twice.
+        let mut conn = app.db.conn();
+        let later = app.clock.now_naive() + Duration::hours(5);
+        assert_eq!(
+            linli::volunteering::model::signups::close_ended_activities(&mut conn, later).unwrap(),
+            0
+        );
+        let r = app.get("/api/v1/me/points", Some(&alice)).await;
+        assert_eq!(r.body["balance"], 20);
+        assert_eq!(r.body["service_minutes"], 120);
+        let r = app.get("/api/v1/me/points/ledger", Some(&alice)).await;
+        assert_eq!(r.body["total"], 1);
+        assert_eq!(r.body["items"][0]["reason"], "activity_hours");
+        assert_eq!(
+            r.body["items"][0]["reference"],
+            format!("activity:{id}:user:{alice_id}")
+        );
+        let r = app.get("/api/v1/me/points/ledger", Some(&bob)).await;
+        assert_eq!(
+            r.body["items"][0]["reference"],
+            format!("activity:{id}:user:{bob_id}")
+        );
+        let r = app
+            .get(&format!("/api/v1/activities/{id}"), Some(&carol))
+            .await;
+        assert_eq!(r.body["status"], "closed");
+        assert_eq!(r.body["my_signup"]["no_show"], true);
+        assert_eq!(r.body["my_signup"]["points_awarded"], Value::Null);
+        assert!(notice_kinds(&app, &alice)
+            .await
+            .contains(&"signup.hours_credited".to_owned()));
+        let r = app.get("/api/v1/me/signups", Some(&bob)).await;
+        assert_eq!(r.body["items"][0]["activity_status"], "closed");
+        assert_ledger_matches(&mut conn);
+    }
+);
 
-on_both_long!(the_close_job_records_no_shows_once_and_pays_once, |app| {
-    let ctx = setup(&app).await;
-    let a = activity(&app, &ctx, 1, json!({"capacity": 5, "points_per_hour": 30})).await;
-    let id = a["id"].as_i64().unwrap();
-    let code = a["checkin_code"].as_str().unwrap().to_owned();
-    let (alice, _) = user(&app, "job-alice").await;
-    let (bob, _) = user(&app, "job-bob").await;
-    sign_up(&app, &alice, id).await.expect(201, None);
-    sign_up(&app, &bob, id).await.expect(201, None);
-    app.clock.advance(Duration::minutes(70));
-    app.post(
-        &format!("/api/v1/activities/{id}/check-in"),
-        Some(&alice),
-        json!({"code": code}),
-    )
-    .await
-    .expect(200, None);
-    let mut conn = app.db.conn();
-    let close = linli::volunteering::model::signups::close_ended_activities;
-    // Ended, but within the leader's two hours: left alone.
-    let end = app.clock.now_naive() + Duration::minutes(110);
-    assert_eq!(close(&mut conn, end + Duration::minutes(30)).unwrap(), 0);
-    assert_eq!(close(&mut conn, end + Duration::hours(2)).unwrap(), 1);
-    assert_eq!(close(&mut conn, end + Duration::hours(3)).unwrap(), 0);
-    let no_shows: i64 = signups::table
-        .filter(signups::activity_id.eq(id).and(signups::no_show.eq(true)))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    assert_eq!(no_shows, 1);
-    // Alice checked in 10 minutes (and the test's own few milliseconds) after the start:
-    // 110 minutes, or 109 whole ones, at 30 points an hour, rounded down.
-    let r = app.get("/api/v1/me/points", Some(&alice)).await;
-    let minutes = r.body["service_minutes"].as_i64().unwrap();
-    assert!((109..=110).contains(&minutes), "{minutes}");
-    assert_eq!(r.body["balance"].as_i64().unwrap(), minutes * 30 / 60);
-    let r = app.get("/api/v1/me/points", Some(&bob)).await;
-    assert_eq!(r.body["balance"], 0);
-    assert_ledger_matches(&mut conn);
-});
+on_both!(
+    the_close_job_records_no_shows_once_and_pays_once,
+    spawn = spawn_long,
+    |app| {
+        let ctx = setup(&app).await;
+        let a = activity(&app, &ctx, 1, json!({"capacity": 5, "points_per_hour": 30})).await;
+        let id = a["id"].as_i64().unwrap();
+        let code = a["checkin_code"].as_str().unwrap().to_owned();
+        let (alice, _) = user(&app, "job-alice").await;
+        let (bob, _) = user(&app, "job-bob").await;
+        sign_up(&app, &alice, id).await.expect(201, None);
+        sign_up(&app, &bob, id).await.expect(201, None);
+        app.clock.advance(Duration::minutes(70));
+        app.post(
+            &format!("/api/v1/activities/{id}/check-in"),
+            Some(&alice),
+            json!({"code": code}),
+        )
+        .await
+        .expect(200, None);
+        let mut conn = app.db.conn();
+        let close = linli::volunteering::model::signups::close_ended_activities;
+        // Ended, but within the leader's two hours: left alone.
+        let end = app.clock.now_naive() + Duration::minutes(110);
+        assert_eq!(close(&mut conn, end + Duration::minutes(30)).unwrap(), 0);
+        assert_eq!(close(&mut conn, end + Duration::hours(2)).unwrap(), 1);
+        assert_eq!(close(&mut conn, end + Duration::hours(3)).unwrap(), 0);
+        let no_shows: i64 = signups::table
+            .filter(signups::activity_id.eq(id).and(signups::no_show.eq(true)))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(no_shows, 1);
+        // Alice checked in 10 minutes (and the test's own few milliseconds) after the start:
+        // 110 minutes, or 109 whole ones, at 30 points an hour, rounded down.
+        let r = app.get("/api/v1/me/points", Some(&alice)).await;
+        let minutes = r.body["service_minutes"].as_i64().unwrap();
+        assert!((109..=110).contains(&minutes), "{minutes}");
+        assert_eq!(r.body["balance"].as_i64().unwrap(), minutes * 30 / 60);
+        let r = app.get("/api/v1/me/points", Some(&bob)).await;
+        assert_eq!(r.body["balance"], 0);
+        assert_ledger_matches(&mut conn);
+    }
+);
 
 on_both!(
     points_adjustments_keep_the_ledger_and_never_go_negative,
@@ -1064,7 +1060,7 @@ on_both!(points_supermarket_redeem_and_collect, |app| {
     assert_ledger_matches(&mut app.db.conn());
 });
 
-on_both_long!(micro_wish_lifecycle, |app| {
+on_both!(micro_wish_lifecycle, spawn = spawn_long, |app| {
     let ctx = setup(&app).await;
     let (poster, _) = user(&app, "wish-poster").await;
     let (stranger, _) = user(&app, "wish-stranger").await;
