@@ -132,7 +132,7 @@ async fn probe_while_down(http: &reqwest::Client, server: &mut ServerProcess, pr
             key: format!("probe-{probes}"),
         };
         let mut tally = Tally::default();
-        assert_eq!(try_once(&http, &op, &mut tally).await, None);
+        assert_eq!(try_once(http, &op, &mut tally).await, None);
         assert_eq!(
             tally.unavailable, 1,
             "a booking while the database is down: {tally:?}"
