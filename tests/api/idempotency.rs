@@ -1,49 +1,64 @@
 //! `Idempotency-Key`: a retry gets the first answer without the work being done again.
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::on_both;
+use crate::support::*;
+
+/// A resident (`idem`) who bound household 1 with card JC00001 under the key `bind-1`: their
+/// token, the request's body and the first answer.
+struct Keyed {
+    token: String,
+    body: Value,
+    first: Res,
+}
+
+const KEY: [(&str, &str); 1] = [("Idempotency-Key", "bind-1")];
+
+async fn bind(app: &TestApp, token: &str, body: Value, headers: &[(&str, &str)]) -> Res {
+    app.request(
+        Method::POST,
+        "/api/v1/me/household",
+        Some(token),
+        Some(body),
+        headers,
+    )
+    .await
+}
+
+async fn bound_once(app: &TestApp) -> Keyed {
+    app.seed_demo();
+    let token = app.token("idem", "resident").await;
+    let code = linli::places::seed::demo_check_codes(1).remove(0);
+    let body = json!({"card_number": "JC00001", "check_code": code});
+    let first = bind(app, &token, body.clone(), &KEY).await;
+    Keyed { token, body, first }
+}
+
+/// Undo the binding (so doing the work again would show).
+async fn unbind(app: &TestApp, token: &str) {
+    app.request(
+        Method::DELETE,
+        "/api/v1/me/household",
+        Some(token),
+        None,
+        &[],
+    )
+    .await
+    .expect(204, None);
+}
 
 on_both!(
     a_retry_replays_the_first_answer_without_doing_the_work_again,
     |app| {
-        app.seed_demo();
-        let token = app.token("idem", "resident").await;
-        let code = linli::places::seed::demo_check_codes(1).remove(0);
-        let body = json!({"card_number": "JC00001", "check_code": code});
-        let key = [("Idempotency-Key", "bind-1")];
-        let first = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token),
-                Some(body.clone()),
-                &key,
-            )
-            .await;
+        let Keyed { token, body, first } = bound_once(&app).await;
         first.expect(200, None);
         assert!(first.header("idempotent-replayed").is_none());
         // Undo the work, then retry with the same key: the stored answer comes back and the
         // binding is not made again.
-        app.request(
-            Method::DELETE,
-            "/api/v1/me/household",
-            Some(&token),
-            None,
-            &[],
-        )
-        .await
-        .expect(204, None);
-        let retry = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token),
-                Some(body.clone()),
-                &key,
-            )
-            .await;
+        unbind(&app, &token).await;
+        let retry = bind(&app, &token, body, &KEY).await;
         retry.expect(200, None);
         assert_eq!(retry.body, first.body);
         assert_eq!(retry.header("idempotent-replayed"), Some("true"));
@@ -54,89 +69,59 @@ on_both!(
             serde_json::Value::Null,
             "the retry must not bind again"
         );
-
-        // Same key, different body → 422.
-        let other = json!({"card_number": "JC00002", "check_code": "AAAAAA"});
-        let r = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token),
-                Some(other),
-                &key,
-            )
-            .await;
-        r.expect(422, Some("idempotency_key_reused"));
-
-        // Keys belong to their user: another user's same key does its own work.
-        let token_b = app.token("idem-b", "resident").await;
-        let r = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token_b),
-                Some(body.clone()),
-                &key,
-            )
-            .await;
-        r.expect(200, None);
-        assert!(r.header("idempotent-replayed").is_none());
-
-        // Error answers are kept too (the same request would fail the same way)...
-        let bad = json!({"card_number": "JC00003", "check_code": "WRONG1"});
-        let k2 = [("Idempotency-Key", "bind-2")];
-        app.request(
-            Method::POST,
-            "/api/v1/me/household",
-            Some(&token),
-            Some(bad.clone()),
-            &k2,
-        )
-        .await
-        .expect(404, Some("card_not_found"));
-        let r = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token),
-                Some(bad),
-                &k2,
-            )
-            .await;
-        r.expect(404, Some("card_not_found"));
-        assert_eq!(r.header("idempotent-replayed"), Some("true"));
-
-        // Bad keys.
-        let long = "k".repeat(256);
-        let r = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&token),
-                Some(body.clone()),
-                &[("Idempotency-Key", long.as_str())],
-            )
-            .await;
-        r.expect(400, Some("invalid_idempotency_key"));
-
-        // Expired keys may be reused: after 25 hours the same key runs afresh.
-        app.clock.advance(chrono::Duration::hours(25));
-        let fresh = app.token("idem", "resident").await;
-        let r = app
-            .request(
-                Method::POST,
-                "/api/v1/me/household",
-                Some(&fresh),
-                Some(body),
-                &key,
-            )
-            .await;
-        r.expect(200, None);
-        assert!(r.header("idempotent-replayed").is_none());
-        let me = app.get("/api/v1/me", Some(&fresh)).await;
-        assert_eq!(me.body["household"]["card_number"], "JC00001");
     }
 );
+
+on_both!(
+    a_key_reused_for_another_body_or_too_long_is_refused,
+    |app| {
+        let Keyed { token, body, .. } = bound_once(&app).await;
+        // Same key, different body → 422.
+        let other = json!({"card_number": "JC00002", "check_code": "AAAAAA"});
+        bind(&app, &token, other, &KEY)
+            .await
+            .expect(422, Some("idempotency_key_reused"));
+        let long = "k".repeat(256);
+        bind(&app, &token, body, &[("Idempotency-Key", long.as_str())])
+            .await
+            .expect(400, Some("invalid_idempotency_key"));
+    }
+);
+
+// Keys belong to their user: another user's same key does its own work.
+on_both!(keys_belong_to_their_user, |app| {
+    let Keyed { body, .. } = bound_once(&app).await;
+    let token_b = app.token("idem-b", "resident").await;
+    let r = bind(&app, &token_b, body, &KEY).await;
+    r.expect(200, None);
+    assert!(r.header("idempotent-replayed").is_none());
+});
+
+// Error answers are kept too (the same request would fail the same way).
+on_both!(error_answers_are_replayed_too, |app| {
+    let Keyed { token, .. } = bound_once(&app).await;
+    let bad = json!({"card_number": "JC00003", "check_code": "WRONG1"});
+    let k2 = [("Idempotency-Key", "bind-2")];
+    bind(&app, &token, bad.clone(), &k2)
+        .await
+        .expect(404, Some("card_not_found"));
+    let r = bind(&app, &token, bad, &k2).await;
+    r.expect(404, Some("card_not_found"));
+    assert_eq!(r.header("idempotent-replayed"), Some("true"));
+});
+
+// Expired keys may be reused: after 25 hours the same key runs afresh.
+on_both!(an_expired_key_runs_afresh, |app| {
+    let Keyed { token, body, .. } = bound_once(&app).await;
+    unbind(&app, &token).await;
+    app.clock.advance(chrono::Duration::hours(25));
+    let fresh = app.token("idem", "resident").await;
+    let r = bind(&app, &fresh, body, &KEY).await;
+    r.expect(200, None);
+    assert!(r.header("idempotent-replayed").is_none());
+    let me = app.get("/api/v1/me", Some(&fresh)).await;
+    assert_eq!(me.body["household"]["card_number"], "JC00001");
+});
 
 on_both!(a_key_still_in_flight_answers_409, |app| {
     use diesel::{ExpressionMethods, RunQueryDsl};

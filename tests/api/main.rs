@@ -1,25 +1,20 @@
-//! The integration suite: one binary, a module per area. Every test starts the real server on
-//! a real port over its own database (MySQL, and SQLite where marked `on_both!`).
+//! The integration suite: one binary, a module per area (a folder where the area has
+//! sub-areas). Every test starts the real server on a real port over its own database (MySQL,
+//! and SQLite too where marked `on_both!`); see `support`.
 
 mod support;
 
 mod auth;
+mod cards;
+mod charging;
+mod directory;
 mod errors;
+mod faults;
 mod idempotency;
+mod mobile;
 mod notifications;
+mod partners;
 mod places;
 mod platform;
-// charging (issue 3)
-mod charging;
-// partners (issue 6)
-mod partners;
-// cards and directory (issue 4)
-mod cards;
-mod directory;
-// volunteering (issue 5)
-mod volunteering;
-// mobile clients (issue 7)
-mod mobile;
-// proof under load, faults and attack (issue 8)
-mod faults;
 mod security;
+mod volunteering;

@@ -1,0 +1,111 @@
+//! What firms and staff read back: the firm's bookings (without residents' identities) and
+//! utilisation as JSON and CSV; the audit log of every write, for staff.
+
+use super::piles::{book_and_retire, bulk_maintenance, install};
+use super::*;
+
+#[actix_web::test]
+async fn reports_give_bookings_and_utilisation_as_json_and_csv() {
+    let app = TestApp::spawn(Backend::Mysql).await;
+    let f = firms(&app).await;
+    // A booking cancelled by a retired pile, and one confirmed, in compound 1.
+    let i = install(&app, &f).await;
+    book_and_retire(&app, &f, &i)
+        .await
+        .retired
+        .expect(200, None);
+    let resident = app.token("partner-res", "resident").await;
+    app.post(
+        "/api/v1/bookings",
+        Some(&resident),
+        booking(3, &app.slot_time(60), &app.slot_time(120)),
+    )
+    .await
+    .expect(201, None);
+    let r = app
+        .get("/api/v1/partner/bookings?status=confirmed", Some(&f.a))
+        .await;
+    assert_eq!(r.body["total"], 1);
+    assert!(
+        r.body["items"][0].get("household_id").is_none(),
+        "no resident identity for firms"
+    );
+    let r = app
+        .get(
+            "/api/v1/partner/bookings?status=cancelled&compound_id=1",
+            Some(&f.a),
+        )
+        .await;
+    assert_eq!(r.body["total"], 1);
+    let r = app
+        .get("/api/v1/partner/reports/utilisation", Some(&f.a))
+        .await;
+    r.expect(200, None);
+    let rows = r.body.as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|row| row["booked_hours"].as_f64().unwrap() >= 1.0),
+        "{}",
+        r.text
+    );
+    assert!(
+        rows.iter().any(|row| row["cancellations"] == 1),
+        "{}",
+        r.text
+    );
+    let csv = app
+        .get("/api/v1/partner/reports/utilisation?format=csv", Some(&f.a))
+        .await;
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "date,compound_id,pile_id,pile_name,booked_hours,used_hours,no_shows,cancellations"
+    );
+    assert_eq!(lines.len(), rows.len() + 1);
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 8));
+    app.get("/api/v1/partner/reports/utilisation?format=xml", Some(&f.a))
+        .await
+        .expect(422, Some("validation_failed"));
+}
+
+/// The audit log has every write with before and after, for staff.
+#[actix_web::test]
+async fn the_audit_log_keeps_every_write_with_before_and_after() {
+    let app = TestApp::spawn(Backend::Mysql).await;
+    let f = firms(&app).await;
+    let i = install(&app, &f).await;
+    book_and_retire(&app, &f, &i)
+        .await
+        .retired
+        .expect(200, None);
+    bulk_maintenance(&app, &f).await.expect(200, None);
+    let r = app
+        .get("/api/v1/audit-log?per_page=100", Some(&f.staff))
+        .await;
+    r.expect(200, None);
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "pile.create",
+        "pile.update",
+        "socket.create",
+        "pile.retire",
+        "socket.state",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    let update = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "pile.update")
+        .unwrap();
+    assert_eq!(update["before"]["location"], "4号车棚");
+    assert_eq!(update["after"]["location"], "5号车棚");
+    assert!(update["actor"].as_str().unwrap().starts_with("client:"));
+}

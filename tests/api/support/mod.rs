@@ -1,0 +1,63 @@
+//! The test harness: a real server on a real port over a real database.
+//!
+//! Every test gets its own database ([`TestDb`]) and talks HTTP to the real application: in its
+//! own runtime ([`TestApp`]) or as separate processes of the built binary ([`ServerProcess`]).
+//! Outbound calls go to local fakes the test starts: [`FakeWechat`] for logins, [`Receiver`]
+//! for webhooks. Tests that kill the database start their own ([`ThrowawayMariadb`]).
+
+mod app;
+mod charging;
+mod database;
+mod mariadb;
+mod processes;
+mod remote;
+mod webhooks;
+mod wechat;
+
+pub use app::*;
+pub use charging::*;
+pub use database::*;
+pub use mariadb::*;
+pub use processes::*;
+pub use remote::*;
+pub use webhooks::*;
+pub use wechat::*;
+
+use std::time::{Duration, Instant};
+
+/// Run a test body once on MySQL and once on SQLite, as two tests (`<name>::mysql` and
+/// `<name>::sqlite`). The app comes from `TestApp::spawn`, or from `spawn = <async fn(Backend)
+/// -> TestApp>` when the test needs other settings.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, |$app:ident| $body:block) => {
+        $crate::on_both!($name, spawn = $crate::support::TestApp::spawn, |$app| $body);
+    };
+    ($name:ident, spawn = $spawn:path, |$app:ident| $body:block) => {
+        mod $name {
+            // `#[expect]` cannot be used here: whether the glob import is used depends on the
+            // body.
+            #[allow(unused_imports, reason = "a body may need nothing from its module")]
+            use super::*;
+            #[actix_web::test]
+            async fn mysql() {
+                let $app = $spawn($crate::support::Backend::Mysql).await;
+                $body
+            }
+            #[actix_web::test]
+            async fn sqlite() {
+                let $app = $spawn($crate::support::Backend::Sqlite).await;
+                $body
+            }
+        }
+    };
+}
+
+/// Wait until `check` holds (polling), or panic after `secs`.
+pub async fn eventually<F: FnMut() -> bool>(secs: u64, what: &str, mut check: F) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}

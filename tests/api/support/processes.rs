@@ -1,0 +1,90 @@
+//! [`ServerProcess`]: the real `linli` binary as a process of its own, for races across
+//! processes, `kill -9` and shutdown by signal.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{TestDb, JWT_SECRET};
+
+/// How many server processes the cross-process race tests run behind one database.
+pub const PROCESSES: usize = 3;
+
+/// A server running as its own process; killed on drop.
+pub struct ServerProcess {
+    pub base: String,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Start a process on `db` with the test settings and `envs` on top; returns once it
+    /// accepts connections.
+    pub fn start(db: &TestDb, envs: &[(&str, &str)]) -> ServerProcess {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            l.local_addr().expect("addr").port()
+        };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_linli"));
+        cmd.env("LINLI_BIND", format!("127.0.0.1:{port}"))
+            .env("LINLI_DATABASE_URL", &db.url)
+            .env("LINLI_JWT_SECRET", JWT_SECRET)
+            .env("LINLI_DEV_LOGIN", "1")
+            .env("LINLI_SEED_DEMO", "0")
+            .env("LINLI_WORKERS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start linli");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "server process did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ServerProcess { base, child }
+    }
+
+    /// `n` server processes on one database, all with the same settings.
+    pub fn start_many(db: &TestDb, envs: &[(&str, &str)], n: usize) -> Vec<ServerProcess> {
+        (0..n).map(|_| ServerProcess::start(db, envs)).collect()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `kill -9`: the process dies at once, mid-request, without cleaning up.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Wait for the process to exit by itself; its exit code, or `None` on timeout.
+    pub fn wait_exit(mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,103 @@
+//! [`Receiver`]: a webhook receiver the test starts, that records every request and can be
+//! down (not listening) or failing (answering 500) on purpose.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+
+/// What the receiver saw: each request's headers and body.
+pub type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
+
+/// The receiver; answers 500 while `failing`, stops on drop.
+pub struct Receiver {
+    pub url: String,
+    pub port: u16,
+    pub seen: Seen,
+    pub failing: Arc<AtomicBool>,
+    handle: Option<actix_web::dev::ServerHandle>,
+}
+
+async fn receive(
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+    seen: web::Data<Seen>,
+    failing: web::Data<Arc<AtomicBool>>,
+) -> HttpResponse {
+    if failing.load(Ordering::SeqCst) {
+        return HttpResponse::InternalServerError().finish();
+    }
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    seen.lock()
+        .unwrap()
+        .push((headers, String::from_utf8_lossy(&body).into_owned()));
+    HttpResponse::NoContent().finish()
+}
+
+impl Receiver {
+    /// A receiver on a free port, not listening yet (so deliveries fail to connect).
+    pub fn reserve() -> Receiver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Receiver {
+            url: format!("http://127.0.0.1:{port}/hooks"),
+            port,
+            seen: Arc::default(),
+            failing: Arc::default(),
+            handle: None,
+        }
+    }
+
+    /// Start listening.
+    pub fn up(&mut self) {
+        let (seen, failing) = (
+            web::Data::new(self.seen.clone()),
+            web::Data::new(self.failing.clone()),
+        );
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(seen.clone())
+                .app_data(failing.clone())
+                .route("/hooks", web::post().to(receive))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", self.port))
+        .expect("bind receiver")
+        .run();
+        self.handle = Some(server.handle());
+        actix_web::rt::spawn(server);
+    }
+
+    /// A receiver listening at once.
+    pub fn start() -> Receiver {
+        let mut r = Receiver::reserve();
+        r.up();
+        r
+    }
+
+    /// The webhook ids received, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, _)| h.get("webhook-id").cloned().unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            drop(h.stop(false));
+        }
+    }
+}
