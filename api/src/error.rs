@@ -440,6 +440,14 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A stored value the code does not know: the row cannot be trusted, so the request fails
+/// (500, the cause logged) instead of acting on a guess.
+impl From<crate::db::text_enum::UnknownValue> for ApiError {
+    fn from(e: crate::db::text_enum::UnknownValue) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::Error;

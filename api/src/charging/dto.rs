@@ -4,73 +4,33 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// A socket's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SocketState {
-    /// Can be booked and used.
-    Available,
-    /// Being serviced.
-    Maintenance,
-    /// Broken: reported by a resident, staff or the pile.
-    Faulted,
-    /// Taken out of service for good.
-    Retired,
-}
-
-impl SocketState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SocketState::Available => "available",
-            SocketState::Maintenance => "maintenance",
-            SocketState::Faulted => "faulted",
-            SocketState::Retired => "retired",
-        }
-    }
-    pub fn parse(s: &str) -> SocketState {
-        match s {
-            "available" => SocketState::Available,
-            "maintenance" => SocketState::Maintenance,
-            "faulted" => SocketState::Faulted,
-            _ => SocketState::Retired,
-        }
+crate::text_enum! {
+    /// A socket's state.
+    pub enum SocketState {
+        /// Can be booked and used.
+        Available = "available",
+        /// Being serviced.
+        Maintenance = "maintenance",
+        /// Broken: reported by a resident, staff or the pile.
+        Faulted = "faulted",
+        /// Taken out of service for good.
+        Retired = "retired",
     }
 }
 
-/// A booking's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingStatus {
-    /// Booked; waiting for check-in.
-    Confirmed,
-    /// Checked in at the socket; charging.
-    CheckedIn,
-    /// Finished (early or at the end).
-    Completed,
-    /// Cancelled by the resident or by maintenance.
-    Cancelled,
-    /// Released: not checked in within the grace period, or cancelled after the start.
-    NoShow,
-}
-
-impl BookingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BookingStatus::Confirmed => "confirmed",
-            BookingStatus::CheckedIn => "checked_in",
-            BookingStatus::Completed => "completed",
-            BookingStatus::Cancelled => "cancelled",
-            BookingStatus::NoShow => "no_show",
-        }
-    }
-    pub fn parse(s: &str) -> BookingStatus {
-        match s {
-            "confirmed" => BookingStatus::Confirmed,
-            "checked_in" => BookingStatus::CheckedIn,
-            "completed" => BookingStatus::Completed,
-            "cancelled" => BookingStatus::Cancelled,
-            _ => BookingStatus::NoShow,
-        }
+crate::text_enum! {
+    /// A booking's status.
+    pub enum BookingStatus {
+        /// Booked; waiting for check-in.
+        Confirmed = "confirmed",
+        /// Checked in at the socket; charging.
+        CheckedIn = "checked_in",
+        /// Finished (early or at the end).
+        Completed = "completed",
+        /// Cancelled by the resident or by maintenance.
+        Cancelled = "cancelled",
+        /// Released: not checked in within the grace period, or cancelled after the start.
+        NoShow = "no_show",
     }
 }
 

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod paging;
 pub mod schema;
 pub mod schema_gen;
+pub mod text_enum;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

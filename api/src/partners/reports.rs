@@ -43,7 +43,7 @@ type Row = (
     i64,
     NaiveDateTime,
     NaiveDateTime,
-    String,
+    BookingStatus,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
@@ -113,7 +113,7 @@ fn view(r: Row) -> PartnerBookingView {
         socket_id: r.3,
         starts_at: r.4.and_utc(),
         ends_at: r.5.and_utc(),
-        status: BookingStatus::parse(&r.6),
+        status: r.6,
         checked_in_at: r.7.map(|t| t.and_utc()),
         finished_at: r.8.map(|t| t.and_utc()),
         cancelled_at: r.9.map(|t| t.and_utc()),
@@ -149,7 +149,7 @@ type UsageRow = (
     String,
     NaiveDateTime,
     NaiveDateTime,
-    String,
+    BookingStatus,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
 );
@@ -198,7 +198,7 @@ pub fn utilisation(
                 cancellations: 0,
             });
         let hours = |a: NaiveDateTime, b: NaiveDateTime| (b - a).num_minutes().max(0) as f64 / 60.0;
-        match BookingStatus::parse(&status) {
+        match status {
             BookingStatus::Cancelled => row.cancellations += 1,
             BookingStatus::NoShow => {
                 row.no_shows += 1;

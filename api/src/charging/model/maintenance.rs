@@ -28,7 +28,7 @@ fn cancel_for_service(
     reason: &str,
     now: NaiveDateTime,
 ) -> ApiResult<bool> {
-    let status = BookingStatus::parse(&row.status);
+    let status = row.status;
     let notice = Notice {
         kind: "booking.cancelled",
         title: "充电预约因维护取消".into(),

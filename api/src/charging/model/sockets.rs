@@ -88,7 +88,7 @@ pub struct SocketInfo {
     pub label: String,
 }
 
-type SocketRow = (i64, i64, i64, i32, String, String, String);
+type SocketRow = (i64, i64, i64, i32, String, SocketState, String);
 
 fn socket_info(row: SocketRow) -> SocketInfo {
     let (id, pile_id, compound_id, number, code, state, pile_name) = row;
@@ -98,7 +98,7 @@ fn socket_info(row: SocketRow) -> SocketInfo {
         compound_id,
         number,
         code,
-        state: SocketState::parse(&state),
+        state,
         label: format!("{pile_name}-{number}口"),
     }
 }

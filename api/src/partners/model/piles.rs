@@ -30,7 +30,7 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
             piles::status,
         ))
         .first(conn)?;
-    let socket_rows: Vec<(i64, i64, i32, String, String)> = sockets::table
+    let socket_rows: Vec<(i64, i64, i32, String, SocketState)> = sockets::table
         .filter(sockets::pile_id.eq(id))
         .order(sockets::number)
         .select((
@@ -55,7 +55,7 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
                 pile_id,
                 number,
                 code,
-                state: SocketState::parse(&state),
+                state,
             })
             .collect(),
     })

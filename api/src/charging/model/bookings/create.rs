@@ -198,7 +198,7 @@ pub(in crate::charging::model) fn book_in_tx(
         household_id: req.household_id,
         starts_at: req.starts_at,
         ends_at: req.ends_at,
-        status: BookingStatus::Confirmed.as_str().to_owned(),
+        status: BookingStatus::Confirmed,
         created_at: now.trunc_subsecs(6),
         checked_in_at: None,
         finished_at: None,

@@ -193,7 +193,7 @@ pub fn cancel(
 ) -> ApiResult<BookingRow> {
     db::transaction(conn, |c| {
         let row = booking_for_user(c, id, user_id)?;
-        if row.status != BookingStatus::Confirmed.as_str() {
+        if row.status != BookingStatus::Confirmed {
             return Err(ApiError::new(ErrorCode::BookingNotCancellable)
                 .with_details(json!({"status": row.status})));
         }
@@ -239,7 +239,7 @@ pub fn check_in(
     now: NaiveDateTime,
 ) -> ApiResult<BookingRow> {
     let row = booking_for_user(conn, id, user_id)?;
-    if row.status != BookingStatus::Confirmed.as_str() {
+    if row.status != BookingStatus::Confirmed {
         return Err(ApiError::new(ErrorCode::BookingStateInvalid)
             .with_details(json!({"status": row.status})));
     }
@@ -276,7 +276,7 @@ pub fn finish(
 ) -> ApiResult<BookingRow> {
     db::transaction(conn, |c| {
         let row = booking_for_user(c, id, user_id)?;
-        if row.status != BookingStatus::CheckedIn.as_str() {
+        if row.status != BookingStatus::CheckedIn {
             return Err(ApiError::new(ErrorCode::BookingStateInvalid)
                 .with_details(json!({"status": row.status})));
         }

@@ -28,7 +28,7 @@ pub struct BookingRow {
     pub household_id: i64,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
-    pub status: String,
+    pub status: BookingStatus,
     pub created_at: NaiveDateTime,
     pub checked_in_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
@@ -121,10 +121,7 @@ pub fn bookings_on_calendar(
             ends_at: r.ends_at,
             socket_label,
             compound_name,
-            cancelled: matches!(
-                BookingStatus::parse(&r.status),
-                BookingStatus::Cancelled | BookingStatus::NoShow
-            ),
+            cancelled: matches!(r.status, BookingStatus::Cancelled | BookingStatus::NoShow),
             changed_at: r.cancelled_at.or(r.checked_in_at).unwrap_or(r.created_at),
         });
     }
@@ -164,7 +161,7 @@ fn view_of(r: BookingRow, s: &SocketInfo, name: &str, settings: &Settings) -> Bo
         household_id: r.household_id,
         starts_at: rules::utc(r.starts_at),
         ends_at: rules::utc(r.ends_at),
-        status: BookingStatus::parse(&r.status),
+        status: r.status,
         check_in_opens_at: rules::utc(opens),
         check_in_closes_at: rules::utc(closes),
         created_at: rules::utc(r.created_at),
