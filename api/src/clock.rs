@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+/// The communities' time zone: local days, opening hours, slot grids, "today" and "tomorrow"
+/// in messages are all in it. Storage and the wire stay UTC.
+pub const LOCAL_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
 /// A clock with an adjustable offset from system time. Cloning shares the offset.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {

@@ -27,6 +27,7 @@ pub mod places;
 mod proptests;
 pub mod seed;
 pub mod state;
+pub mod text;
 pub mod volunteering;
 pub mod webapp;
 

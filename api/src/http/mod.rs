@@ -13,3 +13,14 @@ pub mod ratelimit;
 pub use extract::{Json, OptionalJson, Path, Query};
 pub use middleware::observe;
 pub use pagination::{Page, PageParams};
+
+/// 201 Created with `Location` (the new resource's path) and its view: the one answer for
+/// every create.
+pub fn created(
+    location: impl Into<String>,
+    body: &impl serde::Serialize,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location.into()))
+        .json(body)
+}

@@ -8,8 +8,6 @@ pub mod signups;
 pub mod teams;
 pub mod wishes;
 
-use actix_web::HttpResponse;
-use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::http::pagination::{PageParams, PageRequest};
@@ -19,9 +17,4 @@ pub fn page(page: Option<i64>, per_page: Option<i64>) -> ApiResult<PageRequest> 
     PageParams { page, per_page }.validate()
 }
 
-/// 201 with `Location`.
-pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(body)
-}
+pub use crate::http::created;
