@@ -234,7 +234,9 @@ where
     (app, doc)
 }
 
-/// Every route of the API, each area's in one place (its `routes`).
+/// Every route of the API, each area's in one place (its `routes`). The registration order is
+/// the order of the document's paths; routing does not depend on it, as no two routes of one
+/// method take the same path (checked by a test in `http::methods`).
 fn routes(cfg: &mut ServiceConfig, dev_login: bool) {
     cfg.service(ops::healthz).service(ops::readyz).service(
         scope("/api/v1")

@@ -6,10 +6,11 @@
 //! served at `/api/openapi.json`, committed as `openapi/openapi.json` (a test keeps them equal).
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
-use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode};
@@ -25,10 +26,11 @@ Conventions: JSON in snake_case; times in RFC 3339 (returned in UTC); lists take
 `{code, message, field?, details?}` with a stable `code` (see the `ErrorCode` schema), \
 messages in Simplified Chinese unless `Accept-Language` prefers English; POSTs that a phone \
 may retry accept an `Idempotency-Key` header; every response carries `X-Request-Id`.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(ErrorBody, ErrorCode, crate::events::WebhookEvent)),
-    modifiers(&SecuritySchemes),
+    servers((url = "/", description = "The server this document is served from (`/api/openapi.json`)")),
+    components(schemas(ErrorBody, ErrorCode)),
+    modifiers(&SchemesAndWebhooks),
     tags(
         (name = "auth", description = "WeChat-style login, token refresh and logout"),
         (name = "me", description = "The signed-in user and their household"),
@@ -57,9 +59,9 @@ pub struct ApiDoc;
 
 /// The security schemes operations name, and what Linli sends to partners' webhook
 /// subscriptions (OpenAPI 3.1 `webhooks`).
-struct SecuritySchemes;
+struct SchemesAndWebhooks;
 
-impl Modify for SecuritySchemes {
+impl Modify for SchemesAndWebhooks {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -87,15 +89,22 @@ impl Modify for SecuritySchemes {
             )),
         );
         let mut webhooks = utoipa::openapi::Paths::new();
-        webhooks
-            .paths
-            .extend(crate::events::envelope::webhook_items());
+        for (event, mut item) in crate::events::envelope::webhook_items() {
+            for op in operations(&mut item) {
+                op.operation_id = Some(format!("webhook_{}", event.replace('.', "_")));
+                // Linli proves who it is by the `webhook-signature` header the operation
+                // describes; no OpenAPI security scheme states an HMAC signature.
+                op.security = Some(Vec::new());
+            }
+            webhooks.paths.insert(event, item);
+        }
         openapi.webhooks = Some(webhooks);
     }
 }
 
 /// What every operation shares, added once the routes have put their operations in the
-/// document: the error responses in the one shape, and what an `Idempotency-Key` may be.
+/// document: the error responses in the one shape, and what an `Idempotency-Key` may be; and
+/// pages that name their item type.
 pub struct Conventions;
 
 impl Modify for Conventions {
@@ -104,6 +113,39 @@ impl Modify for Conventions {
             for op in operations(item) {
                 add_error_responses(op);
                 describe_idempotency_key(op);
+            }
+        }
+        refer_to_page_items(openapi);
+    }
+}
+
+/// utoipa writes a page's item type out in full inside each `Page_T` (it always inlines generic
+/// arguments) and lists `T` among the schemas too, where nothing would refer to it. The page
+/// refers to `T` instead: each type is named once, and the typed client names the items.
+fn refer_to_page_items(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let schemas = &mut components.schemas;
+    let pages: Vec<String> = schemas
+        .keys()
+        .filter(|name| name.starts_with("Page_"))
+        .cloned()
+        .collect();
+    for page in pages {
+        let item_name = &page["Page_".len()..];
+        let Some(item) = schemas.get(item_name).cloned() else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(page))) = schemas.get_mut(&page) else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else {
+            continue;
+        };
+        if let ArrayItems::RefOrSchema(inline) = &mut items.items {
+            if **inline == item {
+                **inline = RefOr::Ref(Ref::from_schema_name(item_name));
             }
         }
     }
@@ -124,7 +166,7 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
 /// The `Idempotency-Key` header, wherever an operation declares it, is what the middleware
 /// accepts: 1 to 255 visible ASCII characters (anything else → 400 `invalid_idempotency_key`).
 fn describe_idempotency_key(op: &mut Operation) {
-    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     for p in op.parameters.iter_mut().flatten() {
         let RefOr::T(p) = p else { continue };
         if p.name.eq_ignore_ascii_case("idempotency-key") {
@@ -146,16 +188,18 @@ fn error_response(description: &str) -> RefOr<Response> {
             .description(description)
             .content(
                 "application/json",
-                Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "ErrorBody",
-                )))),
+                Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))),
             )
             .build(),
     )
 }
 
+/// 401 and 403 only where a credential is required: not on public operations
+/// (`security: []`) nor where a token is optional (an empty requirement among the others).
 fn add_error_responses(op: &mut Operation) {
-    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let secured = op.security.as_ref().is_some_and(|s| {
+        !s.is_empty() && !s.contains(&utoipa::openapi::security::SecurityRequirement::default())
+    });
     let responses = &mut op.responses.responses;
     if secured {
         responses.entry("401".into()).or_insert_with(|| {
