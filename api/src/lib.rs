@@ -34,10 +34,12 @@ pub mod webapp;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpResponse, HttpServer};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
@@ -157,18 +159,16 @@ impl Application {
                 .unwrap_or(2),
             n => n,
         };
-        let doc = openapi::ApiDoc::openapi();
-        let mut methods = http::methods::MethodTable::from_openapi(&doc);
-        if !state.config.dev_login {
-            methods = methods.without("/api/v1/auth/dev");
-        }
-        let methods = Arc::new(methods);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
-            let methods = methods.clone();
-            App::new()
-                .app_data(web::Data::new(app_state.clone()))
-                .configure(|cfg| routes(cfg, &app_state.config, doc.clone()))
+            let dev_login = app_state.config.dev_login;
+            let (app, doc) = with_api(App::new(), dev_login);
+            let mut methods = http::methods::MethodTable::from_openapi(&doc);
+            if !dev_login {
+                methods = methods.without("/api/v1/auth/dev");
+            }
+            app.app_data(web::Data::new(app_state.clone()))
+                .configure(|cfg| site(cfg, doc))
                 .default_service(web::to(move |req: actix_web::HttpRequest| {
                     let res = methods.unrouted(&req);
                     async move { res }
@@ -218,25 +218,45 @@ impl Application {
     }
 }
 
-/// Every route of the service.
-pub fn routes(cfg: &mut web::ServiceConfig, config: &Config, doc: utoipa::openapi::OpenApi) {
-    cfg.service(ops::healthz)
-        .service(ops::readyz)
-        .service(
-            web::scope("/api/v1")
-                .wrap(from_fn(http::idempotency::idempotency))
-                .configure(|c| auth::routes(c, config.dev_login))
-                .configure(me::routes)
-                .configure(notifications::routes)
-                .configure(places::routes)
-                .configure(charging::routes)
-                .configure(partners::routes)
-                .configure(volunteering::routes)
-                .configure(calendar::routes)
-                .configure(cards::routes)
-                .configure(directory::routes),
-        )
-        .configure(webapp::routes)
+/// The API's routes on `app` and the OpenAPI document they declare, built together: each
+/// handler's `#[utoipa::path]` registers it in the router and in the document. The server and
+/// `linli openapi` ([`openapi::document`]) both build the document here.
+pub fn with_api<T>(app: App<T>, dev_login: bool) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    let (app, mut doc) = app
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(|cfg| routes(cfg, dev_login))
+        .split_for_parts();
+    openapi::Conventions.modify(&mut doc);
+    (app, doc)
+}
+
+/// Every route of the API, each area's in one place (its `routes`). The registration order is
+/// the order of the document's paths; routing does not depend on it, as no two routes of one
+/// method take the same path (checked by a test in `http::methods`).
+fn routes(cfg: &mut ServiceConfig, dev_login: bool) {
+    cfg.service(ops::healthz).service(ops::readyz).service(
+        scope("/api/v1")
+            .wrap(from_fn(http::idempotency::idempotency))
+            .configure(|c| auth::routes(c, dev_login))
+            .configure(me::routes)
+            .configure(places::routes)
+            .configure(notifications::routes)
+            .configure(charging::routes)
+            .configure(partners::routes)
+            .configure(cards::routes)
+            .configure(directory::routes)
+            .configure(volunteering::routes)
+            .configure(calendar::routes),
+    );
+}
+
+/// What is served besides the API: the resident web app and the interactive docs of `doc`.
+fn site(cfg: &mut web::ServiceConfig, doc: utoipa::openapi::OpenApi) {
+    cfg.configure(webapp::routes)
         .route(
             "/docs",
             web::get().to(|| async {

@@ -1,11 +1,16 @@
-//! The OpenAPI document: every path, schema, tag and security scheme. Served at
-//! `/api/openapi.json`, committed as `openapi/openapi.json` (a test keeps them equal).
+//! The OpenAPI document. Each operation is declared once, by its handler's `#[utoipa::path]`:
+//! registering the route (each area's `routes`, through `utoipa_actix_web`) also puts it and
+//! the schemas it uses in the document. [`ApiDoc`] holds what no route declares (info, tags,
+//! security schemes, extra schemas, the webhooks); [`Conventions`] then adds what every
+//! operation shares. [`document`] builds it exactly as the server does (`crate::with_api`);
+//! served at `/api/openapi.json`, committed as `openapi/openapi.json` (a test keeps them equal).
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
-use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode};
@@ -21,147 +26,11 @@ Conventions: JSON in snake_case; times in RFC 3339 (returned in UTC); lists take
 `{code, message, field?, details?}` with a stable `code` (see the `ErrorCode` schema), \
 messages in Simplified Chinese unless `Accept-Language` prefers English; POSTs that a phone \
 may retry accept an `Idempotency-Key` header; every response carries `X-Request-Id`.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
-    paths(
-        crate::ops::healthz,
-        crate::ops::readyz,
-        crate::auth::handlers::wechat_login,
-        crate::auth::handlers::dev_login,
-        crate::auth::handlers::refresh,
-        crate::auth::handlers::logout,
-        crate::auth::handlers::set_user_role,
-        crate::me::handlers::get_me,
-        crate::me::handlers::bind_household,
-        crate::me::handlers::unbind_household,
-        crate::places::handlers::list_communities,
-        crate::places::handlers::list_compounds,
-        crate::places::handlers::get_compound,
-        crate::notifications::handlers::list,
-        crate::notifications::handlers::mark_read,
-        crate::notifications::handlers::mark_all_read,
-        // charging
-        crate::charging::handlers::get_charging,
-        crate::charging::handlers::put_settings,
-        crate::charging::handlers::availability,
-        crate::charging::handlers::create_booking,
-        crate::charging::handlers::my_bookings,
-        crate::charging::handlers::get_booking,
-        crate::charging::handlers::cancel_booking,
-        crate::charging::handlers::check_in,
-        crate::charging::handlers::finish,
-        crate::charging::handlers::join_waitlist,
-        crate::charging::handlers::my_waitlist,
-        crate::charging::handlers::accept_offer,
-        crate::charging::handlers::leave_waitlist,
-        crate::charging::handlers::create_maintenance,
-        crate::charging::handlers::set_socket_state,
-        // partners
-        crate::partners::admin::create_partner,
-        crate::partners::admin::list_partners,
-        crate::partners::admin::set_partner_compounds,
-        crate::partners::admin::create_client,
-        crate::partners::admin::rotate_client,
-        crate::partners::admin::revoke_client,
-        crate::partners::admin::audit_log,
-        crate::partners::handlers::token::token,
-        crate::partners::handlers::piles::compounds,
-        crate::partners::handlers::piles::compound_piles,
-        crate::partners::handlers::piles::create_pile,
-        crate::partners::handlers::piles::get_pile,
-        crate::partners::handlers::piles::update_pile,
-        crate::partners::handlers::piles::retire_pile,
-        crate::partners::handlers::piles::add_socket,
-        crate::partners::handlers::piles::socket_state,
-        crate::partners::handlers::piles::bulk_socket_state,
-        crate::partners::handlers::piles::maintenance,
-        crate::partners::handlers::bookings::bookings,
-        crate::partners::handlers::bookings::booking,
-        crate::partners::handlers::bookings::utilisation,
-        crate::partners::handlers::webhooks::create_subscription,
-        crate::partners::handlers::webhooks::list_subscriptions,
-        crate::partners::handlers::webhooks::delete_subscription,
-        crate::partners::handlers::webhooks::list_deliveries,
-        crate::partners::handlers::webhooks::get_delivery,
-        crate::partners::handlers::webhooks::replay_delivery,
-        crate::cards::handlers::lookup_card,
-        crate::cards::handlers::my_card,
-        crate::cards::handlers::list_cards,
-        crate::cards::handlers::issue_card,
-        crate::cards::handlers::revoke_card,
-        crate::cards::handlers::reissue_card,
-        crate::cards::handlers::list_role_contacts,
-        crate::cards::handlers::create_role_contact,
-        crate::cards::handlers::update_role_contact,
-        crate::cards::handlers::retire_role_contact,
-        crate::cards::handlers::list_assignments,
-        crate::cards::handlers::create_assignment,
-        crate::cards::handlers::delete_assignment,
-        crate::directory::handlers::list_categories,
-        crate::directory::handlers::search_services,
-        crate::directory::handlers::get_service,
-        crate::directory::handlers::create_service,
-        crate::directory::handlers::update_service,
-        crate::directory::handlers::retire_service,
-        crate::directory::handlers::confirm_service,
-        crate::directory::handlers::list_organizations,
-        crate::directory::handlers::create_organization,
-        crate::directory::handlers::list_locations,
-        crate::directory::handlers::create_location,
-        crate::directory::handlers::create_report,
-        crate::directory::handlers::list_reports,
-        crate::directory::handlers::resolve_report,
-        // volunteering
-        crate::volunteering::handlers::teams::list_teams,
-        crate::volunteering::handlers::teams::create_team,
-        crate::volunteering::handlers::teams::get_team,
-        crate::volunteering::handlers::teams::join_team,
-        crate::volunteering::handlers::teams::leave_team,
-        crate::volunteering::handlers::teams::list_members,
-        crate::volunteering::handlers::teams::set_member_role,
-        crate::volunteering::handlers::teams::get_profile,
-        crate::volunteering::handlers::teams::update_profile,
-        crate::volunteering::handlers::teams::set_party_member,
-        crate::volunteering::handlers::activities::list_activities,
-        crate::volunteering::handlers::activities::create_activity,
-        crate::volunteering::handlers::activities::get_activity,
-        crate::volunteering::handlers::activities::update_activity,
-        crate::volunteering::handlers::activities::cancel_activity,
-        crate::volunteering::handlers::activities::close_activity,
-        crate::volunteering::handlers::activities::roster,
-        crate::volunteering::handlers::activities::roster_csv,
-        crate::volunteering::handlers::signups::sign_up,
-        crate::volunteering::handlers::signups::cancel,
-        crate::volunteering::handlers::signups::my_signups,
-        crate::volunteering::handlers::signups::self_check_in,
-        crate::volunteering::handlers::signups::leader_check_in,
-        crate::volunteering::handlers::signups::check_out,
-        crate::volunteering::handlers::points::my_points,
-        crate::volunteering::handlers::points::my_ledger,
-        crate::volunteering::handlers::points::adjust,
-        crate::volunteering::handlers::shop::list_items,
-        crate::volunteering::handlers::shop::create_item,
-        crate::volunteering::handlers::shop::update_item,
-        crate::volunteering::handlers::shop::restock,
-        crate::volunteering::handlers::shop::redeem,
-        crate::volunteering::handlers::shop::my_redemptions,
-        crate::volunteering::handlers::shop::collect,
-        crate::volunteering::handlers::wishes::list_wishes,
-        crate::volunteering::handlers::wishes::create_wish,
-        crate::volunteering::handlers::wishes::get_wish,
-        crate::volunteering::handlers::wishes::my_wishes,
-        crate::volunteering::handlers::wishes::claim,
-        crate::volunteering::handlers::wishes::release,
-        crate::volunteering::handlers::wishes::fulfil,
-        crate::volunteering::handlers::wishes::confirm,
-        crate::volunteering::handlers::wishes::withdraw,
-        crate::calendar::handlers::get_feed,
-        crate::calendar::handlers::rotate_feed,
-        crate::calendar::handlers::revoke_feed,
-        crate::calendar::handlers::serve_feed,
-    ),
-    components(schemas(ErrorBody, ErrorCode, crate::events::WebhookEvent)),
-    modifiers(&Conventions),
+    servers((url = "/", description = "The server this document is served from (`/api/openapi.json`)")),
+    components(schemas(ErrorBody, ErrorCode)),
+    modifiers(&SchemesAndWebhooks),
     tags(
         (name = "auth", description = "WeChat-style login, token refresh and logout"),
         (name = "me", description = "The signed-in user and their household"),
@@ -188,11 +57,11 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
 )]
 pub struct ApiDoc;
 
-/// Adds what every operation shares: the `/api/v1` prefix, the bearer scheme, and the error
-/// responses in the one shape.
-struct Conventions;
+/// The security schemes operations name, and what Linli sends to partners' webhook
+/// subscriptions (OpenAPI 3.1 `webhooks`).
+struct SchemesAndWebhooks;
 
-impl Modify for Conventions {
+impl Modify for SchemesAndWebhooks {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -219,25 +88,66 @@ impl Modify for Conventions {
                 "Property-firm API clients: exchange client id and secret for a token",
             )),
         );
-        let old = std::mem::take(&mut openapi.paths.paths);
-        for (path, mut item) in old {
-            let path = if path.starts_with("/healthz") || path.starts_with("/readyz") {
-                path
-            } else {
-                format!("/api/v1{path}")
-            };
+        let mut webhooks = utoipa::openapi::Paths::new();
+        for (event, mut item) in crate::events::envelope::webhook_items() {
             for op in operations(&mut item) {
+                op.operation_id = Some(format!("webhook_{}", event.replace('.', "_")));
+                // Linli proves who it is by the `webhook-signature` header the operation
+                // describes; no OpenAPI security scheme states an HMAC signature.
+                op.security = Some(Vec::new());
+            }
+            webhooks.paths.insert(event, item);
+        }
+        openapi.webhooks = Some(webhooks);
+    }
+}
+
+/// What every operation shares, added once the routes have put their operations in the
+/// document: the error responses in the one shape, and what an `Idempotency-Key` may be; and
+/// pages that name their item type.
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in operations(item) {
                 add_error_responses(op);
                 describe_idempotency_key(op);
             }
-            openapi.paths.paths.insert(path, item);
         }
-        // What Linli sends to partners' webhook subscriptions (OpenAPI 3.1 `webhooks`).
-        let mut webhooks = utoipa::openapi::Paths::new();
-        webhooks
-            .paths
-            .extend(crate::events::envelope::webhook_items());
-        openapi.webhooks = Some(webhooks);
+        refer_to_page_items(openapi);
+    }
+}
+
+/// utoipa writes a page's item type out in full inside each `Page_T` (it always inlines generic
+/// arguments) and lists `T` among the schemas too, where nothing would refer to it. The page
+/// refers to `T` instead: each type is named once, and the typed client names the items.
+fn refer_to_page_items(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let schemas = &mut components.schemas;
+    let pages: Vec<String> = schemas
+        .keys()
+        .filter(|name| name.starts_with("Page_"))
+        .cloned()
+        .collect();
+    for page in pages {
+        let item_name = &page["Page_".len()..];
+        let Some(item) = schemas.get(item_name).cloned() else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(page))) = schemas.get_mut(&page) else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else {
+            continue;
+        };
+        if let ArrayItems::RefOrSchema(inline) = &mut items.items {
+            if **inline == item {
+                **inline = RefOr::Ref(Ref::from_schema_name(item_name));
+            }
+        }
     }
 }
 
@@ -256,7 +166,7 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
 /// The `Idempotency-Key` header, wherever an operation declares it, is what the middleware
 /// accepts: 1 to 255 visible ASCII characters (anything else → 400 `invalid_idempotency_key`).
 fn describe_idempotency_key(op: &mut Operation) {
-    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     for p in op.parameters.iter_mut().flatten() {
         let RefOr::T(p) = p else { continue };
         if p.name.eq_ignore_ascii_case("idempotency-key") {
@@ -278,16 +188,18 @@ fn error_response(description: &str) -> RefOr<Response> {
             .description(description)
             .content(
                 "application/json",
-                Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "ErrorBody",
-                )))),
+                Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))),
             )
             .build(),
     )
 }
 
+/// 401 and 403 only where a credential is required: not on public operations
+/// (`security: []`) nor where a token is optional (an empty requirement among the others).
 fn add_error_responses(op: &mut Operation) {
-    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let secured = op.security.as_ref().is_some_and(|s| {
+        !s.is_empty() && !s.contains(&utoipa::openapi::security::SecurityRequirement::default())
+    });
     let responses = &mut op.responses.responses;
     if secured {
         responses.entry("401".into()).or_insert_with(|| {
@@ -307,9 +219,15 @@ fn add_error_responses(op: &mut Operation) {
     });
 }
 
+/// The document the server serves, built the same way (its value does not depend on the
+/// configuration: the development login is documented even when off).
+pub fn document() -> utoipa::openapi::OpenApi {
+    crate::with_api(actix_web::App::new(), false).1
+}
+
 /// The document as pretty JSON with a trailing newline, as committed.
 pub fn document_json() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut s = document().to_pretty_json().unwrap_or_default();
     s.push('\n');
     s
 }

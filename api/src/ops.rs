@@ -16,7 +16,11 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving HTTP. Does not touch the database.
-#[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(
+    tag = "ops",
+    security(),
+    responses((status = 200, description = "Alive", body = Health))
+)]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -27,6 +31,7 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers and every migration is applied.
 #[utoipa::path(
     tag = "ops",
+    security(),
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "`service_unavailable`", body = crate::error::ErrorBody),

@@ -2046,37 +2046,7 @@ export interface webhooks {
          * `booking.cancelled` sent to a subscription
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["BookingEventData"];
-                        /**
-                         * Format: date-time
-                         * @description When it happened (UTC).
-                         */
-                        timestamp: string;
-                        /** @enum {string} */
-                        type: "booking.cancelled";
-                    };
-                };
-            };
-            responses: {
-                /** @description Received; not sent again */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["webhook_booking_cancelled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2096,37 +2066,7 @@ export interface webhooks {
          * `booking.created` sent to a subscription
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["BookingEventData"];
-                        /**
-                         * Format: date-time
-                         * @description When it happened (UTC).
-                         */
-                        timestamp: string;
-                        /** @enum {string} */
-                        type: "booking.created";
-                    };
-                };
-            };
-            responses: {
-                /** @description Received; not sent again */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["webhook_booking_created"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2146,37 +2086,7 @@ export interface webhooks {
          * `booking.no_show` sent to a subscription
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["BookingEventData"];
-                        /**
-                         * Format: date-time
-                         * @description When it happened (UTC).
-                         */
-                        timestamp: string;
-                        /** @enum {string} */
-                        type: "booking.no_show";
-                    };
-                };
-            };
-            responses: {
-                /** @description Received; not sent again */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["webhook_booking_no_show"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2196,37 +2106,7 @@ export interface webhooks {
          * `maintenance.scheduled` sent to a subscription
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["MaintenanceScheduledData"];
-                        /**
-                         * Format: date-time
-                         * @description When it happened (UTC).
-                         */
-                        timestamp: string;
-                        /** @enum {string} */
-                        type: "maintenance.scheduled";
-                    };
-                };
-            };
-            responses: {
-                /** @description Received; not sent again */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["webhook_maintenance_scheduled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2246,37 +2126,7 @@ export interface webhooks {
          * `socket.state_changed` sent to a subscription
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: components["schemas"]["SocketStateChangedData"];
-                        /**
-                         * Format: date-time
-                         * @description When it happened (UTC).
-                         */
-                        timestamp: string;
-                        /** @enum {string} */
-                        type: "socket.state_changed";
-                    };
-                };
-            };
-            responses: {
-                /** @description Received; not sent again */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["webhook_socket_state_changed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3584,7 +3434,7 @@ export interface components {
              */
             next_attempt_at?: string | null;
             /** @description The event body as sent. */
-            payload: Record<string, never>;
+            payload: components["schemas"]["WebhookEvent"];
             /** @description `pending`, `delivered` or `failed`. */
             status: string;
             /**
@@ -4060,79 +3910,7 @@ export interface components {
         /** @description One page of a list. */
         Page_ActivitySummary: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: int32
-                 * @description Seats.
-                 */
-                capacity: number;
-                /** @description Kind of service. */
-                category: components["schemas"]["ActivityCategory"];
-                /** @description The kind's name in Chinese. */
-                category_label: string;
-                /**
-                 * Format: int64
-                 * @description Community where it happens.
-                 */
-                community_id: number;
-                /** @description That community's name. */
-                community_name: string;
-                /**
-                 * Format: date-time
-                 * @description End.
-                 */
-                ends_at: string;
-                /**
-                 * Format: int64
-                 * @description Activity id.
-                 */
-                id: number;
-                /** @description Where to go. */
-                place: string;
-                /**
-                 * Format: int32
-                 * @description Points per hour of service.
-                 */
-                points_per_hour: number;
-                /** @description Skills a volunteer must have. */
-                required_skills: string[];
-                /**
-                 * Format: int32
-                 * @description Seats still free.
-                 */
-                seats_left: number;
-                /**
-                 * Format: int32
-                 * @description Confirmed sign-ups.
-                 */
-                seats_taken: number;
-                /**
-                 * Format: date-time
-                 * @description Last moment to sign up.
-                 */
-                signup_deadline: string;
-                /**
-                 * Format: date-time
-                 * @description Start.
-                 */
-                starts_at: string;
-                /** @description Open, cancelled or closed. */
-                status: components["schemas"]["ActivityStatus"];
-                /**
-                 * Format: int64
-                 * @description The team that runs it.
-                 */
-                team_id: number;
-                /** @description That team's name. */
-                team_name: string;
-                /** @description Title. */
-                title: string;
-                /**
-                 * Format: int64
-                 * @description People waiting for a seat.
-                 */
-                waitlist_count: number;
-            }[];
+            items: components["schemas"]["ActivitySummary"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4152,38 +3930,7 @@ export interface components {
         /** @description One page of a list. */
         Page_AuditView: {
             /** @description The items on this page. */
-            items: {
-                /** @description What, e.g. `pile.create`, `socket.state`. */
-                action: string;
-                /** @description Who: `client:<id>`. */
-                actor: string;
-                /** @description State after (JSON). */
-                after?: Record<string, never> | null;
-                /** @description State before (JSON). */
-                before?: Record<string, never> | null;
-                /**
-                 * Format: date-time
-                 * @description When.
-                 */
-                created_at: string;
-                /**
-                 * Format: int64
-                 * @description Entry id.
-                 */
-                id: number;
-                /**
-                 * Format: int64
-                 * @description Partner.
-                 */
-                partner_id?: number | null;
-                /**
-                 * Format: int64
-                 * @description Its id.
-                 */
-                target_id?: number | null;
-                /** @description Kind of object. */
-                target_type: string;
-            }[];
+            items: components["schemas"]["AuditView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4203,81 +3950,7 @@ export interface components {
         /** @description One page of a list. */
         Page_BookingView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Why it was cancelled or released. */
-                cancel_reason?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When cancelled or released.
-                 */
-                cancelled_at?: string | null;
-                /**
-                 * Format: date-time
-                 * @description Check-in closes (grace period end); after it an unchecked booking is released.
-                 */
-                check_in_closes_at: string;
-                /**
-                 * Format: date-time
-                 * @description Earliest check-in.
-                 */
-                check_in_opens_at: string;
-                /**
-                 * Format: date-time
-                 * @description When checked in.
-                 */
-                checked_in_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description Compound of the socket.
-                 */
-                compound_id: number;
-                /** @description Compound name. */
-                compound_name: string;
-                /**
-                 * Format: date-time
-                 * @description When it was made.
-                 */
-                created_at: string;
-                /**
-                 * Format: date-time
-                 * @description End.
-                 */
-                ends_at: string;
-                /**
-                 * Format: date-time
-                 * @description When finished.
-                 */
-                finished_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description For which household.
-                 */
-                household_id: number;
-                /**
-                 * Format: int64
-                 * @description Booking id.
-                 */
-                id: number;
-                /**
-                 * Format: int64
-                 * @description Booked socket.
-                 */
-                socket_id: number;
-                /** @description Its label. */
-                socket_label: string;
-                /**
-                 * Format: date-time
-                 * @description Start.
-                 */
-                starts_at: string;
-                /** @description Status. */
-                status: components["schemas"]["BookingStatus"];
-                /**
-                 * Format: int64
-                 * @description Who booked.
-                 */
-                user_id: number;
-            }[];
+            items: components["schemas"]["BookingView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4297,29 +3970,7 @@ export interface components {
         /** @description One page of a list. */
         Page_CardAdminView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Printed number. */
-                card_number: string;
-                /** @description Check code (in the QR code and printed). */
-                check_code: string;
-                /**
-                 * Format: int64
-                 * @description The household it belongs to.
-                 */
-                household_id: number;
-                /**
-                 * Format: date-time
-                 * @description When this code was issued.
-                 */
-                issued_at: string;
-                /**
-                 * Format: date-time
-                 * @description When it was revoked.
-                 */
-                revoked_at?: string | null;
-                /** @description `active` or `revoked`. */
-                status: string;
-            }[];
+            items: components["schemas"]["CardAdminView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4339,42 +3990,7 @@ export interface components {
         /** @description One page of a list. */
         Page_CompoundSummary: {
             /** @description The items on this page. */
-            items: {
-                /** @description Street address. */
-                address: string;
-                /**
-                 * Format: int64
-                 * @description Number of buildings.
-                 */
-                building_count: number;
-                /** @description Short stable code. */
-                code: string;
-                /**
-                 * Format: int64
-                 * @description Community it belongs to.
-                 */
-                community_id: number;
-                /** @description That community's name. */
-                community_name: string;
-                /**
-                 * Format: int64
-                 * @description Grid cell it lies in.
-                 */
-                grid_id: number;
-                /** @description That grid's name. */
-                grid_name: string;
-                /** @description Whether it has e-bike charging piles. */
-                has_charging: boolean;
-                /**
-                 * Format: int64
-                 * @description Compound id.
-                 */
-                id: number;
-                /** @description How the compound is run. */
-                kind: components["schemas"]["CompoundKind"];
-                /** @description Name in Chinese. */
-                name: string;
-            }[];
+            items: components["schemas"]["CompoundSummary"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4394,43 +4010,7 @@ export interface components {
         /** @description One page of a list. */
         Page_DeliveryView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Every attempt, oldest first (in single-delivery answers). */
-                attempt_log?: components["schemas"]["AttemptView"][] | null;
-                /**
-                 * Format: int32
-                 * @description Attempts made.
-                 */
-                attempts: number;
-                /**
-                 * Format: date-time
-                 * @description When delivered.
-                 */
-                delivered_at?: string | null;
-                /** @description The event's `webhook-id`. */
-                event_id: string;
-                /** @description Event type. */
-                event_type: string;
-                /**
-                 * Format: int64
-                 * @description Delivery id.
-                 */
-                id: number;
-                /**
-                 * Format: date-time
-                 * @description Next try, while pending.
-                 */
-                next_attempt_at?: string | null;
-                /** @description The event body as sent. */
-                payload: Record<string, never>;
-                /** @description `pending`, `delivered` or `failed`. */
-                status: string;
-                /**
-                 * Format: int64
-                 * @description Subscription.
-                 */
-                subscription_id: number;
-            }[];
+            items: components["schemas"]["DeliveryView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4450,29 +4030,7 @@ export interface components {
         /** @description One page of a list. */
         Page_LedgerEntryView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: int32
-                 * @description Points added (positive) or taken (negative).
-                 */
-                amount: number;
-                /**
-                 * Format: date-time
-                 * @description When.
-                 */
-                created_at: string;
-                /**
-                 * Format: int64
-                 * @description Entry id.
-                 */
-                id: number;
-                /** @description Staff note on adjustments. */
-                note?: string | null;
-                /** @description Why. */
-                reason: components["schemas"]["PointsReason"];
-                /** @description What it is for; each reference appears once in the whole ledger. */
-                reference: string;
-            }[];
+            items: components["schemas"]["LedgerEntryView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4492,37 +4050,7 @@ export interface components {
         /** @description One page of a list. */
         Page_LocationView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Street address. */
-                address: string;
-                /**
-                 * Format: int64
-                 * @description Community it lies in, if recorded.
-                 */
-                community_id?: number | null;
-                /**
-                 * Format: int64
-                 * @description Location id.
-                 */
-                id: number;
-                /**
-                 * Format: double
-                 * @description Latitude (WGS-84).
-                 */
-                latitude: number;
-                /**
-                 * Format: double
-                 * @description Longitude (WGS-84).
-                 */
-                longitude: number;
-                /** @description Name, e.g. `东街社区党群服务中心`. */
-                name: string;
-                /**
-                 * Format: int64
-                 * @description Organization it belongs to, if recorded.
-                 */
-                organization_id?: number | null;
-            }[];
+            items: components["schemas"]["LocationView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4542,24 +4070,7 @@ export interface components {
         /** @description One page of a list. */
         Page_MySignupEntry: {
             /** @description The items on this page. */
-            items: (components["schemas"]["SignupView"] & {
-                /**
-                 * Format: date-time
-                 * @description Activity end.
-                 */
-                activity_ends_at: string;
-                /** @description Activity place. */
-                activity_place: string;
-                /**
-                 * Format: date-time
-                 * @description Activity start.
-                 */
-                activity_starts_at: string;
-                /** @description Activity state. */
-                activity_status: components["schemas"]["ActivityStatus"];
-                /** @description Activity title. */
-                activity_title: string;
-            })[];
+            items: components["schemas"]["MySignupEntry"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4579,31 +4090,7 @@ export interface components {
         /** @description One page of a list. */
         Page_NotificationView: {
             /** @description The items on this page. */
-            items: {
-                /** @description The message. */
-                body: string;
-                /**
-                 * Format: date-time
-                 * @description When it was sent.
-                 */
-                created_at: string;
-                /** @description Ids to link to (e.g. `booking_id`). */
-                data: Record<string, never>;
-                /**
-                 * Format: int64
-                 * @description Notification id.
-                 */
-                id: number;
-                /** @description Stable kind, e.g. `booking.confirmed`, `booking.cancelled`, `waitlist.offer`. */
-                kind: string;
-                /**
-                 * Format: date-time
-                 * @description When the user read it; `null` while unread.
-                 */
-                read_at?: string | null;
-                /** @description Short title. */
-                title: string;
-            }[];
+            items: components["schemas"]["NotificationView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4623,26 +4110,7 @@ export interface components {
         /** @description One page of a list. */
         Page_OrganizationView: {
             /** @description The items on this page. */
-            items: {
-                /** @description What it does. */
-                description: string;
-                /**
-                 * Format: int64
-                 * @description Organization id.
-                 */
-                id: number;
-                /**
-                 * Format: date-time
-                 * @description When staff last confirmed the entry.
-                 */
-                last_confirmed_at: string;
-                /** @description Name. */
-                name: string;
-                /** @description `active` or `retired`. */
-                status: string;
-                /** @description Web address, if any. */
-                url?: string | null;
-            }[];
+            items: components["schemas"]["OrganizationView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4662,60 +4130,7 @@ export interface components {
         /** @description One page of a list. */
         Page_PartnerBookingView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: date-time
-                 * @description When cancelled or released.
-                 */
-                cancelled_at?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When checked in.
-                 */
-                checked_in_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description Compound.
-                 */
-                compound_id: number;
-                /**
-                 * Format: date-time
-                 * @description When booked.
-                 */
-                created_at: string;
-                /**
-                 * Format: date-time
-                 * @description End.
-                 */
-                ends_at: string;
-                /**
-                 * Format: date-time
-                 * @description When finished.
-                 */
-                finished_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description Booking id.
-                 */
-                id: number;
-                /**
-                 * Format: int64
-                 * @description Pile.
-                 */
-                pile_id: number;
-                /**
-                 * Format: int64
-                 * @description Socket.
-                 */
-                socket_id: number;
-                /**
-                 * Format: date-time
-                 * @description Start.
-                 */
-                starts_at: string;
-                /** @description Status. */
-                status: components["schemas"]["BookingStatus"];
-            }[];
+            items: components["schemas"]["PartnerBookingView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4735,44 +4150,7 @@ export interface components {
         /** @description One page of a list. */
         Page_RedemptionView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: date-time
-                 * @description When collected.
-                 */
-                collected_at?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When redeemed.
-                 */
-                created_at: string;
-                /**
-                 * Format: int64
-                 * @description Redemption id.
-                 */
-                id: number;
-                /**
-                 * Format: int64
-                 * @description The item.
-                 */
-                item_id: number;
-                /** @description Its name. */
-                item_name: string;
-                /** @description Code to show at the counter. */
-                pickup_code: string;
-                /**
-                 * Format: int32
-                 * @description Points spent.
-                 */
-                points: number;
-                /**
-                 * Format: int32
-                 * @description How many.
-                 */
-                quantity: number;
-                /** @description Pending or collected. */
-                status: components["schemas"]["RedemptionStatus"];
-            }[];
+            items: components["schemas"]["RedemptionView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4792,43 +4170,7 @@ export interface components {
         /** @description One page of a list. */
         Page_ReportView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: date-time
-                 * @description When it was made.
-                 */
-                created_at: string;
-                /**
-                 * Format: int64
-                 * @description Report id.
-                 */
-                id: number;
-                /** @description What is wrong. */
-                kind: components["schemas"]["ReportKind"];
-                /** @description Details. */
-                message: string;
-                /** @description Staff's note. */
-                resolution_note?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When staff resolved it.
-                 */
-                resolved_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description The role contact reported, if it is one.
-                 */
-                role_contact_id?: number | null;
-                /**
-                 * Format: int64
-                 * @description The service reported, if it is one.
-                 */
-                service_id?: number | null;
-                /** @description `open`, `fixed` or `dismissed`. */
-                status: string;
-                /** @description Name of what was reported. */
-                subject: string;
-            }[];
+            items: components["schemas"]["ReportView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4848,35 +4190,7 @@ export interface components {
         /** @description One page of a list. */
         Page_RoleContactView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Compounds and buildings they are assigned to. */
-                assignments: components["schemas"]["AssignmentView"][];
-                /**
-                 * Format: int64
-                 * @description Community they serve.
-                 */
-                community_id: number;
-                /**
-                 * Format: int64
-                 * @description Id.
-                 */
-                id: number;
-                /**
-                 * Format: date-time
-                 * @description When staff last confirmed it.
-                 */
-                last_confirmed_at: string;
-                /** @description Name. */
-                name: string;
-                /** @description Public phone. */
-                phone: string;
-                /** @description Role. */
-                role: components["schemas"]["ContactRole"];
-                /** @description `active` or `retired`. */
-                status: string;
-                /** @description Its title in Chinese. */
-                title: string;
-            }[];
+            items: components["schemas"]["RoleContactView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4896,15 +4210,7 @@ export interface components {
         /** @description One page of a list. */
         Page_RosterEntry: {
             /** @description The items on this page. */
-            items: (components["schemas"]["SignupView"] & {
-                /** @description Their display name. */
-                nickname: string;
-                /**
-                 * Format: int64
-                 * @description The volunteer.
-                 */
-                user_id: number;
-            })[];
+            items: components["schemas"]["RosterEntry"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4924,49 +4230,7 @@ export interface components {
         /** @description One page of a list. */
         Page_ServiceSummary: {
             /** @description The items on this page. */
-            items: {
-                /** @description Address of the (nearest) location. */
-                address: string;
-                /** @description Its category. */
-                category: components["schemas"]["CategoryRef"];
-                /**
-                 * Format: int64
-                 * @description Metres from the place asked about (the building, the compound); `null` without one.
-                 */
-                distance_m?: number | null;
-                /** @description Today's opening hours (empty: closed today). */
-                hours_today: components["schemas"]["HoursView"][];
-                /**
-                 * Format: int64
-                 * @description Service id.
-                 */
-                id: number;
-                /**
-                 * Format: date-time
-                 * @description When staff last confirmed the entry.
-                 */
-                last_confirmed_at: string;
-                /**
-                 * Format: double
-                 * @description Latitude of that location (WGS-84).
-                 */
-                latitude: number;
-                /**
-                 * Format: double
-                 * @description Longitude of that location (WGS-84).
-                 */
-                longitude: number;
-                /** @description Name. */
-                name: string;
-                /** @description Open at this moment, local time, holidays considered. */
-                open_now: boolean;
-                /** @description The organization offering it. */
-                organization: string;
-                /** @description First phone number. */
-                phone?: string | null;
-                /** @description Why today differs from the usual week (e.g. `元旦休息`), when it does. */
-                today_note?: string | null;
-            }[];
+            items: components["schemas"]["ServiceSummary"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -4986,29 +4250,7 @@ export interface components {
         /** @description One page of a list. */
         Page_ShopItemView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Offered now. */
-                active: boolean;
-                /** @description Details. */
-                description: string;
-                /**
-                 * Format: int64
-                 * @description Item id.
-                 */
-                id: number;
-                /** @description Name. */
-                name: string;
-                /**
-                 * Format: int32
-                 * @description Price in points.
-                 */
-                price_points: number;
-                /**
-                 * Format: int32
-                 * @description Items left.
-                 */
-                stock: number;
-            }[];
+            items: components["schemas"]["ShopItemView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -5028,26 +4270,7 @@ export interface components {
         /** @description One page of a list. */
         Page_TeamMemberView: {
             /** @description The items on this page. */
-            items: {
-                /** @description Registered in-service party member (在职党员). */
-                is_party_member: boolean;
-                /**
-                 * Format: date-time
-                 * @description When they joined.
-                 */
-                joined_at: string;
-                /** @description Display name. */
-                nickname: string;
-                /** @description Leader or member. */
-                role: components["schemas"]["TeamRole"];
-                /** @description Skills from the volunteer profile. */
-                skills: string[];
-                /**
-                 * Format: int64
-                 * @description User id.
-                 */
-                user_id: number;
-            }[];
+            items: components["schemas"]["TeamMemberView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -5067,30 +4290,7 @@ export interface components {
         /** @description One page of a list. */
         Page_TeamView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: int64
-                 * @description The community it belongs to; `null` for a county-wide team.
-                 */
-                community_id?: number | null;
-                /** @description What the team does. */
-                description: string;
-                /**
-                 * Format: int64
-                 * @description Team id.
-                 */
-                id: number;
-                /** @description The team's leaders. */
-                leaders: components["schemas"]["UserRef"][];
-                /**
-                 * Format: int64
-                 * @description Members, leaders included.
-                 */
-                member_count: number;
-                my_role?: components["schemas"]["TeamRole"] | null;
-                /** @description Name. */
-                name: string;
-            }[];
+            items: components["schemas"]["TeamView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -5110,59 +4310,7 @@ export interface components {
         /** @description One page of a list. */
         Page_WishView: {
             /** @description The items on this page. */
-            items: {
-                /**
-                 * Format: date-time
-                 * @description When a fulfilled wish will confirm itself.
-                 */
-                auto_confirm_at?: string | null;
-                /** @description Confirmed by the 7-day rule rather than by the resident. */
-                auto_confirmed: boolean;
-                /**
-                 * Format: date-time
-                 * @description When claimed.
-                 */
-                claimed_at?: string | null;
-                claimer?: components["schemas"]["UserRef"] | null;
-                /**
-                 * Format: int64
-                 * @description The community, if given.
-                 */
-                community_id?: number | null;
-                /**
-                 * Format: date-time
-                 * @description When confirmed.
-                 */
-                confirmed_at?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When posted.
-                 */
-                created_at: string;
-                /** @description Details. */
-                description: string;
-                /**
-                 * Format: date-time
-                 * @description When marked fulfilled.
-                 */
-                fulfilled_at?: string | null;
-                /**
-                 * Format: int64
-                 * @description Wish id.
-                 */
-                id: number;
-                /**
-                 * Format: int32
-                 * @description Points the claimer gets once it is confirmed.
-                 */
-                points: number;
-                /** @description Who posted it. */
-                poster: components["schemas"]["UserRef"];
-                /** @description Where it stands. */
-                status: components["schemas"]["WishStatus"];
-                /** @description What is needed. */
-                title: string;
-            }[];
+            items: components["schemas"]["WishView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -15441,6 +14589,161 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    webhook_booking_cancelled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["BookingEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "booking.cancelled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_booking_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["BookingEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "booking.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_booking_no_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["BookingEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "booking.no_show";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_maintenance_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["MaintenanceScheduledData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "maintenance.scheduled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_socket_state_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["SocketStateChangedData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "socket.state_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

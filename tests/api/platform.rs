@@ -2,6 +2,7 @@
 
 use crate::on_both;
 use crate::support::*;
+use serde_json::json;
 
 on_both!(health_and_readiness, |app| {
     app.get("/healthz", None).await.expect(200, None);
@@ -81,6 +82,88 @@ async fn committed_openapi_equals_the_served_and_generated_document() {
     let docs = app.get("/docs/", None).await;
     docs.expect(200, None);
     assert!(docs.text.contains("swagger"), "{}", docs.text);
+}
+
+/// A sample value for path parameter `name` of `op`: its example, else `1` for an integer and
+/// `x` for anything else.
+fn sample_path_value(op: &serde_json::Value, name: &str) -> String {
+    let param = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["in"] == "path" && p["name"] == name)
+        .unwrap_or_else(|| panic!("path parameter {name} is not declared"));
+    if let Some(example) = param["example"].as_str() {
+        return example.to_owned();
+    }
+    match param["schema"]["type"].as_str() {
+        Some("integer") => "1".into(),
+        _ => "x".into(),
+    }
+}
+
+/// Whether an operation needs a credential, by its `security`: not when it is `[]` (public) or
+/// lists an empty requirement (a token is optional).
+fn requires_credential(op: &serde_json::Value) -> bool {
+    op["security"].as_array().is_some_and(|alternatives| {
+        !alternatives.is_empty()
+            && alternatives
+                .iter()
+                .all(|a| a.as_object().is_some_and(|a| !a.is_empty()))
+    })
+}
+
+#[actix_web::test]
+async fn each_operations_security_says_whether_it_answers_401_without_a_token() {
+    let doc: serde_json::Value = serde_json::from_str(&linli::openapi::document_json()).unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (mut secured, mut public) = (0, 0);
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
+            assert!(
+                op["security"].is_array(),
+                "{method} {template} does not declare its security"
+            );
+            let mut path = template.clone();
+            while let Some(start) = path.find('{') {
+                let end = start + path[start..].find('}').unwrap();
+                let value = sample_path_value(op, &path[start + 1..end]);
+                path.replace_range(start..=end, &value);
+            }
+            // Auth extractors come before the body in every handler: `{}` is not looked at
+            // without a login.
+            let body = (method != reqwest::Method::GET && method != reqwest::Method::DELETE)
+                .then(|| json!({}));
+            let r = app.request(method.clone(), &path, None, body, &[]).await;
+            let unauthorized = r.status == 401 && r.body["code"] == "unauthorized";
+            if requires_credential(op) {
+                secured += 1;
+                assert!(
+                    unauthorized,
+                    "{method} {path} declares {} but answered without a token: {} {}",
+                    op["security"], r.status, r.text
+                );
+            } else {
+                public += 1;
+                // The token endpoint's `invalid_client` is about the client's credentials in
+                // the request, not a missing token.
+                assert!(
+                    !unauthorized && r.status.as_u16() < 500,
+                    "{method} {path} is public ({}) but answered {} {}",
+                    op["security"],
+                    r.status,
+                    r.text
+                );
+            }
+        }
+    }
+    assert!(
+        secured > 100 && public > 15,
+        "{secured} secured, {public} public"
+    );
 }
 
 #[actix_web::test]

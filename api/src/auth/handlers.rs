@@ -69,6 +69,7 @@ async fn start_session(
 /// login, and returns an access token (15 minutes) and a refresh token.
 #[utoipa::path(
     tag = "auth",
+    security(),
     request_body = WechatLoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
@@ -100,6 +101,7 @@ pub async fn wechat_login(
 /// Logs in as the given openid, creating the user, and sets the role if one is given.
 #[utoipa::path(
     tag = "auth",
+    security(),
     request_body = DevLoginRequest,
     responses((status = 200, description = "Logged in", body = TokenResponse))
 )]
@@ -128,6 +130,7 @@ pub async fn dev_login(
 /// of that login (`refresh_token_reused`): the user must log in again.
 #[utoipa::path(
     tag = "auth",
+    security(),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
@@ -161,6 +164,7 @@ pub async fn refresh(
 /// Log out: the refresh token and every token rotated from it stop working.
 #[utoipa::path(
     tag = "auth",
+    security(),
     request_body = RefreshRequest,
     responses((status = 204, description = "Logged out (also for unknown tokens)"))
 )]

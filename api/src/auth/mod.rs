@@ -8,9 +8,11 @@ pub mod jwt;
 pub mod model;
 pub mod wechat;
 
-use actix_web::web;
+use actix_web::dev::{AppService, HttpServiceFactory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::OpenApiFactory;
 
 pub use extract::{Admin, AuthUser, Resident, Staff, TeamLeader};
 
@@ -49,13 +51,47 @@ impl Role {
     }
 }
 
-/// Register this area's routes.
-pub fn routes(cfg: &mut web::ServiceConfig, dev_login: bool) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and in
+/// the OpenAPI document (paths appear there in this order). The development login is always
+/// documented (one document whatever the settings) but served only when `dev_login` is on;
+/// when it is off its path answers 404 (see `http::methods`).
+pub fn routes(cfg: &mut ServiceConfig, dev_login: bool) {
     cfg.service(handlers::wechat_login)
+        .service(ServedWhen {
+            service: handlers::dev_login,
+            enabled: dev_login,
+        })
         .service(handlers::refresh)
         .service(handlers::logout)
         .service(handlers::set_user_role);
-    if dev_login {
-        cfg.service(handlers::dev_login);
+}
+
+/// A documented route that is registered with the router only when `enabled`.
+struct ServedWhen<S> {
+    service: S,
+    enabled: bool,
+}
+
+impl<S: HttpServiceFactory> HttpServiceFactory for ServedWhen<S> {
+    fn register(self, config: &mut AppService) {
+        if self.enabled {
+            self.service.register(config);
+        }
+    }
+}
+
+impl<S: OpenApiFactory> OpenApiFactory for ServedWhen<S> {
+    fn paths(&self) -> utoipa::openapi::path::Paths {
+        self.service.paths()
+    }
+
+    fn schemas(
+        &self,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        self.service.schemas(schemas);
     }
 }

@@ -91,6 +91,7 @@ pub async fn revoke_feed(state: web::Data<AppState>, user: Resident) -> ApiResul
 /// The feed itself, for calendar apps (no login: the secret in the URL is the key).
 #[utoipa::path(
     tag = "calendar",
+    security(),
     params(("token" = String, Path, description = "The feed's secret")),
     responses(
         (status = 200, description = "iCalendar (RFC 5545)", content_type = "text/calendar", body = String),

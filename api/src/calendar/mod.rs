@@ -10,8 +10,8 @@ pub mod feeds;
 pub mod handlers;
 pub mod ical;
 
-use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -41,7 +41,9 @@ pub struct CalEvent {
 /// Events older than this are left out of the feed.
 const PAST_DAYS: i64 = 30;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_feed)
         .service(handlers::rotate_feed)
         .service(handlers::revoke_feed)

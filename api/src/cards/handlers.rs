@@ -60,6 +60,7 @@ impl FromRequest for WithinLookupLimit {
 /// `Retry-After`). Sends `ETag` and `Cache-Control`; `If-None-Match` gives 304.
 #[utoipa::path(
     tag = "cards",
+    security(),
     params(
         ("card_number" = inline(CardNumber), Path, description = "Printed card number", example = "JC00001"),
         CheckCodeQuery,

@@ -12,7 +12,7 @@ pub mod rules;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::ratelimit::{RateLimiter, DEFAULT_MAX_KEYS};
 
@@ -40,11 +40,13 @@ impl Cards {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(handlers::my_card)
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::lookup_card)
+        .service(handlers::my_card)
         .service(handlers::list_cards)
         .service(handlers::issue_card)
-        .service(handlers::lookup_card)
         .service(handlers::revoke_card)
         .service(handlers::reissue_card)
         .service(handlers::list_role_contacts)

@@ -26,6 +26,7 @@ fn naive(t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
 /// A compound's piles, sockets and booking rules.
 #[utoipa::path(
     tag = "charging",
+    security(),
     params(("id" = i64, Path, description = "Compound id")),
     responses(
         (status = 200, description = "Piles, sockets and settings", body = ChargingView),
@@ -85,6 +86,7 @@ pub async fn put_settings(
 /// nothing changed.
 #[utoipa::path(
     tag = "charging",
+    security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Compound id"), AvailabilityQuery),
     responses(
         (status = 200, description = "The grid", body = AvailabilityView, headers(("ETag" = String, description = "Validator for If-None-Match"))),

@@ -24,6 +24,7 @@ const SEARCH_CACHE_CONTROL: &str = "public, max-age=60";
 /// The category tree (parents first, with depth), for pickers and filters.
 #[utoipa::path(
     tag = "directory",
+    security(),
     responses((status = 200, description = "Every category", body = Vec<CategoryView>))
 )]
 #[get("/categories")]
@@ -38,6 +39,7 @@ pub async fn list_categories(state: web::Data<AppState>) -> ApiResult<HttpRespon
 /// Sends `ETag`; `If-None-Match` gives 304.
 #[utoipa::path(
     tag = "directory",
+    security(),
     params(ServiceFilter),
     responses(
         (status = 200, description = "One page of services", body = Page<ServiceSummary>,
@@ -77,6 +79,7 @@ async fn detail(state: &AppState, id: i64) -> ApiResult<ServiceDetail> {
 /// categories, and when it was last confirmed.
 #[utoipa::path(
     tag = "directory",
+    security(),
     params(("id" = i64, Path, description = "Service id")),
     responses(
         (status = 200, description = "The service", body = ServiceDetail),
@@ -214,6 +217,7 @@ fn page_of(filter: &PlaceFilter) -> ApiResult<crate::http::pagination::PageReque
 /// Organizations offering services (HSDS `organization`).
 #[utoipa::path(
     tag = "directory",
+    security(),
     params(PlaceFilter),
     responses((status = 200, description = "One page of organizations", body = Page<OrganizationView>))
 )]
@@ -264,6 +268,7 @@ pub async fn create_organization(
 /// Locations where services are offered (HSDS `location`).
 #[utoipa::path(
     tag = "directory",
+    security(),
     params(PlaceFilter),
     responses((status = 200, description = "One page of locations", body = Page<LocationView>))
 )]

@@ -15,13 +15,15 @@ pub mod seed;
 pub mod stamp;
 pub mod view;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::list_categories)
         .service(handlers::search_services)
-        .service(handlers::create_service)
         .service(handlers::get_service)
+        .service(handlers::create_service)
         .service(handlers::update_service)
         .service(handlers::retire_service)
         .service(handlers::confirm_service)

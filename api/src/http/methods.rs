@@ -76,11 +76,10 @@ impl MethodTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use utoipa::OpenApi;
 
     #[test]
     fn declared_paths_list_their_methods() {
-        let table = MethodTable::from_openapi(&crate::openapi::ApiDoc::openapi());
+        let table = MethodTable::from_openapi(&crate::openapi::document());
         assert_eq!(table.allowed("/api/v1/bookings"), Some("POST"));
         assert_eq!(table.allowed("/api/v1/compounds/7"), Some("GET"));
         assert_eq!(table.allowed("/api/v1/calendar/abc-DEF_1.ics"), Some("GET"));
@@ -89,5 +88,33 @@ mod tests {
         let table = table.without("/api/v1/auth/dev");
         assert_eq!(table.allowed("/api/v1/auth/dev"), None);
         assert_eq!(table.allowed("/api/v1/auth/refresh"), Some("POST"));
+    }
+
+    /// Routes are registered in the document's order; that order must not decide which handler
+    /// answers. A literal path of one route (placeholders filled in) matches no other route of
+    /// the same method.
+    #[test]
+    fn no_two_routes_of_one_method_take_the_same_path() {
+        let table = MethodTable::from_openapi(&crate::openapi::document());
+        for (def, methods) in &table.paths {
+            let pattern = def.pattern().unwrap_or_default();
+            let mut sample = String::new();
+            let mut rest = pattern;
+            while let Some(start) = rest.find('{') {
+                sample.push_str(&rest[..start]);
+                sample.push('1');
+                rest = &rest[start + rest[start..].find('}').unwrap() + 1..];
+            }
+            sample.push_str(rest);
+            for method in methods.split(", ") {
+                let takers: Vec<_> = table
+                    .paths
+                    .iter()
+                    .filter(|(d, m)| d.is_match(&sample) && m.split(", ").any(|m| m == method))
+                    .map(|(d, _)| d.pattern().unwrap_or_default())
+                    .collect();
+                assert_eq!(takers, [pattern], "{method} {sample}");
+            }
+        }
     }
 }

@@ -2,9 +2,11 @@
 
 pub mod handlers;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_me)
         .service(handlers::bind_household)
         .service(handlers::unbind_household);

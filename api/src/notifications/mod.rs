@@ -8,15 +8,17 @@
 
 pub mod handlers;
 
-use actix_web::web;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::schema::notifications as n;
 use crate::db::DbConn;
 use crate::error::ApiResult;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::list)
         .service(handlers::mark_read)
         .service(handlers::mark_all_read);

@@ -357,7 +357,7 @@ pub struct DeliveryView {
     /// When delivered.
     pub delivered_at: Option<DateTime<Utc>>,
     /// The event body as sent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::events::WebhookEvent)]
     pub payload: serde_json::Value,
     /// Every attempt, oldest first (in single-delivery answers).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,12 +12,14 @@ pub mod rules;
 pub mod scope;
 pub mod webhooks;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Partner;
 pub use scope::Scope;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(admin::create_partner)
         .service(admin::list_partners)
         .service(admin::set_partner_compounds)
@@ -33,8 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(handlers::piles::update_pile)
         .service(handlers::piles::retire_pile)
         .service(handlers::piles::add_socket)
-        .service(handlers::piles::bulk_socket_state)
         .service(handlers::piles::socket_state)
+        .service(handlers::piles::bulk_socket_state)
         .service(handlers::piles::maintenance)
         .service(handlers::bookings::bookings)
         .service(handlers::bookings::booking)

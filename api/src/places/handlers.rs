@@ -12,6 +12,7 @@ use crate::state::AppState;
 /// List the urban communities (社区) with their counts.
 #[utoipa::path(
     tag = "places",
+    security(),
     responses((status = 200, description = "All communities", body = Vec<CommunityView>))
 )]
 #[get("/communities")]
@@ -24,6 +25,7 @@ pub async fn list_communities(state: web::Data<AppState>) -> ApiResult<HttpRespo
 /// whether they have charging piles.
 #[utoipa::path(
     tag = "places",
+    security(),
     params(CompoundFilter),
     responses((status = 200, description = "One page of compounds", body = Page<CompoundSummary>))
 )]
@@ -50,6 +52,7 @@ pub async fn list_compounds(
 /// One compound with its buildings.
 #[utoipa::path(
     tag = "places",
+    security(),
     params(("id" = i64, Path, description = "Compound id")),
     responses(
         (status = 200, description = "The compound", body = CompoundDetail),

@@ -13,11 +13,13 @@ pub mod model;
 pub mod rules;
 pub mod seed;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use handlers::{activities, points, shop, signups, teams, wishes};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
+/// in the OpenAPI document (paths appear there in this order).
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(teams::list_teams)
         .service(teams::create_team)
         .service(teams::get_team)
@@ -30,12 +32,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(teams::set_party_member)
         .service(activities::list_activities)
         .service(activities::create_activity)
-        .service(activities::roster_csv)
-        .service(activities::roster)
         .service(activities::get_activity)
         .service(activities::update_activity)
         .service(activities::cancel_activity)
         .service(activities::close_activity)
+        .service(activities::roster)
+        .service(activities::roster_csv)
         .service(signups::sign_up)
         .service(signups::cancel)
         .service(signups::my_signups)

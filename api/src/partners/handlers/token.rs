@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// authentication. The token lasts `expires_in` seconds (10 minutes by default).
 #[utoipa::path(
     tag = "partner",
+    security(),
     request_body(content = TokenRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "A token", body = PartnerToken),

@@ -8,7 +8,6 @@ pub mod signups;
 pub mod teams;
 pub mod wishes;
 
-
 use crate::error::ApiResult;
 use crate::http::pagination::{PageParams, PageRequest};
 
