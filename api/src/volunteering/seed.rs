@@ -6,10 +6,13 @@
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 
+use crate::auth::Role;
+use crate::clock::LOCAL_TZ;
 use crate::db::schema::{communities, shop_items, team_members, users, volunteer_teams};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::ApiResult;
-use crate::volunteering::dto::ActivityCategory;
+use crate::volunteering::dto::activities::ActivityCategory;
+use crate::volunteering::dto::teams::TeamRole;
 use crate::volunteering::model::activities::{create, NewActivity};
 use crate::volunteering::rules::Schedule;
 
@@ -182,7 +185,7 @@ const ITEMS: [(&str, &str, i32, i32); 8] = [
 
 fn at_local(day: chrono::NaiveDate, hour: u32) -> NaiveDateTime {
     let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
+    LOCAL_TZ
         .from_local_datetime(&local)
         .earliest()
         .map(|t| t.naive_utc())
@@ -220,7 +223,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
                     .values((
                         users::openid.eq(&openid),
                         users::nickname.eq(*nickname),
-                        users::role.eq("team_leader"),
+                        users::role.eq(Role::TeamLeader.as_str()),
                         users::created_at.eq(now),
                         users::last_login_at.eq(now),
                     ))
@@ -232,7 +235,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
             .values((
                 team_members::team_id.eq(team_id),
                 team_members::user_id.eq(user_id),
-                team_members::role.eq("leader"),
+                team_members::role.eq(TeamRole::Leader),
                 team_members::joined_at.eq(now),
             ))
             .execute(conn)?;
@@ -244,10 +247,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    let today = now
-        .and_utc()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = now.and_utc().with_timezone(&LOCAL_TZ).date_naive();
     let mut activities = 0;
     for (title, category, community, day, hour, hours, capacity, pph, skills) in ACTIVITIES {
         let Some(community_id) = codes.get(community).copied() else {
