@@ -37,7 +37,7 @@ pub fn all() -> Vec<Job> {
         Job {
             name: "close_ended_activities",
             every: Duration::from_secs(300),
-            run: crate::volunteering::model::signups::close_ended_activities,
+            run: crate::volunteering::model::attendance::close_ended_activities,
         },
         Job {
             name: "auto_confirm_wishes",

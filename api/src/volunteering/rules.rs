@@ -1,24 +1,25 @@
 //! The volunteering rules as plain functions: schedules, the check-in window, service time
-//! and points, skills, codes, texts. Unit-tested without a database; the model applies them
+//! and points, skills, codes, ledger references. Unit-tested without a database; the model applies them
 //! and lets the database decide races.
 
 use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 
 use crate::error::{ApiError, ApiResult};
+use crate::text::Text;
 
 /// Self check-in with the on-site code opens this long before the start (and closes at the end).
-pub const CHECKIN_OPENS_BEFORE_MINUTES: i64 = 30;
+const CHECKIN_OPENS_BEFORE_MINUTES: i64 = 30;
 /// The longest an activity may last.
-pub const MAX_ACTIVITY_HOURS: i64 = 24;
+const MAX_ACTIVITY_HOURS: i64 = 24;
 /// Activities are planned at most this many days ahead.
-pub const MAX_DAYS_AHEAD: i64 = 366;
+const MAX_DAYS_AHEAD: i64 = 366;
 /// Seats of one activity, at most.
-pub const MAX_CAPACITY: i32 = 10_000;
+const MAX_CAPACITY: i32 = 10_000;
 /// Points per hour of service, at most.
-pub const MAX_POINTS_PER_HOUR: i32 = 1_000;
+const MAX_POINTS_PER_HOUR: i32 = 1_000;
 /// Skills on a profile or required by an activity, at most.
-pub const MAX_SKILLS: usize = 20;
+const MAX_SKILLS: usize = 20;
 /// A fulfilled micro-wish the resident has not confirmed is confirmed after this many days.
 pub const WISH_AUTO_CONFIRM_DAYS: i64 = 7;
 /// Points a micro-wish pays its claimer once confirmed.
@@ -45,21 +46,6 @@ pub fn random_code(len: usize) -> String {
 /// A typed or scanned code: trimmed, upper-case.
 pub fn normalize_code(input: &str) -> String {
     input.trim().to_ascii_uppercase()
-}
-
-/// A trimmed text of at most `max` characters; empty is refused when `required`.
-pub fn clean_text(field: &str, value: &str, max: usize, required: bool) -> ApiResult<String> {
-    let t = value.trim();
-    if required && t.is_empty() {
-        return Err(ApiError::validation(field, "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(t.to_owned())
 }
 
 /// When an activity happens and until when people may sign up.
@@ -142,19 +128,14 @@ pub fn points_for(minutes: i32, points_per_hour: i32) -> i32 {
     i32::try_from(p).unwrap_or(i32::MAX)
 }
 
-/// Skills as stored and compared: trimmed, ASCII lower-cased, without duplicates, each 1 to
-/// 32 characters, at most 20.
-pub fn normalize_skills(field: &str, input: &[String]) -> ApiResult<Vec<String>> {
+/// A skill as a client sends it: trimmed, 1 to 32 characters.
+pub type Skill = Text<1, 32>;
+
+/// Skills as stored and compared: ASCII lower-cased, without duplicates, at most 20.
+pub fn normalize_skills(field: &str, input: &[Skill]) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for (i, s) in input.iter().enumerate() {
-        let t = s.trim();
-        if t.is_empty() || t.chars().count() > 32 {
-            return Err(ApiError::validation(
-                format!("{field}[{i}]"),
-                "a skill is 1 to 32 characters",
-            ));
-        }
-        let norm = t.to_ascii_lowercase();
+    for s in input {
+        let norm = s.to_ascii_lowercase();
         if !out.contains(&norm) {
             out.push(norm);
         }
@@ -183,9 +164,15 @@ pub fn skills_from_text(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// Whether a fulfilled micro-wish is confirmed by itself now.
-pub fn wish_auto_confirm_due(fulfilled_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    fulfilled_at + Duration::days(WISH_AUTO_CONFIRM_DAYS) <= now
+/// When a micro-wish fulfilled at `fulfilled_at` confirms itself.
+pub fn wish_auto_confirm_at(fulfilled_at: NaiveDateTime) -> NaiveDateTime {
+    fulfilled_at + Duration::days(WISH_AUTO_CONFIRM_DAYS)
+}
+
+/// Wishes fulfilled at or before this moment are due to confirm themselves at `now` (the
+/// same rule as [`wish_auto_confirm_at`], in the form a query filters on).
+pub fn wish_auto_confirm_cutoff(now: NaiveDateTime) -> NaiveDateTime {
+    now - Duration::days(WISH_AUTO_CONFIRM_DAYS)
 }
 
 /// Capacity and points per hour within bounds.
@@ -289,16 +276,18 @@ mod tests {
         assert_eq!(points_for(0, 10), 0);
     }
 
+    fn skills(raw: &[&str]) -> Vec<Skill> {
+        raw.iter().map(|s| Skill::parse(s).unwrap()).collect()
+    }
+
     #[test]
     fn skills_normalise_and_match() {
-        let s = normalize_skills(
-            "skills",
-            &[" 理发 ".into(), "First-Aid".into(), "first-aid".into()],
-        )
-        .unwrap();
+        let s = normalize_skills("skills", &skills(&[" 理发 ", "First-Aid", "first-aid"])).unwrap();
         assert_eq!(s, vec!["理发".to_owned(), "first-aid".to_owned()]);
-        let e = normalize_skills("skills", &["ok".into(), " ".into()]).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("skills[1]"));
+        let many: Vec<String> = (0..21).map(|i| format!("skill-{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let e = normalize_skills("skills", &skills(&many)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("skills"));
         assert_eq!(
             missing_skills(&["理发".into(), "电工".into()], &s),
             vec!["电工".to_owned()]
@@ -317,24 +306,29 @@ mod tests {
 
     #[test]
     fn wishes_confirm_themselves_after_seven_days() {
-        assert!(!wish_auto_confirm_due(
-            at(9, 0),
-            at(9, 0) + Duration::days(6)
-        ));
-        assert!(wish_auto_confirm_due(
-            at(9, 0),
-            at(9, 0) + Duration::days(7)
-        ));
+        let fulfilled = at(9, 0);
+        assert_eq!(
+            wish_auto_confirm_at(fulfilled),
+            fulfilled + Duration::days(7)
+        );
+        for now in [
+            fulfilled + Duration::days(6),
+            fulfilled + Duration::days(7) - Duration::seconds(1),
+            fulfilled + Duration::days(7),
+            fulfilled + Duration::days(8),
+        ] {
+            assert_eq!(
+                wish_auto_confirm_at(fulfilled) <= now,
+                fulfilled <= wish_auto_confirm_cutoff(now),
+                "{now}"
+            );
+        }
+        assert!(fulfilled > wish_auto_confirm_cutoff(fulfilled + Duration::days(6)));
+        assert!(fulfilled <= wish_auto_confirm_cutoff(fulfilled + Duration::days(7)));
     }
 
     #[test]
-    fn texts_and_numbers() {
-        assert_eq!(
-            clean_text("title", "  义务理发 ", 10, true).unwrap(),
-            "义务理发"
-        );
-        assert!(clean_text("title", "  ", 10, true).is_err());
-        assert!(clean_text("title", "一二三", 2, true).is_err());
+    fn numbers() {
         assert!(validate_numbers(Some(0), None).is_err());
         assert!(validate_numbers(Some(30), Some(10)).is_ok());
         assert!(validate_numbers(None, Some(-1)).is_err());

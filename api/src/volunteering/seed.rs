@@ -6,10 +6,13 @@
 use chrono::{Duration, NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 
+use crate::auth::Role;
+use crate::clock::LOCAL_TZ;
 use crate::db::schema::{communities, shop_items, team_members, users, volunteer_teams};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::ApiResult;
-use crate::volunteering::dto::ActivityCategory;
+use crate::volunteering::dto::activities::ActivityCategory;
+use crate::volunteering::dto::teams::TeamRole;
 use crate::volunteering::model::activities::{create, NewActivity};
 use crate::volunteering::rules::Schedule;
 
@@ -20,152 +23,155 @@ pub struct Report {
     pub items: usize,
 }
 
-/// (title, category, community code, day offset, local start hour, hours, capacity, points per hour, required skills)
-type ActivitySeed = (
-    &'static str,
-    ActivityCategory,
-    &'static str,
-    i64,
-    u32,
-    i64,
-    i32,
-    i32,
-    &'static [&'static str],
-);
+/// One demo activity.
+struct ActivitySeed {
+    title: &'static str,
+    category: ActivityCategory,
+    /// The community's code, e.g. `DJ` (东街).
+    community: &'static str,
+    /// Days from today (local time).
+    day: i64,
+    /// Local start hour.
+    hour: u32,
+    hours: i64,
+    capacity: i32,
+    points_per_hour: i32,
+    required_skills: &'static [&'static str],
+}
 
 const ACTIVITIES: [ActivitySeed; 12] = [
-    (
-        "东街社区义务理发",
-        ActivityCategory::Haircut,
-        "DJ",
-        1,
-        9,
-        3,
-        20,
-        10,
-        &["理发"],
-    ),
-    (
-        "西街社区义务理发",
-        ActivityCategory::Haircut,
-        "XJ",
-        3,
-        9,
-        3,
-        20,
-        10,
-        &["理发"],
-    ),
-    (
-        "南街社区健康义诊",
-        ActivityCategory::HealthClinic,
-        "NJ",
-        2,
-        9,
-        4,
-        15,
-        12,
-        &["医护"],
-    ),
-    (
-        "回中社区健康义诊",
-        ActivityCategory::HealthClinic,
-        "HZ",
-        5,
-        14,
-        3,
-        15,
-        12,
-        &["医护"],
-    ),
-    (
-        "北街社区家电修理",
-        ActivityCategory::ApplianceRepair,
-        "BJ",
-        2,
-        14,
-        3,
-        10,
-        12,
-        &["家电维修"],
-    ),
-    (
-        "东升社区家电修理",
-        ActivityCategory::ApplianceRepair,
-        "DS",
-        6,
-        9,
-        3,
-        10,
-        12,
-        &["家电维修"],
-    ),
-    (
-        "中街社区理论宣讲",
-        ActivityCategory::Talk,
-        "ZJ",
-        4,
-        15,
-        2,
-        60,
-        8,
-        &[],
-    ),
-    (
-        "安定社区理论宣讲",
-        ActivityCategory::Talk,
-        "AD",
-        7,
-        15,
-        2,
-        60,
-        8,
-        &[],
-    ),
-    (
-        "天和人家环境整治",
-        ActivityCategory::Cleanup,
-        "DJ",
-        1,
-        8,
-        3,
-        40,
-        10,
-        &[],
-    ),
-    (
-        "世纪花园环境整治",
-        ActivityCategory::Cleanup,
-        "XJ",
-        4,
-        8,
-        3,
-        40,
-        10,
-        &[],
-    ),
-    (
-        "独居老人上门服务",
-        ActivityCategory::DoorToDoor,
-        "AD",
-        3,
-        10,
-        4,
-        12,
-        15,
-        &[],
-    ),
-    (
-        "南街社区上门助老",
-        ActivityCategory::DoorToDoor,
-        "NJ",
-        6,
-        10,
-        4,
-        12,
-        15,
-        &[],
-    ),
+    ActivitySeed {
+        title: "东街社区义务理发",
+        category: ActivityCategory::Haircut,
+        community: "DJ",
+        day: 1,
+        hour: 9,
+        hours: 3,
+        capacity: 20,
+        points_per_hour: 10,
+        required_skills: &["理发"],
+    },
+    ActivitySeed {
+        title: "西街社区义务理发",
+        category: ActivityCategory::Haircut,
+        community: "XJ",
+        day: 3,
+        hour: 9,
+        hours: 3,
+        capacity: 20,
+        points_per_hour: 10,
+        required_skills: &["理发"],
+    },
+    ActivitySeed {
+        title: "南街社区健康义诊",
+        category: ActivityCategory::HealthClinic,
+        community: "NJ",
+        day: 2,
+        hour: 9,
+        hours: 4,
+        capacity: 15,
+        points_per_hour: 12,
+        required_skills: &["医护"],
+    },
+    ActivitySeed {
+        title: "回中社区健康义诊",
+        category: ActivityCategory::HealthClinic,
+        community: "HZ",
+        day: 5,
+        hour: 14,
+        hours: 3,
+        capacity: 15,
+        points_per_hour: 12,
+        required_skills: &["医护"],
+    },
+    ActivitySeed {
+        title: "北街社区家电修理",
+        category: ActivityCategory::ApplianceRepair,
+        community: "BJ",
+        day: 2,
+        hour: 14,
+        hours: 3,
+        capacity: 10,
+        points_per_hour: 12,
+        required_skills: &["家电维修"],
+    },
+    ActivitySeed {
+        title: "东升社区家电修理",
+        category: ActivityCategory::ApplianceRepair,
+        community: "DS",
+        day: 6,
+        hour: 9,
+        hours: 3,
+        capacity: 10,
+        points_per_hour: 12,
+        required_skills: &["家电维修"],
+    },
+    ActivitySeed {
+        title: "中街社区理论宣讲",
+        category: ActivityCategory::Talk,
+        community: "ZJ",
+        day: 4,
+        hour: 15,
+        hours: 2,
+        capacity: 60,
+        points_per_hour: 8,
+        required_skills: &[],
+    },
+    ActivitySeed {
+        title: "安定社区理论宣讲",
+        category: ActivityCategory::Talk,
+        community: "AD",
+        day: 7,
+        hour: 15,
+        hours: 2,
+        capacity: 60,
+        points_per_hour: 8,
+        required_skills: &[],
+    },
+    ActivitySeed {
+        title: "天和人家环境整治",
+        category: ActivityCategory::Cleanup,
+        community: "DJ",
+        day: 1,
+        hour: 8,
+        hours: 3,
+        capacity: 40,
+        points_per_hour: 10,
+        required_skills: &[],
+    },
+    ActivitySeed {
+        title: "世纪花园环境整治",
+        category: ActivityCategory::Cleanup,
+        community: "XJ",
+        day: 4,
+        hour: 8,
+        hours: 3,
+        capacity: 40,
+        points_per_hour: 10,
+        required_skills: &[],
+    },
+    ActivitySeed {
+        title: "独居老人上门服务",
+        category: ActivityCategory::DoorToDoor,
+        community: "AD",
+        day: 3,
+        hour: 10,
+        hours: 4,
+        capacity: 12,
+        points_per_hour: 15,
+        required_skills: &[],
+    },
+    ActivitySeed {
+        title: "南街社区上门助老",
+        category: ActivityCategory::DoorToDoor,
+        community: "NJ",
+        day: 6,
+        hour: 10,
+        hours: 4,
+        capacity: 12,
+        points_per_hour: 15,
+        required_skills: &[],
+    },
 ];
 
 /// (name, description, price, stock)
@@ -182,7 +188,7 @@ const ITEMS: [(&str, &str, i32, i32); 8] = [
 
 fn at_local(day: chrono::NaiveDate, hour: u32) -> NaiveDateTime {
     let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
-    chrono_tz::Asia::Shanghai
+    LOCAL_TZ
         .from_local_datetime(&local)
         .earliest()
         .map(|t| t.naive_utc())
@@ -220,7 +226,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
                     .values((
                         users::openid.eq(&openid),
                         users::nickname.eq(*nickname),
-                        users::role.eq("team_leader"),
+                        users::role.eq(Role::TeamLeader.as_str()),
                         users::created_at.eq(now),
                         users::last_login_at.eq(now),
                     ))
@@ -232,7 +238,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
             .values((
                 team_members::team_id.eq(team_id),
                 team_members::user_id.eq(user_id),
-                team_members::role.eq("leader"),
+                team_members::role.eq(TeamRole::Leader),
                 team_members::joined_at.eq(now),
             ))
             .execute(conn)?;
@@ -244,16 +250,14 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    let today = now
-        .and_utc()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = now.and_utc().with_timezone(&LOCAL_TZ).date_naive();
     let mut activities = 0;
-    for (title, category, community, day, hour, hours, capacity, pph, skills) in ACTIVITIES {
-        let Some(community_id) = codes.get(community).copied() else {
+    for seed in ACTIVITIES {
+        let (title, category) = (seed.title, seed.category);
+        let Some(community_id) = codes.get(seed.community).copied() else {
             continue;
         };
-        let starts = at_local(today + Duration::days(day), hour);
+        let starts = at_local(today + Duration::days(seed.day), seed.hour);
         let new = NewActivity {
             team_id,
             community_id,
@@ -263,12 +267,16 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<Option<Report>> 
             place: format!("{}服务中心", title.get(..12).unwrap_or(title)),
             schedule: Schedule {
                 starts_at: starts,
-                ends_at: starts + Duration::hours(hours),
+                ends_at: starts + Duration::hours(seed.hours),
                 signup_deadline: starts - Duration::hours(12),
             },
-            capacity,
-            required_skills: skills.iter().map(|s| (*s).to_owned()).collect(),
-            points_per_hour: pph,
+            capacity: seed.capacity,
+            required_skills: seed
+                .required_skills
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            points_per_hour: seed.points_per_hour,
         };
         create(conn, &new, leader, now)?;
         activities += 1;

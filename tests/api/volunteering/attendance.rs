@@ -192,7 +192,8 @@ on_both!(
         let mut conn = app.db.conn();
         let later = app.clock.now_naive() + Duration::hours(5);
         assert_eq!(
-            linli::volunteering::model::signups::close_ended_activities(&mut conn, later).unwrap(),
+            linli::volunteering::model::attendance::close_ended_activities(&mut conn, later)
+                .unwrap(),
             0
         );
         let r = app.get("/api/v1/me/points", Some(alice)).await;
@@ -246,7 +247,7 @@ on_both!(
         .await
         .expect(200, None);
         let mut conn = app.db.conn();
-        let close = linli::volunteering::model::signups::close_ended_activities;
+        let close = linli::volunteering::model::attendance::close_ended_activities;
         // Ended, but within the leader's two hours: left alone.
         let end = app.clock.now_naive() + Duration::minutes(110);
         assert_eq!(close(&mut conn, end + Duration::minutes(30)).unwrap(), 0);

@@ -1,6 +1,8 @@
 //! The points ledger: staff adjustments, never below zero, newest first, and the same
 //! reference never paying twice.
 
+use linli::volunteering::dto::points::PointsReason;
+use linli::volunteering::model::points::{self, Entry};
 use serde_json::json;
 
 use super::*;
@@ -76,20 +78,9 @@ on_both!(
         // The same reference never pays twice.
         let mut conn = app.db.conn();
         let now = app.clock.now_naive();
+        let entry = Entry::system(alice_id, 9, PointsReason::WishFulfilled, "wish:4242");
         let pay = |conn: &mut DbConn| {
-            linli::db::transaction(conn, |c| {
-                linli::volunteering::model::points::credit(
-                    c,
-                    alice_id,
-                    9,
-                    linli::volunteering::dto::PointsReason::WishFulfilled,
-                    "wish:4242",
-                    None,
-                    None,
-                    now,
-                )
-            })
-            .unwrap()
+            linli::db::transaction(conn, |c| points::credit(c, &entry, now)).unwrap()
         };
         assert!(pay(&mut conn));
         assert!(!pay(&mut conn));

@@ -1,8 +1,10 @@
 //! Micro-wishes: a resident posts a small need; a volunteer or party member claims it (or gives
 //! it back), fulfils it, and the poster confirms, or the job does after seven days; points follow
-//! once.
+//! once. Also what every area's rows and texts share, shown on wishes: texts are trimmed and
+//! bounded in characters, and a stored status the code does not know is an error.
 
 use chrono::Duration;
+use linli::db::schema::wishes;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -263,5 +265,72 @@ on_both!(
             .await
             .expect(422, Some("validation_failed"));
         assert_ledger_matches(&mut conn);
+    }
+);
+
+on_both!(wish_texts_are_trimmed_and_bounded_in_characters, |app| {
+    let p = people(&app).await;
+    let post = |body: Value| app.post("/api/v1/wishes", Some(&p.poster), body);
+    let r = post(json!({"title": format!("  {}  ", "修".repeat(64))})).await;
+    r.expect(201, None);
+    assert_eq!(
+        r.body["title"],
+        "修".repeat(64),
+        "trimmed, 64 characters fit"
+    );
+    assert_eq!(r.body["description"], "", "an absent description is empty");
+    for (body, field) in [
+        (json!({"title": "修".repeat(65)}), "title"),
+        (json!({"title": " \t "}), "title"),
+        (
+            json!({"title": "修收音机", "description": "修".repeat(1001)}),
+            "description",
+        ),
+    ] {
+        let r = post(body).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], field, "{}", r.text);
+    }
+});
+
+on_both!(
+    a_stored_status_the_code_does_not_know_fails_instead_of_being_guessed,
+    |app| {
+        let p = people(&app).await;
+        let r = post_radio_wish(&app, &p).await;
+        let id = r.body["id"].as_i64().unwrap();
+        let mut conn = app.db.conn();
+        diesel::update(wishes::table.find(id))
+            .set(wishes::status.eq("lost"))
+            .execute(&mut conn)
+            .unwrap();
+        // Not shown (or claimed) as an open wish: the row cannot be trusted.
+        let r = app
+            .get(&format!("/api/v1/wishes/{id}"), Some(&p.poster))
+            .await;
+        r.expect(500, Some("internal_error"));
+        assert!(
+            !r.text.contains("lost"),
+            "no internals in the answer: {}",
+            r.text
+        );
+        app.post(
+            &format!("/api/v1/wishes/{id}/claim"),
+            Some(&p.volunteer),
+            json!({}),
+        )
+        .await
+        .expect(500, Some("internal_error"));
+        let stored: (String, Option<i64>) = wishes::table
+            .find(id)
+            .select((wishes::status, wishes::claimer_id))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(stored, ("lost".to_owned(), None));
+        // The other wishes are still listed.
+        post_radio_wish(&app, &p).await.expect(201, None);
+        let r = app.get("/api/v1/wishes", Some(&p.stranger)).await;
+        r.expect(200, None);
+        assert_eq!(r.body["total"], 1);
     }
 );

@@ -3,27 +3,28 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 
-use super::{created, page};
 use crate::auth::{Resident, TeamLeader};
+use crate::clock::LOCAL_TZ;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
 use crate::volunteering::csv;
-use crate::volunteering::dto::{
+use crate::volunteering::dto::activities::{
     ActivityDetail, ActivityFilter, ActivitySummary, CancelActivityRequest, CloseReport,
-    CreateActivityRequest, RosterEntry, SignupStatus, UpdateActivityRequest,
+    CreateActivityRequest, UpdateActivityRequest,
 };
+use crate::volunteering::dto::signups::{RosterEntry, SignupStatus};
 use crate::volunteering::model::activities::{self as model, Edit, NewActivity};
-use crate::volunteering::model::{signups, teams};
-use crate::volunteering::rules::{clean_text, normalize_skills, validate_numbers, Schedule};
+use crate::volunteering::model::{attendance, signups, teams};
+use crate::volunteering::rules::{normalize_skills, skills_from_text, validate_numbers, Schedule};
 
 /// Upcoming activities (open, not yet ended), soonest first: by community, category, local
 /// date, team, and whether seats are left.
 #[utoipa::path(
     tag = "activities",
     security(("bearer" = [])),
-    params(ActivityFilter),
+    params(ActivityFilter, PageParams),
     responses((status = 200, description = "One page of activities", body = Page<ActivitySummary>))
 )]
 #[get("/activities")]
@@ -31,9 +32,10 @@ pub async fn list_activities(
     state: web::Data<AppState>,
     _user: Resident,
     filter: Query<ActivityFilter>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let filter = filter.0;
-    let p = page(filter.page, filter.per_page)?;
+    let p = page.0.validate()?;
     let now = state.clock.now_naive();
     let (items, total) = state.db(move |c| model::list(c, &filter, now, p)).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
@@ -94,10 +96,10 @@ pub async fn create_activity(
     let new = NewActivity {
         team_id: b.team_id,
         community_id: b.community_id,
-        title: clean_text("title", &b.title, 128, true)?,
+        title: b.title.into_string(),
         category: b.category,
-        description: clean_text("description", &b.description, 5000, false)?,
-        place: clean_text("place", &b.place, 255, true)?,
+        description: b.description.into_string(),
+        place: b.place.into_string(),
         schedule,
         capacity: b.capacity,
         required_skills: normalize_skills("required_skills", &b.required_skills)?,
@@ -143,21 +145,6 @@ pub async fn update_activity(
     let (id, me) = (id.into_inner(), user.0);
     let b = body.0;
     validate_numbers(b.capacity, b.points_per_hour)?;
-    let title = b
-        .title
-        .as_deref()
-        .map(|t| clean_text("title", t, 128, true))
-        .transpose()?;
-    let description = b
-        .description
-        .as_deref()
-        .map(|t| clean_text("description", t, 5000, false))
-        .transpose()?;
-    let place = b
-        .place
-        .as_deref()
-        .map(|t| clean_text("place", t, 255, true))
-        .transpose()?;
     let skills = b
         .required_skills
         .as_deref()
@@ -177,23 +164,18 @@ pub async fn update_activity(
                 schedule.validate_start(now)?;
             }
             schedule.validate()?;
-            let edit =
-                Edit {
-                    team_id: cur.team_id,
-                    community_id: cur.community_id,
-                    title: title.unwrap_or(cur.title),
-                    category: b.category.unwrap_or(
-                        crate::volunteering::dto::ActivityCategory::parse(&cur.category),
-                    ),
-                    description: description.unwrap_or(cur.description),
-                    place: place.unwrap_or(cur.place),
-                    schedule,
-                    capacity: b.capacity.unwrap_or(cur.capacity),
-                    required_skills: skills.unwrap_or_else(|| {
-                        crate::volunteering::rules::skills_from_text(&cur.required_skills)
-                    }),
-                    points_per_hour: b.points_per_hour.unwrap_or(cur.points_per_hour),
-                };
+            let edit = Edit {
+                team_id: cur.team_id,
+                community_id: cur.community_id,
+                title: b.title.map_or(cur.title, String::from),
+                category: b.category.unwrap_or(cur.category),
+                description: b.description.map_or(cur.description, String::from),
+                place: b.place.map_or(cur.place, String::from),
+                schedule,
+                capacity: b.capacity.unwrap_or(cur.capacity),
+                required_skills: skills.unwrap_or_else(|| skills_from_text(&cur.required_skills)),
+                points_per_hour: b.points_per_hour.unwrap_or(cur.points_per_hour),
+            };
             model::update(c, id, &edit, now)?;
             model::detail(c, id, me)
         })
@@ -221,12 +203,8 @@ pub async fn cancel_activity(
     body: Json<CancelActivityRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, me) = (id.into_inner(), user.0);
-    let reason = body
-        .reason
-        .as_deref()
-        .map(|r| clean_text("reason", r, 255, false))
-        .transpose()?
-        .filter(|r| !r.is_empty());
+    // An empty reason is no reason.
+    let reason = body.0.reason.map(String::from).filter(|r| !r.is_empty());
     let now = state.clock.now_naive();
     let detail = state
         .db(move |c| {
@@ -263,7 +241,7 @@ pub async fn close_activity(
         .db(move |c| {
             let cur = model::get(c, id)?;
             teams::require_manage(c, me, cur.team_id)?;
-            signups::close(c, id, now)
+            attendance::close(c, id, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))
@@ -298,7 +276,7 @@ pub async fn roster(
 
 fn local(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| {
-        t.with_timezone(&chrono_tz::Asia::Shanghai)
+        t.with_timezone(&LOCAL_TZ)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
     })

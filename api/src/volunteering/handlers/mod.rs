@@ -7,13 +7,3 @@ pub mod shop;
 pub mod signups;
 pub mod teams;
 pub mod wishes;
-
-use crate::error::ApiResult;
-use crate::http::pagination::{PageParams, PageRequest};
-
-/// Validate `page` / `per_page` of a filter.
-pub fn page(page: Option<i64>, per_page: Option<i64>) -> ApiResult<PageRequest> {
-    PageParams { page, per_page }.validate()
-}
-
-pub use crate::http::created;

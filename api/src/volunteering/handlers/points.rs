@@ -2,15 +2,14 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use super::created;
 use crate::auth::{Resident, Staff};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::{AdjustPointsRequest, LedgerEntryView, PointsSummary};
+use crate::volunteering::dto::points::{AdjustPointsRequest, LedgerEntryView, PointsSummary};
 use crate::volunteering::model::points as model;
-use crate::volunteering::rules::{clean_text, MAX_ADJUSTMENT};
+use crate::volunteering::rules::MAX_ADJUSTMENT;
 
 /// My points balance (the sum of my ledger) and service time.
 #[utoipa::path(
@@ -71,7 +70,7 @@ pub async fn adjust(
             "must be non-zero and at most 100000 either way",
         ));
     }
-    let note = clean_text("note", &body.note, 255, true)?;
+    let note = body.0.note;
     let now = state.clock.now_naive();
     let sid = staff.user_id;
     let entry = state

@@ -2,19 +2,18 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 
-use super::{created, page};
 use crate::auth::{Resident, Staff};
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::{
+use crate::volunteering::dto::shop::{
     CollectRequest, CreateShopItemRequest, RedeemRequest, RedemptionView, RestockRequest,
     ShopFilter, ShopItemView, UpdateShopItemRequest,
 };
-use crate::volunteering::model::shop as model;
-use crate::volunteering::rules::{clean_text, normalize_code, MAX_REDEEM_QUANTITY};
+use crate::volunteering::model::shop::{self as model, ItemFields};
+use crate::volunteering::rules::{normalize_code, MAX_REDEEM_QUANTITY};
 
 fn check_price(p: i32) -> ApiResult<i32> {
     if (1..=100_000).contains(&p) {
@@ -31,7 +30,7 @@ fn check_price(p: i32) -> ApiResult<i32> {
 #[utoipa::path(
     tag = "points-shop",
     security(("bearer" = [])),
-    params(ShopFilter),
+    params(ShopFilter, PageParams),
     responses((status = 200, description = "One page of items", body = Page<ShopItemView>))
 )]
 #[get("/points-shop/items")]
@@ -39,8 +38,9 @@ pub async fn list_items(
     state: web::Data<AppState>,
     user: Resident,
     q: Query<ShopFilter>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let p = page(q.page, q.per_page)?;
+    let p = page.0.validate()?;
     let all = q.include_inactive.unwrap_or(false) && user.is_staff();
     let (items, total) = state.db(move |c| model::list_items(c, all, p)).await?;
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
@@ -59,20 +59,25 @@ pub async fn create_item(
     _staff: Staff,
     body: Json<CreateShopItemRequest>,
 ) -> ApiResult<HttpResponse> {
-    let name = clean_text("name", &body.name, 64, true)?;
-    let description = clean_text("description", &body.description, 500, false)?;
-    let price = check_price(body.price_points)?;
-    if !(0..=1_000_000).contains(&body.stock) {
+    let b = body.0;
+    let price = check_price(b.price_points)?;
+    if !(0..=1_000_000).contains(&b.stock) {
         return Err(ApiError::validation(
             "stock",
             "must be between 0 and 1000000",
         ));
     }
-    let (stock, active) = (body.stock, body.active.unwrap_or(true));
+    let active = b.active.unwrap_or(true);
     let now = state.clock.now_naive();
     let item = state
         .db(move |c| {
-            let id = model::create_item(c, &name, &description, price, stock, active, now)?;
+            let fields = ItemFields {
+                name: &b.name,
+                description: &b.description,
+                price_points: price,
+                active,
+            };
+            let id = model::create_item(c, &fields, b.stock, now)?;
             model::item(c, id)
         })
         .await?;
@@ -99,30 +104,18 @@ pub async fn update_item(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let b = body.0;
-    let name = b
-        .name
-        .as_deref()
-        .map(|n| clean_text("name", n, 64, true))
-        .transpose()?;
-    let description = b
-        .description
-        .as_deref()
-        .map(|d| clean_text("description", d, 500, false))
-        .transpose()?;
     let price = b.price_points.map(check_price).transpose()?;
     let now = state.clock.now_naive();
     let item = state
         .db(move |c| {
             let cur = model::item(c, id)?;
-            model::update_item(
-                c,
-                id,
-                name.as_deref().unwrap_or(&cur.name),
-                description.as_deref().unwrap_or(&cur.description),
-                price.unwrap_or(cur.price_points),
-                b.active.unwrap_or(cur.active),
-                now,
-            )?;
+            let fields = ItemFields {
+                name: b.name.as_deref().unwrap_or(&cur.name),
+                description: b.description.as_deref().unwrap_or(&cur.description),
+                price_points: price.unwrap_or(cur.price_points),
+                active: b.active.unwrap_or(cur.active),
+            };
+            model::update_item(c, id, &fields, now)?;
             model::item(c, id)
         })
         .await?;
@@ -236,12 +229,6 @@ pub async fn collect(
     body: Json<CollectRequest>,
 ) -> ApiResult<HttpResponse> {
     let code = normalize_code(&body.pickup_code);
-    if code.is_empty() || code.len() > 16 {
-        return Err(ApiError::validation(
-            "pickup_code",
-            "must be 1 to 16 characters",
-        ));
-    }
     let sid = staff.user_id;
     let now = state.clock.now_naive();
     let r = state

@@ -2,15 +2,15 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use super::created;
-use crate::auth::{Resident, TeamLeader};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{AuthUser, Resident, TeamLeader};
+use crate::db::DbConn;
+use crate::error::ApiResult;
 use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::{CheckInRequest, MySignupEntry, SignupView};
-use crate::volunteering::model::{activities, signups as model, teams};
+use crate::volunteering::dto::signups::{CheckInRequest, MySignupEntry, SignupView};
+use crate::volunteering::model::{activities, attendance, signups as model, teams};
 
 /// Sign up for an activity: confirmed while seats last, then waitlisted with a position.
 /// Send an `Idempotency-Key`: a retry gets the first answer.
@@ -114,25 +114,19 @@ pub async fn self_check_in(
     body: Json<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, uid) = (id.into_inner(), user.user_id);
-    if body.code.trim().is_empty() || body.code.len() > 16 {
-        return Err(ApiError::validation("code", "must be 1 to 16 characters"));
-    }
     let code = body.0.code;
     let now = state.clock.now_naive();
     let view = state
         .db(move |c| {
-            let row = model::self_check_in(c, id, uid, &code, now)?;
+            let row = attendance::self_check_in(c, id, uid, &code, now)?;
             model::view(c, &row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
-fn managed_signup(
-    c: &mut crate::db::DbConn,
-    me: crate::auth::AuthUser,
-    id: i64,
-) -> ApiResult<model::Signup> {
+/// A sign-up of an activity `me` manages.
+fn managed_signup(c: &mut DbConn, me: AuthUser, id: i64) -> ApiResult<model::Signup> {
     let row = model::get(c, id)?;
     let act = activities::get(c, row.activity_id)?;
     teams::require_manage(c, me, act.team_id)?;
@@ -161,7 +155,7 @@ pub async fn leader_check_in(
     let view = state
         .db(move |c| {
             let row = managed_signup(c, me, id)?;
-            let row = model::leader_check_in(c, &row, now)?;
+            let row = attendance::leader_check_in(c, &row, now)?;
             model::view(c, &row)
         })
         .await?;
@@ -190,7 +184,7 @@ pub async fn check_out(
     let view = state
         .db(move |c| {
             managed_signup(c, me, id)?;
-            let row = model::check_out(c, id, now)?;
+            let row = attendance::check_out(c, id, now)?;
             model::view(c, &row)
         })
         .await?;

@@ -2,18 +2,17 @@
 
 use actix_web::{get, post, put, web, HttpResponse};
 
-use super::created;
 use crate::auth::{Resident, Staff, TeamLeader};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::{
+use crate::volunteering::dto::teams::{
     CreateTeamRequest, PartyMemberRequest, SetMemberRoleRequest, TeamMemberView, TeamView,
     UpdateProfileRequest, VolunteerProfileView,
 };
 use crate::volunteering::model::teams as model;
-use crate::volunteering::rules::{clean_text, normalize_skills};
+use crate::volunteering::rules::normalize_skills;
 
 /// List volunteer teams (志愿服务队) with their leaders.
 #[utoipa::path(
@@ -50,9 +49,11 @@ pub async fn create_team(
     staff: Staff,
     body: Json<CreateTeamRequest>,
 ) -> ApiResult<HttpResponse> {
-    let name = clean_text("name", &body.name, 64, true)?;
-    let description = clean_text("description", &body.description, 1000, false)?;
-    let community = body.community_id;
+    let CreateTeamRequest {
+        name,
+        description,
+        community_id: community,
+    } = body.0;
     let now = state.clock.now_naive();
     let uid = staff.user_id;
     let team = state
@@ -152,7 +153,7 @@ pub async fn list_members(
     let (items, total) = state
         .db(move |c| {
             if !model::team_exists(c, id)? {
-                return Err(crate::error::ApiError::not_found());
+                return Err(ApiError::not_found());
             }
             model::require_manage(c, me, id)?;
             model::members(c, id, p)
@@ -250,10 +251,12 @@ pub async fn set_party_member(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let flag = body.is_party_member;
-    let unit = match &body.party_unit {
-        Some(u) => Some(clean_text("party_unit", u, 128, false)?).filter(|u| !u.is_empty()),
-        None => None,
-    };
+    // An empty unit is no unit.
+    let unit = body
+        .0
+        .party_unit
+        .map(String::from)
+        .filter(|u| !u.is_empty());
     let now = state.clock.now_naive();
     let p = state
         .db(move |c| {

@@ -2,21 +2,19 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use super::{created, page};
 use crate::auth::Resident;
 use crate::error::ApiResult;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, Path, Query};
+use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::{CreateWishRequest, WishFilter, WishStatus, WishView};
+use crate::volunteering::dto::wishes::{CreateWishRequest, WishFilter, WishStatus, WishView};
 use crate::volunteering::model::wishes as model;
-use crate::volunteering::rules::clean_text;
 
 /// Micro-wishes, open ones by default, newest first.
 #[utoipa::path(
     tag = "wishes",
     security(("bearer" = [])),
-    params(WishFilter),
+    params(WishFilter, PageParams),
     responses((status = 200, description = "One page of wishes", body = Page<WishView>))
 )]
 #[get("/wishes")]
@@ -24,8 +22,9 @@ pub async fn list_wishes(
     state: web::Data<AppState>,
     _user: Resident,
     q: Query<WishFilter>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let p = page(q.page, q.per_page)?;
+    let p = page.0.validate()?;
     let status = q.status.unwrap_or(WishStatus::Open);
     let community = q.community_id;
     let (items, total) = state
@@ -47,9 +46,11 @@ pub async fn create_wish(
     user: Resident,
     body: Json<CreateWishRequest>,
 ) -> ApiResult<HttpResponse> {
-    let title = clean_text("title", &body.title, 64, true)?;
-    let description = clean_text("description", &body.description, 1000, false)?;
-    let community = body.community_id;
+    let CreateWishRequest {
+        title,
+        description,
+        community_id: community,
+    } = body.0;
     let uid = user.user_id;
     let now = state.clock.now_naive();
     let wish = state

@@ -9,14 +9,16 @@ use diesel::prelude::*;
 use super::signups;
 use super::teams::{can_manage, check_community};
 use crate::auth::AuthUser;
+use crate::clock::LOCAL_TZ;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{activities as a, communities, signups as s, volunteer_teams as vt};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notifications::{notify, Notice};
-use crate::volunteering::dto::{
+use crate::volunteering::dto::activities::{
     ActivityCategory, ActivityDetail, ActivityFilter, ActivityStatus, ActivitySummary,
 };
+use crate::volunteering::dto::signups::SignupStatus;
 use crate::volunteering::rules::{random_code, skills_from_text, skills_to_text, Schedule};
 
 /// An activity as stored.
@@ -27,7 +29,7 @@ pub struct Activity {
     pub team_id: i64,
     pub community_id: i64,
     pub title: String,
-    pub category: String,
+    pub category: ActivityCategory,
     pub description: String,
     pub place: String,
     pub starts_at: NaiveDateTime,
@@ -39,7 +41,7 @@ pub struct Activity {
     pub required_skills: String,
     pub points_per_hour: i32,
     pub checkin_code: String,
-    pub status: String,
+    pub status: ActivityStatus,
     pub cancel_reason: Option<String>,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
@@ -57,11 +59,11 @@ impl Activity {
     }
 
     pub fn is_open(&self) -> bool {
-        self.status == "open"
+        self.status == ActivityStatus::Open
     }
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<Activity>> {
+fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<Activity>> {
     Ok(a::table
         .find(id)
         .select(Activity::as_select())
@@ -100,7 +102,7 @@ pub fn create(
             a::team_id.eq(new.team_id),
             a::community_id.eq(new.community_id),
             a::title.eq(&new.title),
-            a::category.eq(new.category.as_str()),
+            a::category.eq(new.category),
             a::description.eq(&new.description),
             a::place.eq(&new.place),
             a::starts_at.eq(new.schedule.starts_at),
@@ -112,7 +114,7 @@ pub fn create(
             a::required_skills.eq(skills_to_text(&new.required_skills)),
             a::points_per_hour.eq(new.points_per_hour),
             a::checkin_code.eq(random_code(6)),
-            a::status.eq("open"),
+            a::status.eq(ActivityStatus::Open),
             a::created_by.eq(created_by),
             a::created_at.eq(now),
             a::updated_at.eq(now),
@@ -141,14 +143,14 @@ pub fn update(conn: &mut DbConn, id: i64, edit: &Edit, now: NaiveDateTime) -> Ap
             a::table.filter(
                 a::id
                     .eq(id)
-                    .and(a::status.eq("open"))
+                    .and(a::status.eq(ActivityStatus::Open))
                     .and(a::seats_taken.le(edit.capacity)),
             ),
         )
         .set((
             a::community_id.eq(edit.community_id),
             a::title.eq(&edit.title),
-            a::category.eq(edit.category.as_str()),
+            a::category.eq(edit.category),
             a::description.eq(&edit.description),
             a::place.eq(&edit.place),
             a::starts_at.eq(edit.schedule.starts_at),
@@ -193,13 +195,14 @@ pub fn cancel(
         if now >= act.starts_at {
             return Err(ApiError::new(ErrorCode::ActivityAlreadyStarted));
         }
-        let n = diesel::update(a::table.filter(a::id.eq(id).and(a::status.eq("open"))))
-            .set((
-                a::status.eq("cancelled"),
-                a::cancel_reason.eq(reason),
-                a::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let n =
+            diesel::update(a::table.filter(a::id.eq(id).and(a::status.eq(ActivityStatus::Open))))
+                .set((
+                    a::status.eq(ActivityStatus::Cancelled),
+                    a::cancel_reason.eq(reason),
+                    a::updated_at.eq(now),
+                ))
+                .execute(conn)?;
         if n == 0 {
             return Err(ApiError::new(ErrorCode::ActivityNotOpen));
         }
@@ -238,7 +241,7 @@ pub fn cancel(
 }
 
 /// Summaries of these activities, in the same order.
-pub fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<ActivitySummary>> {
+fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<ActivitySummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let team_ids: Vec<i64> = rows.iter().map(|r| r.team_id).collect();
     let community_ids: Vec<i64> = rows.iter().map(|r| r.community_id).collect();
@@ -255,7 +258,11 @@ pub fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<Activity
         .into_iter()
         .collect();
     let waiting: HashMap<i64, i64> = s::table
-        .filter(s::activity_id.eq_any(&ids).and(s::status.eq("waitlisted")))
+        .filter(
+            s::activity_id
+                .eq_any(&ids)
+                .and(s::status.eq(SignupStatus::Waitlisted)),
+        )
         .group_by(s::activity_id)
         .select((s::activity_id, count_star()))
         .load::<(i64, i64)>(conn)?
@@ -264,7 +271,7 @@ pub fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<Activity
     Ok(rows
         .iter()
         .map(|r| {
-            let category = ActivityCategory::parse(&r.category);
+            let category = r.category;
             ActivitySummary {
                 id: r.id,
                 team_id: r.team_id,
@@ -287,16 +294,16 @@ pub fn summaries(conn: &mut DbConn, rows: &[Activity]) -> ApiResult<Vec<Activity
                 waitlist_count: waiting.get(&r.id).copied().unwrap_or(0),
                 required_skills: skills_from_text(&r.required_skills),
                 points_per_hour: r.points_per_hour,
-                status: ActivityStatus::parse(&r.status),
+                status: r.status,
             }
         })
         .collect())
 }
 
 /// The UTC range of a local (Asia/Shanghai) calendar day.
-pub fn local_day(date: chrono::NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
+fn local_day(date: chrono::NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let start = chrono_tz::Asia::Shanghai
+    let start = LOCAL_TZ
         .from_local_datetime(&midnight)
         .earliest()
         .map(|t| t.naive_utc())
@@ -313,13 +320,13 @@ pub fn list(
 ) -> ApiResult<(Vec<ActivitySummary>, i64)> {
     let query = || {
         let mut q = a::table
-            .filter(a::status.eq("open").and(a::ends_at.gt(now)))
+            .filter(a::status.eq(ActivityStatus::Open).and(a::ends_at.gt(now)))
             .into_boxed();
         if let Some(c) = filter.community_id {
             q = q.filter(a::community_id.eq(c));
         }
         if let Some(c) = filter.category {
-            q = q.filter(a::category.eq(c.as_str()));
+            q = q.filter(a::category.eq(c));
         }
         if let Some(t) = filter.team_id {
             q = q.filter(a::team_id.eq(t));

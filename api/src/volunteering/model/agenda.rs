@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use crate::db::schema::{activities as a, signups as s};
 use crate::db::DbConn;
 use crate::error::ApiResult;
-use crate::volunteering::dto::ActivityCategory;
+use crate::volunteering::dto::activities::{ActivityCategory, ActivityStatus};
+use crate::volunteering::dto::signups::SignupStatus;
 
 /// One live sign-up and its activity.
 #[derive(Clone, Debug)]
@@ -37,14 +38,14 @@ pub fn signups_on_calendar(
 ) -> ApiResult<Vec<SignupOnCalendar>> {
     type Row = (
         i64,
-        String,
+        SignupStatus,
         i64,
         String,
-        String,
+        ActivityCategory,
         String,
         NaiveDateTime,
         NaiveDateTime,
-        String,
+        ActivityStatus,
         NaiveDateTime,
     );
     let rows: Vec<Row> = s::table
@@ -86,14 +87,14 @@ pub fn signups_on_calendar(
             )| {
                 SignupOnCalendar {
                     signup_id,
-                    waitlisted: signup_status == "waitlisted",
+                    waitlisted: signup_status == SignupStatus::Waitlisted,
                     activity_id,
                     title,
-                    category_label: ActivityCategory::parse(&category).label().to_owned(),
+                    category_label: category.label().to_owned(),
                     place,
                     starts_at: starts,
                     ends_at: ends,
-                    activity_cancelled: status == "cancelled",
+                    activity_cancelled: status == ActivityStatus::Cancelled,
                     updated_at: updated,
                 }
             },

@@ -6,33 +6,51 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::is_unique_violation;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{points_balances as pb, points_ledger as pl, users};
-use crate::db::DbConn;
+use crate::db::{is_unique_violation, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::volunteering::dto::{LedgerEntryView, PointsReason, PointsSummary};
+use crate::volunteering::dto::points::{LedgerEntryView, PointsReason, PointsSummary};
+
+/// One change of a user's points, as the ledger keeps it.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<'a> {
+    pub user_id: i64,
+    /// Points added (positive) or taken (negative).
+    pub amount: i32,
+    pub reason: PointsReason,
+    /// What it is for; UNIQUE in the whole ledger, so it is paid once.
+    pub reference: &'a str,
+    /// A staff member's note (adjustments).
+    pub note: Option<&'a str>,
+    /// The staff member who made it (adjustments).
+    pub created_by: Option<i64>,
+}
+
+impl<'a> Entry<'a> {
+    /// An entry the system makes (hours, wishes, redemptions): no note, nobody's hand.
+    pub fn system(user_id: i64, amount: i32, reason: PointsReason, reference: &'a str) -> Self {
+        Entry {
+            user_id,
+            amount,
+            reason,
+            reference,
+            note: None,
+            created_by: None,
+        }
+    }
+}
 
 /// Append an entry. `false` when its reference is already in the ledger (nothing written).
-#[allow(clippy::too_many_arguments)]
-pub fn record(
-    conn: &mut DbConn,
-    user_id: i64,
-    amount: i32,
-    reason: PointsReason,
-    reference: &str,
-    note: Option<&str>,
-    created_by: Option<i64>,
-    now: NaiveDateTime,
-) -> ApiResult<bool> {
+pub fn record(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> ApiResult<bool> {
     let inserted = diesel::insert_into(pl::table)
         .values((
-            pl::user_id.eq(user_id),
-            pl::amount.eq(amount),
-            pl::reason.eq(reason.as_str()),
-            pl::reference.eq(reference),
-            pl::note.eq(note),
-            pl::created_by.eq(created_by),
+            pl::user_id.eq(entry.user_id),
+            pl::amount.eq(entry.amount),
+            pl::reason.eq(entry.reason),
+            pl::reference.eq(entry.reference),
+            pl::note.eq(entry.note),
+            pl::created_by.eq(entry.created_by),
             pl::created_at.eq(now),
         ))
         .execute(conn);
@@ -88,27 +106,15 @@ pub fn take(conn: &mut DbConn, user_id: i64, amount: i64, now: NaiveDateTime) ->
 
 /// Pay points once per reference (inside the caller's transaction). `false` when that
 /// reference was already paid.
-#[allow(clippy::too_many_arguments)]
-pub fn credit(
-    conn: &mut DbConn,
-    user_id: i64,
-    amount: i32,
-    reason: PointsReason,
-    reference: &str,
-    note: Option<&str>,
-    created_by: Option<i64>,
-    now: NaiveDateTime,
-) -> ApiResult<bool> {
-    if !record(
-        conn, user_id, amount, reason, reference, note, created_by, now,
-    )? {
+pub fn credit(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> ApiResult<bool> {
+    if !record(conn, entry, now)? {
         return Ok(false);
     }
-    add_to_balance(conn, user_id, i64::from(amount), now)?;
+    add_to_balance(conn, entry.user_id, i64::from(entry.amount), now)?;
     Ok(true)
 }
 
-pub fn balance(conn: &mut DbConn, user_id: i64) -> ApiResult<i64> {
+fn balance(conn: &mut DbConn, user_id: i64) -> ApiResult<i64> {
     Ok(pb::table
         .filter(pb::user_id.eq(user_id))
         .select(pb::balance)
@@ -124,13 +130,20 @@ pub fn summary(conn: &mut DbConn, user_id: i64) -> ApiResult<PointsSummary> {
     })
 }
 
-type EntryRow = (i64, i32, String, String, Option<String>, NaiveDateTime);
+type EntryRow = (
+    i64,
+    i32,
+    PointsReason,
+    String,
+    Option<String>,
+    NaiveDateTime,
+);
 
 fn entry_view(r: EntryRow) -> LedgerEntryView {
     LedgerEntryView {
         id: r.0,
         amount: r.1,
-        reason: PointsReason::parse(&r.2),
+        reason: r.2,
         reference: r.3,
         note: r.4,
         created_at: r.5.and_utc(),
@@ -182,29 +195,19 @@ pub fn adjust(
     }
     let reference = format!("adjustment:{}", uuid::Uuid::new_v4().simple());
     crate::db::transaction(conn, |conn| {
+        let entry = Entry {
+            user_id,
+            amount,
+            reason: PointsReason::Adjustment,
+            reference: &reference,
+            note: Some(note),
+            created_by: Some(staff_id),
+        };
         if amount < 0 {
             take(conn, user_id, -i64::from(amount), now)?;
-            record(
-                conn,
-                user_id,
-                amount,
-                PointsReason::Adjustment,
-                &reference,
-                Some(note),
-                Some(staff_id),
-                now,
-            )?;
+            record(conn, &entry, now)?;
         } else {
-            credit(
-                conn,
-                user_id,
-                amount,
-                PointsReason::Adjustment,
-                &reference,
-                Some(note),
-                Some(staff_id),
-                now,
-            )?;
+            credit(conn, &entry, now)?;
         }
         let id = pl::table
             .filter(pl::reference.eq(&reference))

@@ -5,13 +5,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{is_unique_violation, points};
+use super::points::{self, Entry};
 use crate::db::idempotency::IdempotencyClaim;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{redemptions as r, shop_items as si};
-use crate::db::{last_insert_id, DbConn};
+use crate::db::{is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::volunteering::dto::{PointsReason, RedemptionStatus, RedemptionView, ShopItemView};
+use crate::volunteering::dto::points::PointsReason;
+use crate::volunteering::dto::shop::{RedemptionStatus, RedemptionView, ShopItemView};
 use crate::volunteering::rules::{random_code, redemption_reference};
 
 type ItemRow = (i64, String, String, i32, i32, bool);
@@ -78,22 +79,30 @@ pub fn list_items(
     Ok((rows.into_iter().map(item_view).collect(), total))
 }
 
+/// What staff set on an item. The stock is not among them: it moves only by restocking and
+/// redemptions, so an edit never overwrites a redemption running at the same time.
+#[derive(Clone, Copy, Debug)]
+pub struct ItemFields<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub price_points: i32,
+    /// Offered now.
+    pub active: bool,
+}
+
 pub fn create_item(
     conn: &mut DbConn,
-    name: &str,
-    description: &str,
-    price: i32,
+    fields: &ItemFields,
     stock: i32,
-    active: bool,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
     diesel::insert_into(si::table)
         .values((
-            si::name.eq(name),
-            si::description.eq(description),
-            si::price_points.eq(price),
+            si::name.eq(fields.name),
+            si::description.eq(fields.description),
+            si::price_points.eq(fields.price_points),
             si::stock.eq(stock),
-            si::active.eq(active),
+            si::active.eq(fields.active),
             si::created_at.eq(now),
             si::updated_at.eq(now),
         ))
@@ -105,18 +114,15 @@ pub fn create_item(
 pub fn update_item(
     conn: &mut DbConn,
     id: i64,
-    name: &str,
-    description: &str,
-    price: i32,
-    active: bool,
+    fields: &ItemFields,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
     diesel::update(si::table.find(id))
         .set((
-            si::name.eq(name),
-            si::description.eq(description),
-            si::price_points.eq(price),
-            si::active.eq(active),
+            si::name.eq(fields.name),
+            si::description.eq(fields.description),
+            si::price_points.eq(fields.price_points),
+            si::active.eq(fields.active),
             si::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -141,7 +147,7 @@ type RedemptionRow = (
     i32,
     i32,
     String,
-    String,
+    RedemptionStatus,
     NaiveDateTime,
     Option<NaiveDateTime>,
 );
@@ -178,17 +184,13 @@ fn redemption_view(x: RedemptionRow) -> RedemptionView {
         quantity: x.3,
         points: x.4,
         pickup_code: x.5,
-        status: if x.6 == "collected" {
-            RedemptionStatus::Collected
-        } else {
-            RedemptionStatus::Pending
-        },
+        status: x.6,
         created_at: x.7.and_utc(),
         collected_at: x.8.map(|t| t.and_utc()),
     }
 }
 
-pub fn redemption(conn: &mut DbConn, id: i64) -> ApiResult<RedemptionView> {
+fn redemption(conn: &mut DbConn, id: i64) -> ApiResult<RedemptionView> {
     r::table
         .inner_join(si::table)
         .filter(r::id.eq(id))
@@ -250,7 +252,7 @@ pub fn redeem(
                     r::quantity.eq(quantity),
                     r::points.eq(cost),
                     r::pickup_code.eq(random_code(8)),
-                    r::status.eq("pending"),
+                    r::status.eq(RedemptionStatus::Pending),
                     r::created_at.eq(now),
                 ))
                 .execute(conn);
@@ -264,16 +266,9 @@ pub fn redeem(
             }
         }
         let id = id.ok_or_else(|| ApiError::internal("no free pickup code"))?;
-        points::record(
-            conn,
-            user_id,
-            -cost,
-            PointsReason::Redemption,
-            &redemption_reference(id),
-            None,
-            None,
-            now,
-        )?;
+        let reference = redemption_reference(id);
+        let entry = Entry::system(user_id, -cost, PointsReason::Redemption, &reference);
+        points::record(conn, &entry, now)?;
         claim.mark_done(conn, "redemption", id)?;
         Ok(id)
     })?;
@@ -313,13 +308,14 @@ pub fn collect(
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::new(ErrorCode::PickupCodeNotFound).with_field("pickup_code"))?;
-    let n = diesel::update(r::table.filter(r::id.eq(id).and(r::status.eq("pending"))))
-        .set((
-            r::status.eq("collected"),
-            r::collected_at.eq(Some(now)),
-            r::collected_by.eq(Some(staff_id)),
-        ))
-        .execute(conn)?;
+    let n =
+        diesel::update(r::table.filter(r::id.eq(id).and(r::status.eq(RedemptionStatus::Pending))))
+            .set((
+                r::status.eq(RedemptionStatus::Collected),
+                r::collected_at.eq(Some(now)),
+                r::collected_by.eq(Some(staff_id)),
+            ))
+            .execute(conn)?;
     if n == 0 {
         return Err(ApiError::new(ErrorCode::RedemptionAlreadyCollected));
     }

@@ -1,5 +1,5 @@
-//! Sign-ups: fair seats and a waitlist, cancellation with promotion, check-in and check-out,
-//! closing an activity (no-shows, hours and points).
+//! Sign-ups: fair seats and a waitlist, cancellation with promotion, the roster and my
+//! sign-ups. Check-in, check-out and closing are in `attendance`.
 //!
 //! Seats: `activities.seats_taken` is taken with `UPDATE ... SET seats_taken = seats_taken + 1
 //! WHERE id = ? AND seats_taken < capacity`; the affected rows decide confirmed or waitlisted,
@@ -9,24 +9,19 @@
 //! same transaction (never by id, which is not time-ordered on distributed MySQL); positions
 //! are computed, so they stay 1..N after cancellations.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::activities::{self, Activity};
-use super::{local_time, points};
+use super::{activities, local_time, teams};
 use crate::db::idempotency::IdempotencyClaim;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{activities as a, signups as s, users};
-use crate::db::{last_insert_id, DbConn};
+use crate::db::{is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notifications::{notify, Notice};
-use crate::volunteering::dto::{
-    ActivityStatus, CloseReport, MySignupEntry, PointsReason, RosterEntry, SignupStatus, SignupView,
-};
-use crate::volunteering::rules::{
-    activity_reference, missing_skills, normalize_code, points_for, skills_from_text,
-    AUTO_CLOSE_AFTER_END_HOURS,
-};
+use crate::volunteering::dto::activities::ActivityStatus;
+use crate::volunteering::dto::signups::{MySignupEntry, RosterEntry, SignupStatus, SignupView};
+use crate::volunteering::rules::{missing_skills, skills_from_text};
 
 /// A sign-up as stored.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -35,7 +30,7 @@ pub struct Signup {
     pub id: i64,
     pub activity_id: i64,
     pub user_id: i64,
-    pub status: String,
+    pub status: SignupStatus,
     pub live_key: Option<i64>,
     pub queue_no: i64,
     pub created_at: NaiveDateTime,
@@ -48,7 +43,7 @@ pub struct Signup {
     pub points_awarded: Option<i32>,
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<Signup>> {
+fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<Signup>> {
     Ok(s::table
         .find(id)
         .select(Signup::as_select())
@@ -84,15 +79,15 @@ pub fn latest_of(conn: &mut DbConn, activity_id: i64, user_id: i64) -> ApiResult
 
 /// Place in the waitlist (from 1) of a waitlisted sign-up: one more than the live waitlisted
 /// sign-ups queued before it.
-pub fn position(conn: &mut DbConn, row: &Signup) -> ApiResult<Option<i64>> {
-    if row.status != "waitlisted" {
+fn position(conn: &mut DbConn, row: &Signup) -> ApiResult<Option<i64>> {
+    if row.status != SignupStatus::Waitlisted {
         return Ok(None);
     }
     let before: i64 = s::table
         .filter(
             s::activity_id
                 .eq(row.activity_id)
-                .and(s::status.eq("waitlisted"))
+                .and(s::status.eq(SignupStatus::Waitlisted))
                 .and(s::queue_no.lt(row.queue_no)),
         )
         .count()
@@ -100,11 +95,11 @@ pub fn position(conn: &mut DbConn, row: &Signup) -> ApiResult<Option<i64>> {
     Ok(Some(before + 1))
 }
 
-pub fn to_view(row: &Signup, position: Option<i64>) -> SignupView {
+fn to_view(row: &Signup, position: Option<i64>) -> SignupView {
     SignupView {
         id: row.id,
         activity_id: row.activity_id,
-        status: SignupStatus::parse(&row.status),
+        status: row.status,
         position,
         created_at: row.created_at.and_utc(),
         confirmed_at: row.confirmed_at.map(|t| t.and_utc()),
@@ -143,7 +138,7 @@ pub fn sign_up(
     }
     let required = skills_from_text(&act.required_skills);
     if !required.is_empty() {
-        let have = super::teams::skills_of(conn, user_id)?;
+        let have = teams::skills_of(conn, user_id)?;
         let missing = missing_skills(&required, &have);
         if !missing.is_empty() {
             return Err(ApiError::new(ErrorCode::MissingRequiredSkill)
@@ -159,9 +154,15 @@ pub fn sign_up(
         }
         // Take a queue number; this also locks the activity row until commit, so sign-ups and
         // cancellations of one activity are applied one after the other.
-        let n = diesel::update(a::table.filter(a::id.eq(activity_id).and(a::status.eq("open"))))
-            .set(a::queue_seq.eq(a::queue_seq + 1i64))
-            .execute(conn)?;
+        let n = diesel::update(
+            a::table.filter(
+                a::id
+                    .eq(activity_id)
+                    .and(a::status.eq(ActivityStatus::Open)),
+            ),
+        )
+        .set(a::queue_seq.eq(a::queue_seq + 1i64))
+        .execute(conn)?;
         if n == 0 {
             return Err(ApiError::new(ErrorCode::ActivityNotOpen));
         }
@@ -179,7 +180,11 @@ pub fn sign_up(
             .values((
                 s::activity_id.eq(activity_id),
                 s::user_id.eq(user_id),
-                s::status.eq(if seat { "confirmed" } else { "waitlisted" }),
+                s::status.eq(if seat {
+                    SignupStatus::Confirmed
+                } else {
+                    SignupStatus::Waitlisted
+                }),
                 s::live_key.eq(Some(user_id)),
                 s::queue_no.eq(queue_no),
                 s::created_at.eq(now),
@@ -194,9 +199,7 @@ pub fn sign_up(
                 Ok(id)
             }
             // The transaction rolls back, seat included.
-            Err(e) if super::is_unique_violation(&e) => {
-                Err(ApiError::new(ErrorCode::AlreadySignedUp))
-            }
+            Err(e) if is_unique_violation(&e) => Err(ApiError::new(ErrorCode::AlreadySignedUp)),
             Err(e) => Err(e.into()),
         }
     })?;
@@ -211,7 +214,7 @@ pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> 
             .filter(
                 s::activity_id
                     .eq(activity_id)
-                    .and(s::status.eq("waitlisted")),
+                    .and(s::status.eq(SignupStatus::Waitlisted)),
             )
             .order(s::queue_no)
             .select((s::id, s::user_id))
@@ -224,7 +227,7 @@ pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> 
             a::table.filter(
                 a::id
                     .eq(activity_id)
-                    .and(a::status.eq("open"))
+                    .and(a::status.eq(ActivityStatus::Open))
                     .and(a::seats_taken.lt(a::capacity)),
             ),
         )
@@ -234,10 +237,18 @@ pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> 
         if !seat {
             return Ok(false);
         }
-        let moved =
-            diesel::update(s::table.filter(s::id.eq(signup_id).and(s::status.eq("waitlisted"))))
-                .set((s::status.eq("confirmed"), s::confirmed_at.eq(Some(now))))
-                .execute(conn)?;
+        let moved = diesel::update(
+            s::table.filter(
+                s::id
+                    .eq(signup_id)
+                    .and(s::status.eq(SignupStatus::Waitlisted)),
+            ),
+        )
+        .set((
+            s::status.eq(SignupStatus::Confirmed),
+            s::confirmed_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
         if moved == 1 {
             let act = activities::get(conn, activity_id)?;
             notify(
@@ -294,7 +305,7 @@ pub fn cancel(
             .set(a::updated_at.eq(now))
             .execute(conn)?;
         let current = get(conn, signup_id)?;
-        let was = current.status.clone();
+        let was = current.status;
         if current.live_key.is_none() {
             return Err(ApiError::new(ErrorCode::SignupNotLive));
         }
@@ -302,12 +313,12 @@ pub fn cancel(
             s::table.filter(
                 s::id
                     .eq(signup_id)
-                    .and(s::status.eq(&was))
+                    .and(s::status.eq(was))
                     .and(s::live_key.is_not_null()),
             ),
         )
         .set((
-            s::status.eq("cancelled"),
+            s::status.eq(SignupStatus::Cancelled),
             s::live_key.eq(None::<i64>),
             s::cancelled_at.eq(Some(now)),
         ))
@@ -315,7 +326,7 @@ pub fn cancel(
         if n == 0 {
             return Err(ApiError::new(ErrorCode::SignupNotLive));
         }
-        if was == "confirmed" {
+        if was == SignupStatus::Confirmed {
             diesel::update(a::table.filter(a::id.eq(row.activity_id).and(a::seats_taken.gt(0))))
                 .set(a::seats_taken.eq(a::seats_taken - 1))
                 .execute(conn)?;
@@ -345,7 +356,7 @@ pub fn roster(
         .filter(
             s::activity_id
                 .eq(activity_id)
-                .and(s::status.eq("confirmed")),
+                .and(s::status.eq(SignupStatus::Confirmed)),
         )
         .count()
         .get_result(conn)?;
@@ -364,7 +375,7 @@ pub fn roster(
         .enumerate()
         .map(|(i, (row, nickname))| {
             let index = offset + i as i64;
-            let pos = (row.status == "waitlisted").then_some(index - confirmed + 1);
+            let pos = (row.status == SignupStatus::Waitlisted).then_some(index - confirmed + 1);
             RosterEntry {
                 signup: to_view(&row, pos),
                 user_id: row.user_id,
@@ -385,7 +396,15 @@ pub fn mine(
         .filter(s::user_id.eq(user_id))
         .count()
         .get_result(conn)?;
-    let rows: Vec<(Signup, String, String, NaiveDateTime, NaiveDateTime, String)> = s::table
+    type Row = (
+        Signup,
+        String,
+        String,
+        NaiveDateTime,
+        NaiveDateTime,
+        ActivityStatus,
+    );
+    let rows: Vec<Row> = s::table
         .inner_join(a::table)
         .filter(s::user_id.eq(user_id))
         .order((a::starts_at.desc(), s::created_at.desc()))
@@ -408,246 +427,8 @@ pub fn mine(
             activity_place: place,
             activity_starts_at: starts.and_utc(),
             activity_ends_at: ends.and_utc(),
-            activity_status: ActivityStatus::parse(&status),
+            activity_status: status,
         });
     }
     Ok((items, total))
-}
-
-fn check_in_row(
-    conn: &mut DbConn,
-    act: &Activity,
-    row: &Signup,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    if !act.is_open() {
-        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
-    }
-    let schedule = act.schedule();
-    if !schedule.checkin_open(now) {
-        let (opens, closes) = schedule.checkin_window();
-        return Err(ApiError::new(ErrorCode::CheckinWindowClosed).with_details(
-            serde_json::json!({"opens_at": opens.and_utc(), "closes_at": closes.and_utc()}),
-        ));
-    }
-    if row.status != "confirmed" {
-        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
-    }
-    // Checking in twice is harmless: the first time stands.
-    diesel::update(
-        s::table.filter(
-            s::id
-                .eq(row.id)
-                .and(s::status.eq("confirmed"))
-                .and(s::checked_in_at.is_null())
-                .and(s::no_show.eq(false)),
-        ),
-    )
-    .set(s::checked_in_at.eq(Some(now)))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// The volunteer checks in with the on-site code, within the window.
-pub fn self_check_in(
-    conn: &mut DbConn,
-    activity_id: i64,
-    user_id: i64,
-    code: &str,
-    now: NaiveDateTime,
-) -> ApiResult<Signup> {
-    let act = activities::get(conn, activity_id)?;
-    if !act.is_open() {
-        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
-    }
-    if normalize_code(code) != act.checkin_code {
-        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
-    }
-    let row = live_of(conn, activity_id, user_id)?.ok_or_else(|| {
-        ApiError::new(ErrorCode::SignupNotConfirmed).with_reason("你没有报名这个活动")
-    })?;
-    check_in_row(conn, &act, &row, now)?;
-    get(conn, row.id)
-}
-
-/// A leader checks a volunteer in.
-pub fn leader_check_in(conn: &mut DbConn, row: &Signup, now: NaiveDateTime) -> ApiResult<Signup> {
-    let act = activities::get(conn, row.activity_id)?;
-    check_in_row(conn, &act, row, now)?;
-    get(conn, row.id)
-}
-
-/// Credit a checked-in volunteer's hours and points, once: the conditional update on
-/// `service_minutes IS NULL` and the ledger's UNIQUE reference both stand guard.
-fn settle_one(
-    conn: &mut DbConn,
-    act: &Activity,
-    row: &Signup,
-    checked_out: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> ApiResult<Option<i32>> {
-    let Some(checked_in) = row.checked_in_at else {
-        return Ok(None);
-    };
-    let minutes = act.schedule().service_minutes(checked_in, checked_out);
-    let pts = points_for(minutes, act.points_per_hour);
-    let n = diesel::update(
-        s::table.filter(
-            s::id
-                .eq(row.id)
-                .and(s::checked_in_at.is_not_null())
-                .and(s::service_minutes.is_null()),
-        ),
-    )
-    .set((
-        s::checked_out_at.eq(checked_out),
-        s::service_minutes.eq(Some(minutes)),
-        s::points_awarded.eq(Some(pts)),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if pts > 0 {
-        points::credit(
-            conn,
-            row.user_id,
-            pts,
-            PointsReason::ActivityHours,
-            &activity_reference(act.id, row.user_id),
-            None,
-            None,
-            now,
-        )?;
-    }
-    notify(
-        conn,
-        row.user_id,
-        &Notice {
-            kind: "signup.hours_credited",
-            title: "志愿服务时长已记录".into(),
-            body: format!(
-                "「{}」服务时长 {} 分钟，获得 {} 积分。",
-                act.title, minutes, pts
-            ),
-            data: serde_json::json!({"activity_id": act.id, "signup_id": row.id, "service_minutes": minutes, "points": pts}),
-            dedupe_key: Some(format!("signup.hours:{}", row.id)),
-        },
-        now,
-    )?;
-    Ok(Some(pts))
-}
-
-/// A leader checks a volunteer out: their hours (capped at the schedule) and points are
-/// credited at once.
-pub fn check_out(conn: &mut DbConn, signup_id: i64, now: NaiveDateTime) -> ApiResult<Signup> {
-    let row = get(conn, signup_id)?;
-    let act = activities::get(conn, row.activity_id)?;
-    if !act.is_open() {
-        return Err(ApiError::new(ErrorCode::ActivityNotOpen));
-    }
-    if row.status != "confirmed" {
-        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
-    }
-    if row.checked_in_at.is_none() {
-        return Err(ApiError::new(ErrorCode::NotCheckedIn));
-    }
-    if row.service_minutes.is_some() {
-        return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
-    }
-    let settled =
-        crate::db::transaction(conn, |conn| settle_one(conn, &act, &row, Some(now), now))?;
-    if settled.is_none() {
-        return Err(ApiError::new(ErrorCode::AlreadyCheckedOut));
-    }
-    get(conn, signup_id)
-}
-
-/// Close an ended activity: confirmed people never checked in become no-shows (each once),
-/// checked-in people not yet checked out are credited until the end. The conditional update
-/// of the activity's status decides which process does it.
-pub fn close(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> ApiResult<CloseReport> {
-    crate::db::transaction(conn, |conn| {
-        let act = activities::get(conn, activity_id)?;
-        let n = diesel::update(
-            a::table.filter(
-                a::id
-                    .eq(activity_id)
-                    .and(a::status.eq("open"))
-                    .and(a::ends_at.le(now)),
-            ),
-        )
-        .set((
-            a::status.eq("closed"),
-            a::closed_at.eq(Some(now)),
-            a::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if n == 0 {
-            if !act.is_open() {
-                return Err(ApiError::new(ErrorCode::ActivityNotOpen));
-            }
-            return Err(ApiError::new(ErrorCode::ActivityNotEnded)
-                .with_details(serde_json::json!({"ends_at": act.ends_at.and_utc()})));
-        }
-        let no_shows = diesel::update(
-            s::table.filter(
-                s::activity_id
-                    .eq(activity_id)
-                    .and(s::status.eq("confirmed"))
-                    .and(s::checked_in_at.is_null())
-                    .and(s::no_show.eq(false)),
-            ),
-        )
-        .set(s::no_show.eq(true))
-        .execute(conn)?;
-        let pending: Vec<Signup> = s::table
-            .filter(
-                s::activity_id
-                    .eq(activity_id)
-                    .and(s::status.eq("confirmed"))
-                    .and(s::checked_in_at.is_not_null())
-                    .and(s::service_minutes.is_null()),
-            )
-            .select(Signup::as_select())
-            .load(conn)?;
-        let mut settled = 0;
-        let mut points_paid = 0;
-        for row in &pending {
-            if let Some(p) = settle_one(conn, &act, row, None, now)? {
-                settled += 1;
-                points_paid += i64::from(p);
-            }
-        }
-        Ok(CloseReport {
-            activity_id,
-            no_shows: no_shows as i64,
-            settled,
-            points_paid,
-        })
-    })
-}
-
-/// Background job: close activities whose leader did not, two hours after their end. Safe
-/// in several processes: only one wins each activity's conditional update.
-pub fn close_ended_activities(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
-    let due: Vec<i64> = a::table
-        .filter(
-            a::status
-                .eq("open")
-                .and(a::ends_at.le(now - Duration::hours(AUTO_CLOSE_AFTER_END_HOURS))),
-        )
-        .order(a::ends_at)
-        .limit(100)
-        .select(a::id)
-        .load(conn)?;
-    let mut closed = 0;
-    for id in due {
-        match close(conn, id, now) {
-            Ok(_) => closed += 1,
-            Err(e) if e.code == ErrorCode::ActivityNotOpen => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(closed)
 }

@@ -4,18 +4,20 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::{is_unique_violation, nicknames};
+use std::collections::HashMap;
+
 use crate::auth::{AuthUser, Role};
 use crate::db::paging::PageRequest;
 use crate::db::schema::{
     communities, signups, team_members as tm, users, volunteer_profiles as vp,
     volunteer_teams as vt,
 };
-use crate::db::{last_insert_id, DbConn};
+use crate::db::{is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::volunteering::dto::{
-    MyTeam, TeamMemberView, TeamRole, TeamView, UserRef, VolunteerProfileView,
+use crate::volunteering::dto::teams::{
+    MyTeam, TeamMemberView, TeamRole, TeamView, VolunteerProfileView,
 };
+use crate::volunteering::dto::UserRef;
 use crate::volunteering::rules::{skills_from_text, skills_to_text};
 
 /// A community id given by a client must exist.
@@ -71,7 +73,7 @@ fn views(
     viewer: i64,
 ) -> ApiResult<Vec<TeamView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let counts: std::collections::HashMap<i64, i64> = tm::table
+    let counts: HashMap<i64, i64> = tm::table
         .filter(tm::team_id.eq_any(&ids))
         .group_by(tm::team_id)
         .select((tm::team_id, count_star()))
@@ -80,14 +82,14 @@ fn views(
         .collect();
     let leaders: Vec<(i64, i64, String)> = tm::table
         .inner_join(users::table)
-        .filter(tm::team_id.eq_any(&ids).and(tm::role.eq("leader")))
+        .filter(tm::team_id.eq_any(&ids).and(tm::role.eq(TeamRole::Leader)))
         .order((tm::team_id, tm::joined_at, tm::user_id))
         .select((tm::team_id, tm::user_id, users::nickname))
         .load(conn)?;
-    let mine: std::collections::HashMap<i64, String> = tm::table
+    let mine: HashMap<i64, TeamRole> = tm::table
         .filter(tm::team_id.eq_any(&ids).and(tm::user_id.eq(viewer)))
         .select((tm::team_id, tm::role))
-        .load::<(i64, String)>(conn)?
+        .load::<(i64, TeamRole)>(conn)?
         .into_iter()
         .collect();
     Ok(rows
@@ -102,7 +104,7 @@ fn views(
                     nickname: l.2.clone(),
                 })
                 .collect(),
-            my_role: mine.get(&id).map(|r| TeamRole::parse(r)),
+            my_role: mine.get(&id).copied(),
             id,
             name,
             description,
@@ -144,7 +146,7 @@ pub fn join(conn: &mut DbConn, team_id: i64, user_id: i64, now: NaiveDateTime) -
         .values((
             tm::team_id.eq(team_id),
             tm::user_id.eq(user_id),
-            tm::role.eq(TeamRole::Member.as_str()),
+            tm::role.eq(TeamRole::Member),
             tm::joined_at.eq(now),
         ))
         .execute(conn);
@@ -179,7 +181,7 @@ pub fn set_member_role(
         return Err(ApiError::not_found());
     }
     let n = diesel::update(tm::table.filter(tm::team_id.eq(team_id).and(tm::user_id.eq(user_id))))
-        .set(tm::role.eq(role.as_str()))
+        .set(tm::role.eq(role))
         .execute(conn)?;
     if n == 0 {
         let is_member: i64 = tm::table
@@ -216,7 +218,8 @@ pub fn members(
         .filter(tm::team_id.eq(team_id))
         .count()
         .get_result(conn)?;
-    let rows: Vec<(i64, String, String, NaiveDateTime)> = tm::table
+    // "leader" sorts before "member": leaders first.
+    let rows: Vec<(i64, String, TeamRole, NaiveDateTime)> = tm::table
         .inner_join(users::table)
         .filter(tm::team_id.eq(team_id))
         .order((tm::role, tm::joined_at, tm::user_id))
@@ -225,7 +228,7 @@ pub fn members(
         .select((tm::user_id, users::nickname, tm::role, tm::joined_at))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let profiles: std::collections::HashMap<i64, (String, bool)> = vp::table
+    let profiles: HashMap<i64, (String, bool)> = vp::table
         .filter(vp::user_id.eq_any(&ids))
         .select((vp::user_id, vp::skills, vp::is_party_member))
         .load::<(i64, String, bool)>(conn)?
@@ -242,7 +245,7 @@ pub fn members(
             TeamMemberView {
                 user_id,
                 nickname,
-                role: TeamRole::parse(&role),
+                role,
                 skills,
                 is_party_member: party,
                 joined_at: joined_at.and_utc(),
@@ -252,13 +255,13 @@ pub fn members(
     Ok((items, total))
 }
 
-pub fn is_leader(conn: &mut DbConn, team_id: i64, user_id: i64) -> ApiResult<bool> {
+fn is_leader(conn: &mut DbConn, team_id: i64, user_id: i64) -> ApiResult<bool> {
     let n: i64 = tm::table
         .filter(
             tm::team_id
                 .eq(team_id)
                 .and(tm::user_id.eq(user_id))
-                .and(tm::role.eq(TeamRole::Leader.as_str())),
+                .and(tm::role.eq(TeamRole::Leader)),
         )
         .count()
         .get_result(conn)?;
@@ -405,13 +408,9 @@ pub fn profile(conn: &mut DbConn, user_id: i64) -> ApiResult<VolunteerProfileVie
         .filter(tm::user_id.eq(user_id))
         .order(vt::name)
         .select((vt::id, vt::name, tm::role))
-        .load::<(i64, String, String)>(conn)?
+        .load::<(i64, String, TeamRole)>(conn)?
         .into_iter()
-        .map(|(id, name, role)| MyTeam {
-            id,
-            name,
-            role: TeamRole::parse(&role),
-        })
+        .map(|(id, name, role)| MyTeam { id, name, role })
         .collect();
     Ok(VolunteerProfileView {
         user_id,
@@ -424,20 +423,15 @@ pub fn profile(conn: &mut DbConn, user_id: i64) -> ApiResult<VolunteerProfileVie
 }
 
 /// Display names of users, as [`UserRef`]s.
-pub fn user_refs(
-    conn: &mut DbConn,
-    ids: &[i64],
-) -> ApiResult<std::collections::HashMap<i64, UserRef>> {
-    Ok(nicknames(conn, ids)?
+pub fn user_refs(conn: &mut DbConn, ids: &[i64]) -> ApiResult<HashMap<i64, UserRef>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::nickname))
+        .load::<(i64, String)>(conn)?
         .into_iter()
-        .map(|(id, nickname)| {
-            (
-                id,
-                UserRef {
-                    user_id: id,
-                    nickname,
-                },
-            )
-        })
+        .map(|(user_id, nickname)| (user_id, UserRef { user_id, nickname }))
         .collect())
 }

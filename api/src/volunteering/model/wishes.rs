@@ -3,38 +3,44 @@
 //! it back, marks it fulfilled; the resident confirms, or it confirms itself after 7 days;
 //! the claimer is paid once (ledger reference `wish:<id>`).
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{points, teams};
+use super::points::{self, Entry};
+use super::teams;
 use crate::db::paging::PageRequest;
 use crate::db::schema::wishes as w;
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notifications::{notify, Notice};
-use crate::volunteering::dto::{PointsReason, UserRef, WishStatus, WishView};
-use crate::volunteering::rules::{wish_reference, WISH_AUTO_CONFIRM_DAYS, WISH_POINTS};
+use crate::volunteering::dto::points::PointsReason;
+use crate::volunteering::dto::wishes::{WishStatus, WishView};
+use crate::volunteering::dto::UserRef;
+use crate::volunteering::rules::{
+    wish_auto_confirm_at, wish_auto_confirm_cutoff, wish_reference, WISH_AUTO_CONFIRM_DAYS,
+    WISH_POINTS,
+};
 
+/// A wish as stored (what its views show).
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = w)]
-pub struct Wish {
-    pub id: i64,
-    pub user_id: i64,
-    pub community_id: Option<i64>,
-    pub title: String,
-    pub description: String,
-    pub points: i32,
-    pub status: String,
-    pub claimer_id: Option<i64>,
-    pub claimed_at: Option<NaiveDateTime>,
-    pub fulfilled_at: Option<NaiveDateTime>,
-    pub confirmed_at: Option<NaiveDateTime>,
-    pub auto_confirmed: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+struct Wish {
+    id: i64,
+    user_id: i64,
+    community_id: Option<i64>,
+    title: String,
+    description: String,
+    points: i32,
+    status: WishStatus,
+    claimer_id: Option<i64>,
+    claimed_at: Option<NaiveDateTime>,
+    fulfilled_at: Option<NaiveDateTime>,
+    confirmed_at: Option<NaiveDateTime>,
+    auto_confirmed: bool,
+    created_at: NaiveDateTime,
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> ApiResult<Wish> {
+fn get(conn: &mut DbConn, id: i64) -> ApiResult<Wish> {
     w::table
         .find(id)
         .select(Wish::as_select())
@@ -59,7 +65,7 @@ fn views(conn: &mut DbConn, rows: Vec<Wish>) -> ApiResult<Vec<WishView>> {
             description: r.description,
             community_id: r.community_id,
             points: r.points,
-            status: WishStatus::parse(&r.status),
+            status: r.status,
             poster: refs
                 .get(&r.user_id)
                 .cloned()
@@ -72,10 +78,10 @@ fn views(conn: &mut DbConn, rows: Vec<Wish>) -> ApiResult<Vec<WishView>> {
             fulfilled_at: r.fulfilled_at.map(|t| t.and_utc()),
             confirmed_at: r.confirmed_at.map(|t| t.and_utc()),
             auto_confirmed: r.auto_confirmed,
-            auto_confirm_at: (r.status == "fulfilled")
+            auto_confirm_at: (r.status == WishStatus::Fulfilled)
                 .then_some(r.fulfilled_at)
                 .flatten()
-                .map(|t| (t + Duration::days(WISH_AUTO_CONFIRM_DAYS)).and_utc()),
+                .map(|t| wish_auto_confirm_at(t).and_utc()),
         })
         .collect())
 }
@@ -103,7 +109,7 @@ pub fn create(
             w::title.eq(title),
             w::description.eq(description),
             w::points.eq(WISH_POINTS),
-            w::status.eq("open"),
+            w::status.eq(WishStatus::Open),
             w::auto_confirmed.eq(false),
             w::created_at.eq(now),
             w::updated_at.eq(now),
@@ -120,7 +126,7 @@ pub fn list(
     page: PageRequest,
 ) -> ApiResult<(Vec<WishView>, i64)> {
     let query = || {
-        let mut q = w::table.filter(w::status.eq(status.as_str())).into_boxed();
+        let mut q = w::table.filter(w::status.eq(status)).into_boxed();
         if let Some(c) = community_id {
             q = q.filter(w::community_id.eq(c));
         }
@@ -153,27 +159,15 @@ pub fn mine(conn: &mut DbConn, user_id: i64, page: PageRequest) -> ApiResult<(Ve
     Ok((views(conn, rows)?, total))
 }
 
-fn tell(
-    conn: &mut DbConn,
-    user_id: i64,
-    kind: &'static str,
-    title: &str,
-    body: String,
-    wish_id: i64,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    notify(
-        conn,
-        user_id,
-        &Notice {
-            kind,
-            title: title.to_owned(),
-            body,
-            data: serde_json::json!({"wish_id": wish_id}),
-            dedupe_key: None,
-        },
-        now,
-    )
+/// A notice about a wish, for its poster or its claimer.
+fn notice(wish_id: i64, kind: &'static str, title: &str, body: String) -> Notice<'static> {
+    Notice {
+        kind,
+        title: title.to_owned(),
+        body,
+        data: serde_json::json!({"wish_id": wish_id}),
+        dedupe_key: None,
+    }
 }
 
 pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
@@ -185,9 +179,9 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
         return Err(ApiError::new(ErrorCode::VolunteerRequired));
     }
     crate::db::transaction(conn, |conn| {
-        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("open"))))
+        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Open))))
             .set((
-                w::status.eq("claimed"),
+                w::status.eq(WishStatus::Claimed),
                 w::claimer_id.eq(Some(user_id)),
                 w::claimed_at.eq(Some(now)),
                 w::updated_at.eq(now),
@@ -196,22 +190,20 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
         if n == 0 {
             let again = get(conn, id)?;
             return Err(
-                if again.status == "claimed" && again.claimer_id != Some(user_id) {
+                if again.status == WishStatus::Claimed && again.claimer_id != Some(user_id) {
                     ApiError::new(ErrorCode::WishAlreadyClaimed)
                 } else {
                     ApiError::new(ErrorCode::WishNotOpen)
                 },
             );
         }
-        tell(
-            conn,
-            wish.user_id,
+        let told = notice(
+            id,
             "wish.claimed",
             "你的微心愿有人认领了",
             format!("「{}」已被认领，对方会尽快联系你。", wish.title),
-            id,
-            now,
-        )
+        );
+        notify(conn, wish.user_id, &told, now)
     })
 }
 
@@ -222,12 +214,12 @@ pub fn release(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> 
         w::table.filter(
             w::id
                 .eq(id)
-                .and(w::status.eq("claimed"))
+                .and(w::status.eq(WishStatus::Claimed))
                 .and(w::claimer_id.eq(user_id)),
         ),
     )
     .set((
-        w::status.eq("open"),
+        w::status.eq(WishStatus::Open),
         w::claimer_id.eq(None::<i64>),
         w::claimed_at.eq(None::<NaiveDateTime>),
         w::updated_at.eq(now),
@@ -246,12 +238,12 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
             w::table.filter(
                 w::id
                     .eq(id)
-                    .and(w::status.eq("claimed"))
+                    .and(w::status.eq(WishStatus::Claimed))
                     .and(w::claimer_id.eq(user_id)),
             ),
         )
         .set((
-            w::status.eq("fulfilled"),
+            w::status.eq(WishStatus::Fulfilled),
             w::fulfilled_at.eq(Some(now)),
             w::updated_at.eq(now),
         ))
@@ -259,59 +251,54 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
         if n == 0 {
             return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
         }
-        tell(
-            conn,
-            wish.user_id,
+        let told = notice(
+            id,
             "wish.fulfilled",
             "你的微心愿已完成，请确认",
             format!(
                 "「{}」已标记为完成。请确认；{}天后将自动确认。",
                 wish.title, WISH_AUTO_CONFIRM_DAYS
             ),
-            id,
-            now,
-        )
+        );
+        notify(conn, wish.user_id, &told, now)
     })
 }
 
 /// Confirm a fulfilled wish (by its poster, or by the 7-day job) and pay the claimer once.
 fn confirm_inner(conn: &mut DbConn, id: i64, auto: bool, now: NaiveDateTime) -> ApiResult<bool> {
     crate::db::transaction(conn, |conn| {
-        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("fulfilled"))))
-            .set((
-                w::status.eq("confirmed"),
-                w::confirmed_at.eq(Some(now)),
-                w::auto_confirmed.eq(auto),
-                w::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let n =
+            diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Fulfilled))))
+                .set((
+                    w::status.eq(WishStatus::Confirmed),
+                    w::confirmed_at.eq(Some(now)),
+                    w::auto_confirmed.eq(auto),
+                    w::updated_at.eq(now),
+                ))
+                .execute(conn)?;
         if n == 0 {
             return Ok(false);
         }
         let wish = get(conn, id)?;
         if let Some(claimer) = wish.claimer_id {
-            points::credit(
-                conn,
+            let reference = wish_reference(id);
+            let entry = Entry::system(
                 claimer,
                 wish.points,
                 PointsReason::WishFulfilled,
-                &wish_reference(id),
-                None,
-                None,
-                now,
-            )?;
-            tell(
-                conn,
-                claimer,
+                &reference,
+            );
+            points::credit(conn, &entry, now)?;
+            let told = notice(
+                id,
                 "wish.confirmed",
                 "微心愿已确认，积分已到账",
                 format!(
                     "「{}」已确认完成，你获得 {} 积分。",
                     wish.title, wish.points
                 ),
-                id,
-                now,
-            )?;
+            );
+            notify(conn, claimer, &told, now)?;
         }
         Ok(true)
     })
@@ -334,8 +321,8 @@ pub fn withdraw(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) ->
     if wish.user_id != user_id {
         return Err(ApiError::forbidden());
     }
-    let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq("open"))))
-        .set((w::status.eq("withdrawn"), w::updated_at.eq(now)))
+    let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Open))))
+        .set((w::status.eq(WishStatus::Withdrawn), w::updated_at.eq(now)))
         .execute(conn)?;
     if n == 0 {
         return Err(ApiError::new(ErrorCode::WishNotOpen));
@@ -349,8 +336,8 @@ pub fn auto_confirm(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     let due: Vec<i64> = w::table
         .filter(
             w::status
-                .eq("fulfilled")
-                .and(w::fulfilled_at.le(now - Duration::days(WISH_AUTO_CONFIRM_DAYS))),
+                .eq(WishStatus::Fulfilled)
+                .and(w::fulfilled_at.le(wish_auto_confirm_cutoff(now))),
         )
         .order(w::fulfilled_at)
         .limit(100)
