@@ -128,8 +128,7 @@ impl Application {
             clock,
             directory: Arc::default(),
             cards,
-            grid: Arc::default(),
-            grid_flights: Arc::default(),
+            charging: charging::Charging::default(),
             config: Arc::new(config),
             partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(
                 config_rate,

@@ -102,7 +102,7 @@ fn admin_or_serve(command: Option<Command>, config: Config) {
         }
         Some(Command::SetRole { openid, role }) => {
             let role = Role::parse(&role)
-                .unwrap_or_else(|| fail("role must be resident, team_leader, staff or admin"));
+                .unwrap_or_else(|_| fail("role must be resident, team_leader, staff or admin"));
             let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
             let mut conn = pool.get().unwrap_or_else(|e| fail(e));
             match linli::auth::model::User::set_role(&mut conn, &openid, role) {

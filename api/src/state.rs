@@ -32,10 +32,9 @@ pub struct AppState {
     pub directory: Arc<DirectoryCache>,
     /// The card index (keyed on the directory stamp) and the per-address lookup limit.
     pub cards: Cards,
-    /// Rendered availability grids (issue 3), kept current by the sockets' write stamps.
-    pub grid: Arc<crate::charging::grid::GridCache>,
-    /// Availability-grid stamp reads in flight, shared by concurrent requests.
-    pub grid_flights: Arc<crate::charging::grid::Flights>,
+    /// The rendered availability grids and the stamp reads they share, kept current by the
+    /// sockets' write stamps.
+    pub charging: crate::charging::Charging,
 }
 
 impl AppState {

@@ -3848,6 +3848,11 @@ export interface components {
             services: components["schemas"]["ServiceSummary"][];
         };
         /**
+         * @description What a notification is about: the app switches on it to decide where a tap leads.
+         * @enum {string}
+         */
+        NotificationKind: "booking.confirmed" | "booking.reminder" | "booking.cancelled" | "booking.no_show" | "booking.suspended" | "waitlist.offer" | "signup.promoted" | "signup.hours_credited" | "activity.cancelled" | "wish.claimed" | "wish.fulfilled" | "wish.confirmed";
+        /**
          * @description One notification.
          * @example {
          *       "body": "天和人家 3号桩 1号口 12月1日 19:00–21:00",
@@ -3877,7 +3882,7 @@ export interface components {
              */
             id: number;
             /** @description Stable kind, e.g. `booking.confirmed`, `booking.cancelled`, `waitlist.offer`. */
-            kind: string;
+            kind: components["schemas"]["NotificationKind"];
             /**
              * Format: date-time
              * @description When the user read it; `null` while unread.
@@ -4515,6 +4520,11 @@ export interface components {
             /** @description The number, e.g. `0933-3312001`. */
             number: string;
         };
+        /**
+         * @description A pile's status.
+         * @enum {string}
+         */
+        PileStatus: "active" | "retired";
         /** @description A charging pile with its sockets. */
         PileView: {
             /** @description Stable code. */
@@ -4531,7 +4541,7 @@ export interface components {
             /** @description Its sockets. */
             sockets: components["schemas"]["SocketView"][];
             /** @description `active` or `retired`. */
-            status: string;
+            status: components["schemas"]["PileStatus"];
         };
         /**
          * @description Why points changed.
@@ -5570,6 +5580,11 @@ export interface components {
              */
             user_id: number;
         };
+        /**
+         * @description Where a waitlist entry stands.
+         * @enum {string}
+         */
+        WaitlistStatus: "waiting" | "offered" | "accepted" | "declined" | "expired" | "cancelled";
         /** @description A waitlist entry. */
         WaitlistView: {
             /**
@@ -5618,7 +5633,7 @@ export interface components {
              */
             starts_at: string;
             /** @description `waiting`, `offered`, `accepted`, `declined`, `expired` or `cancelled`. */
-            status: string;
+            status: components["schemas"]["WaitlistStatus"];
         };
         /**
          * @description An event as sent to a webhook subscriber: `type` names it, `data` carries its typed data,
@@ -5829,6 +5844,7 @@ export type SchemaMySignupEntry = components['schemas']['MySignupEntry'];
 export type SchemaMyTeam = components['schemas']['MyTeam'];
 export type SchemaNamedRef = components['schemas']['NamedRef'];
 export type SchemaNearbyGroup = components['schemas']['NearbyGroup'];
+export type SchemaNotificationKind = components['schemas']['NotificationKind'];
 export type SchemaNotificationView = components['schemas']['NotificationView'];
 export type SchemaOrganizationView = components['schemas']['OrganizationView'];
 export type SchemaPageActivitySummary = components['schemas']['Page_ActivitySummary'];
@@ -5862,6 +5878,7 @@ export type SchemaPartnerToken = components['schemas']['PartnerToken'];
 export type SchemaPartnerView = components['schemas']['PartnerView'];
 export type SchemaPartyMemberRequest = components['schemas']['PartyMemberRequest'];
 export type SchemaPhoneView = components['schemas']['PhoneView'];
+export type SchemaPileStatus = components['schemas']['PileStatus'];
 export type SchemaPileView = components['schemas']['PileView'];
 export type SchemaPointsReason = components['schemas']['PointsReason'];
 export type SchemaPointsSummary = components['schemas']['PointsSummary'];
@@ -5910,6 +5927,7 @@ export type SchemaUserRef = components['schemas']['UserRef'];
 export type SchemaUserSummary = components['schemas']['UserSummary'];
 export type SchemaUtilisationRow = components['schemas']['UtilisationRow'];
 export type SchemaVolunteerProfileView = components['schemas']['VolunteerProfileView'];
+export type SchemaWaitlistStatus = components['schemas']['WaitlistStatus'];
 export type SchemaWaitlistView = components['schemas']['WaitlistView'];
 export type SchemaWebhookEvent = components['schemas']['WebhookEvent'];
 export type SchemaWechatLoginRequest = components['schemas']['WechatLoginRequest'];

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::Role;
 use crate::error::ApiError;
+use crate::text::Text;
 
 /// Log in with a code from the mini-program's `wx.login()`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -13,14 +14,15 @@ use crate::error::ApiError;
 #[schema(example = json!({"code": "081Kq4Ga1sXQbN0ZxlJa1eN4Ga1Kq4GA"}))]
 pub struct WechatLoginRequest {
     /// The one-time login code (valid 5 minutes, usable once).
-    #[schema(min_length = 1, max_length = 128)]
-    pub code: String,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub code: Text<1, 128>,
 }
 
 impl WechatLoginRequest {
+    /// The code, when it is visible ASCII (WeChat's codes are; anything else cannot be one).
     pub fn validated_code(&self) -> Result<&str, ApiError> {
-        let code = self.code.trim();
-        if code.is_empty() || code.len() > 128 || !code.bytes().all(|b| b.is_ascii_graphic()) {
+        let code = self.code.as_str();
+        if !code.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::validation(
                 "code",
                 "must be 1 to 128 visible ASCII characters",
@@ -37,8 +39,8 @@ impl WechatLoginRequest {
 #[schema(example = json!({"openid": "demo-resident-1", "role": "resident"}))]
 pub struct DevLoginRequest {
     /// Any stable identifier for the test user.
-    #[schema(min_length = 1, max_length = 124)]
-    pub openid: String,
+    #[schema(value_type = String, min_length = 1, max_length = 124)]
+    pub openid: Text<1, 124>,
     /// Role given to the user (also changes an existing user's role). Default: resident.
     pub role: Option<Role>,
 }
@@ -49,8 +51,8 @@ pub struct DevLoginRequest {
 #[schema(example = json!({"refresh_token": "q9V2mJ0w..."}))]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
-    #[schema(min_length = 1, max_length = 128)]
-    pub refresh_token: String,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub refresh_token: Text<1, 128>,
 }
 
 /// The signed-in user in brief.

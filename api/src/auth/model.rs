@@ -22,16 +22,12 @@ pub struct User {
     pub id: i64,
     pub openid: String,
     pub nickname: String,
-    pub role: String,
+    pub role: Role,
     pub household_id: Option<i64>,
     pub created_at: NaiveDateTime,
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Resident)
-    }
-
     pub fn find(conn: &mut DbConn, id: i64) -> ApiResult<Option<User>> {
         Ok(users::table
             .find(id)
@@ -40,7 +36,7 @@ impl User {
             .optional()?)
     }
 
-    pub fn find_by_openid(conn: &mut DbConn, openid: &str) -> ApiResult<Option<User>> {
+    fn find_by_openid(conn: &mut DbConn, openid: &str) -> ApiResult<Option<User>> {
         Ok(users::table
             .filter(users::openid.eq(openid))
             .select(User::as_select())
@@ -72,27 +68,25 @@ impl User {
                 users::openid.eq(openid),
                 users::unionid.eq(unionid),
                 users::nickname.eq(&nickname),
-                users::role.eq(new_role.as_str()),
+                users::role.eq(new_role),
                 users::created_at.eq(now),
                 users::last_login_at.eq(now),
             ))
             .execute(conn);
         match inserted {
-            Ok(_)
-            | Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Self::find_by_openid(conn, openid)?
-                .ok_or_else(|| ApiError::internal("user vanished after insert")),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(e) if db::is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
         }
+        Self::find_by_openid(conn, openid)?
+            .ok_or_else(|| ApiError::internal("user vanished after insert"))
     }
 
     /// Change a user's role (administration command and tests).
     pub fn set_role(conn: &mut DbConn, openid: &str, role: Role) -> ApiResult<usize> {
         Ok(
             diesel::update(users::table.filter(users::openid.eq(openid)))
-                .set(users::role.eq(role.as_str()))
+                .set(users::role.eq(role))
                 .execute(conn)?,
         )
     }
@@ -104,7 +98,7 @@ pub struct IssuedRefresh {
     pub expires_at: NaiveDateTime,
 }
 
-pub fn hash_token(token: &str) -> String {
+fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -215,7 +209,7 @@ pub fn rotate(
     })
 }
 
-pub fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> ApiResult<usize> {
+fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> ApiResult<usize> {
     Ok(
         diesel::update(rt::table.filter(rt::family_id.eq(family).and(rt::revoked_at.is_null())))
             .set(rt::revoked_at.eq(now))

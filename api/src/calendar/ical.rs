@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use super::{CalEvent, CalStatus};
 
 /// `20261205T010000Z`
-pub fn utc_stamp(t: NaiveDateTime) -> String {
+fn utc_stamp(t: NaiveDateTime) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 

@@ -102,7 +102,10 @@ fn booking_events(
             ends_at: b.ends_at,
             summary: format!("电动车充电 {}", b.socket_label),
             location: Some(b.compound_name),
-            description: Some(format!("充电预约 {}，请在开始后15分钟内扫码签到", b.id)),
+            description: Some(format!(
+                "充电预约 {}，请在开始后{}分钟内扫码签到",
+                b.id, b.grace_minutes
+            )),
             status: if b.cancelled {
                 CalStatus::Cancelled
             } else {

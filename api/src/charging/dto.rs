@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::text::Text;
+
 crate::text_enum! {
     /// A socket's state.
     pub enum SocketState {
@@ -31,6 +33,34 @@ crate::text_enum! {
         Cancelled = "cancelled",
         /// Released: not checked in within the grace period, or cancelled after the start.
         NoShow = "no_show",
+    }
+}
+
+crate::text_enum! {
+    /// A pile's status.
+    pub enum PileStatus {
+        /// In service (each socket has its own state).
+        Active = "active",
+        /// Taken out of service for good, with all its sockets.
+        Retired = "retired",
+    }
+}
+
+crate::text_enum! {
+    /// Where a waitlist entry stands.
+    pub enum WaitlistStatus {
+        /// In line for the time.
+        Waiting = "waiting",
+        /// The time freed and is held for this entry until the offer expires.
+        Offered = "offered",
+        /// The offer was accepted: a booking was made.
+        Accepted = "accepted",
+        /// The offer was declined; it passed to the next in line.
+        Declined = "declined",
+        /// The offer was not answered in time.
+        Expired = "expired",
+        /// The resident left the queue.
+        Cancelled = "cancelled",
     }
 }
 
@@ -78,7 +108,7 @@ pub struct PileView {
     /// Where it stands in the compound.
     pub location: String,
     /// `active` or `retired`.
-    pub status: String,
+    pub status: PileStatus,
     /// Its sockets.
     pub sockets: Vec<SocketView>,
 }
@@ -209,12 +239,6 @@ pub struct BookingView {
 pub struct BookingFilter {
     /// Only bookings with this status.
     pub status: Option<BookingStatus>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
-    pub page: Option<i64>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub per_page: Option<i64>,
 }
 
 /// Cancel a booking.
@@ -223,7 +247,8 @@ pub struct BookingFilter {
 #[schema(example = json!({"reason": "临时有事"}))]
 pub struct CancelRequest {
     /// Why (kept with the booking), at most 200 characters.
-    pub reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Text<0, 200>>,
 }
 
 /// Check in by scanning the socket's printed code.
@@ -232,7 +257,8 @@ pub struct CancelRequest {
 #[schema(as = SocketCheckInRequest, example = json!({"socket_code": "K7M2Q9PX"}))]
 pub struct CheckInRequest {
     /// The code printed on the socket (from its QR code).
-    pub socket_code: String,
+    #[schema(value_type = String)]
+    pub socket_code: Text<1, 32>,
 }
 
 /// Queue for a taken time.
@@ -262,7 +288,7 @@ pub struct WaitlistView {
     /// End.
     pub ends_at: DateTime<Utc>,
     /// `waiting`, `offered`, `accepted`, `declined`, `expired` or `cancelled`.
-    pub status: String,
+    pub status: WaitlistStatus,
     /// Place in line while waiting (1 = next).
     pub position: Option<i64>,
     /// The socket held for me, while an offer is open.
@@ -287,7 +313,8 @@ pub struct MaintenanceRequest {
     /// End (rounded up to the slot grid).
     pub ends_at: DateTime<Utc>,
     /// Told to residents whose bookings are cancelled; 1 to 200 characters.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: Text<1, 200>,
 }
 
 /// A maintenance window and what it did.
@@ -319,5 +346,6 @@ pub struct SocketStateRequest {
     /// New state.
     pub state: SocketState,
     /// Why (told to residents whose bookings are cancelled).
-    pub reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Text<0, 200>>,
 }

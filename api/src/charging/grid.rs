@@ -40,18 +40,18 @@ const VARY: &str = "authorization, accept-encoding";
 
 /// Which grid: a compound, the first local day, how many days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct GridKey {
+pub(super) struct GridKey {
     pub compound_id: i64,
     pub from: NaiveDate,
     pub days: i64,
 }
 
 /// `(sockets in the compound, SUM(write_seq), membership version)`.
-pub type Stamp = (i64, i64, i64);
+type Stamp = (i64, i64, i64);
 
 /// One rendered grid and what it holds for.
 #[derive(Debug)]
-pub struct GridEntry {
+struct GridEntry {
     stamp: Stamp,
     start: NaiveDateTime,
     settings: Settings,
@@ -66,7 +66,7 @@ pub struct GridEntry {
 impl GridEntry {
     /// Render a grid read under `stamp` at `now`; `members` are `(user, household)` of the
     /// households holding cells.
-    pub fn build(
+    fn build(
         stamp: Stamp,
         data: GridData,
         members: &[(i64, i64)],
@@ -115,13 +115,13 @@ impl GridEntry {
     }
 
     /// Whether this answer is the one to give for `stamp` at `now`.
-    pub fn holds(&self, stamp: Stamp, now: NaiveDateTime) -> bool {
+    fn holds(&self, stamp: Stamp, now: NaiveDateTime) -> bool {
         self.stamp == stamp
             && model::open_cells(self.start, &self.settings, self.cells, now) == self.open
     }
 
     /// 200 (or 304 for a matching `If-None-Match`) for `viewer` (a user id).
-    pub fn respond(&self, req: &HttpRequest, viewer: Option<i64>) -> HttpResponse {
+    fn respond(&self, req: &HttpRequest, viewer: Option<i64>) -> HttpResponse {
         let Some(offsets) = viewer.and_then(|u| self.mine.get(&u)) else {
             return cached::respond_with(req, &self.rendered, CACHE_CONTROL, VARY);
         };
@@ -160,12 +160,12 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// The process's rendered grids.
 #[derive(Default)]
-pub struct GridCache {
+pub(super) struct GridCache {
     entries: RwLock<HashMap<GridKey, Arc<GridEntry>>>,
 }
 
 impl GridCache {
-    pub fn get(&self, key: &GridKey) -> Option<Arc<GridEntry>> {
+    fn get(&self, key: &GridKey) -> Option<Arc<GridEntry>> {
         self.entries
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -173,7 +173,7 @@ impl GridCache {
             .cloned()
     }
 
-    pub fn put(&self, key: GridKey, entry: Arc<GridEntry>) {
+    fn put(&self, key: GridKey, entry: Arc<GridEntry>) {
         let mut map = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
             map.clear();
@@ -187,7 +187,7 @@ type Waiter = tokio::sync::oneshot::Sender<Result<Stamp, String>>;
 /// Stamp reads in flight, per compound. A compound with an entry has a reader running; its
 /// list holds the requests waiting for the reader's next read.
 #[derive(Default)]
-pub struct Flights {
+pub(super) struct Flights {
     waiting: Mutex<HashMap<i64, Vec<Waiter>>>,
 }
 
@@ -201,7 +201,7 @@ impl Flights {
 async fn stamp(state: &AppState, compound_id: i64) -> ApiResult<Stamp> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let lead = {
-        let mut waiting = state.grid_flights.lock();
+        let mut waiting = state.charging.flights.lock();
         match waiting.get_mut(&compound_id) {
             Some(list) => {
                 list.push(tx);
@@ -229,7 +229,7 @@ async fn stamp(state: &AppState, compound_id: i64) -> ApiResult<Stamp> {
 async fn read_for_waiters(state: AppState, compound_id: i64) {
     loop {
         let batch = {
-            let mut waiting = state.grid_flights.lock();
+            let mut waiting = state.charging.flights.lock();
             let list = waiting.get_mut(&compound_id).map(std::mem::take);
             match list {
                 Some(list) if !list.is_empty() => list,
@@ -251,7 +251,7 @@ async fn read_for_waiters(state: AppState, compound_id: i64) {
 
 /// The grid answer for `key` seen by `viewer` (a user id) at `now`; `None` when the compound
 /// does not exist.
-pub async fn answer(
+pub(super) async fn answer(
     state: &AppState,
     req: &HttpRequest,
     key: GridKey,
@@ -259,7 +259,12 @@ pub async fn answer(
     now: NaiveDateTime,
 ) -> ApiResult<Option<HttpResponse>> {
     let stamp = stamp(state, key.compound_id).await?;
-    if let Some(e) = state.grid.get(&key).filter(|e| e.holds(stamp, now)) {
+    if let Some(e) = state
+        .charging
+        .grids
+        .get(&key)
+        .filter(|e| e.holds(stamp, now))
+    {
         return Ok(Some(e.respond(req, viewer)));
     }
     let Some(entry) = state
@@ -283,6 +288,6 @@ pub async fn answer(
     else {
         return Ok(None);
     };
-    state.grid.put(key, entry.clone());
+    state.charging.grids.put(key, entry.clone());
     Ok(Some(entry.respond(req, viewer)))
 }

@@ -1,8 +1,7 @@
 //! Charging endpoints: thin wrappers over `model`.
 
-use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDateTime};
+use chrono::Duration;
 
 use super::dto::{
     AvailabilityQuery, AvailabilityView, BookingFilter, BookingView, CancelRequest, ChargingView,
@@ -10,18 +9,16 @@ use super::dto::{
     SettingsView, SocketStateRequest, SocketView, WaitlistView,
 };
 use super::grid;
-use super::model::{self, Target};
-use super::rules::{self, Settings};
+use super::model::{self, NewWindow, Target};
+use super::rules::{self, Settings, TimeRange};
 use crate::auth::{AuthUser, Resident, Staff};
+use crate::clock::LOCAL_TZ;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::{Json, OptionalJson, Path, Query};
+use crate::http::{created, Json, OptionalJson, Path, Query};
 use crate::state::AppState;
-
-fn naive(t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
-    t.naive_utc()
-}
+use crate::text::Text;
 
 /// A compound's piles, sockets and booking rules.
 #[utoipa::path(
@@ -104,9 +101,7 @@ pub async fn availability(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let now = state.clock.now_naive();
-    let today = rules::utc(now)
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = rules::utc(now).with_timezone(&LOCAL_TZ).date_naive();
     let from = query.from.unwrap_or(today);
     let days = query.days.unwrap_or(3);
     if !(1..=8).contains(&days) {
@@ -153,31 +148,19 @@ pub async fn create_booking(
     body: Json<CreateBookingRequest>,
 ) -> ApiResult<HttpResponse> {
     state.booking_limit.enforce(&user.user_id)?;
-    let b = body.0;
+    let (socket, range) = (body.socket_id, TimeRange::new(body.starts_at, body.ends_at));
     let (uid, now) = (user.user_id, state.clock.now_naive());
     let view = state
-        .db(move |conn| {
-            model::create_booking(
-                conn,
-                uid,
-                b.socket_id,
-                naive(b.starts_at),
-                naive(b.ends_at),
-                now,
-                claim,
-            )
-        })
+        .db(move |conn| model::create_booking(conn, uid, socket, range, now, claim))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/bookings/{}", view.id)))
-        .json(view))
+    Ok(created(format!("/api/v1/bookings/{}", view.id), &view))
 }
 
 /// My household's bookings, newest first.
 #[utoipa::path(
     tag = "charging",
     security(("bearer" = [])),
-    params(BookingFilter),
+    params(BookingFilter, PageParams),
     responses((status = 200, description = "One page of bookings", body = Page<BookingView>))
 )]
 #[get("/me/bookings")]
@@ -185,12 +168,9 @@ pub async fn my_bookings(
     state: web::Data<AppState>,
     user: Resident,
     filter: Query<BookingFilter>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        page: filter.page,
-        per_page: filter.per_page,
-    }
-    .validate()?;
+    let page = page.0.validate()?;
     let (uid, status) = (user.user_id, filter.status);
     let (items, total) = state
         .db(move |conn| {
@@ -248,14 +228,8 @@ pub async fn cancel_booking(
     let reason = body
         .0
         .and_then(|b| b.reason)
-        .map(|r| r.trim().to_owned())
+        .map(Text::into_string)
         .filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
-        return Err(ApiError::validation(
-            "reason",
-            "must be at most 200 characters",
-        ));
-    }
     let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
     let view = state
         .db(move |conn| {
@@ -287,12 +261,6 @@ pub async fn check_in(
     body: Json<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {
     let code = body.0.socket_code;
-    if code.trim().is_empty() || code.len() > 32 {
-        return Err(ApiError::validation(
-            "socket_code",
-            "must be 1 to 32 characters",
-        ));
-    }
     let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
     let view = state
         .db(move |conn| {
@@ -349,19 +317,11 @@ pub async fn join_waitlist(
     id: Path<i64>,
     body: Json<JoinWaitlistRequest>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let (socket, range) = (body.socket_id, TimeRange::new(body.starts_at, body.ends_at));
     let (compound, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
     let view = state
         .db(move |conn| {
-            let entry = model::join_waitlist(
-                conn,
-                compound,
-                uid,
-                b.socket_id,
-                naive(b.starts_at),
-                naive(b.ends_at),
-                now,
-            )?;
+            let entry = model::join_waitlist(conn, compound, uid, socket, range, now)?;
             let row = model::wait_row(conn, entry)?.ok_or_else(ApiError::not_found)?;
             model::wait_view(conn, row)
         })
@@ -407,9 +367,7 @@ pub async fn accept_offer(
             model::booking_view(conn, row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/bookings/{}", view.id)))
-        .json(view))
+    Ok(created(format!("/api/v1/bookings/{}", view.id), &view))
 }
 
 /// Decline an open offer (it passes to the next in line) or leave the queue.
@@ -460,13 +418,6 @@ pub async fn create_maintenance(
             ))
         }
     };
-    let reason = b.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "reason",
-            "must be 1 to 200 characters",
-        ));
-    }
     if b.ends_at <= b.starts_at {
         return Err(ApiError::validation("ends_at", "must be after starts_at"));
     }
@@ -479,15 +430,13 @@ pub async fn create_maintenance(
     let (now, by) = (state.clock.now_naive(), format!("user:{}", staff.user_id));
     let view = state
         .db(move |conn| {
-            model::schedule_maintenance(
-                conn,
+            let window = NewWindow {
                 target,
-                naive(b.starts_at),
-                naive(b.ends_at),
-                &reason,
-                &by,
-                now,
-            )
+                range: TimeRange::new(b.starts_at, b.ends_at),
+                reason: &b.reason,
+                created_by: &by,
+            };
+            model::schedule_maintenance(conn, &window, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -510,13 +459,9 @@ pub async fn set_socket_state(
     body: Json<SocketStateRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let reason = b.reason.unwrap_or_else(|| "充电口暂停服务".into());
-    if reason.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "reason",
-            "must be at most 200 characters",
-        ));
-    }
+    let reason = b
+        .reason
+        .map_or_else(|| "充电口暂停服务".to_owned(), Text::into_string);
     let (id, now) = (id.into_inner(), state.clock.now_naive());
     let (info, _) = state
         .db(move |conn| model::set_socket_state(conn, id, b.state, &reason, now))

@@ -8,7 +8,18 @@ pub mod model;
 pub mod rules;
 pub mod seed;
 
+use std::sync::Arc;
+
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// What the charging area keeps in each process: the rendered availability grids and the
+/// grid-stamp reads in flight (see [`grid`]). Cheap to clone; safe to be stale, as every
+/// answer is checked against the stamp read from the database first.
+#[derive(Clone, Default)]
+pub struct Charging {
+    grids: Arc<grid::GridCache>,
+    flights: Arc<grid::Flights>,
+}
 
 /// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and
 /// in the OpenAPI document (paths appear there in this order).

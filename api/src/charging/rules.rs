@@ -2,9 +2,27 @@
 //! check-in window, availability cells. Unit-tested here without a database.
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Asia::Shanghai;
 
+use crate::clock::LOCAL_TZ;
 use crate::error::{ApiError, ErrorCode};
+
+/// A time range `[starts_at, ends_at)` in UTC, as a booking, a waitlist entry or a
+/// maintenance window asks for it (not yet checked against any rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeRange {
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+impl TimeRange {
+    /// The range between two instants as a request gives them.
+    pub fn new(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Self {
+        TimeRange {
+            starts_at: starts_at.naive_utc(),
+            ends_at: ends_at.naive_utc(),
+        }
+    }
+}
 
 /// A compound's booking settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +55,7 @@ impl Default for Settings {
 }
 
 /// How early before the start a check-in is accepted.
-pub const CHECK_IN_EARLY_MINUTES: i64 = 5;
+const CHECK_IN_EARLY_MINUTES: i64 = 5;
 
 impl Settings {
     pub fn slot(&self) -> Duration {
@@ -83,11 +101,11 @@ impl Settings {
     }
 }
 
-/// Local midnight (Asia/Shanghai) of the day containing `t`, as UTC.
+/// Local midnight ([`LOCAL_TZ`]) of the day containing `t`, as UTC.
 pub fn local_midnight(t: NaiveDateTime) -> NaiveDateTime {
-    let local = Shanghai.from_utc_datetime(&t);
+    let local = LOCAL_TZ.from_utc_datetime(&t);
     let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-    Shanghai
+    LOCAL_TZ
         .from_local_datetime(&midnight)
         .single()
         .map(|d| d.naive_utc())

@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::dto::{PileStatus, SocketState};
 use crate::cards::rules::CHECK_ALPHABET;
 use crate::db::schema::{charging_settings as cs, compounds, piles, sockets};
 use crate::db::{last_insert_id, DbConn};
@@ -31,9 +32,9 @@ pub fn socket_code(n: u64) -> String {
         .collect()
 }
 
-/// Load the piles and sockets unless some exist. Returns (piles, sockets) loaded.
-/// Load piles and sockets into the charging compounds, unless piles exist. `scale` multiplies
-/// the piles per compound (1 for the demo; benchmarks use more).
+/// Load piles and sockets into the charging compounds, unless piles exist; returns (piles,
+/// sockets) loaded. `scale` multiplies the piles per compound (1 for the demo; benchmarks use
+/// more).
 pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<(usize, usize)>> {
     let existing: i64 = piles::table.count().get_result(conn)?;
     if existing > 0 {
@@ -66,16 +67,15 @@ pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<(usize, usize)>
                     piles::code.eq(format!("{code}-P{p:02}")),
                     piles::name.eq(format!("{p}号桩")),
                     piles::location.eq(format!("{}号车棚", (p - 1) / 5 + 1)),
-                    piles::status.eq("active"),
+                    piles::status.eq(PileStatus::Active),
                     piles::created_at.eq(at),
                     piles::updated_at.eq(at),
                 ))
                 .execute(conn)?;
             let pile_id = last_insert_id(conn)?;
             pile_count += 1;
-            // 140 of the 240 piles have two sockets: the first 9 of each compound, less 4
-            // compounds' ninth.
-            // Each run of 15 piles: the first eight with two sockets, the ninth in most.
+            // 140 of the 240 piles have two sockets: in each run of 15 piles the first eight,
+            // and the ninth in three compounds of every four.
             let q = (p - 1) % PILES_PER_COMPOUND + 1;
             let two = q <= 8 || (q == 9 && ci % 4 != 0);
             for number in 1..=(if two { 2 } else { 1 }) {
@@ -86,7 +86,7 @@ pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<(usize, usize)>
                         sockets::compound_id.eq(compound_id),
                         sockets::number.eq(number),
                         sockets::code.eq(socket_code(seq)),
-                        sockets::state.eq("available"),
+                        sockets::state.eq(SocketState::Available),
                         sockets::state_changed_at.eq(at),
                         sockets::write_seq.eq(0i64),
                         sockets::created_at.eq(at),

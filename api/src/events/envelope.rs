@@ -27,7 +27,7 @@ pub struct WebhookEvent {
 }
 
 /// The JSON body a subscriber receives for a stored event. The data is passed on as stored,
-/// so an event written by a newer release is still delivered as it was written.
+/// so an event whose data a newer release extended is still delivered as it was written.
 pub fn webhook_body(event: &StoredEvent) -> ApiResult<String> {
     let data: Value = serde_json::from_str(&event.payload).map_err(ApiError::internal)?;
     Ok(json!({
@@ -53,8 +53,8 @@ fn data_schema(kind: EventType) -> &'static str {
 /// README and the partner API describe (Standard Webhooks headers).
 pub fn webhook_items() -> Vec<(String, PathItem)> {
     EventType::ALL
-        .into_iter()
-        .map(|kind| {
+        .iter()
+        .map(|&kind| {
             let body = ObjectBuilder::new()
                 .property(
                     "type",
@@ -134,9 +134,9 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
         let stored = StoredEvent {
             event_id: "msg_1".into(),
-            event_type: event.event_type().as_str().into(),
+            event_type: event.event_type(),
             compound_id: event.compound_id(),
-            resource_type: "socket".into(),
+            resource_type: crate::events::ResourceType::Socket,
             resource_id: 3,
             payload: event.data_json().unwrap(),
             occurred_at: at.naive_utc(),

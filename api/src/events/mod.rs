@@ -45,40 +45,31 @@ pub enum DomainEvent {
     MaintenanceScheduled(MaintenanceScheduledData),
 }
 
-/// The kinds of [`DomainEvent`], as partners subscribe to them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventType {
-    BookingCreated,
-    BookingCancelled,
-    BookingNoShow,
-    SocketStateChanged,
-    MaintenanceScheduled,
+crate::text_enum! {
+    /// The kinds of [`DomainEvent`], as the outbox stores them and partners subscribe to them.
+    pub enum EventType {
+        /// A resident booked a socket.
+        BookingCreated = "booking.created",
+        /// A booking was cancelled.
+        BookingCancelled = "booking.cancelled",
+        /// A booking was released as a no-show.
+        BookingNoShow = "booking.no_show",
+        /// A socket's state changed.
+        SocketStateChanged = "socket.state_changed",
+        /// A maintenance window was set.
+        MaintenanceScheduled = "maintenance.scheduled",
+    }
 }
 
-impl EventType {
-    /// Every kind, in the order they are documented.
-    pub const ALL: [EventType; 5] = [
-        EventType::BookingCreated,
-        EventType::BookingCancelled,
-        EventType::BookingNoShow,
-        EventType::SocketStateChanged,
-        EventType::MaintenanceScheduled,
-    ];
-
-    /// The name on the wire and in the outbox, e.g. `booking.created`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EventType::BookingCreated => "booking.created",
-            EventType::BookingCancelled => "booking.cancelled",
-            EventType::BookingNoShow => "booking.no_show",
-            EventType::SocketStateChanged => "socket.state_changed",
-            EventType::MaintenanceScheduled => "maintenance.scheduled",
-        }
-    }
-
-    /// The kind named `name`, if there is one.
-    pub fn parse(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+crate::text_enum! {
+    /// What an event is about, as the outbox stores it.
+    pub enum ResourceType {
+        /// A booking (`resource_id` is its id).
+        Booking = "booking",
+        /// A socket.
+        Socket = "socket",
+        /// A maintenance window.
+        MaintenanceWindow = "maintenance_window",
     }
 }
 
@@ -116,13 +107,15 @@ impl DomainEvent {
     }
 
     /// What the event is about: `(resource type, id)`.
-    pub fn resource(&self) -> (&'static str, i64) {
+    pub fn resource(&self) -> (ResourceType, i64) {
         match self {
             DomainEvent::BookingCreated(d)
             | DomainEvent::BookingCancelled(d)
-            | DomainEvent::BookingNoShow(d) => ("booking", d.booking_id),
-            DomainEvent::SocketStateChanged(d) => ("socket", d.socket_id),
-            DomainEvent::MaintenanceScheduled(d) => ("maintenance_window", d.maintenance_id),
+            | DomainEvent::BookingNoShow(d) => (ResourceType::Booking, d.booking_id),
+            DomainEvent::SocketStateChanged(d) => (ResourceType::Socket, d.socket_id),
+            DomainEvent::MaintenanceScheduled(d) => {
+                (ResourceType::MaintenanceWindow, d.maintenance_id)
+            }
         }
     }
 
@@ -162,9 +155,9 @@ mod tests {
         assert_eq!(json["type"], event.event_type().as_str());
         assert_eq!(EVENT_TYPES.len(), EventType::ALL.len());
         for (name, kind) in EVENT_TYPES.iter().zip(EventType::ALL) {
-            assert_eq!(EventType::parse(name), Some(kind));
+            assert_eq!(EventType::parse(name), Ok(*kind));
         }
-        assert_eq!(EventType::parse("booking.deleted"), None);
+        assert!(EventType::parse("booking.deleted").is_err());
     }
 
     #[test]
@@ -175,7 +168,7 @@ mod tests {
         assert_eq!(data["status"], "cancelled");
         assert!(data["reason"].is_null(), "an absent reason is sent as null");
         assert!(data.get("type").is_none());
-        assert_eq!(event.resource(), ("booking", 12));
+        assert_eq!(event.resource(), (ResourceType::Booking, 12));
         assert_eq!(event.compound_id(), Some(1));
     }
 }

@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DomainEvent;
+use super::{DomainEvent, EventType, ResourceType};
 use crate::db::schema::domain_events as de;
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -21,7 +21,7 @@ pub fn record(conn: &mut DbConn, event: &DomainEvent, now: NaiveDateTime) -> Api
     diesel::insert_into(de::table)
         .values((
             de::event_id.eq(&event_id),
-            de::event_type.eq(event.event_type().as_str()),
+            de::event_type.eq(event.event_type()),
             de::compound_id.eq(event.compound_id()),
             de::resource_type.eq(resource_type),
             de::resource_id.eq(resource_id),
@@ -36,9 +36,9 @@ pub fn record(conn: &mut DbConn, event: &DomainEvent, now: NaiveDateTime) -> Api
 #[derive(Clone, Debug, PartialEq, Eq, Queryable)]
 pub struct StoredEvent {
     pub event_id: String,
-    pub event_type: String,
+    pub event_type: EventType,
     pub compound_id: Option<i64>,
-    pub resource_type: String,
+    pub resource_type: ResourceType,
     pub resource_id: i64,
     /// The event's data as JSON text.
     pub payload: String,
@@ -63,10 +63,13 @@ const COLUMNS: (
     de::occurred_at,
 );
 
-/// Up to `limit` events not yet fanned out, oldest first.
+/// Up to `limit` events not yet fanned out, oldest first. Events of a kind this release does
+/// not know (written by a newer one, before a rollback) are left in the outbox for a release
+/// that knows them, rather than stopping every pass.
 pub fn not_fanned_out(conn: &mut DbConn, limit: i64) -> ApiResult<Vec<StoredEvent>> {
     Ok(de::table
         .filter(de::fanned_out_at.is_null())
+        .filter(de::event_type.eq_any(EventType::ALL))
         .order((de::occurred_at, de::event_id))
         .limit(limit)
         .select(COLUMNS)
@@ -83,4 +86,71 @@ pub fn claim_fan_out(conn: &mut DbConn, event_id: &str, now: NaiveDateTime) -> A
     .set(de::fanned_out_at.eq(Some(now)))
     .execute(conn)?;
     Ok(claimed == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use diesel::Connection;
+
+    use super::*;
+    use crate::charging::dto::SocketState;
+    use crate::events::SocketStateChangedData;
+
+    fn outbox() -> DbConn {
+        let mut conn = DbConn::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        crate::db::run_migrations(&mut conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn events_of_a_kind_this_release_does_not_know_wait_without_blocking_the_others() {
+        let mut conn = outbox();
+        let at = |h| {
+            NaiveDate::from_ymd_opt(2026, 12, 1)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap()
+        };
+        // The oldest event is of a kind only a newer release knows.
+        diesel::insert_into(de::table)
+            .values((
+                de::event_id.eq("msg_newer"),
+                de::event_type.eq("pile.installed"),
+                de::compound_id.eq(Some(1)),
+                de::resource_type.eq("pile"),
+                de::resource_id.eq(9),
+                de::payload.eq("{}"),
+                de::occurred_at.eq(at(8)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let event = DomainEvent::SocketStateChanged(SocketStateChangedData {
+            socket_id: 3,
+            pile_id: 2,
+            compound_id: 1,
+            previous_state: SocketState::Available,
+            state: SocketState::Faulted,
+            reason: "无法充电".into(),
+        });
+        let id = record(&mut conn, &event, at(9)).unwrap();
+        let pending = not_fanned_out(&mut conn, 10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].event_id, id);
+        assert_eq!(pending[0].event_type, EventType::SocketStateChanged);
+        assert_eq!(pending[0].resource_type, ResourceType::Socket);
+        assert_eq!(
+            pending[0].occurred_at.and_utc(),
+            Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+        );
+        assert!(claim_fan_out(&mut conn, &id, at(10)).unwrap());
+        assert!(!claim_fan_out(&mut conn, &id, at(10)).unwrap());
+        assert!(not_fanned_out(&mut conn, 10).unwrap().is_empty());
+        // Still there for a release that knows it.
+        let left: i64 = de::table
+            .filter(de::fanned_out_at.is_null())
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(left, 1);
+    }
 }

@@ -1,6 +1,9 @@
-//! The signed-in user: who they are and which household they belong to.
+//! The signed-in user: who they are and which household they belong to. Joining or leaving
+//! a household happens only through [`model::set_household`].
 
+pub mod dto;
 pub mod handlers;
+pub mod model;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

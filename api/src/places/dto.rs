@@ -3,33 +3,17 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// The three kinds of compound in the county town.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CompoundKind {
-    /// 物业小区: run by a property-management firm.
-    PropertyManaged,
-    /// 老旧小区: an old compound with a hosted (托管) firm.
-    OldHosted,
-    /// 散居楼栋: scattered buildings run by a self-management group.
-    SelfManaged,
-}
+use crate::text::Text;
 
-impl CompoundKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CompoundKind::PropertyManaged => "property_managed",
-            CompoundKind::OldHosted => "old_hosted",
-            CompoundKind::SelfManaged => "self_managed",
-        }
-    }
-
-    pub fn parse(s: &str) -> CompoundKind {
-        match s {
-            "old_hosted" => CompoundKind::OldHosted,
-            "self_managed" => CompoundKind::SelfManaged,
-            _ => CompoundKind::PropertyManaged,
-        }
+crate::text_enum! {
+    /// The three kinds of compound in the county town.
+    pub enum CompoundKind {
+        /// 物业小区: run by a property-management firm.
+        PropertyManaged = "property_managed",
+        /// 老旧小区: an old compound with a hosted (托管) firm.
+        OldHosted = "old_hosted",
+        /// 散居楼栋: scattered buildings run by a self-management group.
+        SelfManaged = "self_managed",
     }
 }
 
@@ -62,18 +46,12 @@ pub struct CompoundFilter {
     /// Only compounds of this community.
     pub community_id: Option<i64>,
     /// Name contains this text (Chinese or pinyin code), e.g. `世纪`.
-    #[param(max_length = 64)]
-    pub q: Option<String>,
+    #[param(value_type = Option<String>, max_length = 64)]
+    pub q: Option<Text<0, 64>>,
     /// Only compounds of this kind.
     pub kind: Option<CompoundKind>,
     /// Only compounds with (or without) e-bike charging piles.
     pub has_charging: Option<bool>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
-    pub page: Option<i64>,
-    /// Items per page, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub per_page: Option<i64>,
 }
 
 /// A compound (小区) in a list.

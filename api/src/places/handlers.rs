@@ -26,23 +26,16 @@ pub async fn list_communities(state: web::Data<AppState>) -> ApiResult<HttpRespo
 #[utoipa::path(
     tag = "places",
     security(),
-    params(CompoundFilter),
+    params(CompoundFilter, PageParams),
     responses((status = 200, description = "One page of compounds", body = Page<CompoundSummary>))
 )]
 #[get("/compounds")]
 pub async fn list_compounds(
     state: web::Data<AppState>,
     filter: Query<CompoundFilter>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let filter = filter.0;
-    let page = PageParams {
-        page: filter.page,
-        per_page: filter.per_page,
-    }
-    .validate()?;
-    if filter.q.as_deref().is_some_and(|q| q.chars().count() > 64) {
-        return Err(ApiError::validation("q", "must be at most 64 characters"));
-    }
+    let (filter, page) = (filter.0, page.0.validate()?);
     let (items, total) = state
         .db(move |conn| model::search_compounds(conn, &filter, page))
         .await?;

@@ -64,7 +64,7 @@ type SummaryRow = (
     i64,
     String,
     String,
-    String,
+    CompoundKind,
     i64,
     String,
     i64,
@@ -126,7 +126,7 @@ fn to_summary(row: SummaryRow, building_count: i64) -> CompoundSummary {
         id,
         code,
         name,
-        kind: CompoundKind::parse(&kind),
+        kind,
         community_id,
         community_name,
         grid_id,
@@ -151,7 +151,7 @@ pub fn search_compounds(
         if let Some(c) = filter.community_id {
             q = q.filter(compounds::community_id.eq(c));
         }
-        if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(text) = filter.q.as_deref().filter(|t| !t.is_empty()) {
             let pattern = like_contains(text);
             q = q.filter(
                 compounds::name
@@ -161,7 +161,7 @@ pub fn search_compounds(
             );
         }
         if let Some(kind) = filter.kind {
-            q = q.filter(compounds::kind.eq(kind.as_str()));
+            q = q.filter(compounds::kind.eq(kind));
         }
         if let Some(h) = filter.has_charging {
             q = q.filter(compounds::has_charging.eq(h));

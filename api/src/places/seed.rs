@@ -8,6 +8,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::dto::CompoundKind;
 use crate::cards::rules::{self, CHECK_ALPHABET, CHECK_CODE_LEN};
 use crate::db::schema::{buildings, cards, communities, compounds, grids, households};
 use crate::db::{last_insert_id, DbConn};
@@ -23,14 +24,14 @@ struct CommunitySeed {
 }
 
 /// Kinds of the seven compounds of each community, in order.
-const KINDS: [&str; 7] = [
-    "property_managed",
-    "property_managed",
-    "old_hosted",
-    "old_hosted",
-    "old_hosted",
-    "self_managed",
-    "self_managed",
+const KINDS: [CompoundKind; 7] = [
+    CompoundKind::PropertyManaged,
+    CompoundKind::PropertyManaged,
+    CompoundKind::OldHosted,
+    CompoundKind::OldHosted,
+    CompoundKind::OldHosted,
+    CompoundKind::SelfManaged,
+    CompoundKind::SelfManaged,
 ];
 /// Share of the community's households living in each compound, in thousandths.
 const SHARE: [usize; 7] = [300, 300, 100, 100, 100, 50, 50];
@@ -167,11 +168,11 @@ const COMMUNITIES: [CommunitySeed; 8] = [
 ];
 
 /// Units per building, floors, and rooms per floor and unit, by compound kind.
-fn building_shape(kind: &str) -> (i32, i32, i32) {
+fn building_shape(kind: CompoundKind) -> (i32, i32, i32) {
     match kind {
-        "property_managed" => (2, 6, 2),
-        "old_hosted" => (2, 5, 2),
-        _ => (1, 5, 2),
+        CompoundKind::PropertyManaged => (2, 6, 2),
+        CompoundKind::OldHosted => (2, 5, 2),
+        CompoundKind::SelfManaged => (1, 5, 2),
     }
 }
 
@@ -282,7 +283,7 @@ pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<SeedReport>> {
                     compounds::address.eq(format!("泾川县城关镇{}{}", c.name, name)),
                     compounds::latitude.eq(clat),
                     compounds::longitude.eq(clon),
-                    compounds::has_charging.eq(kind == "property_managed"),
+                    compounds::has_charging.eq(kind == CompoundKind::PropertyManaged),
                     compounds::created_at.eq(at),
                 ))
                 .execute(conn)?;
@@ -367,8 +368,11 @@ mod tests {
             10_000
         );
         assert!(COMMUNITIES.iter().all(|c| c.households < 3000));
-        let charging =
-            COMMUNITIES.len() * KINDS.iter().filter(|k| **k == "property_managed").count();
+        let charging = COMMUNITIES.len()
+            * KINDS
+                .iter()
+                .filter(|k| **k == CompoundKind::PropertyManaged)
+                .count();
         assert_eq!(charging, 16);
         assert_eq!(SHARE.iter().sum::<usize>(), 1000);
     }

@@ -1,13 +1,13 @@
 //! Booking time ranges and the slot grid (`charging::rules`), against plain models.
 
 use chrono::{Duration, NaiveDateTime, Timelike};
-use chrono_tz::Asia::Shanghai;
 use proptest::prelude::*;
 
 use crate::charging::rules::{
     cells, check_in_timing, check_in_window, check_range, local_midnight, on_grid, slot_floor,
     Settings,
 };
+use crate::clock::LOCAL_TZ;
 use crate::error::ErrorCode;
 
 /// Slot lengths a compound may choose: divisors of a day from 5 to 240 minutes.
@@ -72,9 +72,9 @@ proptest! {
     fn local_midnight_starts_the_local_day(t in recent()) {
         let m = local_midnight(t);
         prop_assert!(m <= t && t - m < Duration::days(1));
-        let local = m.and_utc().with_timezone(&Shanghai);
+        let local = m.and_utc().with_timezone(&LOCAL_TZ);
         prop_assert_eq!((local.hour(), local.minute(), local.second()), (0, 0, 0));
-        prop_assert_eq!(local.date_naive(), t.and_utc().with_timezone(&Shanghai).date_naive());
+        prop_assert_eq!(local.date_naive(), t.and_utc().with_timezone(&LOCAL_TZ).date_naive());
     }
 
     /// The slot containing `t` starts at or before it, less than a slot before, on the grid;

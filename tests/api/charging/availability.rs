@@ -228,3 +228,42 @@ async fn the_grid_on_one_process_shows_a_write_on_another_at_once() {
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(&row(p1.base.clone()).await.1[at..=at], ".");
 }
+
+on_both!(joining_or_leaving_a_household_redraws_mine_at_once, |app| {
+    app.seed_demo();
+    let alice = app.resident("join-a", 1).await;
+    let carol = app.resident("join-c", 2).await;
+    let at = cell_index(&app, 60).await;
+    app.post(
+        "/api/v1/bookings",
+        Some(&alice),
+        booking(1, &app.slot_time(60), &app.slot_time(90)),
+    )
+    .await
+    .expect(201, None);
+    // Carol, of another household, sees the booking as taken (and the grid is now cached).
+    assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "x");
+    // She joins Alice's household: the very next read shows it as her household's.
+    let code = linli::places::seed::demo_check_codes(1).pop().unwrap();
+    let number = linli::places::seed::card_number(1);
+    app.post(
+        "/api/v1/me/household",
+        Some(&carol),
+        json!({"card_number": number, "check_code": code}),
+    )
+    .await
+    .expect(200, None);
+    assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "m");
+    // She leaves it: taken again, at once.
+    let r = app
+        .request(
+            Method::DELETE,
+            "/api/v1/me/household",
+            Some(&carol),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "x");
+});

@@ -304,6 +304,12 @@ on_both!(an_idempotent_booking_retry_books_once, |app| {
 on_both!(bookings_appear_in_the_private_calendar_feed, |app| {
     app.seed_demo();
     let alice = app.resident("cal-charge", 1).await;
+    // The compound's own grace period is what the event tells the resident.
+    let staff = app.token("cal-staff", "staff").await;
+    let settings = json!({"slot_minutes": 30, "days_ahead": 7, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 20, "max_active_per_household": 1});
+    put_settings(&app, &staff, 1, settings)
+        .await
+        .expect(200, None);
     let r = app
         .post(
             "/api/v1/bookings",
@@ -329,6 +335,10 @@ on_both!(bookings_appear_in_the_private_calendar_feed, |app| {
         .expect("the booking is in the feed");
     assert_eq!(event.get_summary(), Some("电动车充电 1号桩-1口"));
     assert_eq!(event.get_location(), Some("天和人家"));
+    assert_eq!(
+        event.get_description(),
+        Some(format!("充电预约 {id}，请在开始后20分钟内扫码签到").as_str())
+    );
     assert_eq!(event.get_status(), Some(icalendar::EventStatus::Confirmed));
     app.post(
         &format!("/api/v1/bookings/{id}/cancel"),

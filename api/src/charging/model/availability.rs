@@ -26,7 +26,7 @@ pub struct GridData {
 }
 
 /// How many cells of a grid starting at `start` (`n` cells of `slot`) begin before `t`.
-pub fn cells_before(start: NaiveDateTime, slot: Duration, n: usize, t: NaiveDateTime) -> usize {
+fn cells_before(start: NaiveDateTime, slot: Duration, n: usize, t: NaiveDateTime) -> usize {
     let (Some(span), Some(step)) = ((t - start).num_microseconds(), slot.num_microseconds()) else {
         return if t > start { n } else { 0 };
     };

@@ -10,8 +10,8 @@ use super::bookings::{event_data, local_range, BookingRow, BOOKING_COLUMNS};
 use super::sockets::{compound_sockets, settings_for, socket, SocketInfo};
 use super::stamp::touch_sockets;
 use super::waitlist::offer_freed;
-use crate::charging::dto::{BookingStatus, MaintenanceView, SocketState};
-use crate::charging::rules;
+use crate::charging::dto::{BookingStatus, MaintenanceView, SocketState, WaitlistStatus};
+use crate::charging::rules::{self, TimeRange};
 use crate::db::schema::{
     booking_slots as bs, bookings as b, maintenance_windows as mw, piles, sockets,
     waitlist_entries as wl,
@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, DomainEvent, MaintenanceScheduledData, SocketStateChangedData};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 
 /// Cancel a live booking because its socket is taken out of use; tells the resident.
 fn cancel_for_service(
@@ -30,7 +30,7 @@ fn cancel_for_service(
 ) -> ApiResult<bool> {
     let status = row.status;
     let notice = Notice {
-        kind: "booking.cancelled",
+        kind: NotificationKind::BookingCancelled,
         title: "充电预约因维护取消".into(),
         body: format!(
             "{}的预约已取消：{}",
@@ -41,14 +41,13 @@ fn cancel_for_service(
         dedupe_key: Some(format!("booking-cancelled:{}", row.id)),
     };
     // Cells are freed but the maintenance rows that follow take them; no waitlist offer.
-    let changed =
-        diesel::update(b::table.filter(b::id.eq(row.id).and(b::status.eq(status.as_str()))))
-            .set((
-                b::status.eq(BookingStatus::Cancelled.as_str()),
-                b::cancelled_at.eq(now),
-                b::cancel_reason.eq(Some(format!("维护：{reason}"))),
-            ))
-            .execute(conn)?;
+    let changed = diesel::update(b::table.filter(b::id.eq(row.id).and(b::status.eq(status))))
+        .set((
+            b::status.eq(BookingStatus::Cancelled),
+            b::cancelled_at.eq(now),
+            b::cancel_reason.eq(Some(format!("维护：{reason}"))),
+        ))
+        .execute(conn)?;
     if changed == 0 {
         return Ok(false);
     }
@@ -69,32 +68,44 @@ fn live_overlapping(
 ) -> ApiResult<Vec<BookingRow>> {
     Ok(b::table
         .filter(b::socket_id.eq(socket_id))
-        .filter(b::status.eq_any([
-            BookingStatus::Confirmed.as_str(),
-            BookingStatus::CheckedIn.as_str(),
-        ]))
+        .filter(b::status.eq_any([BookingStatus::Confirmed, BookingStatus::CheckedIn]))
         .filter(b::starts_at.lt(to).and(b::ends_at.gt(from)))
         .select(BOOKING_COLUMNS)
         .load(conn)?)
 }
 
 /// What a maintenance window applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Pile(i64),
     Socket(i64),
+}
+
+/// A maintenance window as staff or a property firm asks for it.
+#[derive(Clone, Copy, Debug)]
+pub struct NewWindow<'a> {
+    pub target: Target,
+    /// Rounded outwards to the compound's slot grid.
+    pub range: TimeRange,
+    /// Told to residents whose bookings are cancelled.
+    pub reason: &'a str,
+    /// Who set it, e.g. `user:12` or a partner client (kept with the window).
+    pub created_by: &'a str,
 }
 
 /// Set a maintenance window: overlapping bookings are cancelled (residents told), and its
 /// cells are taken so nothing can be booked in it.
 pub fn schedule_maintenance(
     conn: &mut DbConn,
-    target: Target,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    reason: &str,
-    created_by: &str,
+    window: &NewWindow<'_>,
     now: NaiveDateTime,
 ) -> ApiResult<MaintenanceView> {
+    let NewWindow {
+        target,
+        range: TimeRange { starts_at, ends_at },
+        reason,
+        created_by,
+    } = *window;
     db::transaction(conn, |c| {
         let (pile_id, socket_id, targets) = match target {
             Target::Pile(p) => {
@@ -163,13 +174,15 @@ pub fn schedule_maintenance(
                 .load(c)?;
             for offer in held.into_iter().flatten() {
                 diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(c)?;
-                diesel::update(wl::table.filter(wl::id.eq(offer).and(wl::status.eq("offered"))))
-                    .set((
-                        wl::status.eq("waiting"),
-                        wl::offered_socket_id.eq(None::<i64>),
-                        wl::offer_expires_at.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(c)?;
+                diesel::update(
+                    wl::table.filter(wl::id.eq(offer).and(wl::status.eq(WaitlistStatus::Offered))),
+                )
+                .set((
+                    wl::status.eq(WaitlistStatus::Waiting),
+                    wl::offered_socket_id.eq(None::<i64>),
+                    wl::offer_expires_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(c)?;
             }
             let taken: Vec<NaiveDateTime> = bs::table
                 .filter(bs::socket_id.eq(s.id))
@@ -232,7 +245,7 @@ pub fn set_socket_state(
         let info = socket(c, socket_id)?.ok_or_else(ApiError::not_found)?;
         diesel::update(sockets::table.filter(sockets::id.eq(socket_id)))
             .set((
-                sockets::state.eq(state.as_str()),
+                sockets::state.eq(state),
                 sockets::state_changed_at.eq(now),
                 sockets::write_seq.eq(sockets::write_seq + 1),
             ))
@@ -254,7 +267,7 @@ pub fn set_socket_state(
                 .filter(
                     b::socket_id
                         .eq(socket_id)
-                        .and(b::status.eq(BookingStatus::Confirmed.as_str())),
+                        .and(b::status.eq(BookingStatus::Confirmed)),
                 )
                 .select(BOOKING_COLUMNS)
                 .load(c)?;

@@ -29,21 +29,17 @@ pub mod stamp;
 pub mod sweeper;
 pub mod waitlist;
 
-pub use availability::{availability, cells_before, members_of, open_cells, GridData};
-pub use bookings::create::{create_booking, BookingRequest};
+pub use availability::{availability, members_of, open_cells, GridData};
+pub use bookings::create::create_booking;
 pub use bookings::lifecycle::{cancel, check_in, finish};
 pub use bookings::{
     booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,
-    list_for_user, local_range, BookingOnCalendar, BookingRow,
+    list_for_user, BookingOnCalendar, BookingRow,
 };
-pub use maintenance::{schedule_maintenance, set_socket_state, Target};
-pub use sockets::{
-    charging_view, compound_sockets, save_settings, settings_for, settings_view, socket,
-    socket_in_context, SocketInfo,
-};
-pub use stamp::{bump_membership, grid_stamp, touch_compound, touch_pile, touch_sockets};
+pub use maintenance::{schedule_maintenance, set_socket_state, NewWindow, Target};
+pub use sockets::{charging_view, save_settings, settings_view, socket, SocketInfo};
+pub use stamp::{grid_stamp, touch_pile, touch_sockets};
 pub use sweeper::sweep;
 pub use waitlist::{
-    accept_offer, join_waitlist, leave_waitlist, my_waitlist, offer_freed, wait_row, wait_view,
-    WaitRow,
+    accept_offer, join_waitlist, leave_waitlist, my_waitlist, wait_row, wait_view, WaitRow,
 };

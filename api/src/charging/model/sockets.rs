@@ -4,13 +4,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::stamp::touch_compound;
-use crate::charging::dto::{ChargingView, PileView, SettingsView, SocketState, SocketView};
+use crate::charging::dto::{
+    ChargingView, PileStatus, PileView, SettingsView, SocketState, SocketView,
+};
 use crate::charging::rules::Settings;
 use crate::db::schema::{charging_settings as cs, compounds, piles, sockets};
 use crate::db::DbConn;
 use crate::error::ApiResult;
 
-pub fn settings_for(conn: &mut DbConn, compound_id: i64) -> ApiResult<Settings> {
+pub(in crate::charging::model) fn settings_for(
+    conn: &mut DbConn,
+    compound_id: i64,
+) -> ApiResult<Settings> {
     let row: Option<(i32, i32, i32, i32, i32, i32)> = cs::table
         .filter(cs::compound_id.eq(compound_id))
         .select((
@@ -134,7 +139,7 @@ pub fn socket(conn: &mut DbConn, id: i64) -> ApiResult<Option<SocketInfo>> {
 }
 
 /// A socket with its compound's name and booking settings, in one query.
-pub fn socket_in_context(
+pub(in crate::charging::model) fn socket_in_context(
     conn: &mut DbConn,
     id: i64,
 ) -> ApiResult<Option<(SocketInfo, String, Settings)>> {
@@ -168,7 +173,10 @@ pub fn socket_in_context(
     }))
 }
 
-pub fn compound_sockets(conn: &mut DbConn, compound_id: i64) -> ApiResult<Vec<SocketInfo>> {
+pub(in crate::charging::model) fn compound_sockets(
+    conn: &mut DbConn,
+    compound_id: i64,
+) -> ApiResult<Vec<SocketInfo>> {
     let rows: Vec<SocketRow> = sockets::table
         .inner_join(piles::table)
         .filter(sockets::compound_id.eq(compound_id))
@@ -192,7 +200,7 @@ pub fn charging_view(conn: &mut DbConn, compound_id: i64) -> ApiResult<Option<Ch
         return Ok(None);
     };
     let settings = settings_for(conn, compound_id)?;
-    let pile_rows: Vec<(i64, String, String, String, String)> = piles::table
+    let pile_rows: Vec<(i64, String, String, String, PileStatus)> = piles::table
         .filter(piles::compound_id.eq(compound_id))
         .order(piles::id)
         .select((

@@ -1,6 +1,7 @@
 //! The grid stamp: every change the availability grid shows bumps `sockets.write_seq` of the
 //! sockets it concerns, inside the transaction that makes the change, and joining or leaving
-//! a household bumps `membership_stamp` (see `charging::grid`, which keys its cache on both).
+//! a household bumps the membership version (`me::model::set_household`); `charging::grid`
+//! keys its cache on both.
 
 use diesel::prelude::*;
 
@@ -19,7 +20,10 @@ pub fn touch_sockets(conn: &mut DbConn, ids: &[i64]) -> ApiResult<()> {
 }
 
 /// Mark every socket of a compound as changed (its settings changed).
-pub fn touch_compound(conn: &mut DbConn, compound_id: i64) -> ApiResult<()> {
+pub(in crate::charging::model) fn touch_compound(
+    conn: &mut DbConn,
+    compound_id: i64,
+) -> ApiResult<()> {
     diesel::update(sockets::table.filter(sockets::compound_id.eq(compound_id)))
         .set(sockets::write_seq.eq(sockets::write_seq + 1))
         .execute(conn)?;
@@ -41,24 +45,11 @@ pub fn grid_stamp(conn: &mut DbConn, compound_id: i64) -> ApiResult<(i64, i64, i
         .filter(sockets::compound_id.eq(compound_id))
         .select(sockets::write_seq)
         .load(conn)?;
-    let members: i64 = crate::db::schema::membership_stamp::table
-        .find(1)
-        .select(crate::db::schema::membership_stamp::version)
-        .first(conn)?;
+    let members = crate::me::model::membership_version(conn)?;
     let count = i64::try_from(seqs.len()).unwrap_or(i64::MAX);
     Ok((
         count,
         seqs.iter().fold(0i64, |a, s| a.wrapping_add(*s)),
         members,
     ))
-}
-
-/// Someone joined or left a household: whose bookings grids show as "mine" changed. Call it
-/// inside the transaction that changes `users.household_id`.
-pub fn bump_membership(conn: &mut DbConn) -> ApiResult<()> {
-    use crate::db::schema::membership_stamp as ms;
-    diesel::update(ms::table.find(1))
-        .set(ms::version.eq(ms::version + 1))
-        .execute(conn)?;
-    Ok(())
 }

@@ -9,12 +9,12 @@ use super::bookings::lifecycle::{end_booking, Ending};
 use super::bookings::{local_range, BookingRow, BOOKING_COLUMNS};
 use super::sockets::{settings_for, socket};
 use super::waitlist::{close_offer, WaitRow, WAIT_COLUMNS};
-use crate::charging::dto::BookingStatus;
+use crate::charging::dto::{BookingStatus, WaitlistStatus};
 use crate::charging::rules;
 use crate::db::schema::{bookings as b, waitlist_entries as wl};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 
 /// One pass of the charging sweeper: releases no-shows, completes finished bookings, sends
 /// reminders and expires offers. Safe in several processes: every step claims its row with a
@@ -25,7 +25,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     let candidates: Vec<BookingRow> = b::table
         .filter(
             b::status
-                .eq(BookingStatus::Confirmed.as_str())
+                .eq(BookingStatus::Confirmed)
                 .and(b::starts_at.le(now)),
         )
         .order(b::starts_at)
@@ -39,7 +39,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
         }
         let released = db::transaction(conn, |c| {
             let notice = Notice {
-                kind: "booking.no_show",
+                kind: NotificationKind::BookingNoShow,
                 title: "充电预约已释放".into(),
                 body: format!(
                     "{}的预约未在{}分钟内签到，已释放并记为一次未到",
@@ -64,7 +64,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     let ended: Vec<BookingRow> = b::table
         .filter(
             b::status
-                .eq(BookingStatus::CheckedIn.as_str())
+                .eq(BookingStatus::CheckedIn)
                 .and(b::ends_at.le(now)),
         )
         .limit(500)
@@ -87,7 +87,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     let soon: Vec<BookingRow> = b::table
         .filter(
             b::status
-                .eq(BookingStatus::Confirmed.as_str())
+                .eq(BookingStatus::Confirmed)
                 .and(b::reminded_at.is_null()),
         )
         .filter(
@@ -112,7 +112,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
                     c,
                     row.user_id,
                     &Notice {
-                        kind: "booking.reminder",
+                        kind: NotificationKind::BookingReminder,
                         title: "充电预约即将开始".into(),
                         body: format!(
                             "{} {}，请按时到场扫码签到",
@@ -131,12 +131,16 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
     }
     // Offers nobody answered in time.
     let expired: Vec<WaitRow> = wl::table
-        .filter(wl::status.eq("offered").and(wl::offer_expires_at.le(now)))
+        .filter(
+            wl::status
+                .eq(WaitlistStatus::Offered)
+                .and(wl::offer_expires_at.le(now)),
+        )
         .limit(500)
         .select(WAIT_COLUMNS)
         .load(conn)?;
     for w in expired {
-        let closed = db::transaction(conn, |c| close_offer(c, &w, "expired", now))?;
+        let closed = db::transaction(conn, |c| close_offer(c, &w, WaitlistStatus::Expired, now))?;
         done += usize::from(closed);
     }
     Ok(done)

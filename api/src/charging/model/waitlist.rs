@@ -11,12 +11,12 @@ use super::bookings::create::{book_in_tx, bookable_household, BookingRequest};
 use super::bookings::local_range;
 use super::sockets::{compound_name, compound_sockets, settings_for, socket, SocketInfo};
 use super::stamp::touch_sockets;
-use crate::charging::dto::{SocketState, WaitlistView};
-use crate::charging::rules;
+use crate::charging::dto::{SocketState, WaitlistStatus, WaitlistView};
+use crate::charging::rules::{self, TimeRange};
 use crate::db::schema::{booking_slots as bs, waitlist_entries as wl};
 use crate::db::{self, is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 
 /// Whether every cell of the range on this socket is free right now.
 fn range_free(
@@ -33,16 +33,16 @@ fn range_free(
     Ok(taken == 0)
 }
 
-/// Queue for a taken time on one socket or any socket of the compound.
+/// Queue for a taken time on one socket (`socket_id`) or any socket of the compound.
 pub fn join_waitlist(
     conn: &mut DbConn,
     compound_id: i64,
     user_id: i64,
     socket_id: Option<i64>,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
+    range: TimeRange,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
+    let TimeRange { starts_at, ends_at } = range;
     let household_id = bookable_household(conn, user_id, now)?;
     if compound_name(conn, compound_id)?.is_none() {
         return Err(ApiError::not_found());
@@ -83,7 +83,7 @@ pub fn join_waitlist(
             wl::household_id.eq(household_id),
             wl::starts_at.eq(starts_at),
             wl::ends_at.eq(ends_at),
-            wl::status.eq("waiting"),
+            wl::status.eq(WaitlistStatus::Waiting),
             wl::queued_at.eq(now),
             wl::live_key.eq(Some(&live_key)),
             wl::updated_at.eq(now),
@@ -105,7 +105,7 @@ pub struct WaitRow {
     pub household_id: i64,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
-    pub status: String,
+    pub status: WaitlistStatus,
     pub queued_at: NaiveDateTime,
     pub offered_socket_id: Option<i64>,
     pub offer_expires_at: Option<NaiveDateTime>,
@@ -157,7 +157,7 @@ fn position(conn: &mut DbConn, w: &WaitRow) -> ApiResult<i64> {
         .filter(
             wl::compound_id
                 .eq(w.compound_id)
-                .and(wl::status.eq("waiting")),
+                .and(wl::status.eq(WaitlistStatus::Waiting)),
         )
         .filter(wl::starts_at.lt(w.ends_at).and(wl::ends_at.gt(w.starts_at)))
         .filter(wl::queued_at.le(w.queued_at))
@@ -173,7 +173,7 @@ fn position(conn: &mut DbConn, w: &WaitRow) -> ApiResult<i64> {
 }
 
 pub fn wait_view(conn: &mut DbConn, w: WaitRow) -> ApiResult<WaitlistView> {
-    let position = if w.status == "waiting" {
+    let position = if w.status == WaitlistStatus::Waiting {
         Some(position(conn, &w)?)
     } else {
         None
@@ -204,7 +204,7 @@ pub fn my_waitlist(conn: &mut DbConn, user_id: i64) -> ApiResult<Vec<WaitlistVie
 
 /// After cells of `socket_id` were freed: offer them to the first waiting entries whose whole
 /// range is now free on that socket, holding the cells for the offer.
-pub fn offer_freed(
+pub(in crate::charging::model) fn offer_freed(
     conn: &mut DbConn,
     compound_id: i64,
     socket_id: i64,
@@ -220,7 +220,7 @@ pub fn offer_freed(
         .filter(
             wl::compound_id
                 .eq(compound_id)
-                .and(wl::status.eq("waiting")),
+                .and(wl::status.eq(WaitlistStatus::Waiting)),
         )
         .filter(wl::socket_id.is_null().or(wl::socket_id.eq(socket_id)))
         .filter(wl::starts_at.gt(now))
@@ -234,15 +234,16 @@ pub fn offer_freed(
         if !range_free(conn, socket_id, w.starts_at, w.ends_at)? {
             continue;
         }
-        let claimed =
-            diesel::update(wl::table.filter(wl::id.eq(w.id).and(wl::status.eq("waiting"))))
-                .set((
-                    wl::status.eq("offered"),
-                    wl::offered_socket_id.eq(Some(socket_id)),
-                    wl::offer_expires_at.eq(Some(now + Duration::minutes(rules::OFFER_MINUTES))),
-                    wl::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+        let claimed = diesel::update(
+            wl::table.filter(wl::id.eq(w.id).and(wl::status.eq(WaitlistStatus::Waiting))),
+        )
+        .set((
+            wl::status.eq(WaitlistStatus::Offered),
+            wl::offered_socket_id.eq(Some(socket_id)),
+            wl::offer_expires_at.eq(Some(now + Duration::minutes(rules::OFFER_MINUTES))),
+            wl::updated_at.eq(now),
+        ))
+        .execute(conn)?;
         if claimed == 0 {
             continue;
         }
@@ -265,7 +266,7 @@ pub fn offer_freed(
             conn,
             w.user_id,
             &Notice {
-                kind: "waitlist.offer",
+                kind: NotificationKind::WaitlistOffer,
                 title: "候补到了：充电时段空出".into(),
                 body: format!(
                     "{} {}，请在{}分钟内确认",
@@ -287,25 +288,25 @@ pub fn offer_freed(
     Ok(offered)
 }
 
-/// Close an open offer (declined, expired, cancelled): drop its held cells and offer them on.
+/// Close a waiting entry or an open offer (declined, expired, cancelled): an offer's held
+/// cells are dropped and offered on.
 pub(super) fn close_offer(
     conn: &mut DbConn,
     w: &WaitRow,
-    to: &str,
+    to: WaitlistStatus,
     now: NaiveDateTime,
 ) -> ApiResult<bool> {
-    let changed =
-        diesel::update(wl::table.filter(wl::id.eq(w.id).and(wl::status.eq(w.status.as_str()))))
-            .set((
-                wl::status.eq(to),
-                wl::live_key.eq(None::<String>),
-                wl::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+    let changed = diesel::update(wl::table.filter(wl::id.eq(w.id).and(wl::status.eq(w.status))))
+        .set((
+            wl::status.eq(to),
+            wl::live_key.eq(None::<String>),
+            wl::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     if changed == 0 {
         return Ok(false);
     }
-    if w.status == "offered" {
+    if w.status == WaitlistStatus::Offered {
         diesel::delete(bs::table.filter(bs::offer_id.eq(w.id))).execute(conn)?;
         touch_sockets(conn, &w.offered_socket_id.into_iter().collect::<Vec<_>>())?;
         if let Some(s) = w.offered_socket_id {
@@ -331,8 +332,8 @@ pub fn accept_offer(
     let household_id = bookable_household(conn, user_id, now)?;
     db::transaction(conn, |c| {
         let w = my_entry(c, id, user_id)?;
-        let socket_id = match (w.status.as_str(), w.offered_socket_id, w.offer_expires_at) {
-            ("offered", Some(s), Some(exp)) if exp > now => s,
+        let socket_id = match (w.status, w.offered_socket_id, w.offer_expires_at) {
+            (WaitlistStatus::Offered, Some(s), Some(exp)) if exp > now => s,
             _ => {
                 return Err(ApiError::new(ErrorCode::OfferNotPending)
                     .with_details(json!({"status": w.status})))
@@ -348,7 +349,7 @@ pub fn accept_offer(
         let booking = book_in_tx(c, req, Some(w.id), now)?.id;
         diesel::update(wl::table.filter(wl::id.eq(w.id)))
             .set((
-                wl::status.eq("accepted"),
+                wl::status.eq(WaitlistStatus::Accepted),
                 wl::booking_id.eq(Some(booking)),
                 wl::live_key.eq(None::<String>),
                 wl::updated_at.eq(now),
@@ -367,9 +368,9 @@ pub fn leave_waitlist(
 ) -> ApiResult<()> {
     db::transaction(conn, |c| {
         let w = my_entry(c, id, user_id)?;
-        let to = match w.status.as_str() {
-            "offered" => "declined",
-            "waiting" => "cancelled",
+        let to = match w.status {
+            WaitlistStatus::Offered => WaitlistStatus::Declined,
+            WaitlistStatus::Waiting => WaitlistStatus::Cancelled,
             _ => {
                 return Err(ApiError::new(ErrorCode::OfferNotPending)
                     .with_details(json!({"status": w.status})))

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{check_text, Writer};
 use crate::charging::dto::{MaintenanceRequest, MaintenanceView, SocketState};
 use crate::charging::model::{self as charging, Target};
+use crate::charging::rules::TimeRange;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Json, Path};
@@ -426,15 +427,13 @@ pub async fn maintenance(
                     Target::Pile(p) => Target::Pile(*p),
                     Target::Socket(s) => Target::Socket(*s),
                 };
-                let view = charging::schedule_maintenance(
-                    c,
+                let window = charging::NewWindow {
                     target,
-                    b.starts_at.naive_utc(),
-                    b.ends_at.naive_utc(),
-                    &reason,
-                    &w.actor,
-                    w.now,
-                )?;
+                    range: TimeRange::new(b.starts_at, b.ends_at),
+                    reason: &reason,
+                    created_by: &w.actor,
+                };
+                let view = charging::schedule_maintenance(c, &window, w.now)?;
                 audit::record(
                     c,
                     AuditEntry {

@@ -87,7 +87,7 @@ fn deliveries_for(
     let event_row = last_insert_id(conn)?;
     let subscribed = subs
         .into_iter()
-        .filter(|(_, events)| events.split(',').any(|e| e == event.event_type));
+        .filter(|(_, events)| events.split(',').any(|e| e == event.event_type.as_str()));
     for (sub, _) in subscribed {
         diesel::insert_into(wd::table)
             .values((

@@ -227,7 +227,7 @@ pub fn cancel(
                 conn,
                 *user_id,
                 &Notice {
-                    kind: "activity.cancelled",
+                    kind: crate::notifications::NotificationKind::ActivityCancelled,
                     title: "志愿活动已取消".into(),
                     body: body.clone(),
                     data: serde_json::json!({"activity_id": id}),

@@ -125,7 +125,7 @@ fn settle_one(
         conn,
         row.user_id,
         &Notice {
-            kind: "signup.hours_credited",
+            kind: crate::notifications::NotificationKind::SignupHoursCredited,
             title: "志愿服务时长已记录".into(),
             body: format!(
                 "「{}」服务时长 {} 分钟，获得 {} 积分。",

@@ -255,7 +255,7 @@ pub fn promote_next(conn: &mut DbConn, activity_id: i64, now: NaiveDateTime) -> 
                 conn,
                 user_id,
                 &Notice {
-                    kind: "signup.promoted",
+                    kind: crate::notifications::NotificationKind::SignupPromoted,
                     title: "候补成功，已为你保留名额".into(),
                     body: format!(
                         "「{}」有人取消报名，你已从候补转为正式报名。活动时间：{}，地点：{}。",

@@ -12,7 +12,7 @@ use crate::db::paging::PageRequest;
 use crate::db::schema::wishes as w;
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 use crate::volunteering::dto::points::PointsReason;
 use crate::volunteering::dto::wishes::{WishStatus, WishView};
 use crate::volunteering::dto::UserRef;
@@ -160,7 +160,7 @@ pub fn mine(conn: &mut DbConn, user_id: i64, page: PageRequest) -> ApiResult<(Ve
 }
 
 /// A notice about a wish, for its poster or its claimer.
-fn notice(wish_id: i64, kind: &'static str, title: &str, body: String) -> Notice<'static> {
+fn notice(wish_id: i64, kind: NotificationKind, title: &str, body: String) -> Notice {
     Notice {
         kind,
         title: title.to_owned(),
@@ -199,7 +199,7 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
         }
         let told = notice(
             id,
-            "wish.claimed",
+            NotificationKind::WishClaimed,
             "你的微心愿有人认领了",
             format!("「{}」已被认领，对方会尽快联系你。", wish.title),
         );
@@ -253,7 +253,7 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
         }
         let told = notice(
             id,
-            "wish.fulfilled",
+            NotificationKind::WishFulfilled,
             "你的微心愿已完成，请确认",
             format!(
                 "「{}」已标记为完成。请确认；{}天后将自动确认。",
@@ -291,7 +291,7 @@ fn confirm_inner(conn: &mut DbConn, id: i64, auto: bool, now: NaiveDateTime) -> 
             points::credit(conn, &entry, now)?;
             let told = notice(
                 id,
-                "wish.confirmed",
+                NotificationKind::WishConfirmed,
                 "微心愿已确认，积分已到账",
                 format!(
                     "「{}」已确认完成，你获得 {} 积分。",

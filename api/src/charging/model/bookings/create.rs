@@ -10,7 +10,8 @@ use serde_json::json;
 use super::{booking_row, booking_view, event_data, local_range, view_of, BookingRow};
 use crate::charging::dto::{BookingStatus, BookingView, SocketState};
 use crate::charging::model::sockets::socket_in_context;
-use crate::charging::rules;
+use crate::charging::rules::{self, TimeRange};
+use crate::clock::LOCAL_TZ;
 use crate::db::idempotency::IdempotencyClaim;
 use crate::db::schema::{
     booking_slots as bs, booking_suspensions as susp, bookings as b, household_quotas as hq,
@@ -19,7 +20,7 @@ use crate::db::schema::{
 use crate::db::{self, is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::events::{self, DomainEvent};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 
 /// The household a user books for, when it may book at `now`: `household_required` without
 /// one, `booking_suspended` (with the end) while suspended. One query.
@@ -46,7 +47,7 @@ pub(in crate::charging::model) fn bookable_household(
             .with_reason(format!(
                 "至 {}",
                 rules::utc(until)
-                    .with_timezone(&chrono_tz::Asia::Shanghai)
+                    .with_timezone(&LOCAL_TZ)
                     .format("%Y-%m-%d %H:%M")
             ))
             .with_details(json!({"until": rules::utc(until)}))),
@@ -91,7 +92,7 @@ fn take_quota(conn: &mut DbConn, household_id: i64, max: i64) -> ApiResult<()> {
 
 /// What a new booking needs.
 #[derive(Clone, Copy, Debug)]
-pub struct BookingRequest {
+pub(in crate::charging::model) struct BookingRequest {
     pub user_id: i64,
     pub household_id: i64,
     pub socket_id: i64,
@@ -125,7 +126,7 @@ pub(in crate::charging::model) fn book_in_tx(
             b::household_id.eq(req.household_id),
             b::starts_at.eq(req.starts_at),
             b::ends_at.eq(req.ends_at),
-            b::status.eq(BookingStatus::Confirmed.as_str()),
+            b::status.eq(BookingStatus::Confirmed),
             b::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -155,7 +156,7 @@ pub(in crate::charging::model) fn book_in_tx(
                 sockets::table.filter(
                     sockets::id
                         .eq(socket.id)
-                        .and(sockets::state.eq(SocketState::Available.as_str())),
+                        .and(sockets::state.eq(SocketState::Available)),
                 ),
             )
             .set(sockets::write_seq.eq(sockets::write_seq + 1))
@@ -211,7 +212,7 @@ pub(in crate::charging::model) fn book_in_tx(
         conn,
         req.user_id,
         &Notice {
-            kind: "booking.confirmed",
+            kind: NotificationKind::BookingConfirmed,
             title: "充电预约成功".into(),
             body: format!(
                 "{} {}",
@@ -226,14 +227,14 @@ pub(in crate::charging::model) fn book_in_tx(
     Ok(view_of(row, &socket, &compound_name, &settings))
 }
 
-/// Book a socket: the household quota, suspension and every range rule apply. With an
-/// idempotency claim whose earlier attempt committed a booking, that booking is the answer.
+/// Book `socket_id` for `range`: the household quota, suspension and every range rule
+/// apply. With an idempotency claim whose earlier attempt committed a booking, that booking
+/// is the answer.
 pub fn create_booking(
     conn: &mut DbConn,
     user_id: i64,
     socket_id: i64,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
+    range: TimeRange,
     now: NaiveDateTime,
     claim: IdempotencyClaim,
 ) -> ApiResult<BookingView> {
@@ -245,8 +246,8 @@ pub fn create_booking(
         user_id,
         household_id,
         socket_id,
-        starts_at,
-        ends_at,
+        starts_at: range.starts_at,
+        ends_at: range.ends_at,
     };
     db::transaction(conn, |c| {
         if let Some(id) = claim.done_before(c, "booking")? {

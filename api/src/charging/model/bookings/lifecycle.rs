@@ -12,13 +12,14 @@ use crate::charging::model::sockets::{settings_for, socket};
 use crate::charging::model::stamp::touch_sockets;
 use crate::charging::model::waitlist::offer_freed;
 use crate::charging::rules;
+use crate::clock::LOCAL_TZ;
 use crate::db::schema::{
     booking_slots as bs, booking_suspensions as susp, bookings as b, household_quotas as hq,
 };
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::events::{self, DomainEvent};
-use crate::notifications::{notify, Notice};
+use crate::notifications::{notify, Notice, NotificationKind};
 
 pub(in crate::charging::model) fn release_quota(
     conn: &mut DbConn,
@@ -68,7 +69,7 @@ fn record_no_show(
 ) -> ApiResult<()> {
     let recent: i64 = b::table
         .filter(b::household_id.eq(household_id))
-        .filter(b::status.eq(BookingStatus::NoShow.as_str()))
+        .filter(b::status.eq(BookingStatus::NoShow))
         .filter(b::cancelled_at.gt(now - Duration::days(rules::NO_SHOW_WINDOW_DAYS)))
         .count()
         .get_result(conn)?;
@@ -92,13 +93,13 @@ fn record_no_show(
         conn,
         user_id,
         &Notice {
-            kind: "booking.suspended",
+            kind: NotificationKind::BookingSuspended,
             title: "充电预约已暂停".into(),
             body: format!(
                 "30天内{}次预约未到，{}前暂停预约",
                 recent,
                 rules::utc(until)
-                    .with_timezone(&chrono_tz::Asia::Shanghai)
+                    .with_timezone(&LOCAL_TZ)
                     .format("%m月%d日 %H:%M")
             ),
             data: json!({"until": rules::utc(until)}),
@@ -120,7 +121,7 @@ pub(in crate::charging::model) struct Ending<'a> {
     pub reason: Option<&'a str>,
     /// Free its cells from this time on (all of them when `None`).
     pub free_from: Option<NaiveDateTime>,
-    pub notice: Option<Notice<'a>>,
+    pub notice: Option<Notice>,
 }
 
 /// End a live booking: conditional on its current status, frees its cells (from `free_from`),
@@ -139,17 +140,14 @@ pub(in crate::charging::model) fn end_booking(
         free_from,
         notice,
     } = ending;
-    let q = b::table.filter(b::id.eq(row.id).and(b::status.eq(expect.as_str())));
+    let q = b::table.filter(b::id.eq(row.id).and(b::status.eq(expect)));
     let changed = match to {
         BookingStatus::Completed => diesel::update(q)
-            .set((
-                b::status.eq(to.as_str()),
-                b::finished_at.eq(now.min(row.ends_at)),
-            ))
+            .set((b::status.eq(to), b::finished_at.eq(now.min(row.ends_at))))
             .execute(conn)?,
         _ => diesel::update(q)
             .set((
-                b::status.eq(to.as_str()),
+                b::status.eq(to),
                 b::cancelled_at.eq(now),
                 b::cancel_reason.eq(reason),
             ))
@@ -205,7 +203,7 @@ pub fn cancel(
         };
         let reason = reason.clone().unwrap_or_else(|| "用户取消".to_owned());
         let notice = Notice {
-            kind: "booking.cancelled",
+            kind: NotificationKind::BookingCancelled,
             title: "充电预约已取消".into(),
             body: if late {
                 "开始后取消，计为一次未到".into()
@@ -249,18 +247,13 @@ pub fn check_in(
     if !socket.code.eq_ignore_ascii_case(code.trim()) {
         return Err(ApiError::new(ErrorCode::WrongSocketCode).with_field("socket_code"));
     }
-    let changed = diesel::update(
-        b::table.filter(
-            b::id
-                .eq(id)
-                .and(b::status.eq(BookingStatus::Confirmed.as_str())),
-        ),
-    )
-    .set((
-        b::status.eq(BookingStatus::CheckedIn.as_str()),
-        b::checked_in_at.eq(now),
-    ))
-    .execute(conn)?;
+    let changed =
+        diesel::update(b::table.filter(b::id.eq(id).and(b::status.eq(BookingStatus::Confirmed))))
+            .set((
+                b::status.eq(BookingStatus::CheckedIn),
+                b::checked_in_at.eq(now),
+            ))
+            .execute(conn)?;
     if changed == 0 {
         return Err(ApiError::new(ErrorCode::BookingStateInvalid));
     }

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::sockets::{compound_name, settings_for, socket, SocketInfo};
+use super::sockets::{compound_name, settings_for, socket, socket_in_context, SocketInfo};
 use crate::charging::dto::{BookingStatus, BookingView};
 use crate::charging::rules::{self, Settings};
+use crate::clock::LOCAL_TZ;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{bookings as b, users};
 use crate::db::DbConn;
@@ -85,6 +86,8 @@ pub struct BookingOnCalendar {
     /// The socket's label, e.g. `3号桩-1口`.
     pub socket_label: String,
     pub compound_name: String,
+    /// Minutes after the start during which check-in is accepted (the compound's setting).
+    pub grace_minutes: i64,
     /// Cancelled, or released as a no-show: it will not take place.
     pub cancelled: bool,
     /// When it last changed: cancelled or released, checked in, else made.
@@ -104,23 +107,24 @@ pub fn bookings_on_calendar(
         .limit(500)
         .select(BOOKING_COLUMNS)
         .load(conn)?;
-    let mut places: HashMap<i64, (String, String)> = HashMap::new();
+    let mut places: HashMap<i64, (String, String, i64)> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         if let Entry::Vacant(slot) = places.entry(r.socket_id) {
-            let label = socket(conn, r.socket_id)?
-                .map(|s| s.label)
+            let (label, compound, settings) = socket_in_context(conn, r.socket_id)?
+                .map(|(s, name, settings)| (s.label, name, settings))
                 .unwrap_or_default();
-            let compound = compound_name(conn, r.compound_id)?.unwrap_or_default();
-            slot.insert((label, compound));
+            slot.insert((label, compound, settings.grace_minutes));
         }
-        let (socket_label, compound_name) = places.get(&r.socket_id).cloned().unwrap_or_default();
+        let (socket_label, compound_name, grace_minutes) =
+            places.get(&r.socket_id).cloned().unwrap_or_default();
         out.push(BookingOnCalendar {
             id: r.id,
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             socket_label,
             compound_name,
+            grace_minutes,
             cancelled: matches!(r.status, BookingStatus::Cancelled | BookingStatus::NoShow),
             changed_at: r.cancelled_at.or(r.checked_in_at).unwrap_or(r.created_at),
         });
@@ -179,10 +183,12 @@ pub fn booking_view(conn: &mut DbConn, row: BookingRow) -> ApiResult<BookingView
 }
 
 /// `12月01日 19:00–21:00` in local time, for messages.
-pub fn local_range(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> String {
-    let tz = chrono_tz::Asia::Shanghai;
-    let s = rules::utc(starts_at).with_timezone(&tz);
-    let e = rules::utc(ends_at).with_timezone(&tz);
+pub(in crate::charging::model) fn local_range(
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+) -> String {
+    let s = rules::utc(starts_at).with_timezone(&LOCAL_TZ);
+    let e = rules::utc(ends_at).with_timezone(&LOCAL_TZ);
     format!("{}–{}", s.format("%m月%d日 %H:%M"), e.format("%H:%M"))
 }
 
@@ -221,7 +227,7 @@ pub fn list_for_user(
             None => q.filter(b::user_id.eq(user_id)),
         };
         if let Some(s) = status {
-            q = q.filter(b::status.eq(s.as_str()));
+            q = q.filter(b::status.eq(s));
         }
         q
     };

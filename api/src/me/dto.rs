@@ -1,0 +1,46 @@
+//! Request and response bodies of the `/me` endpoints.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::places::dto::AddressView;
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub nickname: String,
+    /// Role.
+    pub role: Role,
+    /// The household the user is bound to; `null` until they bind with their card.
+    pub household: Option<HouseholdView>,
+}
+
+/// A household as its own members see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdView {
+    /// Household id.
+    pub id: i64,
+    /// Where it is.
+    pub address: AddressView,
+    /// The household's active card number.
+    pub card_number: Option<String>,
+}
+
+/// Bind to a household by its convenience card (number and check code, as on the card or in
+/// its QR code).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"card_number": "JC00001", "check_code": "7QX4M2"}))]
+pub struct BindHouseholdRequest {
+    /// Printed card number: 1 to 16 letters or digits (case and surrounding spaces do not
+    /// matter).
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")]
+    pub card_number: String,
+    /// Check code printed beside the number, same form.
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,16}\\s*$")]
+    pub check_code: String,
+}
