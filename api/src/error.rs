@@ -111,6 +111,12 @@ error_codes! {
     BookingTooLong = "booking_too_long", 422, "预约时间过长", "The booking is too long";
     /// The socket is in maintenance, faulted or retired.
     SocketUnavailable = "socket_unavailable", 422, "该充电口暂不可用", "This socket is not available";
+    /// The pile is retired: its sockets stay retired and it takes no new sockets.
+    PileRetired = "pile_retired", 409, "该充电桩已停用", "The pile is retired";
+    /// The socket is retired and does not return to service.
+    SocketRetired = "socket_retired", 409, "该充电口已停用", "The socket is retired";
+    /// The socket's state changed between reading and writing it; read it again.
+    SocketStateChanged = "socket_state_changed", 409, "充电口状态刚刚发生变化，请刷新后重试", "The socket's state changed meanwhile; read it and try again";
     /// The household already holds as many active bookings as allowed.
     HouseholdQuotaReached = "household_quota_reached", 422, "您家已有进行中的充电预约", "Your household already has the allowed number of active bookings";
     /// Booking is suspended after repeated no-shows, until `details.until`.

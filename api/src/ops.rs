@@ -8,11 +8,21 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+crate::text_enum! {
+    /// What a health probe found.
+    pub enum HealthStatus {
+        /// The process is alive.
+        Ok = "ok",
+        /// The database answers and its migrations are applied.
+        Ready = "ready",
+    }
+}
+
 /// Health status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` (process alive) or `ready` (database reachable, migrations applied).
-    pub status: String,
+    /// Alive, or ready to serve.
+    pub status: HealthStatus,
 }
 
 /// Liveness: the process is up and serving HTTP. Does not touch the database.
@@ -24,7 +34,7 @@ pub struct Health {
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
-        status: "ok".into(),
+        status: HealthStatus::Ok,
     })
 }
 
@@ -46,6 +56,6 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         return Err(ApiError::unavailable("migrations pending"));
     }
     Ok(HttpResponse::Ok().json(Health {
-        status: "ready".into(),
+        status: HealthStatus::Ready,
     }))
 }

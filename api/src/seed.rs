@@ -15,7 +15,7 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         ),
         None => "places: already loaded, left as they are".to_owned(),
     });
-    // charging (issue 3)
+    // charging: piles and sockets in the charging compounds
     let charging = db::transaction(conn, |c| crate::charging::seed::seed(c, scale))?;
     lines.push(match charging {
         Some((piles, sockets)) => {
@@ -23,7 +23,7 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         }
         None => "charging: already loaded, left as they are".to_owned(),
     });
-    // cards and directory (issue 4)
+    // the service directory and role contacts (cards come with places)
     let directory = db::transaction(conn, crate::directory::seed::seed)?;
     lines.push(match directory {
         Some(r) => format!(
@@ -32,7 +32,7 @@ pub fn demo(conn: &mut DbConn, scale: usize) -> ApiResult<Vec<String>> {
         ),
         None => "directory: already loaded, left as they are".to_owned(),
     });
-    // volunteering (issue 5)
+    // volunteering: a team, upcoming activities, the points supermarket
     let now = chrono::Utc::now().naive_utc();
     let vol = db::transaction(conn, |c| crate::volunteering::seed::seed(c, now))?;
     lines.push(match vol {

@@ -3,8 +3,9 @@
 //! rule for names, titles, reasons, descriptions and notes; handlers and models take the type
 //! and never check lengths by hand.
 //!
-//! In a request body, declare the field as `#[schema(inline)] pub name: Text<1, 64>` so the
-//! OpenAPI document shows the bounds on the field itself.
+//! In a request body, declare the field with its bounds spelled for the OpenAPI document:
+//! `#[schema(value_type = String, min_length = 1, max_length = 64)] pub name: Text<1, 64>`
+//! (`#[schema(inline)]` on a documented field gives an `allOf` some generators cannot read).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -63,6 +64,13 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// Optional text (`MIN` 0) is empty when a client leaves it out.
+impl<const MAX: usize> Default for Text<0, MAX> {
+    fn default() -> Self {
+        Text(String::new())
     }
 }
 

@@ -2639,7 +2639,7 @@ export interface components {
         BulkSocketStateRequest: {
             /** @description 1 to 200 changes. */
             changes: components["schemas"]["SocketStateChange"][];
-            /** @description Told to residents whose bookings are cancelled. */
+            /** @description Told to residents whose bookings are cancelled, 1 to 200 characters. */
             reason?: string | null;
         };
         /**
@@ -2718,9 +2718,14 @@ export interface components {
              * @description When it was revoked.
              */
             revoked_at?: string | null;
-            /** @description `active` or `revoked`. */
-            status: string;
+            /** @description Whether it works. */
+            status: components["schemas"]["CardStatus"];
         };
+        /**
+         * @description Whether a printed card works.
+         * @enum {string}
+         */
+        CardStatus: "active" | "revoked";
         /**
          * @description What scanning a convenience card shows: the building's address, its seven role contacts,
          *     the community service centre, the 15-minute circle by category and emergency numbers.
@@ -3173,7 +3178,7 @@ export interface components {
          *     }
          */
         CreateOrganization: {
-            /** @description What it does. */
+            /** @description What it does, up to 2000 characters. */
             description?: string;
             /** @description Name, unique, 1 to 128 characters. */
             name: string;
@@ -3205,7 +3210,7 @@ export interface components {
          *     }
          */
         CreatePileRequest: {
-            /** @description Where it stands, up to 128 characters. */
+            /** @description Where it stands, 1 to 128 characters. */
             location: string;
             /** @description Name, 1 to 64 characters. */
             name: string;
@@ -3226,7 +3231,7 @@ export interface components {
         CreateReport: {
             /** @description What is wrong. */
             kind: components["schemas"]["ReportKind"];
-            /** @description Details, up to 500 characters. */
+            /** @description Details, up to 500 characters (required when the kind is `other`). */
             message?: string;
             /**
              * Format: int64
@@ -3405,6 +3410,11 @@ export interface components {
             /** @description What is needed, 1 to 64 characters. */
             title: string;
         };
+        /**
+         * @description Where an event's delivery to one subscription stands.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /** @description An event's delivery to one subscription. */
         DeliveryView: {
             /** @description Every attempt, oldest first (in single-delivery answers). */
@@ -3435,8 +3445,8 @@ export interface components {
             next_attempt_at?: string | null;
             /** @description The event body as sent. */
             payload: components["schemas"]["WebhookEvent"];
-            /** @description `pending`, `delivered` or `failed`. */
-            status: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["DeliveryStatus"];
             /**
              * Format: int64
              * @description Subscription.
@@ -3500,6 +3510,11 @@ export interface components {
             number: string;
         };
         /**
+         * @description Whether a directory entry (a service, an organization, a role contact) is listed.
+         * @enum {string}
+         */
+        EntryStatus: "active" | "retired";
+        /**
          * @description The JSON body of every error response.
          * @example {
          *       "code": "validation_failed",
@@ -3522,7 +3537,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "household_quota_reached" | "booking_suspended" | "household_required" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled";
+        ErrorCode: "invalid_json" | "validation_failed" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled";
         /** @description Other hours on one date (a holiday, a closure). */
         ExceptionView: {
             /** @description Closed all day. */
@@ -3538,9 +3553,14 @@ export interface components {
         };
         /** @description Health status. */
         Health: {
-            /** @description `ok` (process alive) or `ready` (database reachable, migrations applied). */
-            status: string;
+            /** @description Alive, or ready to serve. */
+            status: components["schemas"]["HealthStatus"];
         };
+        /**
+         * @description What a health probe found.
+         * @enum {string}
+         */
+        HealthStatus: "ok" | "ready";
         /** @description Opening interval, local time (Asia/Shanghai). */
         HoursView: {
             /** @description Closes at `HH:MM` (`24:00` for midnight). */
@@ -3907,8 +3927,8 @@ export interface components {
             last_confirmed_at: string;
             /** @description Name. */
             name: string;
-            /** @description `active` or `retired`. */
-            status: string;
+            /** @description Listed or retired. */
+            status: components["schemas"]["EntryStatus"];
             /** @description Web address, if any. */
             url?: string | null;
         };
@@ -4429,8 +4449,8 @@ export interface components {
             name: string;
             /** @description Sockets. */
             sockets: components["schemas"]["PartnerSocketView"][];
-            /** @description `active` or `retired`. */
-            status: string;
+            /** @description In service or retired. */
+            status: components["schemas"]["PileStatus"];
         };
         /**
          * @description Set one socket's state.
@@ -4440,7 +4460,7 @@ export interface components {
          *     }
          */
         PartnerSocketStateRequest: {
-            /** @description Told to residents whose bookings are cancelled. */
+            /** @description Told to residents whose bookings are cancelled, 1 to 200 characters. */
             reason?: string | null;
             /** @description `available`, `faulted` or `maintenance` (retire piles to retire sockets). */
             state: components["schemas"]["SocketState"];
@@ -4467,6 +4487,11 @@ export interface components {
             /** @description State. */
             state: components["schemas"]["SocketState"];
         };
+        /**
+         * @description Whether a property firm may use the API.
+         * @enum {string}
+         */
+        PartnerStatus: "active";
         /** @description A partner access token. */
         PartnerToken: {
             /** @description JWT to send as `Authorization: Bearer <token>`. */
@@ -4497,8 +4522,8 @@ export interface components {
             id: number;
             /** @description Firm name. */
             name: string;
-            /** @description `active`. */
-            status: string;
+            /** @description Whether it may use the API. */
+            status: components["schemas"]["PartnerStatus"];
         };
         /**
          * @description Register or unregister a user as an in-service party member (staff).
@@ -4652,6 +4677,11 @@ export interface components {
          * @enum {string}
          */
         ReportKind: "wrong_phone" | "closed" | "wrong_hours" | "other";
+        /**
+         * @description Where a resident's report of a wrong entry stands.
+         * @enum {string}
+         */
+        ReportStatus: "open" | "fixed" | "dismissed";
         /** @description A report as staff see it. */
         ReportView: {
             /**
@@ -4685,8 +4715,8 @@ export interface components {
              * @description The service reported, if it is one.
              */
             service_id?: number | null;
-            /** @description `open`, `fixed` or `dismissed`. */
-            status: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["ReportStatus"];
             /** @description Name of what was reported. */
             subject: string;
         };
@@ -4751,8 +4781,8 @@ export interface components {
             phone: string;
             /** @description Role. */
             role: components["schemas"]["ContactRole"];
-            /** @description `active` or `retired`. */
-            status: string;
+            /** @description Serving or retired. */
+            status: components["schemas"]["EntryStatus"];
             /** @description Its title in Chinese. */
             title: string;
         };
@@ -4841,8 +4871,8 @@ export interface components {
             phones: components["schemas"]["PhoneView"][];
             /** @description Regular weekly hours. */
             schedule: components["schemas"]["WeeklyHoursView"][];
-            /** @description `active` or `retired`. */
-            status: string;
+            /** @description Listed or retired. */
+            status: components["schemas"]["EntryStatus"];
             /**
              * Format: date-time
              * @description Last change.
@@ -5198,6 +5228,11 @@ export interface components {
             /** @description Current state. */
             state: components["schemas"]["SocketState"];
         };
+        /**
+         * @description Whether a webhook subscription receives events.
+         * @enum {string}
+         */
+        SubscriptionStatus: "active" | "deleted";
         /** @description A webhook subscription. */
         SubscriptionView: {
             /**
@@ -5214,8 +5249,8 @@ export interface components {
             id: number;
             /** @description Signing secret (`whsec_...`): returned only when the subscription is created. */
             secret?: string | null;
-            /** @description `active` or `deleted`. */
-            status: string;
+            /** @description Receiving events or deleted. */
+            status: components["schemas"]["SubscriptionStatus"];
             /** @description Where events are posted. */
             url: string;
         };
@@ -5388,9 +5423,9 @@ export interface components {
         };
         /** @description Change a pile's name or location. */
         UpdatePileRequest: {
-            /** @description New location. */
+            /** @description New location, 1 to 128 characters. */
             location?: string | null;
-            /** @description New name. */
+            /** @description New name, 1 to 64 characters. */
             name?: string | null;
         };
         /**
@@ -5439,13 +5474,13 @@ export interface components {
             category_id?: number | null;
             /** @description New contacts (replaces). */
             contacts?: components["schemas"]["ContactView"][] | null;
-            /** @description New description. */
+            /** @description New description, up to 2000 characters. */
             description?: string | null;
             /** @description New exceptions (replaces). */
             exceptions?: components["schemas"]["ExceptionView"][] | null;
             /** @description New locations (replaces). */
             location_ids?: number[] | null;
-            /** @description New name. */
+            /** @description New name, 1 to 128 characters. */
             name?: string | null;
             /** @description New phones (replaces). */
             phones?: components["schemas"]["PhoneView"][] | null;
@@ -5793,6 +5828,7 @@ export type SchemaCalendarFeedView = components['schemas']['CalendarFeedView'];
 export type SchemaCancelActivityRequest = components['schemas']['CancelActivityRequest'];
 export type SchemaCancelRequest = components['schemas']['CancelRequest'];
 export type SchemaCardAdminView = components['schemas']['CardAdminView'];
+export type SchemaCardStatus = components['schemas']['CardStatus'];
 export type SchemaCardView = components['schemas']['CardView'];
 export type SchemaCategoryRef = components['schemas']['CategoryRef'];
 export type SchemaCategoryView = components['schemas']['CategoryView'];
@@ -5822,14 +5858,17 @@ export type SchemaCreateShopItemRequest = components['schemas']['CreateShopItemR
 export type SchemaCreateSubscriptionRequest = components['schemas']['CreateSubscriptionRequest'];
 export type SchemaCreateTeamRequest = components['schemas']['CreateTeamRequest'];
 export type SchemaCreateWishRequest = components['schemas']['CreateWishRequest'];
+export type SchemaDeliveryStatus = components['schemas']['DeliveryStatus'];
 export type SchemaDeliveryView = components['schemas']['DeliveryView'];
 export type SchemaDevLoginRequest = components['schemas']['DevLoginRequest'];
 export type SchemaDomainEvent = components['schemas']['DomainEvent'];
 export type SchemaEmergencyNumber = components['schemas']['EmergencyNumber'];
+export type SchemaEntryStatus = components['schemas']['EntryStatus'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorCode = components['schemas']['ErrorCode'];
 export type SchemaExceptionView = components['schemas']['ExceptionView'];
 export type SchemaHealth = components['schemas']['Health'];
+export type SchemaHealthStatus = components['schemas']['HealthStatus'];
 export type SchemaHoursView = components['schemas']['HoursView'];
 export type SchemaHouseholdView = components['schemas']['HouseholdView'];
 export type SchemaIssueCard = components['schemas']['IssueCard'];
@@ -5874,6 +5913,7 @@ export type SchemaPartnerCompoundView = components['schemas']['PartnerCompoundVi
 export type SchemaPartnerPileView = components['schemas']['PartnerPileView'];
 export type SchemaPartnerSocketStateRequest = components['schemas']['PartnerSocketStateRequest'];
 export type SchemaPartnerSocketView = components['schemas']['PartnerSocketView'];
+export type SchemaPartnerStatus = components['schemas']['PartnerStatus'];
 export type SchemaPartnerToken = components['schemas']['PartnerToken'];
 export type SchemaPartnerView = components['schemas']['PartnerView'];
 export type SchemaPartyMemberRequest = components['schemas']['PartyMemberRequest'];
@@ -5887,6 +5927,7 @@ export type SchemaRedemptionStatus = components['schemas']['RedemptionStatus'];
 export type SchemaRedemptionView = components['schemas']['RedemptionView'];
 export type SchemaRefreshRequest = components['schemas']['RefreshRequest'];
 export type SchemaReportKind = components['schemas']['ReportKind'];
+export type SchemaReportStatus = components['schemas']['ReportStatus'];
 export type SchemaReportView = components['schemas']['ReportView'];
 export type SchemaResolution = components['schemas']['Resolution'];
 export type SchemaResolveReport = components['schemas']['ResolveReport'];
@@ -5911,6 +5952,7 @@ export type SchemaSocketStateChange = components['schemas']['SocketStateChange']
 export type SchemaSocketStateChangedData = components['schemas']['SocketStateChangedData'];
 export type SchemaSocketStateRequest = components['schemas']['SocketStateRequest'];
 export type SchemaSocketView = components['schemas']['SocketView'];
+export type SchemaSubscriptionStatus = components['schemas']['SubscriptionStatus'];
 export type SchemaSubscriptionView = components['schemas']['SubscriptionView'];
 export type SchemaTeamMemberView = components['schemas']['TeamMemberView'];
 export type SchemaTeamRole = components['schemas']['TeamRole'];
@@ -7373,8 +7415,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 per_page?: number;
-                /** @description `active` or `revoked`. */
-                status?: string;
+                /** @description Only cards with this status. */
+                status?: components["schemas"]["CardStatus"];
             };
             header?: never;
             path?: never;
@@ -8174,8 +8216,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 per_page?: number;
-                /** @description `open` (default), `fixed`, `dismissed` or `all`. */
-                status?: string;
+                /** @description Reports in this state (default `open`). */
+                status?: "open" | "fixed" | "dismissed" | "all";
             };
             header?: never;
             path?: never;
@@ -10742,6 +10784,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `pile_retired`: a retired pile takes no new sockets */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     utilisation: {
@@ -10877,6 +10928,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     bulk_socket_state: {
@@ -10939,6 +10999,15 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11197,8 +11266,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 100. */
                 per_page?: number;
-                /** @description `pending`, `delivered` or `failed`. */
-                status?: string;
+                /** @description Only deliveries in this state. */
+                status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;
             path: {
@@ -12147,8 +12216,8 @@ export interface operations {
                 q?: string;
                 /** @description Only this role. */
                 role?: components["schemas"]["ContactRole"];
-                /** @description `active` (default), `retired` or `all`. */
-                status?: string;
+                /** @description Contacts with this status (default `active`). */
+                status?: "active" | "retired" | "all";
             };
             header?: never;
             path?: never;
@@ -13133,6 +13202,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

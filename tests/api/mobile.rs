@@ -1,4 +1,4 @@
-//! Mobile clients (issue 7): the resident web app served at `/app/`, and the committed typed
+//! Mobile clients: the resident web app served at `/app/`, and the committed typed
 //! client generated from the committed OpenAPI document.
 
 use reqwest::redirect::Policy;

@@ -5,9 +5,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::rules::CheckCode;
-use crate::directory::dto::{CategoryRef, ServiceSummary};
+use crate::directory::dto::{CategoryRef, EntryStatus, EntryStatusFilter, ServiceSummary};
 use crate::directory::roles::ContactRole;
 use crate::places::dto::NamedRef;
+
+crate::text_enum! {
+    /// Whether a printed card works.
+    pub enum CardStatus {
+        /// Its QR code works.
+        Active = "active",
+        /// Lost, replaced or moved out: its QR code no longer works.
+        Revoked = "revoked",
+    }
+}
 
 /// The check code a card's QR code carries with its number.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -96,8 +106,8 @@ pub struct CardAdminView {
     pub check_code: String,
     /// The household it belongs to.
     pub household_id: i64,
-    /// `active` or `revoked`.
-    pub status: String,
+    /// Whether it works.
+    pub status: CardStatus,
     /// When this code was issued.
     pub issued_at: DateTime<Utc>,
     /// When it was revoked.
@@ -119,9 +129,8 @@ pub struct IssueCard {
 pub struct CardFilter {
     /// Only this household's cards.
     pub household_id: Option<i64>,
-    /// `active` or `revoked`.
-    #[param(pattern = "^(active|revoked)$")]
-    pub status: Option<String>,
+    /// Only cards with this status.
+    pub status: Option<CardStatus>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
@@ -145,8 +154,8 @@ pub struct RoleContactView {
     pub name: String,
     /// Public phone.
     pub phone: String,
-    /// `active` or `retired`.
-    pub status: String,
+    /// Serving or retired.
+    pub status: EntryStatus,
     /// When staff last confirmed it.
     pub last_confirmed_at: DateTime<Utc>,
     /// Compounds and buildings they are assigned to.
@@ -190,9 +199,9 @@ pub struct RoleContactFilter {
     /// Name contains this text.
     #[param(max_length = 64)]
     pub q: Option<String>,
-    /// `active` (default), `retired` or `all`.
-    #[param(pattern = "^(active|retired|all)$")]
-    pub status: Option<String>,
+    /// Contacts with this status (default `active`).
+    #[param(inline)]
+    pub status: Option<EntryStatusFilter>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,

@@ -449,7 +449,7 @@ pub async fn create_maintenance(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Socket id")),
     request_body = SocketStateRequest,
-    responses((status = 200, description = "The socket", body = SocketView))
+    responses((status = 200, description = "The socket", body = SocketView), (status = 409, description = "`pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again)", body = crate::error::ErrorBody))
 )]
 #[post("/sockets/{id}/state")]
 pub async fn set_socket_state(

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 
+use crate::charging::dto::{PileStatus, SocketState};
 use crate::clock::LOCAL_TZ;
 use crate::error::{ApiError, ErrorCode};
 
@@ -237,6 +238,50 @@ pub mod cell {
     pub const UNAVAILABLE: u8 = b'-';
 }
 
+/// Why a pile or a socket may not move to a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveRefused {
+    /// The pile is retired, and so are its sockets, for good.
+    PileRetired,
+    /// The socket is retired (with its pile, or alone by staff) and never returns to service.
+    SocketRetired,
+}
+
+/// The one table of a socket's state changes, given its pile's status. Every change goes
+/// through it (`model::set_socket_state`), whoever asks: staff, a property firm, the pile.
+///
+/// - Retiring is always allowed (retiring a pile retires its sockets first).
+/// - A retired pile's sockets stay retired.
+/// - On a pile in service, `available`, `maintenance` and `faulted` move freely among
+///   themselves (and to themselves: setting the same state again is allowed), and a retired
+///   socket stays retired.
+pub fn socket_move(
+    pile: PileStatus,
+    from: SocketState,
+    to: SocketState,
+) -> Result<(), MoveRefused> {
+    use SocketState::{Available, Faulted, Maintenance, Retired};
+    match (pile, from, to) {
+        (_, _, Retired) => Ok(()),
+        (PileStatus::Retired, _, _) => Err(MoveRefused::PileRetired),
+        (PileStatus::Active, Retired, _) => Err(MoveRefused::SocketRetired),
+        (
+            PileStatus::Active,
+            Available | Maintenance | Faulted,
+            Available | Maintenance | Faulted,
+        ) => Ok(()),
+    }
+}
+
+/// The one table of a pile's status changes: in service → retired, once and for good
+/// (retiring again is the same answer).
+pub fn pile_move(from: PileStatus, to: PileStatus) -> Result<(), MoveRefused> {
+    match (from, to) {
+        (PileStatus::Active, _) | (PileStatus::Retired, PileStatus::Retired) => Ok(()),
+        (PileStatus::Retired, PileStatus::Active) => Err(MoveRefused::PileRetired),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +388,46 @@ mod tests {
             Some("max_booking_minutes")
         );
         assert!(Settings::default().validate().is_ok());
+    }
+    /// The whole table, written out: every pile status × every socket state × every target.
+    #[test]
+    fn socket_and_pile_moves_as_a_table() {
+        use crate::charging::dto::{PileStatus as P, SocketState as S};
+        let live = [S::Available, S::Maintenance, S::Faulted];
+        for pile in P::ALL {
+            for from in S::ALL {
+                for to in S::ALL {
+                    let expected = match (pile, from, to) {
+                        (_, _, S::Retired) => Ok(()),
+                        (P::Retired, _, _) => Err(MoveRefused::PileRetired),
+                        (P::Active, S::Retired, _) => Err(MoveRefused::SocketRetired),
+                        (P::Active, f, t) if live.contains(f) && live.contains(t) => Ok(()),
+                        _ => unreachable!("every case is listed"),
+                    };
+                    assert_eq!(
+                        socket_move(*pile, *from, *to),
+                        expected,
+                        "{pile} {from} → {to}"
+                    );
+                }
+            }
+        }
+        // Spelled out, the moves that matter most.
+        assert_eq!(
+            socket_move(P::Retired, S::Retired, S::Available),
+            Err(MoveRefused::PileRetired)
+        );
+        assert_eq!(
+            socket_move(P::Retired, S::Maintenance, S::Available),
+            Err(MoveRefused::PileRetired)
+        );
+        assert_eq!(socket_move(P::Active, S::Faulted, S::Available), Ok(()));
+        assert_eq!(pile_move(P::Active, P::Retired), Ok(()));
+        assert_eq!(pile_move(P::Retired, P::Retired), Ok(()));
+        assert_eq!(
+            pile_move(P::Retired, P::Active),
+            Err(MoveRefused::PileRetired)
+        );
+        assert_eq!(pile_move(P::Active, P::Active), Ok(()));
     }
 }

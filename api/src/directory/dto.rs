@@ -4,6 +4,56 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::text::Text;
+
+crate::text_enum! {
+    /// Whether a directory entry (a service, an organization, a role contact) is listed.
+    pub enum EntryStatus {
+        /// Listed: on cards and in search.
+        Active = "active",
+        /// Taken off cards and search; its history stays.
+        Retired = "retired",
+    }
+}
+
+crate::text_enum! {
+    /// Which entries a staff list shows.
+    pub enum EntryStatusFilter {
+        /// Listed entries.
+        Active = "active",
+        /// Retired entries.
+        Retired = "retired",
+        /// Both.
+        All = "all",
+    }
+}
+
+crate::text_enum! {
+    /// Where a resident's report of a wrong entry stands.
+    pub enum ReportStatus {
+        /// Waiting for staff.
+        Open = "open",
+        /// Staff corrected the entry.
+        Fixed = "fixed",
+        /// Staff found nothing wrong.
+        Dismissed = "dismissed",
+    }
+}
+
+crate::text_enum! {
+    /// Which reports a staff list shows.
+    pub enum ReportStatusFilter {
+        /// Waiting for staff.
+        Open = "open",
+        /// Corrected.
+        Fixed = "fixed",
+        /// Dismissed.
+        Dismissed = "dismissed",
+        /// All of them.
+        All = "all",
+    }
+}
+
 /// A category with its place in the tree.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"id": 3, "code": "elderly_care", "name": "养老服务", "parent_id": 1, "depth": 1}))]
@@ -184,8 +234,8 @@ pub struct OrganizationView {
     pub description: String,
     /// Web address, if any.
     pub url: Option<String>,
-    /// `active` or `retired`.
-    pub status: String,
+    /// Listed or retired.
+    pub status: EntryStatus,
     /// When staff last confirmed the entry.
     pub last_confirmed_at: DateTime<Utc>,
 }
@@ -199,8 +249,8 @@ pub struct ServiceDetail {
     pub name: String,
     /// What it offers.
     pub description: String,
-    /// `active` or `retired`.
-    pub status: String,
+    /// Listed or retired.
+    pub status: EntryStatus,
     /// Its category.
     pub category: CategoryRef,
     /// From the top category down to its own.
@@ -240,10 +290,12 @@ pub struct CreateService {
     #[serde(default)]
     pub community_id: Option<i64>,
     /// Name, 1 to 128 characters.
-    pub name: String,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub name: Text<1, 128>,
     /// What it offers, up to 2000 characters.
     #[serde(default)]
-    pub description: String,
+    #[schema(value_type = String, max_length = 2000)]
+    pub description: Text<0, 2000>,
     /// Where it is offered (at least one location id).
     pub location_ids: Vec<i64>,
     /// Phone numbers.
@@ -268,10 +320,12 @@ pub struct CreateService {
 pub struct UpdateService {
     /// New category.
     pub category_id: Option<i64>,
-    /// New name.
-    pub name: Option<String>,
-    /// New description.
-    pub description: Option<String>,
+    /// New name, 1 to 128 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 128)]
+    pub name: Option<Text<1, 128>>,
+    /// New description, up to 2000 characters.
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub description: Option<Text<0, 2000>>,
     /// New locations (replaces).
     pub location_ids: Option<Vec<i64>>,
     /// New phones (replaces).
@@ -290,10 +344,12 @@ pub struct UpdateService {
 #[schema(example = json!({"name": "泾川县法律援助中心", "description": "免费法律咨询与援助"}))]
 pub struct CreateOrganization {
     /// Name, unique, 1 to 128 characters.
-    pub name: String,
-    /// What it does.
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub name: Text<1, 128>,
+    /// What it does, up to 2000 characters.
     #[serde(default)]
-    pub description: String,
+    #[schema(value_type = String, max_length = 2000)]
+    pub description: Text<0, 2000>,
     /// Web address.
     #[serde(default)]
     pub url: Option<String>,
@@ -386,9 +442,10 @@ pub struct CreateReport {
     pub role_contact_id: Option<i64>,
     /// What is wrong.
     pub kind: ReportKind,
-    /// Details, up to 500 characters.
+    /// Details, up to 500 characters (required when the kind is `other`).
     #[serde(default)]
-    pub message: String,
+    #[schema(value_type = String, max_length = 500)]
+    pub message: Text<0, 500>,
 }
 
 /// A report as staff see it.
@@ -406,8 +463,8 @@ pub struct ReportView {
     pub kind: ReportKind,
     /// Details.
     pub message: String,
-    /// `open`, `fixed` or `dismissed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ReportStatus,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When staff resolved it.
@@ -420,9 +477,9 @@ pub struct ReportView {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportFilter {
-    /// `open` (default), `fixed`, `dismissed` or `all`.
-    #[param(pattern = "^(open|fixed|dismissed|all)$")]
-    pub status: Option<String>,
+    /// Reports in this state (default `open`).
+    #[param(inline)]
+    pub status: Option<ReportStatusFilter>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
@@ -450,5 +507,6 @@ pub struct ResolveReport {
     pub resolution: Resolution,
     /// Note for the record, up to 500 characters.
     #[serde(default)]
-    pub note: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub note: Option<Text<0, 500>>,
 }

@@ -387,16 +387,6 @@ pub async fn resolve_report(
         state.clock.now_naive(),
         staff.user_id,
     );
-    if input
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 500)
-    {
-        return Err(ApiError::validation(
-            "note",
-            "must be at most 500 characters",
-        ));
-    }
     let report = stamp::edit(&state, move |c| {
         reports::resolve(c, id, uid, input.resolution, input.note.as_deref(), now)
     })

@@ -5,14 +5,18 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::dto::{CreateReport, ReportFilter, ReportKind, ReportView, Resolution};
+use super::dto::EntryStatus;
+use super::dto::{
+    CreateReport, ReportFilter, ReportKind, ReportStatus, ReportStatusFilter, ReportView,
+    Resolution,
+};
 use super::model::ACTIVE;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{directory_reports as dr, role_contacts, services};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-pub const OPEN: &str = "open";
+const OPEN: ReportStatus = ReportStatus::Open;
 
 /// File a report; returns it.
 pub fn create(
@@ -21,24 +25,18 @@ pub fn create(
     input: &CreateReport,
     now: NaiveDateTime,
 ) -> ApiResult<ReportView> {
-    let message = input.message.trim();
-    if message.chars().count() > 500 {
-        return Err(ApiError::validation(
-            "message",
-            "must be at most 500 characters",
-        ));
-    }
+    let message = input.message.as_str();
     if input.kind == ReportKind::Other && message.is_empty() {
         return Err(ApiError::validation("message", "say what is wrong"));
     }
     let open_key = match (input.service_id, input.role_contact_id) {
         (Some(s), None) => {
-            let status: Option<String> = services::table
+            let status: Option<EntryStatus> = services::table
                 .find(s)
                 .select(services::status)
                 .first(conn)
                 .optional()?;
-            match status.as_deref() {
+            match status {
                 None => return Err(ApiError::validation("service_id", "no such service")),
                 Some(ACTIVE) => {}
                 Some(_) => return Err(ApiError::new(ErrorCode::ServiceRetired)),
@@ -46,12 +44,12 @@ pub fn create(
             format!("{reporter}:s{s}")
         }
         (None, Some(r)) => {
-            let status: Option<String> = role_contacts::table
+            let status: Option<EntryStatus> = role_contacts::table
                 .find(r)
                 .select(role_contacts::status)
                 .first(conn)
                 .optional()?;
-            match status.as_deref() {
+            match status {
                 None => {
                     return Err(ApiError::validation(
                         "role_contact_id",
@@ -99,7 +97,7 @@ type Row = (
     Option<i64>,
     String,
     String,
-    String,
+    ReportStatus,
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<String>,
@@ -169,19 +167,17 @@ pub fn list(
     filter: &ReportFilter,
     page: PageRequest,
 ) -> ApiResult<(Vec<ReportView>, i64)> {
-    let status = filter.status.clone().unwrap_or_else(|| OPEN.to_owned());
-    if !matches!(status.as_str(), "open" | "fixed" | "dismissed" | "all") {
-        return Err(ApiError::validation(
-            "status",
-            "must be open, fixed, dismissed or all",
-        ));
-    }
+    let status = match filter.status.unwrap_or(ReportStatusFilter::Open) {
+        ReportStatusFilter::Open => Some(ReportStatus::Open),
+        ReportStatusFilter::Fixed => Some(ReportStatus::Fixed),
+        ReportStatusFilter::Dismissed => Some(ReportStatus::Dismissed),
+        ReportStatusFilter::All => None,
+    };
     let filtered = || {
         let q = dr::table.into_boxed();
-        if status == "all" {
-            q
-        } else {
-            q.filter(dr::status.eq(status.clone()))
+        match status {
+            None => q,
+            Some(s) => q.filter(dr::status.eq(s)),
         }
     };
     let total: i64 = filtered().count().get_result(conn)?;
@@ -204,8 +200,8 @@ pub fn resolve(
     now: NaiveDateTime,
 ) -> ApiResult<ReportView> {
     let status = match resolution {
-        Resolution::Fixed => "fixed",
-        Resolution::Dismissed => "dismissed",
+        Resolution::Fixed => ReportStatus::Fixed,
+        Resolution::Dismissed => ReportStatus::Dismissed,
     };
     let changed = diesel::update(dr::table.filter(dr::id.eq(id).and(dr::status.eq(OPEN))))
         .set((

@@ -234,13 +234,19 @@ mod tests {
     use super::*;
 
     #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
+    #[expect(
+        dead_code,
+        reason = "only deserialised, to see which field an error names"
+    )]
     struct Body {
         code: String,
         inner: Option<Inner>,
     }
     #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
+    #[expect(
+        dead_code,
+        reason = "only deserialised, to see which field an error names"
+    )]
     struct Inner {
         n: i64,
     }
@@ -266,7 +272,10 @@ mod tests {
     }
 
     #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
+    #[expect(
+        dead_code,
+        reason = "only deserialised, to see which field an error names"
+    )]
     struct Params {
         page: Option<u32>,
     }

@@ -7,7 +7,6 @@ use super::dto::{
     AuditFilter, AuditView, ClientCredentials, CreateClientRequest, CreatePartnerRequest,
     PartnerCompoundsRequest, PartnerView,
 };
-use super::handlers::check_text;
 use super::model;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
@@ -29,7 +28,7 @@ pub async fn create_partner(
     body: Json<CreatePartnerRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let name = check_text("name", &b.name, 128)?;
+    let name = b.name.into_string();
     let now = state.clock.now_naive();
     let view = state
         .db(move |conn| {
@@ -98,7 +97,7 @@ pub async fn create_client(
     body: Json<CreateClientRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let name = check_text("name", &b.name, 128)?;
+    let name = b.name.into_string();
     let (id, now, scopes) = (id.into_inner(), state.clock.now_naive(), b.scopes);
     let creds = state
         .db(move |conn| {

@@ -14,6 +14,7 @@ use crate::auth::extract::claims;
 use crate::auth::jwt::TokenKind;
 use crate::db::schema::partner_clients as pc;
 use crate::error::{ApiError, ErrorCode};
+use crate::partners::dto::ClientStatus;
 use crate::state::AppState;
 
 /// A property firm's API client, authenticated.
@@ -63,7 +64,11 @@ impl FromRequest for Partner {
             let active: i64 = state
                 .db(move |conn| {
                     Ok(pc::table
-                        .filter(pc::client_id.eq(&lookup).and(pc::status.eq("active")))
+                        .filter(
+                            pc::client_id
+                                .eq(&lookup)
+                                .and(pc::status.eq(ClientStatus::Active)),
+                        )
                         .count()
                         .get_result(conn)?)
                 })

@@ -5,7 +5,48 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::scope::Scope;
-use crate::charging::dto::{BookingStatus, SocketState};
+use crate::charging::dto::{BookingStatus, PileStatus, SocketState};
+use crate::text::Text;
+
+crate::text_enum! {
+    /// Whether a property firm may use the API.
+    pub enum PartnerStatus {
+        /// Its clients may sign in.
+        Active = "active",
+    }
+}
+
+crate::text_enum! {
+    /// Whether an API client's credentials work.
+    pub enum ClientStatus {
+        /// Its secret is accepted.
+        Active = "active",
+        /// Withdrawn: its tokens and secret no longer work.
+        Revoked = "revoked",
+    }
+}
+
+crate::text_enum! {
+    /// Whether a webhook subscription receives events.
+    pub enum SubscriptionStatus {
+        /// Events are posted to it.
+        Active = "active",
+        /// Deleted by the firm; its delivery history stays.
+        Deleted = "deleted",
+    }
+}
+
+crate::text_enum! {
+    /// Where an event's delivery to one subscription stands.
+    pub enum DeliveryStatus {
+        /// Not yet accepted by the receiver; tried again at `next_attempt_at`.
+        Pending = "pending",
+        /// The receiver answered 2xx.
+        Delivered = "delivered",
+        /// Every attempt failed; no more tries.
+        Failed = "failed",
+    }
+}
 
 /// Register a property firm (staff).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -13,7 +54,8 @@ use crate::charging::dto::{BookingStatus, SocketState};
 #[schema(example = json!({"name": "泾川物业服务有限公司", "compound_ids": [1, 2]}))]
 pub struct CreatePartnerRequest {
     /// Firm name, 1 to 128 characters, unique.
-    pub name: String,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub name: Text<1, 128>,
     /// Compounds the firm serves (a compound has at most one firm).
     pub compound_ids: Vec<i64>,
 }
@@ -33,8 +75,8 @@ pub struct PartnerView {
     pub id: i64,
     /// Firm name.
     pub name: String,
-    /// `active`.
-    pub status: String,
+    /// Whether it may use the API.
+    pub status: PartnerStatus,
     /// Compounds it serves.
     pub compound_ids: Vec<i64>,
     /// When registered.
@@ -47,7 +89,8 @@ pub struct PartnerView {
 #[schema(example = json!({"name": "物业管理系统", "scopes": ["piles:read", "piles:write", "bookings:read", "webhooks:manage"]}))]
 pub struct CreateClientRequest {
     /// What the client is, 1 to 128 characters.
-    pub name: String,
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub name: Text<1, 128>,
     /// Scopes it may ask for: `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`.
     #[serde(deserialize_with = "super::scope::deserialize_nonempty_list")]
     pub scopes: Vec<Scope>,
@@ -114,9 +157,11 @@ pub struct PartnerCompoundView {
 #[schema(example = json!({"name": "16号桩", "location": "4号车棚", "sockets": 2}))]
 pub struct CreatePileRequest {
     /// Name, 1 to 64 characters.
-    pub name: String,
-    /// Where it stands, up to 128 characters.
-    pub location: String,
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
+    pub name: Text<1, 64>,
+    /// Where it stands, 1 to 128 characters.
+    #[schema(value_type = String, min_length = 1, max_length = 128)]
+    pub location: Text<1, 128>,
     /// Number of sockets, 1 to 4.
     pub sockets: i32,
 }
@@ -125,10 +170,12 @@ pub struct CreatePileRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePileRequest {
-    /// New name.
-    pub name: Option<String>,
-    /// New location.
-    pub location: Option<String>,
+    /// New name, 1 to 64 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 64)]
+    pub name: Option<Text<1, 64>>,
+    /// New location, 1 to 128 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 128)]
+    pub location: Option<Text<1, 128>>,
 }
 
 /// A pile as the firm sees it, with its sockets and their printed codes.
@@ -144,8 +191,8 @@ pub struct PartnerPileView {
     pub name: String,
     /// Location.
     pub location: String,
-    /// `active` or `retired`.
-    pub status: String,
+    /// In service or retired.
+    pub status: PileStatus,
     /// Sockets.
     pub sockets: Vec<PartnerSocketView>,
 }
@@ -172,8 +219,9 @@ pub struct PartnerSocketView {
 pub struct PartnerSocketStateRequest {
     /// `available`, `faulted` or `maintenance` (retire piles to retire sockets).
     pub state: SocketState,
-    /// Told to residents whose bookings are cancelled.
-    pub reason: Option<String>,
+    /// Told to residents whose bookings are cancelled, 1 to 200 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub reason: Option<Text<1, 200>>,
 }
 
 /// One change of a bulk update.
@@ -193,8 +241,9 @@ pub struct SocketStateChange {
 pub struct BulkSocketStateRequest {
     /// 1 to 200 changes.
     pub changes: Vec<SocketStateChange>,
-    /// Told to residents whose bookings are cancelled.
-    pub reason: Option<String>,
+    /// Told to residents whose bookings are cancelled, 1 to 200 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub reason: Option<Text<1, 200>>,
 }
 
 /// Filters for the partner's bookings report.
@@ -300,8 +349,8 @@ pub struct SubscriptionView {
     pub url: String,
     /// Event types.
     pub events: Vec<String>,
-    /// `active` or `deleted`.
-    pub status: String,
+    /// Receiving events or deleted.
+    pub status: SubscriptionStatus,
     /// Signing secret (`whsec_...`): returned only when the subscription is created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -313,9 +362,8 @@ pub struct SubscriptionView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
-    /// `pending`, `delivered` or `failed`.
-    #[param(pattern = "^(pending|delivered|failed)$")]
-    pub status: Option<String>,
+    /// Only deliveries in this state.
+    pub status: Option<DeliveryStatus>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
@@ -348,8 +396,8 @@ pub struct DeliveryView {
     pub event_id: String,
     /// Event type.
     pub event_type: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i32,
     /// Next try, while pending.

@@ -27,7 +27,7 @@ async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
 async fn a_staff_edit_shows_on_both_server_processes() {
     let (_db, servers) = processes(&[("LINLI_CARD_LOOKUPS_PER_MINUTE", "0")], 2);
     let (a, b) = (&servers[0], &servers[1]);
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let path = lookup_path("JC00001", &code(1));
     // Warm both caches, with many concurrent lookups.
     let mut tasks = Vec::new();
@@ -113,7 +113,7 @@ async fn a_staff_edit_shows_on_both_server_processes() {
 async fn racing_card_issues_on_three_processes_give_one_card() {
     let (db, servers) = processes(&[], PROCESSES);
     let a = &servers[0];
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let login: Value = http
         .post(format!("{}/api/v1/auth/dev", a.base))
         .json(&json!({"openid": "race-staff", "role": "staff"}))

@@ -170,7 +170,7 @@ async fn the_grid_on_one_process_shows_a_write_on_another_at_once() {
     let p1 = ServerProcess::start(&db, &env);
     let p2 = ServerProcess::start(&db, &env);
     let tokens = residents(&db, &p1.base, 1, "grid2").await;
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let row = |base: String| {
         let http = http.clone();
         async move {

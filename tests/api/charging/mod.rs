@@ -85,7 +85,7 @@ fn socket_code(app: &TestApp, socket: i64) -> String {
 /// `n` residents of a server process, the i-th in household i + 1 (bound directly in the
 /// database); their tokens.
 async fn residents(db: &TestDb, base: &str, n: usize, prefix: &str) -> Vec<String> {
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
         let household = i64::try_from(i).unwrap() + 1;

@@ -14,6 +14,7 @@ async fn race_three_processes_200_clients_one_socket_one_slot() {
     let (s, e) = (slot(180), slot(240));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(200)
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .build()
         .unwrap();
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(tokens.len()));
@@ -69,7 +70,7 @@ async fn race_three_processes_one_household_three_sockets() {
     let servers = ServerProcess::start_many(&db, &env, PROCESSES);
     // Twenty rounds: a member of one household on each server process books a different
     // socket at the same moment.
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     for round in 0..20i64 {
         let tokens = residents(&db, &servers[0].base, PROCESSES, &format!("hh{round}")).await;
         {

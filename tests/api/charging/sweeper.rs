@@ -175,7 +175,7 @@ async fn concurrent_sweepers_release_each_no_show_once() {
     let env = [("LINLI_BACKGROUND_JOBS", "0")];
     let server = ServerProcess::start(&db, &env);
     let tokens = residents(&db, &server.base, 40, "sweep").await;
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     for (i, t) in tokens.iter().enumerate() {
         let socket = i64::try_from(i).unwrap() + 1;
         let r = http
@@ -219,7 +219,7 @@ async fn concurrent_sweepers_release_each_no_show_once() {
 async fn half_overdue_half_due(db: &TestDb, receiver: &Receiver, n: usize) {
     use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
     use linli::db::schema::bookings;
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let setup = ServerProcess::start(
         db,
         &[

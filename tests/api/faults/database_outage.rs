@@ -267,6 +267,7 @@ async fn mariadb_killed_and_restarted_under_a_booking_load() {
     );
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
+        .pool_idle_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let load = BookingLoad::start(&db, &http, &server.base).await;

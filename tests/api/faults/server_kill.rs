@@ -405,6 +405,7 @@ async fn server_killed_mid_load_leaves_nothing_half_written_and_loses_no_webhook
     let mut first = ServerProcess::start(&db, &env);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
+        .pool_idle_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     let receiver = Receiver::start();

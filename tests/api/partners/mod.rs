@@ -8,6 +8,7 @@ use crate::support::*;
 mod clients;
 mod piles;
 mod reports;
+mod retired;
 mod scoping;
 mod webhooks;
 

@@ -465,7 +465,7 @@ async fn three_server_processes_send_each_event_once() {
         ("LINLI_WEBHOOK_RETRY_SCALE", "0.0005"),
     ];
     let servers = ServerProcess::start_many(&db, &env, PROCESSES);
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let receiver = Receiver::start();
     subscribe_across_two_processes(&http, &servers[0], &servers[1], &receiver).await;
     // Thirty bookings through all processes, each from its own household.

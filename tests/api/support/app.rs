@@ -104,7 +104,7 @@ impl TestApp {
             wechat,
             clock,
             state,
-            http: reqwest::Client::new(),
+            http: crate::support::http_client(),
             handle,
         }
     }

@@ -61,3 +61,15 @@ pub async fn eventually<F: FnMut() -> bool>(secs: u64, what: &str, mut check: F)
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An HTTP client for talking to the server under test. It drops pooled connections after one
+/// idle second: the server closes a keep-alive connection idle for five, and a pooled
+/// connection reused at that moment fails with "connection closed before message completed"
+/// (the race every HTTP client has with a server's keep-alive timeout; a reverse proxy in
+/// front of Linli avoids it the same way, with an upstream idle timeout below the server's).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
+        .build()
+        .expect("an HTTP client")
+}

@@ -97,7 +97,7 @@ impl Cluster {
         Cluster {
             db,
             servers,
-            http: reqwest::Client::new(),
+            http: crate::support::http_client(),
         }
     }
 

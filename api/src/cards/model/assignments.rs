@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{stored_role, ACTIVE};
+use super::{stored_role, SERVING};
 use crate::cards::dto::{AssignmentView, CreateAssignment};
 use crate::db::schema::{buildings, compounds, role_assignments as ra, role_contacts as rc};
 use crate::db::{last_insert_id, DbConn};
@@ -98,7 +98,7 @@ pub fn assign(
     // A conditional update, not the status read above, decides against a concurrent retire:
     // it locks the contact's row until this transaction ends.
     let still_active = diesel::update(
-        rc::table.filter(rc::id.eq(input.role_contact_id).and(rc::status.eq(ACTIVE))),
+        rc::table.filter(rc::id.eq(input.role_contact_id).and(rc::status.eq(SERVING))),
     )
     .set(rc::updated_at.eq(now))
     .execute(conn)?;

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::ACTIVE;
+use super::SERVING;
 use crate::cards::dto::{BuildingAddress, RoleSlot};
 use crate::db::schema::{
     buildings, communities, compounds, grids, role_assignments as ra, role_contacts as rc,
@@ -62,7 +62,7 @@ pub fn building_base(conn: &mut DbConn, building_id: i64) -> ApiResult<Option<Bu
     let holders: Vec<(String, Option<i64>, i64, String, String, NaiveDateTime)> = ra::table
         .inner_join(rc::table)
         .filter(ra::building_id.eq(b_id).or(ra::compound_id.eq(c_id)))
-        .filter(rc::status.eq(ACTIVE))
+        .filter(rc::status.eq(SERVING))
         .select((
             ra::role,
             ra::building_id,

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{ACTIVE, REVOKED};
+use crate::cards::dto::CardStatus;
 use crate::cards::dto::{CardAdminView, CardFilter};
 use crate::cards::rules::{self, CardNumber, CheckCode};
 use crate::db::paging::PageRequest;
@@ -85,7 +86,7 @@ type CardRow = (
     String,
     String,
     i64,
-    String,
+    CardStatus,
     NaiveDateTime,
     Option<NaiveDateTime>,
 );
@@ -135,17 +136,12 @@ pub fn list_cards(
     filter: &CardFilter,
     page: PageRequest,
 ) -> ApiResult<(Vec<CardAdminView>, i64)> {
-    if let Some(s) = filter.status.as_deref() {
-        if s != ACTIVE && s != REVOKED {
-            return Err(ApiError::validation("status", "must be active or revoked"));
-        }
-    }
     let query = || {
         let mut q = cards::table.into_boxed();
         if let Some(h) = filter.household_id {
             q = q.filter(cards::household_id.eq(h));
         }
-        if let Some(s) = filter.status.clone() {
+        if let Some(s) = filter.status {
             q = q.filter(cards::status.eq(s));
         }
         q

@@ -5,15 +5,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{assignments, stored_role, ACTIVE, RETIRED};
+use super::{assignments, stored_role, RETIRED, SERVING};
 use crate::cards::dto::{CreateRoleContact, RoleContactFilter, RoleContactView, UpdateRoleContact};
 use crate::db::paging::PageRequest;
 use crate::db::schema::{communities, role_assignments as ra, role_contacts as rc};
 use crate::db::{last_insert_id, like_contains, DbConn};
+use crate::directory::dto::{EntryStatus, EntryStatusFilter};
 use crate::directory::rules::{required_text, valid_phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-type ContactRow = (i64, i64, String, String, String, String, NaiveDateTime);
+type ContactRow = (i64, i64, String, String, String, EntryStatus, NaiveDateTime);
 
 fn contact_columns() -> (
     rc::id,
@@ -71,13 +72,11 @@ pub fn list_role_contacts(
     filter: &RoleContactFilter,
     page: PageRequest,
 ) -> ApiResult<(Vec<RoleContactView>, i64)> {
-    let status = filter.status.clone().unwrap_or_else(|| ACTIVE.to_owned());
-    if !matches!(status.as_str(), "active" | "retired" | "all") {
-        return Err(ApiError::validation(
-            "status",
-            "must be active, retired or all",
-        ));
-    }
+    let status = match filter.status.unwrap_or(EntryStatusFilter::Active) {
+        EntryStatusFilter::Active => Some(SERVING),
+        EntryStatusFilter::Retired => Some(RETIRED),
+        EntryStatusFilter::All => None,
+    };
     let q = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if q.is_some_and(|t| t.chars().count() > 64) {
         return Err(ApiError::validation("q", "must be at most 64 characters"));
@@ -93,8 +92,8 @@ pub fn list_role_contacts(
         if let Some(t) = q {
             x = x.filter(rc::name.like(like_contains(t)).escape('\\'));
         }
-        if status != "all" {
-            x = x.filter(rc::status.eq(status.clone()));
+        if let Some(s) = status {
+            x = x.filter(rc::status.eq(s));
         }
         x
     };
@@ -151,7 +150,7 @@ pub fn create_role_contact(
             rc::role.eq(input.role.as_str()),
             rc::name.eq(name.unwrap_or_default()),
             rc::phone.eq(phone.unwrap_or_default()),
-            rc::status.eq(ACTIVE),
+            rc::status.eq(SERVING),
             rc::last_confirmed_at.eq(now),
             rc::created_at.eq(now),
             rc::updated_at.eq(now),
@@ -177,7 +176,7 @@ pub fn update_role_contact(
     now: NaiveDateTime,
 ) -> ApiResult<()> {
     let (name, phone) = checked_name_phone(input.name.as_deref(), input.phone.as_deref())?;
-    let target = rc::table.filter(rc::id.eq(id).and(rc::status.eq(ACTIVE)));
+    let target = rc::table.filter(rc::id.eq(id).and(rc::status.eq(SERVING)));
     let changed = diesel::update(target)
         .set((rc::last_confirmed_at.eq(now), rc::updated_at.eq(now)))
         .execute(conn)?;
@@ -208,7 +207,7 @@ pub fn retire_role_contact(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Ap
         return Err(ApiError::new(ErrorCode::RoleContactInUse)
             .with_details(serde_json::json!({"assignments": assigned})));
     }
-    let changed = diesel::update(rc::table.filter(rc::id.eq(id).and(rc::status.eq(ACTIVE))))
+    let changed = diesel::update(rc::table.filter(rc::id.eq(id).and(rc::status.eq(SERVING))))
         .set((rc::status.eq(RETIRED), rc::updated_at.eq(now)))
         .execute(conn)?;
     if changed == 0 {

@@ -14,12 +14,17 @@ use crate::error::{ApiError, ApiResult};
 pub use super::rules::validate_pair;
 pub use card::{active_card_number, household_of};
 
-/// Status of a card whose QR code works, and of a role contact in service.
-const ACTIVE: &str = "active";
+use super::dto::CardStatus;
+use crate::directory::dto::EntryStatus;
+
+/// Status of a card whose QR code works.
+const ACTIVE: CardStatus = CardStatus::Active;
 /// Status of a card that no longer works (lost, moved out).
-const REVOKED: &str = "revoked";
+const REVOKED: CardStatus = CardStatus::Revoked;
+/// Status of a role contact in service.
+const SERVING: EntryStatus = EntryStatus::Active;
 /// Status of a role contact who no longer serves.
-const RETIRED: &str = "retired";
+const RETIRED: EntryStatus = EntryStatus::Retired;
 
 /// A role as stored. The database holds only the seven; anything else is a fault, not a
 /// default.

@@ -17,7 +17,7 @@ use crate::db::schema::{
     waitlist_entries as wl,
 };
 use crate::db::{self, last_insert_id, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::events::{self, DomainEvent, MaintenanceScheduledData, SocketStateChangedData};
 use crate::notifications::{notify, Notice, NotificationKind};
 
@@ -234,6 +234,14 @@ pub fn schedule_maintenance(
 
 /// Change a socket's state. Taking it out of use cancels its live bookings that have not
 /// started charging (residents told); bringing it back offers its free time to the waitlist.
+/// What a refused move answers: 409 naming the state that refuses it.
+pub fn refused(r: rules::MoveRefused) -> ApiError {
+    match r {
+        rules::MoveRefused::PileRetired => ApiError::new(ErrorCode::PileRetired),
+        rules::MoveRefused::SocketRetired => ApiError::new(ErrorCode::SocketRetired),
+    }
+}
+
 pub fn set_socket_state(
     conn: &mut DbConn,
     socket_id: i64,
@@ -243,13 +251,21 @@ pub fn set_socket_state(
 ) -> ApiResult<(SocketInfo, Vec<i64>)> {
     db::transaction(conn, |c| {
         let info = socket(c, socket_id)?.ok_or_else(ApiError::not_found)?;
-        diesel::update(sockets::table.filter(sockets::id.eq(socket_id)))
-            .set((
-                sockets::state.eq(state),
-                sockets::state_changed_at.eq(now),
-                sockets::write_seq.eq(sockets::write_seq + 1),
-            ))
-            .execute(c)?;
+        rules::socket_move(info.pile_status, info.state, state).map_err(refused)?;
+        // Conditional on the state read above: a concurrent change (retiring the pile, say)
+        // makes this one fail rather than undo it.
+        let changed = diesel::update(
+            sockets::table.filter(sockets::id.eq(socket_id).and(sockets::state.eq(info.state))),
+        )
+        .set((
+            sockets::state.eq(state),
+            sockets::state_changed_at.eq(now),
+            sockets::write_seq.eq(sockets::write_seq + 1),
+        ))
+        .execute(c)?;
+        if changed == 0 {
+            return Err(ApiError::new(ErrorCode::SocketStateChanged));
+        }
         let changed = SocketStateChangedData {
             socket_id: info.id,
             pile_id: info.pile_id,

@@ -36,7 +36,7 @@ pub use bookings::{
     booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,
     list_for_user, BookingOnCalendar, BookingRow,
 };
-pub use maintenance::{schedule_maintenance, set_socket_state, NewWindow, Target};
+pub use maintenance::{refused, schedule_maintenance, set_socket_state, NewWindow, Target};
 pub use sockets::{charging_view, save_settings, settings_view, socket, SocketInfo};
 pub use stamp::{grid_stamp, touch_pile, touch_sockets};
 pub use sweeper::sweep;

@@ -90,13 +90,15 @@ pub struct SocketInfo {
     pub number: i32,
     pub code: String,
     pub state: SocketState,
+    /// Its pile's status: a socket is in service only while its pile is.
+    pub pile_status: PileStatus,
     pub label: String,
 }
 
-type SocketRow = (i64, i64, i64, i32, String, SocketState, String);
+type SocketRow = (i64, i64, i64, i32, String, SocketState, String, PileStatus);
 
 fn socket_info(row: SocketRow) -> SocketInfo {
-    let (id, pile_id, compound_id, number, code, state, pile_name) = row;
+    let (id, pile_id, compound_id, number, code, state, pile_name, pile_status) = row;
     SocketInfo {
         id,
         pile_id,
@@ -104,6 +106,7 @@ fn socket_info(row: SocketRow) -> SocketInfo {
         number,
         code,
         state,
+        pile_status,
         label: format!("{pile_name}-{number}口"),
     }
 }
@@ -116,6 +119,7 @@ fn socket_columns() -> (
     sockets::code,
     sockets::state,
     piles::name,
+    piles::status,
 ) {
     (
         sockets::id,
@@ -125,6 +129,7 @@ fn socket_columns() -> (
         sockets::code,
         sockets::state,
         piles::name,
+        piles::status,
     )
 }
 

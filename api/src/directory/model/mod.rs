@@ -15,10 +15,12 @@ use crate::db::schema::communities;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 
-/// Status of a listed service or organization.
-pub const ACTIVE: &str = "active";
-/// Status of a service taken off cards and search (its history stays).
-pub const RETIRED: &str = "retired";
+use super::dto::EntryStatus;
+
+/// Status of a listed service, organization or role contact.
+pub const ACTIVE: EntryStatus = EntryStatus::Active;
+/// Status of an entry taken off cards and search (its history stays).
+pub const RETIRED: EntryStatus = EntryStatus::Retired;
 
 /// An optional community id in a staff edit names an existing community (`field` is named
 /// otherwise).

@@ -8,10 +8,16 @@ use crate::db::paging::PageRequest;
 use crate::db::schema::organizations;
 use crate::db::{last_insert_id, like_contains, DbConn};
 use crate::directory::dto::{CreateOrganization, OrganizationView};
-use crate::directory::rules;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-type Row = (i64, String, String, Option<String>, String, NaiveDateTime);
+type Row = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    super::EntryStatus,
+    NaiveDateTime,
+);
 
 fn columns() -> (
     organizations::id,
@@ -100,14 +106,7 @@ pub fn create_organization(
     input: &CreateOrganization,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    let name =
-        rules::required_text(&input.name, 128).map_err(|r| ApiError::validation("name", r))?;
-    if input.description.chars().count() > 2000 {
-        return Err(ApiError::validation(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
+    let name = input.name.as_str();
     if input.url.as_deref().is_some_and(|u| u.len() > 255) {
         return Err(ApiError::validation(
             "url",

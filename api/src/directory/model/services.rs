@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::{categories, check_community, hours, locations, organizations, ACTIVE, RETIRED};
 use crate::db::schema::{contacts, phones, service_at_locations as sal, services};
 use crate::db::{last_insert_id, like_contains, DbConn};
+use crate::directory::dto::EntryStatus;
 use crate::directory::dto::{
     ContactView, CreateService, ExceptionView, PhoneView, ServiceDetail, UpdateService,
     WeeklyHoursView,
@@ -25,7 +26,7 @@ pub fn service_detail(
         i64,
         String,
         String,
-        String,
+        EntryStatus,
         i64,
         i64,
         Option<i64>,
@@ -213,14 +214,7 @@ pub fn create_service(
     lists: &ServiceLists,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    let name =
-        rules::required_text(&input.name, 128).map_err(|r| ApiError::validation("name", r))?;
-    if input.description.chars().count() > 2000 {
-        return Err(ApiError::validation(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
+    let name = input.name.as_str();
     if !organizations::is_active(conn, input.organization_id)? {
         return Err(ApiError::validation(
             "organization_id",
@@ -256,12 +250,12 @@ pub fn update_service(
     lists: &ServiceLists,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    let status: Option<String> = services::table
+    let status: Option<EntryStatus> = services::table
         .find(id)
         .select(services::status)
         .first(conn)
         .optional()?;
-    match status.as_deref() {
+    match status {
         None => return Err(ApiError::not_found()),
         Some(RETIRED) => return Err(ApiError::new(ErrorCode::ServiceRetired)),
         _ => {}
@@ -272,21 +266,7 @@ pub fn update_service(
     if let Some(ids) = &input.location_ids {
         locations::check_ids(conn, ids)?;
     }
-    let name = input
-        .name
-        .as_deref()
-        .map(|n| rules::required_text(n, 128).map_err(|r| ApiError::validation("name", r)))
-        .transpose()?;
-    if input
-        .description
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > 2000)
-    {
-        return Err(ApiError::validation(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
+    let name = input.name.as_deref();
     // Conditional on still being active: a concurrent retire wins cleanly.
     let target = services::table.filter(services::id.eq(id).and(services::status.eq(ACTIVE)));
     let changed = diesel::update(target)

@@ -11,20 +11,7 @@ use chrono::NaiveDateTime;
 
 use super::model::audit::AuditEntry;
 use super::Partner;
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// `value` trimmed, if it then has 1 to `max` characters; else 422 naming `field`.
-pub(super) fn check_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
 
 /// Who makes a partner write, and when: what its audit entry records besides the object.
 struct Writer {

@@ -7,7 +7,7 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::Duration;
 use serde_json::json;
 
-use super::{check_text, Writer};
+use super::Writer;
 use crate::charging::dto::{MaintenanceRequest, MaintenanceView, SocketState};
 use crate::charging::model::{self as charging, Target};
 use crate::charging::rules::TimeRange;
@@ -81,8 +81,7 @@ pub async fn create_pile(
 ) -> ApiResult<HttpResponse> {
     partner.require(Scope::PilesWrite)?;
     let b = body.0;
-    let name = check_text("name", &b.name, 64)?;
-    let location = check_text("location", &b.location, 128)?;
+    let (name, location) = (b.name.into_string(), b.location.into_string());
     if !(1..=4).contains(&b.sockets) {
         return Err(ApiError::validation("sockets", "must be 1 to 4"));
     }
@@ -153,16 +152,8 @@ pub async fn update_pile(
 ) -> ApiResult<HttpResponse> {
     partner.require(Scope::PilesWrite)?;
     let b = body.0;
-    let name = b
-        .name
-        .as_deref()
-        .map(|n| check_text("name", n, 64))
-        .transpose()?;
-    let location = b
-        .location
-        .as_deref()
-        .map(|l| check_text("location", l, 128))
-        .transpose()?;
+    let name = b.name.map(String::from);
+    let location = b.location.map(String::from);
     let (id, w) = (id.into_inner(), Writer::new(&partner, &state));
     let view = state
         .db(move |conn| {
@@ -228,7 +219,7 @@ pub async fn retire_pile(
     tag = "partner",
     security(("partner" = ["piles:write"])),
     params(("id" = i64, Path, description = "Pile id")),
-    responses((status = 201, description = "The pile with its new socket", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    responses((status = 201, description = "The pile with its new socket", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired`: a retired pile takes no new sockets", body = crate::error::ErrorBody))
 )]
 #[post("/partner/piles/{id}/sockets")]
 pub async fn add_socket(
@@ -305,7 +296,7 @@ fn apply_state(
     security(("partner" = ["piles:write"])),
     params(("id" = i64, Path, description = "Socket id")),
     request_body = PartnerSocketStateRequest,
-    responses((status = 200, description = "The socket", body = PartnerSocketView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    responses((status = 200, description = "The socket", body = PartnerSocketView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again)", body = crate::error::ErrorBody))
 )]
 #[post("/partner/sockets/{id}/state")]
 pub async fn socket_state(
@@ -319,8 +310,7 @@ pub async fn socket_state(
     let to = partner_state(b.state)?;
     let reason = b
         .reason
-        .map(|r| check_text("reason", &r, 200))
-        .transpose()?
+        .map(String::from)
         .unwrap_or_else(|| "物业设置充电口状态".into());
     let (id, w) = (id.into_inner(), Writer::new(&partner, &state));
     let view = state
@@ -338,7 +328,7 @@ pub async fn socket_state(
     tag = "partner",
     security(("partner" = ["piles:write"])),
     request_body = BulkSocketStateRequest,
-    responses((status = 200, description = "The sockets", body = Vec<PartnerSocketView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    responses((status = 200, description = "The sockets", body = Vec<PartnerSocketView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again)", body = crate::error::ErrorBody))
 )]
 #[post("/partner/sockets/state")]
 pub async fn bulk_socket_state(
@@ -361,8 +351,7 @@ pub async fn bulk_socket_state(
         .collect::<ApiResult<_>>()?;
     let reason = b
         .reason
-        .map(|r| check_text("reason", &r, 200))
-        .transpose()?
+        .map(String::from)
         .unwrap_or_else(|| "物业批量设置充电口状态".into());
     let w = Writer::new(&partner, &state);
     let views = state
@@ -396,7 +385,7 @@ pub async fn maintenance(
 ) -> ApiResult<HttpResponse> {
     partner.require(Scope::PilesWrite)?;
     let b = body.0;
-    let reason = check_text("reason", &b.reason, 200)?;
+    let reason = b.reason.clone().into_string();
     if b.ends_at <= b.starts_at || b.ends_at - b.starts_at > Duration::days(31) {
         return Err(ApiError::validation(
             "ends_at",

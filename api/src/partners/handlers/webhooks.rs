@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Writer;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{Json, Path, Query};
 use crate::partners::dto::{
@@ -136,20 +136,11 @@ pub async fn list_deliveries(
     }
     .validate()?;
     let status = filter.0.status;
-    if status
-        .as_deref()
-        .is_some_and(|s| !["pending", "delivered", "failed"].contains(&s))
-    {
-        return Err(ApiError::validation(
-            "status",
-            "pending, delivered or failed",
-        ));
-    }
     let (pid, id) = (partner.partner_id, id.into_inner());
     let (items, total) = state
         .db(move |conn| {
             subscriptions::owned_subscription(conn, pid, id)?;
-            subscriptions::deliveries(conn, id, status.as_deref(), page)
+            subscriptions::deliveries(conn, id, status, page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))

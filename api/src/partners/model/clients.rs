@@ -11,6 +11,7 @@ use super::firms::partner_view;
 use crate::db::schema::{partner_clients as pc, partners as p};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::partners::dto::ClientStatus;
 use crate::partners::scope::Scope;
 
 fn random_token(prefix: &str, bytes: usize) -> String {
@@ -60,7 +61,7 @@ pub fn create_client(
             pc::name.eq(name),
             pc::scopes.eq(Scope::join(scopes)),
             pc::secret_hash.eq(hash(&secret)),
-            pc::status.eq("active"),
+            pc::status.eq(ClientStatus::Active),
             pc::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -76,7 +77,11 @@ pub fn rotate_client(
 ) -> ApiResult<(String, Vec<Scope>, NaiveDateTime)> {
     db::transaction(conn, |c| {
         let row: Option<(String, String)> = pc::table
-            .filter(pc::client_id.eq(client_id).and(pc::status.eq("active")))
+            .filter(
+                pc::client_id
+                    .eq(client_id)
+                    .and(pc::status.eq(ClientStatus::Active)),
+            )
             .select((pc::secret_hash, pc::scopes))
             .first(c)
             .optional()?;
@@ -99,7 +104,10 @@ pub fn rotate_client(
 /// Revoke a client: its secrets and the tokens it holds stop working at once.
 pub fn revoke_client(conn: &mut DbConn, client_id: &str, now: NaiveDateTime) -> ApiResult<()> {
     let n = diesel::update(pc::table.filter(pc::client_id.eq(client_id)))
-        .set((pc::status.eq("revoked"), pc::revoked_at.eq(Some(now))))
+        .set((
+            pc::status.eq(ClientStatus::Revoked),
+            pc::revoked_at.eq(Some(now)),
+        ))
         .execute(conn)?;
     if n == 0 {
         return Err(ApiError::not_found());
@@ -120,7 +128,7 @@ pub fn authenticate_client(
         String,
         Option<String>,
         Option<NaiveDateTime>,
-        String,
+        ClientStatus,
     );
     let row: Option<Row> = pc::table
         .inner_join(p::table)
@@ -137,7 +145,7 @@ pub fn authenticate_client(
         .optional()?;
     let invalid = || ApiError::new(ErrorCode::InvalidClient);
     let (partner_id, scopes, current, previous, until, status) = row.ok_or_else(invalid)?;
-    if status != "active" {
+    if status != ClientStatus::Active {
         return Err(invalid());
     }
     let presented = hash(secret);

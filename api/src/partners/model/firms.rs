@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::schema::{compounds, partner_compounds as pcmp, partners as p, piles};
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::partners::dto::{PartnerCompoundView, PartnerView};
+use crate::partners::dto::{PartnerCompoundView, PartnerStatus, PartnerView};
 
 fn set_compounds(
     conn: &mut DbConn,
@@ -57,7 +57,7 @@ pub fn create_partner(
         let r = diesel::insert_into(p::table)
             .values((
                 p::name.eq(name),
-                p::status.eq("active"),
+                p::status.eq(PartnerStatus::Active),
                 p::created_at.eq(now),
             ))
             .execute(c);
@@ -87,7 +87,7 @@ pub fn replace_compounds(
 }
 
 pub fn partner_view(conn: &mut DbConn, id: i64) -> ApiResult<Option<PartnerView>> {
-    let row: Option<(i64, String, String, NaiveDateTime)> = p::table
+    let row: Option<(i64, String, PartnerStatus, NaiveDateTime)> = p::table
         .find(id)
         .select((p::id, p::name, p::status, p::created_at))
         .first(conn)

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::charging::dto::SocketState;
+use crate::charging::dto::{PileStatus, SocketState};
+use crate::charging::model::{refused, set_socket_state};
+use crate::charging::rules::pile_move;
 use crate::db::schema::{compounds, piles, sockets};
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -18,7 +20,7 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
         String,
         String,
         String,
-        String,
+        PileStatus,
     ) = piles::table
         .find(pile_id)
         .select((
@@ -131,7 +133,7 @@ pub fn create_pile(
                 piles::code.eq(format!("{code_prefix}-P{n:02}")),
                 piles::name.eq(name),
                 piles::location.eq(location),
-                piles::status.eq("active"),
+                piles::status.eq(PileStatus::Active),
                 piles::created_at.eq(now),
                 piles::updated_at.eq(now),
             ))
@@ -172,12 +174,12 @@ pub fn update_pile(
 }
 
 pub fn add_socket_to_pile(conn: &mut DbConn, pile_id: i64, now: NaiveDateTime) -> ApiResult<i64> {
-    let (compound_id, status): (i64, String) = piles::table
+    let (compound_id, status): (i64, PileStatus) = piles::table
         .find(pile_id)
         .select((piles::compound_id, piles::status))
         .first(conn)?;
-    if status != "active" {
-        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_reason("pile retired"));
+    if status != PileStatus::Active {
+        return Err(ApiError::new(ErrorCode::PileRetired));
     }
     let max: Option<i32> = sockets::table
         .filter(sockets::pile_id.eq(pile_id))
@@ -200,16 +202,37 @@ pub fn retire_pile(
     reason: &str,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
+    let status: PileStatus = piles::table
+        .find(pile_id)
+        .select(piles::status)
+        .first(conn)?;
+    pile_move(status, PileStatus::Retired).map_err(refused)?;
+    if status == PileStatus::Retired {
+        return Ok(());
+    }
     let ids: Vec<i64> = sockets::table
         .filter(sockets::pile_id.eq(pile_id))
         .select(sockets::id)
         .load(conn)?;
     for id in ids {
-        crate::charging::model::set_socket_state(conn, id, SocketState::Retired, reason, now)?;
+        set_socket_state(conn, id, SocketState::Retired, reason, now)?;
     }
-    diesel::update(piles::table.find(pile_id))
-        .set((piles::status.eq("retired"), piles::updated_at.eq(now)))
-        .execute(conn)?;
+    // Conditional: of two requests retiring the same pile at once, one does it.
+    let changed = diesel::update(
+        piles::table.filter(
+            piles::id
+                .eq(pile_id)
+                .and(piles::status.eq(PileStatus::Active)),
+        ),
+    )
+    .set((
+        piles::status.eq(PileStatus::Retired),
+        piles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(ApiError::new(ErrorCode::PileRetired));
+    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::envelope::webhook_body;
 use crate::events::outbox::{claim_fan_out, not_fanned_out};
 use crate::events::StoredEvent;
+use crate::partners::dto::{DeliveryStatus, SubscriptionStatus};
 use crate::state::AppState;
 
 /// Events fanned out per pass (the worker runs passes back to back while there are more).
@@ -71,7 +72,11 @@ fn deliveries_for(
         return Ok(());
     };
     let subs: Vec<(i64, String)> = ws::table
-        .filter(ws::partner_id.eq(partner_id).and(ws::status.eq("active")))
+        .filter(
+            ws::partner_id
+                .eq(partner_id)
+                .and(ws::status.eq(SubscriptionStatus::Active)),
+        )
         .select((ws::id, ws::events))
         .load(conn)?;
     diesel::insert_into(we::table)
@@ -94,7 +99,7 @@ fn deliveries_for(
                 wd::event_row_id.eq(event_row),
                 wd::subscription_id.eq(sub),
                 wd::partner_id.eq(partner_id),
-                wd::status.eq("pending"),
+                wd::status.eq(DeliveryStatus::Pending),
                 wd::attempts.eq(0),
                 wd::next_attempt_at.eq(now),
                 wd::created_at.eq(now),

@@ -6,19 +6,21 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::signing::new_secret;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{
     webhook_attempts as wa, webhook_deliveries as wd, webhook_events as we,
     webhook_subscriptions as ws,
 };
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult};
-use crate::http::pagination::PageRequest;
-use crate::partners::dto::{AttemptView, DeliveryView, SubscriptionView};
+use crate::partners::dto::{
+    AttemptView, DeliveryStatus, DeliveryView, SubscriptionStatus, SubscriptionView,
+};
 
 pub use crate::events::EVENT_TYPES;
 
 fn subscription_view(
-    row: (i64, String, String, String, NaiveDateTime),
+    row: (i64, String, String, SubscriptionStatus, NaiveDateTime),
     secret: Option<String>,
 ) -> SubscriptionView {
     let (id, url, events, status, created_at) = row;
@@ -63,7 +65,7 @@ pub fn create_subscription(
             ws::url.eq(url),
             ws::events.eq(events),
             ws::secret.eq(&secret),
-            ws::status.eq("active"),
+            ws::status.eq(SubscriptionStatus::Active),
             ws::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -73,7 +75,7 @@ pub fn create_subscription(
             id,
             url.to_owned(),
             events.to_owned(),
-            "active".to_owned(),
+            SubscriptionStatus::Active,
             now,
         ),
         Some(secret),
@@ -81,8 +83,12 @@ pub fn create_subscription(
 }
 
 pub fn subscriptions(conn: &mut DbConn, partner_id: i64) -> ApiResult<Vec<SubscriptionView>> {
-    let rows: Vec<(i64, String, String, String, NaiveDateTime)> = ws::table
-        .filter(ws::partner_id.eq(partner_id).and(ws::status.eq("active")))
+    let rows: Vec<(i64, String, String, SubscriptionStatus, NaiveDateTime)> = ws::table
+        .filter(
+            ws::partner_id
+                .eq(partner_id)
+                .and(ws::status.eq(SubscriptionStatus::Active)),
+        )
         .order(ws::id)
         .select((ws::id, ws::url, ws::events, ws::status, ws::created_at))
         .load(conn)?;
@@ -107,7 +113,7 @@ pub fn owned_subscription(conn: &mut DbConn, partner_id: i64, id: i64) -> ApiRes
 
 pub fn delete_subscription(conn: &mut DbConn, id: i64) -> ApiResult<()> {
     diesel::update(ws::table.filter(ws::id.eq(id)))
-        .set(ws::status.eq("deleted"))
+        .set(ws::status.eq(SubscriptionStatus::Deleted))
         .execute(conn)?;
     Ok(())
 }
@@ -117,7 +123,7 @@ type DeliveryRow = (
     i64,
     String,
     String,
-    String,
+    DeliveryStatus,
     i32,
     NaiveDateTime,
     Option<NaiveDateTime>,
@@ -125,7 +131,7 @@ type DeliveryRow = (
 );
 
 fn delivery_view(r: DeliveryRow, attempts: Option<Vec<AttemptView>>) -> DeliveryView {
-    let pending = r.4 == "pending";
+    let pending = r.4 == DeliveryStatus::Pending;
     DeliveryView {
         id: r.0,
         subscription_id: r.1,
@@ -143,7 +149,7 @@ fn delivery_view(r: DeliveryRow, attempts: Option<Vec<AttemptView>>) -> Delivery
 pub fn deliveries(
     conn: &mut DbConn,
     subscription_id: i64,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     page: PageRequest,
 ) -> ApiResult<(Vec<DeliveryView>, i64)> {
     let query = || {
@@ -152,7 +158,7 @@ pub fn deliveries(
             .filter(wd::subscription_id.eq(subscription_id))
             .into_boxed();
         if let Some(s) = status {
-            q = q.filter(wd::status.eq(s.to_owned()));
+            q = q.filter(wd::status.eq(s));
         }
         q
     };
@@ -234,7 +240,7 @@ pub fn replay(conn: &mut DbConn, partner_id: i64, id: i64, now: NaiveDateTime) -
             wd::event_row_id.eq(event_row),
             wd::subscription_id.eq(subscription),
             wd::partner_id.eq(partner_id),
-            wd::status.eq("pending"),
+            wd::status.eq(DeliveryStatus::Pending),
             wd::attempts.eq(0),
             wd::next_attempt_at.eq(now),
             wd::created_at.eq(now),

@@ -16,6 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::error::ApiResult;
+use crate::partners::dto::DeliveryStatus;
 use crate::state::AppState;
 
 /// Delays before the 2nd … 8th attempt, in seconds (Standard Webhooks' schedule: about a day).
@@ -42,7 +43,11 @@ fn claim(
     claim_secs: i64,
 ) -> ApiResult<Vec<Due>> {
     let candidates: Vec<i64> = wd::table
-        .filter(wd::status.eq("pending").and(wd::next_attempt_at.le(now)))
+        .filter(
+            wd::status
+                .eq(DeliveryStatus::Pending)
+                .and(wd::next_attempt_at.le(now)),
+        )
         .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now)))
         .order(wd::next_attempt_at)
         .limit(limit)
@@ -52,7 +57,7 @@ fn claim(
     for id in candidates {
         let claimed = diesel::update(
             wd::table
-                .filter(wd::id.eq(id).and(wd::status.eq("pending")))
+                .filter(wd::id.eq(id).and(wd::status.eq(DeliveryStatus::Pending)))
                 .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now))),
         )
         .set((
@@ -121,7 +126,7 @@ fn record(
     if ok {
         diesel::update(q)
             .set((
-                wd::status.eq("delivered"),
+                wd::status.eq(DeliveryStatus::Delivered),
                 wd::attempts.eq(attempts),
                 wd::delivered_at.eq(Some(now)),
                 wd::last_status_code.eq(status.map(i32::from)),
@@ -132,7 +137,7 @@ fn record(
     } else if attempts >= MAX_ATTEMPTS {
         diesel::update(q)
             .set((
-                wd::status.eq("failed"),
+                wd::status.eq(DeliveryStatus::Failed),
                 wd::attempts.eq(attempts),
                 wd::last_status_code.eq(status.map(i32::from)),
                 wd::last_error.eq(&error),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::{booking_row, booking_view, event_data, local_range, view_of, BookingRow};
-use crate::charging::dto::{BookingStatus, BookingView, SocketState};
+use crate::charging::dto::{BookingStatus, BookingView, PileStatus, SocketState};
 use crate::charging::model::sockets::socket_in_context;
 use crate::charging::rules::{self, TimeRange};
 use crate::clock::LOCAL_TZ;
@@ -111,7 +111,7 @@ pub(in crate::charging::model) fn book_in_tx(
     let (socket, compound_name, settings) =
         socket_in_context(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
     rules::check_range(&settings, req.starts_at, req.ends_at, now)?;
-    if socket.state != SocketState::Available {
+    if socket.state != SocketState::Available || socket.pile_status != PileStatus::Active {
         return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
     }
     if let Some(offer) = offer {
