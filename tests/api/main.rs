@@ -9,6 +9,7 @@ mod cards;
 mod charging;
 mod directory;
 mod errors;
+mod hardening;
 mod faults;
 mod idempotency;
 mod mobile;
