@@ -168,7 +168,11 @@ pub struct Config {
     /// The public address of this service as residents reach it (scheme, host, optional
     /// port, no trailing slash). Links the server hands out (the calendar feed URL) are built
     /// from it, never from the request's `Host` or `X-Forwarded-*` headers.
-    #[arg(long, env = "LINLI_PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "LINLI_PUBLIC_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub public_base_url: String,
 
     /// Seconds within which a refresh token presented again (a phone retrying on a bad
@@ -360,7 +364,10 @@ impl Config {
                 ))
             }
         }
-        if self.request_timeout_secs == 0 || self.refresh_grace_secs < 0 || self.idempotency_max_keys < 1 {
+        if self.request_timeout_secs == 0
+            || self.refresh_grace_secs < 0
+            || self.idempotency_max_keys < 1
+        {
             return Err(ConfigError::Invalid(
                 "LINLI_REQUEST_TIMEOUT_SECS and LINLI_IDEMPOTENCY_MAX_KEYS must be at least 1, LINLI_REFRESH_GRACE_SECS at least 0"
                     .into(),

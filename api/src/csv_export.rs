@@ -61,7 +61,9 @@ impl CsvExport {
 
     /// The finished document.
     pub fn finish(self) -> ApiResult<Vec<u8>> {
-        self.writer.into_inner().map_err(|e| ApiError::internal(e.error()))
+        self.writer
+            .into_inner()
+            .map_err(|e| ApiError::internal(e.error()))
     }
 }
 

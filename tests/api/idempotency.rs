@@ -118,7 +118,7 @@ on_both!(idempotency_rows_failed_answers_are_not_kept, |app| {
     r.expect(404, Some("card_not_found"));
     assert!(r.header("idempotent-replayed").is_none());
     // The corrected request may use the same key.
-    let code = linli::places::seed::demo_check_codes(3).remove(0);
+    let code = linli::places::seed::demo_check_codes(3).pop().unwrap();
     let good = json!({"card_number": "JC00003", "check_code": code});
     let r = bind(&app, &token, good.clone(), &k2).await;
     r.expect(200, None);

@@ -277,16 +277,20 @@ fn replay_or_revoke(
     // COMMITTED, or a retried SQLite transaction, sees its commit).
     let used_at: Option<NaiveDateTime> = rt::table.find(row.id).select(rt::used_at).first(conn)?;
     if used_at.is_some_and(|used| now - used <= grace) {
-        let next: Option<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
-            rt::table
-                .filter(
-                    rt::token_hash
-                        .eq(hash_token(successor))
-                        .and(rt::family_id.eq(&row.family_id)),
-                )
-                .select((rt::created_at, rt::expires_at, rt::used_at, rt::revoked_at))
-                .first(conn)
-                .optional()?;
+        let next: Option<(
+            NaiveDateTime,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        )> = rt::table
+            .filter(
+                rt::token_hash
+                    .eq(hash_token(successor))
+                    .and(rt::family_id.eq(&row.family_id)),
+            )
+            .select((rt::created_at, rt::expires_at, rt::used_at, rt::revoked_at))
+            .first(conn)
+            .optional()?;
         if let Some((issued_at, expires_at, None, None)) = next {
             if let Some(user) = User::find(conn, row.user_id)? {
                 let refresh = IssuedRefresh {

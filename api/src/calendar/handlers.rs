@@ -13,10 +13,7 @@ use crate::state::AppState;
 /// The feed's view. Its URL is built from `LINLI_PUBLIC_BASE_URL` only: the request's `Host`
 /// and `X-Forwarded-*` headers are the client's to forge, and a forged one would hand the
 /// resident a link to someone else's server carrying their secret token.
-fn feed_view(
-    state: &AppState,
-    feed: Option<(String, chrono::NaiveDateTime)>,
-) -> CalendarFeedView {
+fn feed_view(state: &AppState, feed: Option<(String, chrono::NaiveDateTime)>) -> CalendarFeedView {
     match feed {
         Some((token, created_at)) => {
             let path = format!("/api/v1/calendar/{token}.ics");
@@ -43,10 +40,7 @@ fn feed_view(
     responses((status = 200, description = "My feed", body = CalendarFeedView))
 )]
 #[get("/me/calendar")]
-pub async fn get_feed(
-    state: web::Data<AppState>,
-    user: Resident,
-) -> ApiResult<HttpResponse> {
+pub async fn get_feed(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
     let uid = user.user_id;
     let feed = state.db(move |c| model::current(c, uid)).await?;
     Ok(HttpResponse::Ok()
@@ -61,10 +55,7 @@ pub async fn get_feed(
     responses((status = 200, description = "My new feed", body = CalendarFeedView))
 )]
 #[post("/me/calendar/rotate")]
-pub async fn rotate_feed(
-    state: web::Data<AppState>,
-    user: Resident,
-) -> ApiResult<HttpResponse> {
+pub async fn rotate_feed(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
     let uid = user.user_id;
     let now = state.clock.now_naive();
     let feed = state

@@ -77,9 +77,7 @@ pub async fn read_body(
     };
     actix_web::rt::time::timeout(body_deadline(req), read)
         .await
-        .unwrap_or_else(|_| {
-            Err(ApiError::new(ErrorCode::RequestTimeout).with_field("body"))
-        })
+        .unwrap_or_else(|_| Err(ApiError::new(ErrorCode::RequestTimeout).with_field("body")))
 }
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -212,7 +210,10 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             ));
         }
         if !seen.insert(name.clone()) {
-            return Err(ApiError::validation(name.into_owned(), "must be given once"));
+            return Err(ApiError::validation(
+                name.into_owned(),
+                "must be given once",
+            ));
         }
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
@@ -234,7 +235,9 @@ pub fn plain_words(message: &str) -> String {
     }
     if message.starts_with("unknown field") {
         return match message.split_once(", expected ") {
-            Some((_, allowed)) => format!("is not a known field (known: {})", allowed.replace('`', "")),
+            Some((_, allowed)) => {
+                format!("is not a known field (known: {})", allowed.replace('`', ""))
+            }
             None => "is not a known field".to_owned(),
         };
     }
@@ -394,13 +397,28 @@ mod tests {
     #[test]
     fn messages_carry_no_rust_type_names() {
         for (raw, plain) in [
-            ("invalid type: string \"x\", expected u32", "must be a whole number, 0 or more"),
-            ("invalid type: string \"x\", expected i64", "must be a whole number"),
+            (
+                "invalid type: string \"x\", expected u32",
+                "must be a whole number, 0 or more",
+            ),
+            (
+                "invalid type: string \"x\", expected i64",
+                "must be a whole number",
+            ),
             ("invalid digit found in string", "must be a whole number"),
-            ("invalid type: integer `5`, expected a string", "must be text"),
+            (
+                "invalid type: integer `5`, expected a string",
+                "must be text",
+            ),
             ("invalid type: map, expected f64", "must be a number"),
-            ("invalid type: string \"x\", expected struct Inner", "must be an object"),
-            ("unknown variant `x`, expected one of `a`, `b`", "must be one of a, b"),
+            (
+                "invalid type: string \"x\", expected struct Inner",
+                "must be an object",
+            ),
+            (
+                "unknown variant `x`, expected one of `a`, `b`",
+                "must be one of a, b",
+            ),
             ("missing field `code`", "is required"),
         ] {
             assert_eq!(plain_words(raw), plain, "{raw}");

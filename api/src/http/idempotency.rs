@@ -455,10 +455,8 @@ pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> 
         if ids.is_empty() {
             return Ok(purged);
         }
-        purged += diesel::delete(
-            ik::table.filter(ik::id.eq_any(&ids).and(ik::expires_at.lt(now))),
-        )
-        .execute(conn)?;
+        purged += diesel::delete(ik::table.filter(ik::id.eq_any(&ids).and(ik::expires_at.lt(now))))
+            .execute(conn)?;
         if ids.len() < PURGE_BATCH as usize {
             return Ok(purged);
         }

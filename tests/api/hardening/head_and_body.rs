@@ -14,7 +14,9 @@ use super::*;
 fn trickle(port: u16, head: &str, trickle: &[u8]) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     // A guard against a hang, not a timing assertion: the server must close long before.
-    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
     stream.write_all(head.as_bytes()).unwrap();
     let done = Arc::new(AtomicBool::new(false));
     let writer = {
@@ -34,7 +36,10 @@ fn trickle(port: u16, head: &str, trickle: &[u8]) -> String {
     let read = stream.read_to_end(&mut answer);
     done.store(true, Ordering::SeqCst);
     writer.join().unwrap();
-    assert!(read.is_ok(), "the server did not close the connection: {read:?}");
+    assert!(
+        read.is_ok(),
+        "the server did not close the connection: {read:?}"
+    );
     String::from_utf8_lossy(&answer).into_owned()
 }
 
@@ -49,7 +54,10 @@ async fn slow_bodies_are_answered_408_and_dropped_within_the_request_timeout() {
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("x-request-id:"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("x-request-id:"),
+        "{answer}"
+    );
     // A head trickled in the same way: actix's own 408 (its dispatcher answers before the app).
     let answer = actix_web::rt::task::spawn_blocking(move || {
         trickle(port, "GET /healthz HTTP/1.1\r\n", &[b'X'; 200])
@@ -70,7 +78,13 @@ async fn http_refusals_431_414_413_have_the_json_shape_and_a_request_id() {
     assert!(r.header("x-request-id").is_some());
     let pad = "p".repeat(20 * 1024);
     let r = app
-        .request(reqwest::Method::GET, "/api/v1/compounds", None, None, &[("X-Pad", &pad)])
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/compounds",
+            None,
+            None,
+            &[("X-Pad", &pad)],
+        )
         .await;
     r.expect(431, Some("headers_too_large"));
     assert!(r.header("x-request-id").is_some());
@@ -93,32 +107,44 @@ async fn http_refusals_431_414_413_have_the_json_shape_and_a_request_id() {
     assert!(r.body["message"].as_str().unwrap().contains("too long"));
 }
 
-on_both!(duplicate_query_parameters_are_named_and_messages_have_no_rust_types, |app| {
-    let r = app.get("/api/v1/compounds?page=1&page=2", None).await;
-    r.expect(422, Some("validation_failed"));
-    assert_eq!(r.body["field"], "page", "{}", r.text);
-    let r = app.get("/api/v1/compounds?per_page=ten", None).await;
-    r.expect(422, Some("validation_failed"));
-    assert_eq!(r.body["field"], "per_page", "{}", r.text);
-    let token = app.token("types", "staff").await;
-    let r = app
-        .post("/api/v1/teams", Some(&token), json!({"name": 5}))
-        .await;
-    r.expect(422, Some("validation_failed"));
-    assert_eq!(r.body["field"], "name", "{}", r.text);
-    let r2 = app
-        .post(
-            "/api/v1/teams",
-            Some(&token),
-            json!({"name": "队", "community_id": "one"}),
-        )
-        .await;
-    r2.expect(422, Some("validation_failed"));
-    assert_eq!(r2.body["field"], "community_id", "{}", r2.text);
-    for r in [&r, &r2] {
-        let message = r.body["message"].as_str().unwrap();
-        for rust in ["u32", "i64", "usize", "Option", "struct", "expected", "invalid type", "`"] {
-            assert!(!message.contains(rust), "{message}");
+on_both!(
+    duplicate_query_parameters_are_named_and_messages_have_no_rust_types,
+    |app| {
+        let r = app.get("/api/v1/compounds?page=1&page=2", None).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], "page", "{}", r.text);
+        let r = app.get("/api/v1/compounds?per_page=ten", None).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], "per_page", "{}", r.text);
+        let token = app.token("types", "staff").await;
+        let r = app
+            .post("/api/v1/teams", Some(&token), json!({"name": 5}))
+            .await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["field"], "name", "{}", r.text);
+        let r2 = app
+            .post(
+                "/api/v1/teams",
+                Some(&token),
+                json!({"name": "队", "community_id": "one"}),
+            )
+            .await;
+        r2.expect(422, Some("validation_failed"));
+        assert_eq!(r2.body["field"], "community_id", "{}", r2.text);
+        for r in [&r, &r2] {
+            let message = r.body["message"].as_str().unwrap();
+            for rust in [
+                "u32",
+                "i64",
+                "usize",
+                "Option",
+                "struct",
+                "expected",
+                "invalid type",
+                "`",
+            ] {
+                assert!(!message.contains(rust), "{message}");
+            }
         }
     }
-});
+);

@@ -40,7 +40,11 @@ async fn security_headers_nosniff_everywhere_no_store_on_api_csp_on_app_and_docs
         assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
         assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
     }
     // The docs' page loads only its own files (no inline scripts for the CSP to block).

@@ -76,7 +76,7 @@ async fn csv_exports_defuse_formulas_in_the_utilisation_report() {
     use linli::db::schema::piles;
     let app = TestApp::spawn(Backend::Mysql).await;
     let f = firms(&app).await;
-    let resident = app.token("formula-res", "resident").await;
+    let resident = app.resident("formula-res", 1).await;
     app.post(
         "/api/v1/bookings",
         Some(&resident),

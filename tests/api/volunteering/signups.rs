@@ -336,15 +336,15 @@ on_both!(csv_exports_defuse_formulas_in_the_roster, |app| {
         sign_up(&app, &t, id).await.expect(201, None);
     }
     let r = app
-        .get(&format!("/api/v1/activities/{id}/signups.csv"), Some(&ctx.leader))
+        .get(
+            &format!("/api/v1/activities/{id}/signups.csv"),
+            Some(&ctx.leader),
+        )
         .await;
     r.expect(200, None);
     let body = r.text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new().from_reader(body.as_bytes());
-    let mut got: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[2].to_owned())
-        .collect();
+    let mut got: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_owned()).collect();
     let mut want: Vec<String> = names.iter().map(|n| format!("'{n}")).collect();
     got.sort();
     want.sort();

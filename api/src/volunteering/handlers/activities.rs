@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{Resident, TeamLeader};
 use crate::clock::LOCAL_TZ;
+use crate::csv_export::CsvExport;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::csv_export::CsvExport;
 use crate::volunteering::dto::activities::{
     ActivityDetail, ActivityFilter, ActivitySummary, CancelActivityRequest, CloseReport,
     CreateActivityRequest, UpdateActivityRequest,
