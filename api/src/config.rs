@@ -160,6 +160,31 @@ pub struct Config {
     #[arg(long, env = "LINLI_IDEMPOTENCY_LOCK_SECS", default_value_t = 60)]
     pub idempotency_lock_secs: i64,
 
+    /// Most `Idempotency-Key`s one account (user or partner client) keeps at once; beyond it
+    /// the oldest answered ones are dropped first, so a client cannot fill the table.
+    #[arg(long, env = "LINLI_IDEMPOTENCY_MAX_KEYS", default_value_t = 1000)]
+    pub idempotency_max_keys: i64,
+
+    /// The public address of this service as residents reach it (scheme, host, optional
+    /// port, no trailing slash). Links the server hands out (the calendar feed URL) are built
+    /// from it, never from the request's `Host` or `X-Forwarded-*` headers.
+    #[arg(
+        long,
+        env = "LINLI_PUBLIC_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_base_url: String,
+
+    /// Seconds within which a refresh token presented again (a phone retrying on a bad
+    /// network) gets the same new tokens instead of revoking its login.
+    #[arg(long, env = "LINLI_REFRESH_GRACE_SECS", default_value_t = 30)]
+    pub refresh_grace_secs: i64,
+
+    /// A request's headers and body must arrive within this many seconds (a client trickling
+    /// bytes is answered 408 and dropped).
+    #[arg(long, env = "LINLI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
     /// Run background jobs (sweepers, clean-ups) in this process.
     #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
     pub background_jobs: bool,
@@ -325,6 +350,27 @@ impl Config {
         if !(self.job_interval_scale.is_finite() && self.job_interval_scale > 0.0) {
             return Err(ConfigError::Invalid(
                 "LINLI_JOB_INTERVAL_SCALE must be a positive number".into(),
+            ));
+        }
+        let base = self.public_base_url.trim_end_matches('/');
+        match url::Url::parse(base) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                self.public_base_url = base.to_owned();
+            }
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "LINLI_PUBLIC_BASE_URL must be an http(s) URL such as https://linli.example.cn"
+                        .into(),
+                ))
+            }
+        }
+        if self.request_timeout_secs == 0
+            || self.refresh_grace_secs < 0
+            || self.idempotency_max_keys < 1
+        {
+            return Err(ConfigError::Invalid(
+                "LINLI_REQUEST_TIMEOUT_SECS and LINLI_IDEMPOTENCY_MAX_KEYS must be at least 1, LINLI_REFRESH_GRACE_SECS at least 0"
+                    .into(),
             ));
         }
         if self.db_pool_size == 0 {

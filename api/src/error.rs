@@ -56,6 +56,12 @@ error_codes! {
     UnsupportedMediaType = "unsupported_media_type", 415, "请求内容类型必须是 application/json", "The request body must be application/json";
     /// The body is larger than the server accepts.
     PayloadTooLarge = "payload_too_large", 413, "请求内容过大", "The request body is too large";
+    /// The request took too long to send (a body trickled in slowly): send it again.
+    RequestTimeout = "request_timeout", 408, "请求发送超时，请重试", "The request took too long to arrive; send it again";
+    /// The URL (path and query) is longer than the server accepts.
+    UriTooLong = "uri_too_long", 414, "请求地址过长", "The request URL is too long";
+    /// The request headers are larger than the server accepts.
+    HeadersTooLarge = "headers_too_large", 431, "请求头过大", "The request headers are too large";
     /// No such route or resource.
     NotFound = "not_found", 404, "找不到请求的内容", "Not found";
     /// The route exists but not for this method.
@@ -367,7 +373,10 @@ impl ApiError {
             403 => ErrorCode::Forbidden,
             404 => ErrorCode::NotFound,
             405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::RequestTimeout,
             413 => ErrorCode::PayloadTooLarge,
+            414 => ErrorCode::UriTooLong,
+            431 => ErrorCode::HeadersTooLarge,
             415 => ErrorCode::UnsupportedMediaType,
             429 => ErrorCode::RateLimited,
             503 => ErrorCode::ServiceUnavailable,

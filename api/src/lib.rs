@@ -11,6 +11,7 @@ pub mod cards;
 pub mod charging;
 pub mod clock;
 pub mod config;
+pub mod csv_export;
 pub mod db;
 pub mod directory;
 pub mod error;
@@ -159,6 +160,7 @@ impl Application {
             n => n,
         };
         let app_state = state.clone();
+        let request_timeout = state.config.request_timeout_secs;
         let server = HttpServer::new(move || {
             let dev_login = app_state.config.dev_login;
             let (app, doc) = with_api(App::new(), dev_login);
@@ -176,6 +178,11 @@ impl Application {
                 .wrap(from_fn(http::observe))
         })
         .workers(workers)
+        // A request's head must arrive within the request timeout (else actix answers 408
+        // and closes); its body within the same time (`http::extract::read_body`); a closing
+        // connection gets a second to go.
+        .client_request_timeout(std::time::Duration::from_secs(request_timeout))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
         .shutdown_timeout(20)
         .listen(listener)
         .map_err(|source| StartError::Bind {

@@ -3,6 +3,12 @@
 //! rule for names, titles, reasons, descriptions and notes; handlers and models take the type
 //! and never check lengths by hand.
 //!
+//! Text is stored NFC-normalised (a composed `é`, not `e` + combining accent, so equal text is
+//! equal in the database and in searches). Control characters are refused (line breaks and
+//! tabs only in long text, over [`LONG_TEXT`] characters: descriptions, notes, reasons), and
+//! bidirectional controls (U+202A–U+202E, U+2066–U+2069) everywhere: they make a name read
+//! differently from what it is.
+//!
 //! In a request body, declare the field with its bounds spelled for the OpenAPI document:
 //! `#[schema(value_type = String, min_length = 1, max_length = 64)] pub name: Text<1, 64>`
 //! (`#[schema(inline)]` on a documented field gives an `allOf` some generators cannot read).
@@ -12,6 +18,7 @@ use std::fmt;
 use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
@@ -32,15 +39,40 @@ impl fmt::Display for TextRefused {
     }
 }
 
+/// Texts allowed this many characters or more may hold line breaks and tabs.
+pub const LONG_TEXT: usize = 500;
+
+/// Whether `c` is a bidirectional embedding, override or isolate control.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `text` holds a character no text field takes: a bidirectional control, or a
+/// control character (other than line breaks and tabs when `multiline`).
+pub fn has_forbidden_char(text: &str, multiline: bool) -> bool {
+    text.chars().any(|c| {
+        is_bidi_control(c) || (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    })
+}
+
 impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
-    /// `raw` trimmed, when it then has `MIN` to `MAX` characters.
+    /// `raw` trimmed and NFC-normalised, when it then has `MIN` to `MAX` characters and no
+    /// forbidden character.
     pub fn parse(raw: &str) -> Result<Self, TextRefused> {
-        let t = raw.trim();
+        let multiline = MAX >= LONG_TEXT;
+        if has_forbidden_char(raw.trim(), multiline) {
+            return Err(TextRefused(if multiline {
+                "must not contain control characters other than line breaks, nor direction overrides".to_owned()
+            } else {
+                "must not contain control characters, line breaks or direction overrides".to_owned()
+            }));
+        }
+        let t: String = raw.trim().nfc().collect();
         let n = t.chars().count();
         if n < MIN || n > MAX {
             return Err(TextRefused(Self::rule()));
         }
-        Ok(Text(t.to_owned()))
+        Ok(Text(t))
     }
 
     /// [`Text::parse`] for a value that did not come through serde (a query parameter, a
@@ -143,6 +175,19 @@ mod tests {
         assert!(Text::<1, 3>::parse("天和人家").is_err());
         assert!(Text::<1, 4>::parse("   ").is_err());
         assert_eq!(Text::<0, 4>::parse("  ").unwrap().as_str(), "");
+    }
+
+    #[test]
+    fn controls_and_direction_overrides_are_refused_and_text_is_nfc() {
+        assert!(Text::<0, 64>::parse("a\u{0}b").is_err());
+        assert!(Text::<0, 64>::parse("a\nb").is_err());
+        assert!(Text::<0, 500>::parse("a\nb\r\n\tc").is_ok());
+        assert!(Text::<0, 500>::parse("a\u{7}b").is_err());
+        for bidi in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}'] {
+            assert!(Text::<0, 5000>::parse(&format!("x{bidi}y")).is_err());
+        }
+        assert_eq!(Text::<0, 8>::parse("e\u{301}").unwrap().as_str(), "\u{e9}");
+        assert_eq!(Text::<0, 8>::parse("e\u{301}").unwrap().chars().count(), 1);
     }
 
     #[test]

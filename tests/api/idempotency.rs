@@ -97,17 +97,111 @@ on_both!(keys_belong_to_their_user, |app| {
     assert!(r.header("idempotent-replayed").is_none());
 });
 
-// Error answers are kept too (the same request would fail the same way).
-on_both!(error_answers_are_replayed_too, |app| {
+// Failed answers are not kept: the request did nothing, so a retry runs afresh.
+on_both!(idempotency_rows_failed_answers_are_not_kept, |app| {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use linli::db::schema::idempotency_keys as ik;
     let Keyed { token, .. } = bound_once(&app).await;
+    unbind(&app, &token).await;
     let bad = json!({"card_number": "JC00003", "check_code": "WRONG1"});
     let k2 = [("Idempotency-Key", "bind-2")];
     bind(&app, &token, bad.clone(), &k2)
         .await
         .expect(404, Some("card_not_found"));
+    let kept: i64 = ik::table
+        .filter(ik::idem_key.eq("bind-2"))
+        .count()
+        .get_result(&mut app.db.conn())
+        .unwrap();
+    assert_eq!(kept, 0, "a failed answer is not stored");
     let r = bind(&app, &token, bad, &k2).await;
     r.expect(404, Some("card_not_found"));
+    assert!(r.header("idempotent-replayed").is_none());
+    // The corrected request may use the same key.
+    let code = linli::places::seed::demo_check_codes(3).pop().unwrap();
+    let good = json!({"card_number": "JC00003", "check_code": code});
+    let r = bind(&app, &token, good.clone(), &k2).await;
+    r.expect(200, None);
+    let r = bind(&app, &token, good, &k2).await;
+    r.expect(200, None);
     assert_eq!(r.header("idempotent-replayed"), Some("true"));
+});
+
+// One account keeps at most LINLI_IDEMPOTENCY_MAX_KEYS keys: the oldest answered go first.
+on_both!(
+    idempotency_rows_are_capped_per_account,
+    spawn = spawn_with_three_keys,
+    |app| {
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        use linli::db::schema::idempotency_keys as ik;
+        let token = app.token("many-keys", "resident").await;
+        for i in 0..6 {
+            let key = format!("read-all-{i}");
+            app.request(
+                Method::POST,
+                "/api/v1/me/notifications/read-all",
+                Some(&token),
+                None,
+                &[("Idempotency-Key", &key)],
+            )
+            .await;
+        }
+        let keys: Vec<String> = ik::table
+            .select(ik::idem_key)
+            .order(ik::idem_key.asc())
+            .load(&mut app.db.conn())
+            .unwrap();
+        assert_eq!(keys, ["read-all-3", "read-all-4", "read-all-5"]);
+        let r = app
+            .request(
+                Method::POST,
+                "/api/v1/me/notifications/read-all",
+                Some(&token),
+                None,
+                &[("Idempotency-Key", "read-all-5")],
+            )
+            .await;
+        assert_eq!(r.header("idempotent-replayed"), Some("true"), "{r:?}");
+    }
+);
+
+async fn spawn_with_three_keys(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |c| c.idempotency_max_keys = 3).await
+}
+
+// The sweeper purges expired keys in batches and keeps the live ones.
+on_both!(idempotency_rows_expired_are_purged_in_batches, |app| {
+    use diesel::{Connection, ExpressionMethods, QueryDsl, RunQueryDsl};
+    use linli::db::schema::idempotency_keys as ik;
+    let now = app.clock.now_naive();
+    let mut conn = app.db.conn();
+    // 1,100 expired keys (three batches) and 10 live ones.
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        for i in 0..1110 {
+            let expires = if i < 1100 {
+                now - chrono::Duration::hours(6)
+            } else {
+                now + chrono::Duration::hours(6)
+            };
+            diesel::insert_into(ik::table)
+                .values((
+                    ik::principal.eq("u:1"),
+                    ik::idem_key.eq(format!("k{i}")),
+                    ik::request_hash.eq("h"),
+                    ik::response_status.eq(Some(200)),
+                    ik::created_at.eq(now - chrono::Duration::hours(30)),
+                    ik::locked_until.eq(now - chrono::Duration::hours(30)),
+                    ik::expires_at.eq(expires),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let purged = linli::http::idempotency::purge_expired(&mut conn, now).unwrap();
+    assert_eq!(purged, 1100);
+    let left: i64 = ik::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(left, 10);
 });
 
 // Expired keys may be reused: after 25 hours the same key runs afresh.

@@ -10,6 +10,7 @@ mod charging;
 mod directory;
 mod errors;
 mod faults;
+mod hardening;
 mod idempotency;
 mod mobile;
 mod notifications;

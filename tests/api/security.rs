@@ -352,7 +352,8 @@ on_both!(api8_metacharacters_and_unicode_round_trip, |app| {
         )
         .await;
     let id = r.body["id"].as_i64().unwrap();
-    let nasty = "'; DROP TABLE bookings; -- \" OR 1=1 \\ % _ 😀 \u{202e}RTL \u{200b} 𠀀 é";
+    // Direction overrides are refused (see `hardening::text`); other odd Unicode is kept.
+    let nasty = "'; DROP TABLE bookings; -- \" OR 1=1 \\ % _ 😀 RTL \u{200b} 𠀀 é";
     let r = app
         .post(
             &format!("/api/v1/bookings/{id}/cancel"),

@@ -17,13 +17,18 @@ fn token_response(
     user: &User,
     session: IssuedRefresh,
 ) -> ApiResult<TokenResponse> {
-    let access_token = state
-        .jwt
-        .issue_user(user.id, user.role, state.clock.now())?;
+    // Signed from the refresh token's issue time and id: a retried refresh that gets the same
+    // refresh token gets the same access token.
+    let issued_at = session.issued_at.and_utc();
+    let access_token =
+        state
+            .jwt
+            .issue_user_as(user.id, user.role, issued_at, session.access_jti())?;
+    let age = (state.clock.now() - issued_at).num_seconds().max(0);
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),
-        expires_in: state.jwt.ttl_secs(),
+        expires_in: (state.jwt.ttl_secs() - age).max(0),
         refresh_token: session.token,
         refresh_expires_at: session.expires_at.and_utc(),
         user: UserSummary {
@@ -120,8 +125,10 @@ pub async fn dev_login(
 
 /// Exchange a refresh token for new tokens.
 ///
-/// The presented token is used up. Presenting an already-used token again revokes every token
-/// of that login (`refresh_token_reused`): the user must log in again.
+/// The presented token is used up. Presented again within `LINLI_REFRESH_GRACE_SECS` (30 s) of
+/// its use, while its successor is unused, it gets the same answer (a retry after a lost
+/// answer); presented again later, every token of that login is revoked
+/// (`refresh_token_reused`): the user must log in again.
 #[utoipa::path(
     tag = "auth",
     security(),
@@ -139,8 +146,17 @@ pub async fn refresh(
     let token = body.0.refresh_token;
     let now = state.clock.now_naive();
     let ttl = Duration::days(state.config.refresh_ttl_days);
+    let grace = Duration::seconds(state.config.refresh_grace_secs);
+    let key = state.config.jwt_secret.clone();
     let rotation = state
-        .db(move |conn| model::rotate(conn, &token, now, ttl))
+        .db(move |conn| {
+            let policy = model::RefreshPolicy {
+                ttl,
+                grace,
+                key: key.expose().as_bytes(),
+            };
+            model::rotate(conn, &token, now, &policy)
+        })
         .await?;
     let (user, session) = Result::from(rotation)?;
     let tokens = token_response(&state, &user, session)?;

@@ -62,8 +62,9 @@ pub struct JwtKeys {
     ttl_secs: i64,
 }
 
-/// Tolerated clock difference between servers, in seconds.
-const LEEWAY_SECS: i64 = 30;
+/// Tolerated clock difference between servers, in seconds: NTP keeps servers far closer; a
+/// token past its expiry by more than this is refused.
+pub const LEEWAY_SECS: i64 = 3;
 
 impl JwtKeys {
     pub fn new(config: &Config) -> Result<Self, jsonwebtoken::errors::Error> {
@@ -75,6 +76,7 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // Expiry is checked against the server's clock below, not the system's.
         validation.validate_exp = false;
+        validation.leeway = 0;
         Ok(JwtKeys {
             encoding: EncodingKey::from_secret(secret)?,
             decoding: DecodingKey::from_secret(secret)?,
@@ -96,6 +98,19 @@ impl JwtKeys {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
+        self.issue_user_as(user_id, role, now, uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Sign an access token for a user with a given issue time and id: the same inputs give
+    /// the same token (HS256 is deterministic), which lets a retried refresh get the very
+    /// token the first answer carried.
+    pub fn issue_user_as(
+        &self,
+        user_id: i64,
+        role: Role,
+        now: DateTime<Utc>,
+        jti: String,
+    ) -> Result<String, ApiError> {
         self.sign(Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -106,7 +121,7 @@ impl JwtKeys {
             scopes: Vec::new(),
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
-            jti: uuid::Uuid::new_v4().to_string(),
+            jti,
         })
     }
 

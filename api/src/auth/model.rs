@@ -4,6 +4,14 @@
 //! the token (a conditional update marks the old one used, so two concurrent uses cannot both
 //! win), and a second use of a rotated token revokes its whole family: whoever stole it and
 //! whoever owns it both have to log in again.
+//!
+//! Except within a short grace window (`LINLI_REFRESH_GRACE_SECS`): a phone that sent its
+//! refresh, lost the answer and sends it again gets the same new pair. To answer again without
+//! keeping any token in plain form, the successor of a token is derived from it: HMAC-SHA256
+//! under the server's key ([`successor_of`]). The server can name it again from the presented
+//! token; the database still holds only hashes, and nobody without the key can derive it. The
+//! access token of the answer is signed from the successor row's time and an id derived from
+//! the successor, so it comes out the same too.
 
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
@@ -95,11 +103,39 @@ impl User {
 /// A new refresh token: the secret for the client and its row.
 pub struct IssuedRefresh {
     pub token: String,
+    pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+}
+
+impl IssuedRefresh {
+    /// The id of the access token issued with this refresh token (derived from it, so a
+    /// replayed answer carries the same access token; not the stored hash).
+    pub fn access_jti(&self) -> String {
+        hex::encode(&Sha256::digest(format!("jti:{}", self.token).as_bytes())[..16])
+    }
 }
 
 fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The refresh token that replaces `token`: HMAC-SHA256 of it under `key`.
+fn successor_of(key: &[u8], token: &str) -> ApiResult<String> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(ApiError::internal)?;
+    mac.update(b"linli refresh successor\0");
+    mac.update(token.as_bytes());
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
+/// How refresh tokens are rotated.
+pub struct RefreshPolicy<'a> {
+    /// Lifetime of a new refresh token.
+    pub ttl: Duration,
+    /// How long after its use a token presented again gets the same answer.
+    pub grace: Duration,
+    /// The server's key for deriving successors.
+    pub key: &'a [u8],
 }
 
 fn new_token() -> String {
@@ -116,21 +152,35 @@ pub fn issue_refresh(
     now: NaiveDateTime,
     ttl: Duration,
 ) -> ApiResult<IssuedRefresh> {
-    let token = new_token();
     let family = family
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    insert_refresh(conn, user_id, &family, new_token(), now, ttl)
+}
+
+fn insert_refresh(
+    conn: &mut DbConn,
+    user_id: i64,
+    family: &str,
+    token: String,
+    now: NaiveDateTime,
+    ttl: Duration,
+) -> ApiResult<IssuedRefresh> {
     let expires_at = now + ttl;
     diesel::insert_into(rt::table)
         .values((
             rt::user_id.eq(user_id),
-            rt::family_id.eq(&family),
+            rt::family_id.eq(family),
             rt::token_hash.eq(hash_token(&token)),
             rt::created_at.eq(now),
             rt::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
-    Ok(IssuedRefresh { token, expires_at })
+    Ok(IssuedRefresh {
+        token,
+        issued_at: now,
+        expires_at,
+    })
 }
 
 #[derive(Queryable)]
@@ -154,15 +204,16 @@ pub enum Rotation {
     Invalid,
 }
 
-/// Exchange a refresh token for a new one in the same family. Runs in one transaction; a
+/// Exchange a refresh token for its successor in the same family. Runs in one transaction; a
 /// detected reuse commits the family's revocation and reports [`Rotation::Reused`].
 pub fn rotate(
     conn: &mut DbConn,
     token: &str,
     now: NaiveDateTime,
-    ttl: Duration,
+    policy: &RefreshPolicy<'_>,
 ) -> ApiResult<Rotation> {
     let hash = hash_token(token);
+    let successor = successor_of(policy.key, token)?;
     db::transaction(conn, |conn| {
         let row: Option<TokenRow> = rt::table
             .filter(rt::token_hash.eq(&hash))
@@ -182,31 +233,77 @@ pub fn rotate(
         if row.revoked_at.is_some() || row.expires_at <= now {
             return Ok(Rotation::Invalid);
         }
-        if row.used_at.is_some() {
-            revoke_family(conn, &row.family_id, now)?;
-            return Ok(Rotation::Reused);
+        if row.used_at.is_none() {
+            let claimed = diesel::update(
+                rt::table.filter(
+                    rt::id
+                        .eq(row.id)
+                        .and(rt::used_at.is_null())
+                        .and(rt::revoked_at.is_null()),
+                ),
+            )
+            .set(rt::used_at.eq(now))
+            .execute(conn)?;
+            if claimed == 1 {
+                let Some(user) = User::find(conn, row.user_id)? else {
+                    return Ok(Rotation::Invalid);
+                };
+                let refresh = insert_refresh(
+                    conn,
+                    user.id,
+                    &row.family_id,
+                    successor.clone(),
+                    now,
+                    policy.ttl,
+                )?;
+                return Ok(Rotation::Rotated { user, refresh });
+            }
         }
-        let claimed = diesel::update(
-            rt::table.filter(
-                rt::id
-                    .eq(row.id)
-                    .and(rt::used_at.is_null())
-                    .and(rt::revoked_at.is_null()),
-            ),
-        )
-        .set(rt::used_at.eq(now))
-        .execute(conn)?;
-        if claimed == 0 {
-            // Another request used it at the same moment: treat as reuse.
-            revoke_family(conn, &row.family_id, now)?;
-            return Ok(Rotation::Reused);
-        }
-        let Some(user) = User::find(conn, row.user_id)? else {
-            return Ok(Rotation::Invalid);
-        };
-        let refresh = issue_refresh(conn, user.id, Some(&row.family_id), now, ttl)?;
-        Ok(Rotation::Rotated { user, refresh })
+        replay_or_revoke(conn, &row, &successor, now, policy.grace)
     })
+}
+
+/// A used token presented again: within the grace window after its use, and while its
+/// successor is unused, the same answer as the first time; otherwise a reuse, which revokes
+/// the family.
+fn replay_or_revoke(
+    conn: &mut DbConn,
+    row: &TokenRow,
+    successor: &str,
+    now: NaiveDateTime,
+    grace: Duration,
+) -> ApiResult<Rotation> {
+    // Read again: a concurrent request may have used it since the first read (READ
+    // COMMITTED, or a retried SQLite transaction, sees its commit).
+    let used_at: Option<NaiveDateTime> = rt::table.find(row.id).select(rt::used_at).first(conn)?;
+    if used_at.is_some_and(|used| now - used <= grace) {
+        let next: Option<(
+            NaiveDateTime,
+            NaiveDateTime,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+        )> = rt::table
+            .filter(
+                rt::token_hash
+                    .eq(hash_token(successor))
+                    .and(rt::family_id.eq(&row.family_id)),
+            )
+            .select((rt::created_at, rt::expires_at, rt::used_at, rt::revoked_at))
+            .first(conn)
+            .optional()?;
+        if let Some((issued_at, expires_at, None, None)) = next {
+            if let Some(user) = User::find(conn, row.user_id)? {
+                let refresh = IssuedRefresh {
+                    token: successor.to_owned(),
+                    issued_at,
+                    expires_at,
+                };
+                return Ok(Rotation::Rotated { user, refresh });
+            }
+        }
+    }
+    revoke_family(conn, &row.family_id, now)?;
+    Ok(Rotation::Reused)
 }
 
 fn revoke_family(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> ApiResult<usize> {

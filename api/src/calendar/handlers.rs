@@ -1,6 +1,6 @@
 //! The private calendar feed: show, rotate, revoke, and serve it as iCalendar.
 
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 
 use super::dto::CalendarFeedView;
 use super::feeds as model;
@@ -10,14 +10,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Path;
 use crate::state::AppState;
 
-fn feed_view(req: &HttpRequest, feed: Option<(String, chrono::NaiveDateTime)>) -> CalendarFeedView {
+/// The feed's view. Its URL is built from `LINLI_PUBLIC_BASE_URL` only: the request's `Host`
+/// and `X-Forwarded-*` headers are the client's to forge, and a forged one would hand the
+/// resident a link to someone else's server carrying their secret token.
+fn feed_view(state: &AppState, feed: Option<(String, chrono::NaiveDateTime)>) -> CalendarFeedView {
     match feed {
         Some((token, created_at)) => {
             let path = format!("/api/v1/calendar/{token}.ics");
-            let info = req.connection_info();
             CalendarFeedView {
                 active: true,
-                url: Some(format!("{}://{}{path}", info.scheme(), info.host())),
+                url: Some(format!("{}{path}", state.config.public_base_url)),
                 path: Some(path),
                 created_at: Some(created_at.and_utc()),
             }
@@ -38,16 +40,12 @@ fn feed_view(req: &HttpRequest, feed: Option<(String, chrono::NaiveDateTime)>) -
     responses((status = 200, description = "My feed", body = CalendarFeedView))
 )]
 #[get("/me/calendar")]
-pub async fn get_feed(
-    state: web::Data<AppState>,
-    user: Resident,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+pub async fn get_feed(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
     let uid = user.user_id;
     let feed = state.db(move |c| model::current(c, uid)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(feed_view(&req, feed)))
+        .json(feed_view(&state, feed)))
 }
 
 /// Make a new secret feed URL (the first one, or a replacement: the old URL stops working).
@@ -57,11 +55,7 @@ pub async fn get_feed(
     responses((status = 200, description = "My new feed", body = CalendarFeedView))
 )]
 #[post("/me/calendar/rotate")]
-pub async fn rotate_feed(
-    state: web::Data<AppState>,
-    user: Resident,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+pub async fn rotate_feed(state: web::Data<AppState>, user: Resident) -> ApiResult<HttpResponse> {
     let uid = user.user_id;
     let now = state.clock.now_naive();
     let feed = state
@@ -72,7 +66,7 @@ pub async fn rotate_feed(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(feed_view(&req, feed)))
+        .json(feed_view(&state, feed)))
 }
 
 /// Revoke my feed URL.

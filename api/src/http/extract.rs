@@ -31,8 +31,25 @@ fn body_limit(req: &HttpRequest) -> usize {
         .unwrap_or(64 * 1024)
 }
 
+/// How long a client may take to send a body (`LINLI_REQUEST_TIMEOUT_SECS`).
+fn body_deadline(req: &HttpRequest) -> std::time::Duration {
+    let secs = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.request_timeout_secs)
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(ErrorCode::PayloadTooLarge)
+        .with_field("body")
+        .with_reason(format!("at most {limit} bytes"))
+}
+
 /// Read the whole body, refusing more than `limit` bytes (checked against `Content-Length`
-/// first, then while reading).
+/// first, then while reading) and a body that does not arrive within the request timeout
+/// (408 `request_timeout`; the connection is then closed, so a client trickling one byte at
+/// a time cannot hold a worker).
 pub async fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -44,18 +61,23 @@ pub async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        return Err(too_large(limit));
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::new(ErrorCode::InvalidJson).with_reason(e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::new(ErrorCode::InvalidJson).with_reason(e.to_string()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    actix_web::rt::time::timeout(body_deadline(req), read)
+        .await
+        .unwrap_or_else(|_| Err(ApiError::new(ErrorCode::RequestTimeout).with_field("body")))
 }
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -92,7 +114,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
                 let field = field_name(&path, &message);
-                ApiError::validation(field, message)
+                ApiError::validation(field, plain_words(&message))
             }
             _ => ApiError::new(ErrorCode::InvalidJson)
                 .with_reason(strip_position(&inner.to_string())),
@@ -175,13 +197,102 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
+/// Parse a query string. Each parameter may be given once (a repeated one is refused naming
+/// it, as is a value holding control or bidirectional-override characters: no parameter
+/// takes them, and refusing them here makes every search answer the same on both databases).
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if crate::text::has_forbidden_char(&value, false) {
+            return Err(ApiError::validation(
+                name.into_owned(),
+                "must not contain control characters",
+            ));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(ApiError::validation(
+                name.into_owned(),
+                "must be given once",
+            ));
+        }
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
-        ApiError::validation(field_name(&path, &message), message)
+        ApiError::validation(field_name(&path, &message), plain_words(&message))
     })
+}
+
+/// A deserialisation error in words a client developer reads, without Rust type names:
+/// "invalid type: string \"x\", expected u32" becomes "must be a whole number, 0 or more".
+pub fn plain_words(message: &str) -> String {
+    if message.starts_with("missing field") {
+        return "is required".to_owned();
+    }
+    if message.starts_with("duplicate field") {
+        return "must be given once".to_owned();
+    }
+    if message.starts_with("unknown field") {
+        return match message.split_once(", expected ") {
+            Some((_, allowed)) => {
+                format!("is not a known field (known: {})", allowed.replace('`', ""))
+            }
+            None => "is not a known field".to_owned(),
+        };
+    }
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("invalid digit")
+        || lower.contains("cannot parse integer")
+        || lower.contains("number too large")
+        || lower.contains("number too small")
+    {
+        return "must be a whole number".to_owned();
+    }
+    if lower.contains("invalid float literal") {
+        return "must be a number".to_owned();
+    }
+    if lower.contains("`true` or `false`") {
+        return "must be true or false".to_owned();
+    }
+    match message.rsplit_once("expected ") {
+        Some((_, expected)) => format!("must be {}", describe(expected.trim())),
+        None => message.replace('`', ""),
+    }
+}
+
+/// What serde says it expected, in words.
+fn describe(expected: &str) -> String {
+    let unsigned = ["u8", "u16", "u32", "u64", "u128", "usize"];
+    let signed = ["i8", "i16", "i32", "i64", "i128", "isize"];
+    if unsigned.contains(&expected) {
+        return "a whole number, 0 or more".to_owned();
+    }
+    if signed.contains(&expected) {
+        return "a whole number".to_owned();
+    }
+    match expected {
+        "f32" | "f64" => return "a number".to_owned(),
+        "a boolean" | "bool" => return "true or false".to_owned(),
+        "a string" | "a borrowed string" | "string" => return "text".to_owned(),
+        "a sequence" => return "a list".to_owned(),
+        "a map" => return "an object".to_owned(),
+        "char" | "a character" => return "one character".to_owned(),
+        _ => {}
+    }
+    if expected.starts_with("struct ") || expected.starts_with("a map") {
+        return "an object".to_owned();
+    }
+    if expected.starts_with("enum ") {
+        return "one of the allowed values".to_owned();
+    }
+    if let Some(rest) = expected.strip_prefix("one of ") {
+        return format!("one of {}", rest.replace('`', ""));
+    }
+    if let Some(rest) = expected.strip_prefix("variant identifier") {
+        return format!("one of the allowed values{}", rest.replace('`', ""));
+    }
+    expected.replace('`', "")
 }
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
@@ -223,7 +334,7 @@ impl<T: DeserializeOwned> FromRequest for Path<T> {
                 }
                 .unwrap_or("path")
                 .to_owned();
-                ApiError::validation(field, err.into_inner().to_string())
+                ApiError::validation(field, plain_words(&err.into_inner().to_string()))
             });
         std::future::ready(result)
     }
@@ -285,5 +396,41 @@ mod tests {
         let e = parse_query::<Params>("page=abc").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("page"));
         assert!(parse_query::<Params>("page=2").is_ok());
+        let e = parse_query::<Params>("page=1&page=2").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("page"));
+        assert_eq!(e.reason.as_deref(), Some("must be given once"));
+        let e = parse_query::<Params>("page=%00").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("page"));
+    }
+
+    #[test]
+    fn messages_carry_no_rust_type_names() {
+        for (raw, plain) in [
+            (
+                "invalid type: string \"x\", expected u32",
+                "must be a whole number, 0 or more",
+            ),
+            (
+                "invalid type: string \"x\", expected i64",
+                "must be a whole number",
+            ),
+            ("invalid digit found in string", "must be a whole number"),
+            (
+                "invalid type: integer `5`, expected a string",
+                "must be text",
+            ),
+            ("invalid type: map, expected f64", "must be a number"),
+            (
+                "invalid type: string \"x\", expected struct Inner",
+                "must be an object",
+            ),
+            (
+                "unknown variant `x`, expected one of `a`, `b`",
+                "must be one of a, b",
+            ),
+            ("missing field `code`", "is required"),
+        ] {
+            assert_eq!(plain_words(raw), plain, "{raw}");
+        }
     }
 }

@@ -4,9 +4,13 @@
 //! decides between racing requests), runs, and its status, body and a few headers are stored.
 //! A retry with the same key and the same request gets that response again without the work
 //! being done twice; the same key with a different request → 422 `idempotency_key_reused`;
-//! while the first is still running → 409 `idempotency_in_progress`. A response that says
-//! "try again" (5xx, 429) is not kept, so the retry does the work. Keys are scoped to the
-//! caller (user or partner client) and kept `LINLI_IDEMPOTENCY_TTL_HOURS` (24 h by default).
+//! while the first is still running → 409 `idempotency_in_progress`. Only what a retry needs
+//! is kept: the answer of a request that succeeded (2xx: status, body, `Content-Type`,
+//! `Location`, `ETag`). A failed request (4xx, 5xx) did no work, so its key is forgotten and
+//! a retry runs afresh (a retry after a 409 or a 429 may well succeed). Keys are scoped to the
+//! caller (user or partner client) and kept `LINLI_IDEMPOTENCY_TTL_HOURS` (24 h by default);
+//! one caller keeps at most `LINLI_IDEMPOTENCY_MAX_KEYS` (its oldest answered keys go first),
+//! and the background jobs purge expired keys in batches.
 //! Requests without a valid bearer token are passed through untouched: they cannot do work.
 //!
 //! When the outcome is unknown — the database went away at `COMMIT`, or the process died
@@ -112,10 +116,17 @@ pub async fn idempotency(
         .unwrap_or(now);
     let ttl = Duration::hours(state.config.idempotency_ttl_hours);
     let lock = Duration::seconds(state.config.idempotency_lock_secs);
+    let max_keys = state.config.idempotency_max_keys;
     let claim = {
         let (principal, key, hash) = (principal.clone(), key.clone(), hash.clone());
         state
-            .db(move |conn| claim(conn, &principal, &key, &hash, now, ttl, lock))
+            .db(move |conn| {
+                let claim = claim(conn, &principal, &key, &hash, now, ttl, lock)?;
+                if matches!(claim, Claim::Run { .. }) {
+                    cap_keys(conn, &principal, max_keys)?;
+                }
+                Ok(claim)
+            })
             .await
     };
     if claim
@@ -151,7 +162,7 @@ pub async fn idempotency(
         }
     };
     let status = res.status();
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    if !status.is_success() {
         finish(&state, move |conn| release(conn, id)).await;
         return Ok(res.map_into_boxed_body());
     }
@@ -407,9 +418,49 @@ fn release_unconfirmed(
     }
 }
 
-/// Forget keys older than their retention. Run by the background jobs.
+/// Rows deleted by one statement: short deletes keep locks short on a large table.
+const PURGE_BATCH: i64 = 500;
+
+/// Keep at most `max` keys for `principal` (the one just claimed and `max - 1` answered
+/// ones): its oldest answered keys beyond that are forgotten, a batch at a time. Keys of
+/// requests still running are never dropped.
+fn cap_keys(conn: &mut DbConn, principal: &str, max: i64) -> ApiResult<usize> {
+    let beyond: Vec<i64> = ik::table
+        .filter(
+            ik::principal
+                .eq(principal)
+                .and(ik::response_status.is_not_null()),
+        )
+        .order((ik::created_at.desc(), ik::id.desc()))
+        .select(ik::id)
+        .limit(PURGE_BATCH)
+        .offset((max - 1).max(0))
+        .load(conn)?;
+    if beyond.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::delete(ik::table.filter(ik::id.eq_any(&beyond))).execute(conn)?)
+}
+
+/// Forget keys older than their retention, in batches of [`PURGE_BATCH`] (each its own short
+/// statement). Run by the background jobs.
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
-    Ok(diesel::delete(ik::table.filter(ik::expires_at.lt(now))).execute(conn)?)
+    let mut purged = 0;
+    loop {
+        let ids: Vec<i64> = ik::table
+            .filter(ik::expires_at.lt(now))
+            .select(ik::id)
+            .limit(PURGE_BATCH)
+            .load(conn)?;
+        if ids.is_empty() {
+            return Ok(purged);
+        }
+        purged += diesel::delete(ik::table.filter(ik::id.eq_any(&ids).and(ik::expires_at.lt(now))))
+            .execute(conn)?;
+        if ids.len() < PURGE_BATCH as usize {
+            return Ok(purged);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,12 @@
 //! The outermost middleware: a request id on every request and response (taken from
-//! `X-Request-Id` or made), one log line per request inside a span carrying that id, and the
-//! one JSON error shape for every error response, in the client's language.
+//! `X-Request-Id` or made), one log line per request inside a span carrying that id, the
+//! one JSON error shape for every error response, in the client's language, and the security
+//! headers of every response ([`super::headers`]).
+//!
+//! Heads larger than the app accepts (URL, headers) are refused here with the JSON shape and
+//! a request id. Actix's HTTP/1 codec answers before the app sees a request only for heads
+//! beyond its own buffer (128 KiB or 96 headers: 431), a head that does not arrive within
+//! the client request timeout (408) and unparseable heads (400); those bodies are empty.
 
 use std::time::Instant;
 
@@ -43,14 +49,22 @@ pub async fn observe(
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
-    let res = next.call(req).instrument(span.clone()).await?;
+    let res = match super::headers::refuse_oversized_head(&req) {
+        Some(refusal) => req.error_response(refusal),
+        None => next
+            .call(req)
+            .instrument(span.clone())
+            .await?
+            .map_into_boxed_body(),
+    };
     let status = res.status();
     let cause = status
         .is_server_error()
         .then(|| res.response().error().map(|e| e.to_string()))
         .flatten()
         .unwrap_or_default();
-    let mut res = shape_error(res.map_into_boxed_body(), lang);
+    let mut res = shape_error(res, lang);
+    super::headers::secure(&path, res.headers_mut());
     let _entered = span.enter();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status.is_server_error() {

@@ -224,29 +224,31 @@ pub fn utilisation(
 }
 
 /// The report as CSV (UTF-8, header row, RFC 4180 quoting).
-pub fn utilisation_csv(rows: &[UtilisationRow]) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
-    let mut out = String::from(
-        "date,compound_id,pile_id,pile_name,booked_hours,used_hours,no_shows,cancellations\r\n",
-    );
+pub fn utilisation_csv(rows: &[UtilisationRow]) -> crate::error::ApiResult<Vec<u8>> {
+    let mut out = crate::csv_export::CsvExport::new(
+        [
+            "date",
+            "compound_id",
+            "pile_id",
+            "pile_name",
+            "booked_hours",
+            "used_hours",
+            "no_shows",
+            "cancellations",
+        ],
+        false,
+    )?;
     for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{:.2},{:.2},{},{}\r\n",
-            r.date,
-            r.compound_id,
-            r.pile_id,
-            quote(&r.pile_name),
-            r.booked_hours,
-            r.used_hours,
-            r.no_shows,
-            r.cancellations
-        ));
+        out.row([
+            r.date.to_string(),
+            r.compound_id.to_string(),
+            r.pile_id.to_string(),
+            r.pile_name.clone(),
+            format!("{:.2}", r.booked_hours),
+            format!("{:.2}", r.used_hours),
+            r.no_shows.to_string(),
+            r.cancellations.to_string(),
+        ])?;
     }
-    out
+    out.finish()
 }

@@ -6,7 +6,6 @@
 //! `handlers/` and `model/` have one file per sub-area (teams, activities, signups, points,
 //! shop, wishes); `rules.rs` holds the rules as plain functions.
 
-pub mod csv;
 pub mod dto;
 pub mod handlers;
 pub mod model;

@@ -69,6 +69,46 @@ async fn reports_give_bookings_and_utilisation_as_json_and_csv() {
         .expect(422, Some("validation_failed"));
 }
 
+/// A pile name a spreadsheet would run as a formula is written as text in the CSV.
+#[actix_web::test]
+async fn csv_exports_defuse_formulas_in_the_utilisation_report() {
+    use diesel::prelude::*;
+    use linli::db::schema::piles;
+    let app = TestApp::spawn(Backend::Mysql).await;
+    let f = firms(&app).await;
+    let resident = app.resident("formula-res", 1).await;
+    app.post(
+        "/api/v1/bookings",
+        Some(&resident),
+        booking(3, &app.slot_time(60), &app.slot_time(120)),
+    )
+    .await
+    .expect(201, None);
+    for name in [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tcmd",
+        "\rcmd",
+    ] {
+        diesel::update(piles::table)
+            .set(piles::name.eq(name))
+            .execute(&mut app.db.conn())
+            .unwrap();
+        let r = app
+            .get("/api/v1/partner/reports/utilisation?format=csv", Some(&f.a))
+            .await;
+        r.expect(200, None);
+        let mut reader = csv::Reader::from_reader(r.text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert!(!rows.is_empty(), "{}", r.text);
+        for row in &rows {
+            assert_eq!(&row[3], format!("'{name}"), "{}", r.text);
+        }
+    }
+}
+
 /// The audit log has every write with before and after, for staff.
 #[actix_web::test]
 async fn the_audit_log_keeps_every_write_with_before_and_after() {

@@ -314,3 +314,39 @@ on_both!(roster_csv_is_accepted_by_a_csv_parser, |app| {
     assert_eq!(r.body["total"], 3);
     assert_eq!(r.body["items"][2]["position"], 1);
 });
+
+on_both!(csv_exports_defuse_formulas_in_the_roster, |app| {
+    let ctx = setup(&app).await;
+    let a = activity(&app, &ctx, 24, json!({"capacity": 10})).await;
+    let id = a["id"].as_i64().unwrap();
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tcmd",
+        "\rcmd",
+    ];
+    for (i, nickname) in names.iter().enumerate() {
+        let (t, uid) = user(&app, &format!("formula-{i}")).await;
+        diesel::update(users::table.find(uid))
+            .set(users::nickname.eq(*nickname))
+            .execute(&mut app.db.conn())
+            .unwrap();
+        sign_up(&app, &t, id).await.expect(201, None);
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/activities/{id}/signups.csv"),
+            Some(&ctx.leader),
+        )
+        .await;
+    r.expect(200, None);
+    let body = r.text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().from_reader(body.as_bytes());
+    let mut got: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_owned()).collect();
+    let mut want: Vec<String> = names.iter().map(|n| format!("'{n}")).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{}", r.text);
+});

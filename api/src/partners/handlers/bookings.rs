@@ -129,7 +129,7 @@ pub async fn utilisation(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"utilisation-{from}-{to}.csv\""),
             ))
-            .body(reports::utilisation_csv(&rows)));
+            .body(reports::utilisation_csv(&rows)?));
     }
     Ok(HttpResponse::Ok().json(rows))
 }

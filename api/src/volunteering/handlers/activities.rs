@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{Resident, TeamLeader};
 use crate::clock::LOCAL_TZ;
+use crate::csv_export::CsvExport;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::csv;
 use crate::volunteering::dto::activities::{
     ActivityDetail, ActivityFilter, ActivitySummary, CancelActivityRequest, CloseReport,
     CreateActivityRequest, UpdateActivityRequest,
@@ -305,10 +305,8 @@ pub async fn roster_csv(
             signups::roster(c, id, None).map(|(items, _)| items)
         })
         .await?;
-    let mut out = String::from(csv::BOM);
-    csv::row(
-        &mut out,
-        &[
+    let mut out = CsvExport::new(
+        [
             "序号",
             "用户ID",
             "昵称",
@@ -321,9 +319,9 @@ pub async fn roster_csv(
             "缺席",
             "服务时长(分钟)",
             "积分",
-        ]
-        .map(String::from),
-    );
+        ],
+        true,
+    )?;
     for (i, r) in rows.iter().enumerate() {
         let s = &r.signup;
         let status = match s.status {
@@ -331,10 +329,10 @@ pub async fn roster_csv(
             SignupStatus::Waitlisted => "候补",
             SignupStatus::Cancelled => "已取消",
         };
-        let mut fields = [
+        out.row([
             (i + 1).to_string(),
             r.user_id.to_string(),
-            String::new(),
+            r.nickname.clone(),
             status.to_owned(),
             s.position.map(|p| p.to_string()).unwrap_or_default(),
             local(Some(s.created_at)),
@@ -344,10 +342,7 @@ pub async fn roster_csv(
             if s.no_show { "是" } else { "" }.to_owned(),
             s.service_minutes.map(|m| m.to_string()).unwrap_or_default(),
             s.points_awarded.map(|m| m.to_string()).unwrap_or_default(),
-        ]
-        .map(|f| csv::field(&f));
-        fields[2] = csv::text(&r.nickname);
-        csv::row(&mut out, &fields);
+        ])?;
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -356,5 +351,5 @@ pub async fn roster_csv(
             format!("attachment; filename=\"activity-{id}-signups.csv\""),
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .body(out))
+        .body(out.finish()?))
 }
