@@ -13,6 +13,7 @@ mod faults;
 mod idempotency;
 mod mobile;
 mod notifications;
+mod outbound;
 mod partners;
 mod places;
 mod platform;

@@ -9,6 +9,7 @@ mod clients;
 mod piles;
 mod reports;
 mod scoping;
+mod webhook_safety;
 mod webhooks;
 
 const ALL_SCOPES: [&str; 4] = [
