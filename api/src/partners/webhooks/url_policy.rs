@@ -12,10 +12,15 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use super::ip_ranges::is_global_unicast;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
+
+/// The longest a host name's lookup may take (the system resolver has no deadline of its own
+/// that we control).
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What the configuration allows.
 #[derive(Clone, Debug, Default)]
@@ -154,13 +159,16 @@ impl Policy {
         if internal_name && !self.allow_private {
             return Err(Refusal::NotAllowed(format!("{name} is an internal name")));
         }
-        let ips: Vec<IpAddr> = tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|_| Refusal::Invalid("the host name does not resolve".into()))?
-            .map(|a| a.ip())
-            .collect();
+        let unresolved = || Refusal::Invalid("the host name does not resolve".into());
+        let ips: Vec<IpAddr> =
+            tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((name, port)))
+                .await
+                .map_err(|_| unresolved())?
+                .map_err(|_| unresolved())?
+                .map(|a| a.ip())
+                .collect();
         if ips.is_empty() {
-            return Err(Refusal::Invalid("the host name does not resolve".into()));
+            return Err(unresolved());
         }
         Ok(ips)
     }
