@@ -225,9 +225,26 @@ pub struct Config {
     #[arg(long, env = "LINLI_PARTNER_RATE_PER_MIN", default_value_t = 600)]
     pub partner_rate_per_min: u32,
 
-    /// Allow webhook URLs on loopback or private addresses (tests and closed networks only).
+    /// Allow webhook URLs on loopback, private and other non-public addresses, on any port
+    /// (tests and closed networks only). Off, only globally routable unicast addresses on port
+    /// 443 (80 for plain http, when allowed) are posted to.
     #[arg(long, env = "LINLI_WEBHOOK_ALLOW_PRIVATE", default_value = "0", value_parser = parse_flag)]
     pub webhook_allow_private: bool,
+
+    /// Allow plain `http://` webhook URLs (port 80 unless private addresses are allowed).
+    #[arg(long, env = "LINLI_WEBHOOK_ALLOW_HTTP", default_value = "0", value_parser = parse_flag)]
+    pub webhook_allow_http: bool,
+
+    /// Names answered from this setting instead of DNS when delivering webhooks,
+    /// `name=address[,name=address…]` (split-horizon set-ups; the tests). The address rules
+    /// apply to these answers too.
+    #[arg(long, env = "LINLI_WEBHOOK_RESOLVE", default_value = "")]
+    pub webhook_resolve: String,
+
+    /// A PEM file of CA certificates trusted for outbound HTTPS besides the public roots
+    /// compiled in (private deployments, tests).
+    #[arg(long, env = "LINLI_EXTRA_CA_FILE")]
+    pub extra_ca_file: Option<PathBuf>,
 
     /// Timeout of one webhook delivery attempt, in milliseconds.
     #[arg(long, env = "LINLI_WEBHOOK_TIMEOUT_MS", default_value_t = 5000)]
@@ -373,6 +390,8 @@ impl Config {
                     .into(),
             ));
         }
+        crate::partners::webhooks::url_policy::parse_resolve(&self.webhook_resolve)
+            .map_err(|e| ConfigError::Invalid(format!("LINLI_WEBHOOK_RESOLVE: {e}")))?;
         if self.db_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "LINLI_DB_POOL_SIZE must be at least 1".into(),

@@ -86,6 +86,9 @@ error_codes! {
     WechatRateLimited = "wechat_rate_limited", 429, "微信登录过于频繁，请稍后再试", "WeChat login is rate limited; try again later";
     /// An upstream service answered with an error or could not be reached.
     UpstreamError = "upstream_error", 502, "微信服务暂时不可用，请稍后再试", "An upstream service failed";
+    /// An upstream service's TLS certificate is not trusted (not from a public root or one of
+    /// `LINLI_EXTRA_CA_FILE`, expired, or for another name): nothing was sent to it.
+    UpstreamCertificateUntrusted = "upstream_certificate_untrusted", 502, "无法安全连接微信服务，请稍后再试", "The upstream service's TLS certificate is not trusted";
     /// An upstream service did not answer in time.
     UpstreamTimeout = "upstream_timeout", 504, "微信服务响应超时，请稍后再试", "An upstream service timed out";
     /// The `Idempotency-Key` header is empty, too long or not printable ASCII.

@@ -22,6 +22,7 @@ pub mod me;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod outbound;
 pub mod partners;
 pub mod places;
 #[cfg(test)]
@@ -60,8 +61,8 @@ pub enum StartError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("could not build the HTTP client: {0}")]
-    Http(String),
+    #[error("outbound HTTPS: {0}")]
+    Outbound(#[from] outbound::OutboundError),
 }
 
 /// A built, bound, not yet running server.
@@ -105,13 +106,9 @@ impl Application {
 
     /// Build with a given clock (tests move it forward).
     pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let outbound = Arc::new(outbound::Outbound::new(&config)?);
         let db_health = db::DbHealth::default();
         let pool = prepare_watched_database(&config, db_health.clone())?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(std::time::Duration::from_secs(3))
-            .build()
-            .map_err(|e| StartError::Http(e.to_string()))?;
         let config_rate = config.partner_rate_per_min;
         let login_rate = config.wechat_logins_per_minute;
         let booking_rate = config.bookings_per_minute;
@@ -125,7 +122,7 @@ impl Application {
             jwt: Arc::new(jwt),
             pool,
             db_health,
-            http,
+            outbound,
             clock,
             directory: Arc::default(),
             cards,

@@ -1,5 +1,5 @@
-//! What every handler shares: configuration, the database pool, token keys, the outbound HTTP
-//! client and the clock.
+//! What every handler shares: configuration, the database pool, token keys, the outbound HTTPS
+//! clients and the clock.
 
 use std::sync::Arc;
 
@@ -20,7 +20,8 @@ pub struct AppState {
     /// Whether the database is known to be unreachable (shared with the pool's manager).
     pub db_health: DbHealth,
     pub jwt: Arc<JwtKeys>,
-    pub http: reqwest::Client,
+    /// The outbound HTTPS clients (WeChat, webhooks).
+    pub outbound: Arc<crate::outbound::Outbound>,
     pub clock: Clock,
     /// Request limit per partner API client.
     pub partner_limiter: Arc<RateLimiter<String>>,

@@ -14,6 +14,7 @@ mod hardening;
 mod idempotency;
 mod mobile;
 mod notifications;
+mod outbound;
 mod partners;
 mod places;
 mod platform;

@@ -80,7 +80,7 @@ async fn start_session(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 400, description = "`wechat_code_invalid` (40029) or `wechat_code_used` (40163)", body = crate::error::ErrorBody),
         (status = 429, description = "`wechat_rate_limited` (45011)", body = crate::error::ErrorBody),
-        (status = 502, description = "`upstream_error`: WeChat failed or is unreachable", body = crate::error::ErrorBody),
+        (status = 502, description = "`upstream_error`: WeChat failed or is unreachable; `upstream_certificate_untrusted`: its TLS certificate was not trusted", body = crate::error::ErrorBody),
         (status = 504, description = "`upstream_timeout`", body = crate::error::ErrorBody),
     )
 )]
@@ -94,7 +94,7 @@ pub async fn wechat_login(
         state.login_limit.enforce(&ip)?;
     }
     let code = body.validated_code()?;
-    let identity = wechat::exchange_code(&state.http, &state.config, code).await?;
+    let identity = wechat::exchange_code(state.outbound.wechat(), &state.config, code).await?;
     let tokens = start_session(&state, identity.openid, identity.unionid, None).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -2,8 +2,6 @@
 //! it at `{LINLI_WECHAT_API_BASE}/sns/jscode2session` for the user's `openid`. The
 //! `session_key` in the answer is never kept, returned or logged.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -42,7 +40,6 @@ pub async fn exchange_code(
             ("js_code", code),
             ("grant_type", "authorization_code"),
         ])
-        .timeout(Duration::from_millis(config.wechat_timeout_ms))
         .send()
         .await
         .map_err(upstream_failure)?;
@@ -85,12 +82,15 @@ fn internal_upstream(code: ErrorCode, cause: impl Into<String>) -> ApiError {
     e
 }
 
-/// Map a transport failure. The URL (which carries the app secret) is stripped first.
+/// Map a transport failure (an untrusted certificate among them); the logged cause never
+/// holds the URL, which carries the app secret.
 fn upstream_failure(e: reqwest::Error) -> ApiError {
     let code = if e.is_timeout() {
         ErrorCode::UpstreamTimeout
+    } else if crate::outbound::is_untrusted_certificate(&e) {
+        ErrorCode::UpstreamCertificateUntrusted
     } else {
         ErrorCode::UpstreamError
     };
-    internal_upstream(code, e.without_url().to_string())
+    internal_upstream(code, crate::outbound::describe(&e))
 }

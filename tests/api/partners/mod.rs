@@ -10,6 +10,7 @@ mod piles;
 mod reports;
 mod retired;
 mod scoping;
+mod webhook_safety;
 mod webhooks;
 
 const ALL_SCOPES: [&str; 4] = [

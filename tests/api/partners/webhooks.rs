@@ -18,6 +18,20 @@ async fn webhook_urls_to_internal_addresses_are_refused() {
         "http://169.254.169.254/latest",
         "http://[::1]/x",
         "http://0.0.0.0/",
+        "https://198.18.0.1/x",
+        "https://240.0.0.1/x",
+        "https://224.0.0.251/x",
+        "https://[ff02::1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://[::ffff:10.0.0.1]/x",
+        "https://[::127.0.0.1]/x",
+        "https://[64:ff9b::7f00:1]/x",
+        "https://[2002:7f00:1::1]/x",
+        "https://localhost/x",
+        // A public address, but a port other than 443, or plain http.
+        "https://93.184.216.34:8443/hooks",
+        "https://93.184.216.34:22/",
+        "http://93.184.216.34/hooks",
     ] {
         let r = app
             .post(

@@ -24,6 +24,7 @@ pub fn test_config(db: &TestDb, wechat_base: &str) -> Config {
     c.wechat_appid = "wx-test-app".into();
     c.wechat_secret = Secret::new("wx-test-secret");
     c.wechat_timeout_ms = 1000;
+    c.extra_ca_file = Some(super::extra_ca_file().to_owned());
     c.dev_login = true;
     c.seed_demo = Some(false);
     c.workers = 1;
@@ -88,8 +89,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with_wechat(backend, FakeWechat::start(), tweak).await
+    }
+
+    /// A server whose logins go to the given fake WeChat.
+    pub async fn spawn_with_wechat(
+        backend: Backend,
+        wechat: FakeWechat,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = TestDb::new(backend);
-        let wechat = FakeWechat::start();
         let mut config = test_config(&db, &wechat.base);
         tweak(&mut config);
         let clock = Clock::default();

@@ -2,8 +2,9 @@
 //!
 //! Every test gets its own database ([`TestDb`]) and talks HTTP to the real application: in its
 //! own runtime ([`TestApp`]) or as separate processes of the built binary ([`ServerProcess`]).
-//! Outbound calls go to local fakes the test starts: [`FakeWechat`] for logins, [`Receiver`]
-//! for webhooks. Tests that kill the database start their own ([`ThrowawayMariadb`]).
+//! Outbound calls go to local fakes the test starts, over HTTPS with a CA made in the test
+//! ([`trusted_ca`], trusted through `LINLI_EXTRA_CA_FILE`): [`FakeWechat`] for logins,
+//! [`Receiver`] for webhooks. Tests that kill the database start their own ([`ThrowawayMariadb`]).
 
 mod app;
 mod charging;
@@ -11,6 +12,7 @@ mod database;
 mod mariadb;
 mod processes;
 mod remote;
+mod tls;
 mod webhooks;
 mod wechat;
 
@@ -20,6 +22,7 @@ pub use database::*;
 pub use mariadb::*;
 pub use processes::*;
 pub use remote::*;
+pub use tls::*;
 pub use webhooks::*;
 pub use wechat::*;
 

@@ -30,6 +30,7 @@ impl ServerProcess {
             .env("LINLI_DEV_LOGIN", "1")
             .env("LINLI_SEED_DEMO", "0")
             .env("LINLI_WORKERS", "2")
+            .env("LINLI_EXTRA_CA_FILE", super::extra_ca_file())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

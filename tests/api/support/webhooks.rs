@@ -1,5 +1,7 @@
 //! [`Receiver`]: a webhook receiver the test starts, that records every request and can be
-//! down (not listening) or failing (answering 500) on purpose.
+//! down (not listening), failing (answering 500) or redirecting on purpose. It speaks HTTPS
+//! with a certificate from the test CA (or, for [`Receiver::untrusted`], from a CA no server
+//! trusts).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,15 +9,22 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 
+use super::{trusted_ca, untrusted_ca, TestCa};
+
 /// What the receiver saw: each request's headers and body.
 pub type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
 
-/// The receiver; answers 500 while `failing`, stops on drop.
+/// Where a redirecting receiver sends its callers (307), if anywhere.
+type RedirectTo = Arc<Mutex<Option<String>>>;
+
+/// The receiver; answers 500 while `failing`, 307 while `redirect_to` is set, stops on drop.
 pub struct Receiver {
     pub url: String,
     pub port: u16,
     pub seen: Seen,
     pub failing: Arc<AtomicBool>,
+    pub redirect_to: RedirectTo,
+    ca: &'static TestCa,
     handle: Option<actix_web::dev::ServerHandle>,
 }
 
@@ -24,9 +33,15 @@ async fn receive(
     body: web::Bytes,
     seen: web::Data<Seen>,
     failing: web::Data<Arc<AtomicBool>>,
+    redirect_to: web::Data<RedirectTo>,
 ) -> HttpResponse {
     if failing.load(Ordering::SeqCst) {
         return HttpResponse::InternalServerError().finish();
+    }
+    if let Some(to) = redirect_to.lock().unwrap().clone() {
+        return HttpResponse::TemporaryRedirect()
+            .insert_header(("location", to))
+            .finish();
     }
     let headers = req
         .headers()
@@ -42,34 +57,42 @@ async fn receive(
 impl Receiver {
     /// A receiver on a free port, not listening yet (so deliveries fail to connect).
     pub fn reserve() -> Receiver {
+        Self::reserve_with(trusted_ca())
+    }
+
+    fn reserve_with(ca: &'static TestCa) -> Receiver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         Receiver {
-            url: format!("http://127.0.0.1:{port}/hooks"),
+            url: format!("https://127.0.0.1:{port}/hooks"),
             port,
             seen: Arc::default(),
             failing: Arc::default(),
+            redirect_to: Arc::default(),
+            ca,
             handle: None,
         }
     }
 
     /// Start listening.
     pub fn up(&mut self) {
-        let (seen, failing) = (
+        let (seen, failing, redirect_to) = (
             web::Data::new(self.seen.clone()),
             web::Data::new(self.failing.clone()),
+            web::Data::new(self.redirect_to.clone()),
         );
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(seen.clone())
                 .app_data(failing.clone())
+                .app_data(redirect_to.clone())
                 .route("/hooks", web::post().to(receive))
         })
         .workers(1)
-        .bind(("127.0.0.1", self.port))
+        .bind_rustls_0_23(("127.0.0.1", self.port), self.ca.server_config())
         .expect("bind receiver")
         .run();
         self.handle = Some(server.handle());
@@ -79,6 +102,13 @@ impl Receiver {
     /// A receiver listening at once.
     pub fn start() -> Receiver {
         let mut r = Receiver::reserve();
+        r.up();
+        r
+    }
+
+    /// A receiver listening at once, with a certificate no test server trusts.
+    pub fn untrusted() -> Receiver {
+        let mut r = Receiver::reserve_with(untrusted_ca());
         r.up();
         r
     }

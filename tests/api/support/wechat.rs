@@ -1,5 +1,6 @@
 //! A local stand-in for WeChat's `jscode2session`, so logins never leave the machine and every
-//! WeChat answer (errors, garbage, slowness) can be provoked on purpose.
+//! WeChat answer (errors, garbage, slowness) can be provoked on purpose. It speaks HTTPS, as
+//! WeChat does, with a certificate from the test CA ([`super::trusted_ca`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -63,7 +64,17 @@ async fn code2session(
 }
 
 impl FakeWechat {
+    /// A fake WeChat with a certificate the test servers trust.
     pub fn start() -> FakeWechat {
+        Self::start_with(super::trusted_ca())
+    }
+
+    /// A fake WeChat whose certificate comes from a CA no test server trusts.
+    pub fn start_untrusted() -> FakeWechat {
+        Self::start_with(super::untrusted_ca())
+    }
+
+    fn start_with(ca: &super::TestCa) -> FakeWechat {
         let log = Arc::new(Mutex::new(FakeWechatLog::default()));
         let data = web::Data::new(log.clone());
         let server = HttpServer::new(move || {
@@ -72,14 +83,14 @@ impl FakeWechat {
                 .route("/sns/jscode2session", web::get().to(code2session))
         })
         .workers(1)
-        .bind("127.0.0.1:0")
+        .bind_rustls_0_23("127.0.0.1:0", ca.server_config())
         .expect("bind fake wechat");
         let port = server.addrs()[0].port();
         let server = server.run();
         let handle = server.handle();
         actix_web::rt::spawn(server);
         FakeWechat {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("https://127.0.0.1:{port}"),
             log,
             handle,
         }

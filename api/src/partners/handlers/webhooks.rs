@@ -37,7 +37,11 @@ pub async fn create_subscription(
     partner.require(Scope::WebhooksManage)?;
     let b = body.0;
     let events = subscriptions::check_events(&b.events)?;
-    let url = url_policy::check_url(b.url.trim(), state.config.webhook_allow_private).await?;
+    let url = url_policy::check_url(
+        b.url.trim(),
+        &url_policy::Policy::from_config(&state.config),
+    )
+    .await?;
     let w = Writer::new(&partner, &state);
     let view = state
         .db(move |conn| {

@@ -4,10 +4,12 @@
 //! Events are written to the domain-event outbox (`crate::events`) in the transaction of the
 //! change that caused them; [`fanout`] turns each into one delivery per subscription of the
 //! compound's firm to its type; the worker ([`worker`]) sends due deliveries, signed
-//! ([`signing`]), to URLs the policy allowed when the subscription was made ([`url_policy`]),
-//! and retries on failure for about a day.
+//! ([`signing`]), to URLs the policy allows ([`url_policy`], [`ip_ranges`]), checked when the
+//! subscription is made and again, on the resolved address, at every attempt, and retries on
+//! failure for about a day.
 
 pub mod fanout;
+pub mod ip_ranges;
 pub mod signing;
 pub mod subscriptions;
 pub mod url_policy;

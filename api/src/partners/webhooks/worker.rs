@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::signing::sign;
+use super::url_policy::Policy;
 use crate::db::schema::{
     webhook_attempts as wa, webhook_deliveries as wd, webhook_events as we,
     webhook_subscriptions as ws,
@@ -17,6 +18,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::partners::dto::DeliveryStatus;
+use crate::outbound::describe;
 use crate::state::AppState;
 
 /// Delays before the 2nd … 8th attempt, in seconds (Standard Webhooks' schedule: about a day).
@@ -162,13 +164,23 @@ fn record(
     Ok(())
 }
 
-/// Send one delivery. Redirects are not followed (a redirect could lead inside).
-async fn send(state: &AppState, client: &reqwest::Client, due: &Due) -> Attempt {
+/// Send one delivery: resolve the host once, check every address, connect only to those, and
+/// follow no redirect (a 3xx is a failed attempt: a redirect could lead inside).
+async fn send(state: &AppState, policy: &Policy, due: &Due) -> Attempt {
     let started = Instant::now();
     let failed = |error: String| Attempt {
         status: None,
         error: Some(error),
         took: started.elapsed(),
+    };
+    let target = match policy.resolve(&due.url).await {
+        Ok(t) => t,
+        Err(refusal) => return failed(format!("refused: {refusal}")),
+    };
+    let pin = target.host.as_deref().map(|h| (h, target.addrs.as_slice()));
+    let client = match state.outbound.webhook_client(pin) {
+        Ok(c) => c,
+        Err(e) => return failed(e),
     };
     let timestamp = state.clock.now().timestamp();
     let signature = match sign(&due.secret, &due.event_id, timestamp, &due.payload) {
@@ -176,7 +188,7 @@ async fn send(state: &AppState, client: &reqwest::Client, due: &Due) -> Attempt 
         Err(e) => return failed(e.to_string()),
     };
     let result = client
-        .post(&due.url)
+        .post(target.url)
         .header("content-type", "application/json")
         .header("webhook-id", &due.event_id)
         .header("webhook-timestamp", timestamp.to_string())
@@ -190,17 +202,13 @@ async fn send(state: &AppState, client: &reqwest::Client, due: &Due) -> Attempt 
             error: None,
             took: started.elapsed(),
         },
-        Err(e) => failed(e.without_url().to_string()),
+        Err(e) => failed(describe(&e)),
     }
 }
 
 /// One pass of the delivery worker: claim what is due, send, record. Returns how many were
 /// attempted.
-pub async fn deliver_due(
-    state: &AppState,
-    client: &reqwest::Client,
-    worker: &str,
-) -> ApiResult<usize> {
+pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> ApiResult<usize> {
     let now = state.clock.now_naive();
     let w = worker.to_owned();
     let claim_secs = state.config.webhook_claim_secs;
@@ -209,7 +217,7 @@ pub async fn deliver_due(
         .await?;
     let n = due.len();
     let sends = due.into_iter().map(|d| async move {
-        let attempt = send(state, client, &d).await;
+        let attempt = send(state, policy, &d).await;
         (d, attempt)
     });
     for (d, attempt) in futures_util::future::join_all(sends).await {
@@ -229,22 +237,11 @@ pub async fn deliver_due(
 pub fn spawn_worker(state: AppState) {
     actix_web::rt::spawn(async move {
         let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        let client = match reqwest::Client::builder()
-            .timeout(StdDuration::from_millis(state.config.webhook_timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("linli-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook worker could not start");
-                return;
-            }
-        };
+        let policy = Policy::from_config(&state.config);
         let poll = StdDuration::from_millis(state.config.webhook_poll_ms.max(10));
         loop {
             let fanned = super::fanout::fan_out_pass(&state).await;
-            match deliver_due(&state, &client, &worker).await {
+            match deliver_due(&state, &policy, &worker).await {
                 Ok(n) if n > 0 || fanned > 0 => continue, // more may be waiting
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
