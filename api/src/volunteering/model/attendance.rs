@@ -1,5 +1,6 @@
 //! Attendance: check-in (with the on-site code or by a leader), check-out, and closing an
-//! activity (no-shows, service hours and points).
+//! activity (no-shows, service hours and points). Hours and points go only to approved
+//! members of the activity's team.
 //!
 //! Each volunteer is settled once: the conditional update on `service_minutes IS NULL` and
 //! the ledger's UNIQUE reference both stand guard; closing is decided by the conditional
@@ -18,6 +19,7 @@ use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::activities::{ActivityStatus, CloseReport};
 use crate::volunteering::dto::points::PointsReason;
 use crate::volunteering::dto::signups::SignupStatus;
+use crate::volunteering::dto::teams::MembershipStatus;
 use crate::volunteering::rules::{
     activity_reference, normalize_code, points_for, AUTO_CLOSE_AFTER_END_HOURS,
 };
@@ -97,7 +99,15 @@ fn settle_one(
     let Some(checked_in) = row.checked_in_at else {
         return Ok(None);
     };
-    let minutes = act.schedule().service_minutes(checked_in, checked_out);
+    // Only approved members of the activity's team earn hours (and points from them); others
+    // who attended are recorded with none.
+    let approved = super::teams::membership(conn, act.team_id, row.user_id)?
+        == Some(MembershipStatus::Approved);
+    let minutes = if approved {
+        act.schedule().service_minutes(checked_in, checked_out)
+    } else {
+        0
+    };
     let pts = points_for(minutes, act.points_per_hour);
     let n = diesel::update(
         s::table.filter(
