@@ -756,7 +756,9 @@ export interface paths {
         put?: never;
         /**
          * Bind my account to a household with its card. Several accounts (a family's phones) may
-         *     bind to one household; binding again moves the account to the new household.
+         *     bind to one household; binding again moves the account to the new household. Wrong codes
+         *     are counted per card and per account: after 5 for one card within an hour (10 for one
+         *     account) binding it answers 429 for an hour, and staff see it in the audit log.
          */
         post: operations["bind_household"];
         /** Leave my household (for example after moving out). */
@@ -6746,6 +6748,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: 5 wrong codes within an hour; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     close_activity: {
@@ -9345,6 +9356,15 @@ export interface operations {
             };
             /** @description `card_not_found`: wrong number or check code, or the card was revoked */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: too many wrong codes for this card or account; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -134,6 +134,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    code_attempts (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        failures -> Integer,
+        window_start -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     communities (id) {
         id -> BigInt,
         code -> Text,
@@ -809,6 +820,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     cards,
     charging_settings,
+    code_attempts,
     communities,
     compounds,
     contacts,

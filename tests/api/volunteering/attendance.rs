@@ -270,3 +270,35 @@ on_both!(
         assert_ledger_matches(&mut conn);
     }
 );
+
+on_both!(
+    the_check_in_code_is_compared_only_for_a_signed_up_volunteer_and_guessing_is_limited,
+    spawn = spawn_long,
+    |app| {
+        let a = three_seated_one_waiting(&app).await;
+        app.clock
+            .advance(Duration::hours(24) - Duration::minutes(20));
+        let wrong = if a.code == "0000" { "1111" } else { "0000" };
+        // Not signed up, or only waitlisted: told so, whatever the code.
+        let (stranger, _) = user(&app, "guess-stranger").await;
+        for t in [&stranger, &a.dave] {
+            app.post(&a.check_in, Some(t), json!({"code": wrong}))
+                .await
+                .expect(409, Some("signup_not_confirmed"));
+        }
+        for _ in 0..5 {
+            app.post(&a.check_in, Some(&a.alice), json!({"code": wrong}))
+                .await
+                .expect(422, Some("checkin_code_wrong"));
+        }
+        let r = app
+            .post(&a.check_in, Some(&a.alice), json!({"code": a.code}))
+            .await;
+        r.expect(429, Some("rate_limited"));
+        assert!(r.header("retry-after").is_some());
+        // Bob's guesses are his own.
+        app.post(&a.check_in, Some(&a.bob), json!({"code": a.code}))
+            .await
+            .expect(200, None);
+    }
+);

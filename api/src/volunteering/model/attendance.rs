@@ -15,6 +15,7 @@ use super::signups::{get, live_of, Signup};
 use crate::db::schema::{activities as a, signups as s};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::guesses::{self, Kind};
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::activities::{ActivityStatus, CloseReport};
 use crate::volunteering::dto::points::PointsReason;
@@ -70,12 +71,22 @@ pub fn self_check_in(
     if !act.is_open() {
         return Err(ApiError::new(ErrorCode::ActivityNotOpen));
     }
-    if normalize_code(code) != act.checkin_code {
-        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
-    }
+    // The sign-up first: nobody tests codes for an activity they are not signed up to.
     let row = live_of(conn, activity_id, user_id)?.ok_or_else(|| {
         ApiError::new(ErrorCode::SignupNotConfirmed).with_reason("你没有报名这个活动")
     })?;
+    if row.status != SignupStatus::Confirmed {
+        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
+    }
+    // Then the code, with wrong ones counted per sign-up (5 an hour) and compared in constant
+    // time.
+    let attempt = guesses::reserve(conn, Kind::CheckIn, &format!("signup:{}", row.id), now)?;
+    let given = normalize_code(code);
+    if !crate::cards::rules::constant_time_eq(given.as_bytes(), act.checkin_code.as_bytes()) {
+        guesses::failed(conn, &attempt, now)?;
+        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
+    }
+    guesses::succeeded(conn, &attempt)?;
     check_in_row(conn, &act, &row, now)?;
     get(conn, row.id)
 }
