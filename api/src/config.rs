@@ -273,6 +273,43 @@ pub struct Config {
     /// Log format: `pretty` for people, `json` for machines.
     #[arg(long, env = "LINLI_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+
+    /// Micro-wishes one volunteer may hold claimed and not yet fulfilled at once.
+    #[arg(long, env = "LINLI_WISH_OPEN_CLAIMS_MAX", default_value_t = 3)]
+    pub wish_open_claims_max: i32,
+
+    /// Micro-wishes one resident may have posted and not yet settled (open, claimed,
+    /// fulfilled or disputed) at once.
+    #[arg(long, env = "LINLI_WISH_OPEN_POSTS_MAX", default_value_t = 5)]
+    pub wish_open_posts_max: i32,
+
+    /// Points one volunteer may earn from micro-wishes per calendar month (Asia/Shanghai);
+    /// a wish confirmed beyond it is recorded but not paid.
+    #[arg(long, env = "LINLI_WISH_POINTS_MONTH_CAP", default_value_t = 200)]
+    pub wish_points_month_cap: i32,
+
+    /// A staff points adjustment larger than this (either way) waits for a second staff
+    /// member's approval.
+    #[arg(long, env = "LINLI_POINTS_APPROVAL_OVER", default_value_t = 500)]
+    pub points_approval_over: i32,
+}
+
+/// The caps of the micro-wish flow, from the settings.
+#[derive(Clone, Copy, Debug)]
+pub struct WishLimits {
+    pub open_claims: i32,
+    pub open_posts: i32,
+    pub month_points: i32,
+}
+
+impl Config {
+    pub fn wish_limits(&self) -> WishLimits {
+        WishLimits {
+            open_claims: self.wish_open_claims_max,
+            open_posts: self.wish_open_posts_max,
+            month_points: self.wish_points_month_cap,
+        }
+    }
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {

@@ -233,6 +233,23 @@ error_codes! {
     WishNotClaimedByYou = "wish_not_claimed_by_you", 409, "你没有认领这个微心愿，或它已完成", "You have not claimed this micro-wish, or it is no longer claimed";
     /// The micro-wish has not been marked fulfilled yet.
     WishNotFulfilled = "wish_not_fulfilled", 409, "该微心愿尚未标记为已完成", "This micro-wish has not been marked fulfilled";
+    /// The membership is not waiting for a decision (already approved).
+    MembershipNotPending = "membership_not_pending", 409, "该入队申请已处理", "This membership request was already decided";
+    /// Poster and claimer of a micro-wish live in the same household.
+    SameHousehold = "same_household", 422, "不能认领同一户家人发布的微心愿", "You cannot claim a micro-wish posted from your own household";
+    /// The volunteer already holds as many unfinished claims as allowed (`details.max`).
+    WishClaimLimitReached = "wish_claim_limit_reached", 422, "你认领的微心愿已达上限，请先完成已认领的心愿", "You already hold the allowed number of open claims";
+    /// The resident already has as many unsettled micro-wishes as allowed (`details.max`).
+    WishPostLimitReached = "wish_post_limit_reached", 422, "你发布的未完成微心愿已达上限", "You already have the allowed number of open micro-wishes";
+    /// The micro-wish is not disputed, so there is nothing to settle.
+    WishNotDisputed = "wish_not_disputed", 409, "该微心愿没有异议需要处理", "This micro-wish is not disputed";
+    /// Staff may not credit points to themselves, change their own role or flags, or settle
+    /// their own micro-wish.
+    SelfActionForbidden = "self_action_forbidden", 403, "不能为自己操作积分、角色或标记", "You cannot do this for your own account";
+    /// The adjustment request was already approved or rejected.
+    AdjustmentNotPending = "adjustment_not_pending", 409, "该积分调整已处理", "This points adjustment was already decided";
+    /// A large adjustment needs a second staff member: the requester cannot approve it.
+    SecondApproverRequired = "second_approver_required", 403, "需要另一位工作人员审批", "Another staff member must approve this adjustment";
 }
 
 /// The language of messages.

@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-type JobFn = fn(&mut crate::db::DbConn, chrono::NaiveDateTime) -> ApiResult<usize>;
+type JobFn =
+    fn(&mut crate::db::DbConn, chrono::NaiveDateTime, &crate::config::Config) -> ApiResult<usize>;
 
 /// A named job and how often it runs.
 pub struct Job {
@@ -22,27 +23,33 @@ pub fn all() -> Vec<Job> {
         Job {
             name: "charging_sweeper",
             every: Duration::from_secs(30),
-            run: crate::charging::model::sweep,
+            run: |c, now, _| crate::charging::model::sweep(c, now),
         },
         Job {
             name: "purge_idempotency_keys",
             every: Duration::from_secs(600),
-            run: crate::http::idempotency::purge_expired,
+            run: |c, now, _| crate::http::idempotency::purge_expired(c, now),
         },
         Job {
             name: "purge_refresh_tokens",
             every: Duration::from_secs(3600),
-            run: crate::auth::model::purge_expired,
+            run: |c, now, _| crate::auth::model::purge_expired(c, now),
         },
         Job {
             name: "close_ended_activities",
             every: Duration::from_secs(300),
-            run: crate::volunteering::model::attendance::close_ended_activities,
+            run: |c, now, _| crate::volunteering::model::attendance::close_ended_activities(c, now),
         },
         Job {
             name: "auto_confirm_wishes",
             every: Duration::from_secs(600),
-            run: crate::volunteering::model::wishes::auto_confirm,
+            run: |c, now, config| {
+                crate::volunteering::model::wishes::auto_confirm(
+                    c,
+                    now,
+                    config.wish_points_month_cap,
+                )
+            },
         },
     ]
 }
@@ -61,7 +68,8 @@ pub fn spawn_all(state: AppState) {
                 ticker.tick().await;
                 let now = state.clock.now_naive();
                 let run = job.run;
-                match state.db(move |conn| run(conn, now)).await {
+                let config = state.config.clone();
+                match state.db(move |conn| run(conn, now, &config)).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(job = job.name, affected = n, "job ran"),
                     Err(e) => tracing::warn!(job = job.name, error = %e, "job failed"),

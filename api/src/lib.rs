@@ -16,6 +16,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod guesses;
 pub mod http;
 pub mod jobs;
 pub mod me;

@@ -758,7 +758,9 @@ export interface paths {
         put?: never;
         /**
          * Bind my account to a household with its card. Several accounts (a family's phones) may
-         *     bind to one household; binding again moves the account to the new household.
+         *     bind to one household; binding again moves the account to the new household. Wrong codes
+         *     are counted per card and per account: after 5 for one card within an hour (10 for one
+         *     account) binding it answers 429 for an hour, and staff see it in the audit log.
          */
         post: operations["bind_household"];
         /** Leave my household (for example after moving out). */
@@ -1440,6 +1442,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/points/adjustment-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Large adjustments waiting for (or decided by) a second staff member, oldest first. */
+        get: operations["list_adjustment_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/adjustment-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a large adjustment (a staff member other than the one who asked, and not for
+         *     their own points): the ledger entry is written now, once.
+         */
+        post: operations["approve_adjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/adjustment-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a large adjustment (a staff member other than the one who asked): nothing is
+         *     written.
+         */
+        post: operations["reject_adjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/wish-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wish points of a month (staff): the top earners and the pairs of accounts that keep
+         *     trading wishes with each other.
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/role-assignments": {
         parameters: {
             query?: never;
@@ -1732,7 +1811,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a team as a member. */
+        /**
+         * Ask to join a team. The membership is `pending` until one of the team's leaders (or staff)
+         *     approves it; only approved members claim micro-wishes and earn service hours.
+         */
         post: operations["join_team"];
         delete?: never;
         options?: never;
@@ -1774,6 +1856,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{id}/members/{user_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a pending membership (the team's leaders and staff). Approving an approved member
+         *     answers the same.
+         */
+        post: operations["approve_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/members/{user_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending membership (the team's leaders and staff): the request is removed. */
+        post: operations["reject_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{id}/members/{user_id}/role": {
         parameters: {
             query?: never;
@@ -1782,7 +1901,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a member a leader or a plain member (staff). */
+        /** Make a member a leader or a plain member (staff; never oneself). */
         put: operations["set_member_role"];
         post?: never;
         delete?: never;
@@ -1800,8 +1919,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Register a user as an in-service party member (在职党员), or undo it (staff). Party
-         *     members may claim micro-wishes without joining a team.
+         * Register a user as an in-service party member (在职党员), or undo it (staff; never
+         *     oneself). Party members may claim micro-wishes without joining a team.
          */
         put: operations["set_party_member"];
         post?: never;
@@ -1820,7 +1939,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add or take points with a note (staff). A deduction never makes the balance negative. */
+        /**
+         * Add or take points with a note (staff; never on their own account). A deduction never makes
+         *     the balance negative. An amount beyond `LINLI_POINTS_APPROVAL_OVER` either way is not
+         *     written yet: it answers 202 with a pending request a second staff member approves.
+         */
         post: operations["adjust"];
         delete?: never;
         options?: never;
@@ -1836,7 +1959,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set a user's role (administrators only). */
+        /** Set a user's role (administrators only; never their own). */
         put: operations["set_user_role"];
         post?: never;
         delete?: never;
@@ -1889,7 +2012,7 @@ export interface paths {
         /** Micro-wishes, open ones by default, newest first. */
         get: operations["list_wishes"];
         put?: never;
-        /** Post a micro-wish. */
+        /** Post a micro-wish (at most `LINLI_WISH_OPEN_POSTS_MAX` unsettled at once). */
         post: operations["create_wish"];
         delete?: never;
         options?: never;
@@ -1923,7 +2046,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Claim an open wish (volunteers and registered party members; one claimer at a time). */
+        /**
+         * Claim an open wish (approved team members and registered party members, not of the
+         *     poster's household; one claimer at a time; at most `LINLI_WISH_OPEN_CLAIMS_MAX` claims not
+         *     yet fulfilled per volunteer).
+         */
         post: operations["claim"];
         delete?: never;
         options?: never;
@@ -1940,8 +2067,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm my fulfilled wish: the claimer gets the points (once). */
+        /**
+         * Confirm my fulfilled wish: the claimer gets the points (once, within their monthly cap of
+         *     wish points, never within one household), in the same transaction.
+         */
         post: operations["confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wishes/{id}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dispute my fulfilled wish: it no longer confirms itself; staff settle it. */
+        post: operations["dispute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1976,6 +2123,26 @@ export interface paths {
         put?: never;
         /** Give a claimed wish back; it is open again. */
         post: operations["release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wishes/{id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle a disputed wish (staff, never their own): pay the claimer (confirmed) or not
+         *     (rejected). The decision and its reason go to the audit log.
+         */
+        post: operations["settle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2275,6 +2442,67 @@ export interface components {
              */
             unit?: number | null;
         };
+        /**
+         * @description A staff adjustment larger than the approval threshold, waiting for (or decided by) a
+         *     second staff member.
+         * @example {
+         *       "amount": 800,
+         *       "created_at": "2026-12-05T03:30:00Z",
+         *       "decided_at": null,
+         *       "decided_by": null,
+         *       "id": 3,
+         *       "note": "年度优秀志愿者奖励",
+         *       "requested_by": 2,
+         *       "status": "pending",
+         *       "user_id": 5
+         *     }
+         */
+        AdjustmentRequestView: {
+            /**
+             * Format: int32
+             * @description Points to add (positive) or take (negative).
+             */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description When asked.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When decided.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: int64
+             * @description The staff member who decided.
+             */
+            decided_by?: number | null;
+            /**
+             * Format: int64
+             * @description Request id.
+             */
+            id: number;
+            /** @description Why. */
+            note: string;
+            /**
+             * Format: int64
+             * @description The staff member who asked.
+             */
+            requested_by: number;
+            /** @description Pending, approved or rejected. */
+            status: components["schemas"]["AdjustmentStatus"];
+            /**
+             * Format: int64
+             * @description Whose points.
+             */
+            user_id: number;
+        };
+        /**
+         * @description Where a large adjustment stands.
+         * @enum {string}
+         */
+        AdjustmentStatus: "pending" | "approved" | "rejected";
         /**
          * @description A staff adjustment of a user's points.
          * @example {
@@ -3469,6 +3697,16 @@ export interface components {
             role?: components["schemas"]["Role"] | null;
         };
         /**
+         * @description The poster disputes a fulfilled wish: it will not confirm itself; staff settle it.
+         * @example {
+         *       "reason": "收音机还是没有声音"
+         *     }
+         */
+        DisputeWishRequest: {
+            /** @description What is wrong, 1 to 255 characters. */
+            reason: string;
+        };
+        /**
          * @description Something that happened, with its data. Serialized adjacently tagged: `{"type":
          *     "booking.created", "data": {...}}`.
          */
@@ -3539,7 +3777,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled";
+        ErrorCode: "invalid_json" | "validation_failed" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required";
         /** @description Other hours on one date (a holiday, a closure). */
         ExceptionView: {
             /** @description Closed all day. */
@@ -3808,6 +4046,11 @@ export interface components {
              */
             starts_at: string;
         };
+        /**
+         * @description Where a membership stands: joining asks, the team's leader (or staff) decides.
+         * @enum {string}
+         */
+        MembershipStatus: "pending" | "approved";
         /** @description The signed-in user. */
         MeView: {
             household?: components["schemas"]["HouseholdView"] | null;
@@ -3938,6 +4181,26 @@ export interface components {
         Page_ActivitySummary: {
             /** @description The items on this page. */
             items: components["schemas"]["ActivitySummary"][];
+            /**
+             * Format: int64
+             * @description This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description How many items match in all pages.
+             */
+            total: number;
+        };
+        /** @description One page of a list. */
+        Page_AdjustmentRequestView: {
+            /** @description The items on this page. */
+            items: components["schemas"]["AdjustmentRequestView"][];
             /**
              * Format: int64
              * @description This page's number, from 1.
@@ -5016,6 +5279,19 @@ export interface components {
             slot_minutes: number;
         };
         /**
+         * @description Staff settle a disputed wish: pay the claimer (it is confirmed) or not (it is rejected).
+         * @example {
+         *       "pay": false,
+         *       "reason": "回访居民，确认未完成"
+         *     }
+         */
+        SettleWishRequest: {
+            /** @description Whether the claimer is paid. */
+            pay: boolean;
+            /** @description Why, 1 to 255 characters (kept in the audit log). */
+            reason: string;
+        };
+        /**
          * @description An item of the points supermarket (积分超市).
          * @example {
          *       "active": true,
@@ -5271,6 +5547,8 @@ export interface components {
             role: components["schemas"]["TeamRole"];
             /** @description Skills from the volunteer profile. */
             skills: string[];
+            /** @description Approved, or pending the leader's decision. */
+            status: components["schemas"]["MembershipStatus"];
             /**
              * Format: int64
              * @description User id.
@@ -5296,6 +5574,7 @@ export interface components {
          *       ],
          *       "member_count": 12,
          *       "my_role": "member",
+         *       "my_status": "approved",
          *       "name": "七彩之光志愿服务队"
          *     }
          */
@@ -5316,10 +5595,11 @@ export interface components {
             leaders: components["schemas"]["UserRef"][];
             /**
              * Format: int64
-             * @description Members, leaders included.
+             * @description Approved members, leaders included.
              */
             member_count: number;
             my_role?: components["schemas"]["TeamRole"] | null;
+            my_status?: components["schemas"]["MembershipStatus"] | null;
             /** @description Name. */
             name: string;
         };
@@ -5719,11 +5999,84 @@ export interface components {
              */
             weekday: number;
         };
+        /** @description One volunteer's wish earnings in the month. */
+        WishEarner: {
+            /**
+             * Format: int64
+             * @description Points paid for wishes confirmed in the month.
+             */
+            points: number;
+            /** @description The volunteer. */
+            user: components["schemas"]["UserRef"];
+            /**
+             * Format: int64
+             * @description Wishes confirmed in the month.
+             */
+            wishes: number;
+        };
+        /**
+         * @description Two accounts that traded wishes with each other more than once in the month (either
+         *     posting for the other).
+         */
+        WishPair: {
+            /** @description One account (the lower id). */
+            a: components["schemas"]["UserRef"];
+            /** @description The other account. */
+            b: components["schemas"]["UserRef"];
+            /**
+             * Format: int64
+             * @description Points paid between them in the month.
+             */
+            points: number;
+            /**
+             * Format: int64
+             * @description Wishes confirmed between them in the month.
+             */
+            wishes: number;
+        };
+        /**
+         * @description The staff report on wish points of a month.
+         * @example {
+         *       "month": "2026-12",
+         *       "top_earners": [
+         *         {
+         *           "points": 120,
+         *           "user": {
+         *             "nickname": "党员小李",
+         *             "user_id": 5
+         *           },
+         *           "wishes": 6
+         *         }
+         *       ],
+         *       "trading_pairs": [
+         *         {
+         *           "a": {
+         *             "nickname": "党员小李",
+         *             "user_id": 5
+         *           },
+         *           "b": {
+         *             "nickname": "居民a1b2c3",
+         *             "user_id": 9
+         *           },
+         *           "points": 80,
+         *           "wishes": 4
+         *         }
+         *       ]
+         *     }
+         */
+        WishReport: {
+            /** @description The month reported, `YYYY-MM`. */
+            month: string;
+            /** @description Up to 20 volunteers who earned most from wishes, most first. */
+            top_earners: components["schemas"]["WishEarner"][];
+            /** @description Pairs of accounts with two or more wishes between them, most first. */
+            trading_pairs: components["schemas"]["WishPair"][];
+        };
         /**
          * @description A micro-wish's state.
          * @enum {string}
          */
-        WishStatus: "open" | "claimed" | "fulfilled" | "confirmed" | "withdrawn";
+        WishStatus: "open" | "claimed" | "fulfilled" | "disputed" | "confirmed" | "rejected" | "withdrawn";
         /**
          * @description A micro-wish.
          * @example {
@@ -5738,9 +6091,11 @@ export interface components {
          *       "confirmed_at": null,
          *       "created_at": "2026-11-30T08:00:00Z",
          *       "description": "家里老人的收音机没有声音了",
+         *       "dispute_reason": null,
          *       "fulfilled_at": null,
          *       "id": 7,
          *       "points": 20,
+         *       "points_paid": null,
          *       "poster": {
          *         "nickname": "居民a1b2c3",
          *         "user_id": 9
@@ -5780,6 +6135,8 @@ export interface components {
             created_at: string;
             /** @description Details. */
             description: string;
+            /** @description Why the poster disputed it, if they did. */
+            dispute_reason?: string | null;
             /**
              * Format: date-time
              * @description When marked fulfilled.
@@ -5795,6 +6152,12 @@ export interface components {
              * @description Points the claimer gets once it is confirmed.
              */
             points: number;
+            /**
+             * Format: int32
+             * @description Points the claimer actually received (0 when the monthly cap or the household rule
+             *     held them back); `null` until settled.
+             */
+            points_paid?: number | null;
             /** @description Who posted it. */
             poster: components["schemas"]["UserRef"];
             /** @description Where it stands. */
@@ -5814,6 +6177,8 @@ export type SchemaActivityDetail = components['schemas']['ActivityDetail'];
 export type SchemaActivityStatus = components['schemas']['ActivityStatus'];
 export type SchemaActivitySummary = components['schemas']['ActivitySummary'];
 export type SchemaAddressView = components['schemas']['AddressView'];
+export type SchemaAdjustmentRequestView = components['schemas']['AdjustmentRequestView'];
+export type SchemaAdjustmentStatus = components['schemas']['AdjustmentStatus'];
 export type SchemaAdjustPointsRequest = components['schemas']['AdjustPointsRequest'];
 export type SchemaAssignmentView = components['schemas']['AssignmentView'];
 export type SchemaAttemptView = components['schemas']['AttemptView'];
@@ -5863,6 +6228,7 @@ export type SchemaCreateWishRequest = components['schemas']['CreateWishRequest']
 export type SchemaDeliveryStatus = components['schemas']['DeliveryStatus'];
 export type SchemaDeliveryView = components['schemas']['DeliveryView'];
 export type SchemaDevLoginRequest = components['schemas']['DevLoginRequest'];
+export type SchemaDisputeWishRequest = components['schemas']['DisputeWishRequest'];
 export type SchemaDomainEvent = components['schemas']['DomainEvent'];
 export type SchemaEmergencyNumber = components['schemas']['EmergencyNumber'];
 export type SchemaEntryStatus = components['schemas']['EntryStatus'];
@@ -5880,6 +6246,7 @@ export type SchemaLocationView = components['schemas']['LocationView'];
 export type SchemaMaintenanceRequest = components['schemas']['MaintenanceRequest'];
 export type SchemaMaintenanceScheduledData = components['schemas']['MaintenanceScheduledData'];
 export type SchemaMaintenanceView = components['schemas']['MaintenanceView'];
+export type SchemaMembershipStatus = components['schemas']['MembershipStatus'];
 export type SchemaMeView = components['schemas']['MeView'];
 export type SchemaMySignupEntry = components['schemas']['MySignupEntry'];
 export type SchemaMyTeam = components['schemas']['MyTeam'];
@@ -5889,6 +6256,7 @@ export type SchemaNotificationKind = components['schemas']['NotificationKind'];
 export type SchemaNotificationView = components['schemas']['NotificationView'];
 export type SchemaOrganizationView = components['schemas']['OrganizationView'];
 export type SchemaPageActivitySummary = components['schemas']['Page_ActivitySummary'];
+export type SchemaPageAdjustmentRequestView = components['schemas']['Page_AdjustmentRequestView'];
 export type SchemaPageAuditView = components['schemas']['Page_AuditView'];
 export type SchemaPageBookingView = components['schemas']['Page_BookingView'];
 export type SchemaPageCardAdminView = components['schemas']['Page_CardAdminView'];
@@ -5944,6 +6312,7 @@ export type SchemaServiceSummary = components['schemas']['ServiceSummary'];
 export type SchemaSetMemberRoleRequest = components['schemas']['SetMemberRoleRequest'];
 export type SchemaSetRoleRequest = components['schemas']['SetRoleRequest'];
 export type SchemaSettingsView = components['schemas']['SettingsView'];
+export type SchemaSettleWishRequest = components['schemas']['SettleWishRequest'];
 export type SchemaShopItemView = components['schemas']['ShopItemView'];
 export type SchemaSignupStatus = components['schemas']['SignupStatus'];
 export type SchemaSignupView = components['schemas']['SignupView'];
@@ -5976,6 +6345,9 @@ export type SchemaWaitlistView = components['schemas']['WaitlistView'];
 export type SchemaWebhookEvent = components['schemas']['WebhookEvent'];
 export type SchemaWechatLoginRequest = components['schemas']['WechatLoginRequest'];
 export type SchemaWeeklyHoursView = components['schemas']['WeeklyHoursView'];
+export type SchemaWishEarner = components['schemas']['WishEarner'];
+export type SchemaWishPair = components['schemas']['WishPair'];
+export type SchemaWishReport = components['schemas']['WishReport'];
 export type SchemaWishStatus = components['schemas']['WishStatus'];
 export type SchemaWishView = components['schemas']['WishView'];
 export type $defs = Record<string, never>;
@@ -6413,6 +6785,15 @@ export interface operations {
             };
             /** @description `checkin_code_wrong` or `checkin_window_closed` (`details.opens_at`, `details.closes_at`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: 5 wrong codes within an hour; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9019,6 +9400,15 @@ export interface operations {
             };
             /** @description `card_not_found`: wrong number or check code, or the card was revoked */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: too many wrong codes for this card or account; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11998,6 +12388,294 @@ export interface operations {
             };
         };
     };
+    list_adjustment_requests: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 100. */
+                per_page?: number;
+                /** @description Only requests in this state (default `pending`). */
+                status?: components["schemas"]["AdjustmentStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description One page of requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdjustmentRequestView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_adjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`, `second_approver_required` or `self_action_forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `adjustment_not_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `insufficient_points` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_adjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`, `second_approver_required` or `self_action_forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `adjustment_not_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The month, `YYYY-MM` in the community's time (default: this month).
+                 * @example 2026-12
+                 */
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WishReport"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_assignments: {
         parameters: {
             query?: {
@@ -13450,7 +14128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Joined; the team */
+            /** @description Asked; the team (`my_status`: `pending`) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -13618,6 +14296,144 @@ export interface operations {
             };
         };
     };
+    approve_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team id */
+                id: number;
+                /** @description Member's user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Approved; the team */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` or `not_team_leader` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_team_member` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team id */
+                id: number;
+                /** @description Member's user id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rejected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` or `not_team_leader` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_team_member` or `membership_not_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     set_member_role: {
         parameters: {
             query?: never;
@@ -13672,7 +14488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: the role or scope does not allow this */
+            /** @description `forbidden` or `self_action_forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13744,7 +14560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: the role or scope does not allow this */
+            /** @description `forbidden` or `self_action_forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13807,6 +14623,15 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryView"];
                 };
             };
+            /** @description Waiting for a second staff member */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequestView"];
+                };
+            };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
             401: {
                 headers: {
@@ -13816,7 +14641,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: the role or scope does not allow this */
+            /** @description `forbidden` or `self_action_forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13897,7 +14722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: the role or scope does not allow this */
+            /** @description `forbidden` or `self_action_forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14186,6 +15011,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `wish_post_limit_reached` or `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_wish: {
@@ -14322,7 +15156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `cannot_claim_own_wish` */
+            /** @description `cannot_claim_own_wish`, `same_household` or `wish_claim_limit_reached` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14364,6 +15198,78 @@ export interface operations {
                 };
             };
             /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WishView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: not my wish */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `wish_not_fulfilled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Wish id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeWishRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Disputed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -14527,6 +15433,78 @@ export interface operations {
                 };
             };
             /** @description `wish_not_claimed_by_you` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    settle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Wish id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettleWishRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Settled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WishView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` or `self_action_forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `wish_not_disputed` */
             409: {
                 headers: {
                     [name: string]: unknown;

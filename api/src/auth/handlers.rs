@@ -8,7 +8,7 @@ use super::dto::{
 };
 use super::model::{self, IssuedRefresh, User};
 use super::{wechat, Admin, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{Json, Path};
 use crate::state::AppState;
 
@@ -185,7 +185,7 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Set a user's role (administrators only).
+/// Set a user's role (administrators only; never their own).
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -193,17 +193,21 @@ pub async fn logout(
     request_body = SetRoleRequest,
     responses(
         (status = 200, description = "The user with the new role", body = UserSummary),
+        (status = 403, description = "`forbidden` or `self_action_forbidden`", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
     )
 )]
 #[put("/users/{id}/role")]
 pub async fn set_user_role(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     id: Path<i64>,
     body: Json<SetRoleRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    if id == admin.user_id {
+        return Err(ApiError::new(ErrorCode::SelfActionForbidden));
+    }
     let role = body.0.role;
     let user = state
         .db(move |conn| {

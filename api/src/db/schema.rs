@@ -134,6 +134,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    code_attempts (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        failures -> Integer,
+        window_start -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     communities (id) {
         id -> BigInt,
         code -> Text,
@@ -377,6 +388,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    points_adjustments (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        amount -> Integer,
+        note -> Text,
+        status -> Text,
+        requested_by -> BigInt,
+        decided_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     points_balances (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -563,6 +588,9 @@ diesel::table! {
         user_id -> BigInt,
         role -> Text,
         joined_at -> Timestamp,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -674,6 +702,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    wish_month_points (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        month -> Text,
+        points -> Integer,
+    }
+}
+
+diesel::table! {
+    wish_quotas (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        open_wishes -> Integer,
+        open_claims -> Integer,
+    }
+}
+
+diesel::table! {
     wishes (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -689,6 +735,11 @@ diesel::table! {
         auto_confirmed -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        disputed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
+        settled_by -> Nullable<BigInt>,
+        settle_reason -> Nullable<Text>,
+        points_paid -> Nullable<Integer>,
     }
 }
 
@@ -755,6 +806,8 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_row_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_events -> partners (partner_id));
 diesel::joinable!(webhook_subscriptions -> partners (partner_id));
+diesel::joinable!(wish_month_points -> users (user_id));
+diesel::joinable!(wish_quotas -> users (user_id));
 diesel::joinable!(wishes -> communities (community_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -767,6 +820,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     cards,
     charging_settings,
+    code_attempts,
     communities,
     compounds,
     contacts,
@@ -787,6 +841,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     phones,
     piles,
+    points_adjustments,
     points_balances,
     points_ledger,
     redemptions,
@@ -810,5 +865,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_events,
     webhook_subscriptions,
+    wish_month_points,
+    wish_quotas,
     wishes,
 );

@@ -7,6 +7,7 @@ use super::model::{me_view, set_household};
 use crate::auth::AuthUser;
 use crate::cards;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::guesses::{self, Kind};
 use crate::http::Json;
 use crate::state::AppState;
 
@@ -23,7 +24,9 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<Htt
 }
 
 /// Bind my account to a household with its card. Several accounts (a family's phones) may
-/// bind to one household; binding again moves the account to the new household.
+/// bind to one household; binding again moves the account to the new household. Wrong codes
+/// are counted per card and per account: after 5 for one card within an hour (10 for one
+/// account) binding it answers 429 for an hour, and staff see it in the audit log.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -31,6 +34,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<Htt
     responses(
         (status = 200, description = "Bound; the updated user", body = MeView),
         (status = 404, description = "`card_not_found`: wrong number or check code, or the card was revoked", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong codes for this card or account; `Retry-After` says when to try again", body = crate::error::ErrorBody),
     )
 )]
 #[post("/me/household")]
@@ -40,10 +44,26 @@ pub async fn bind_household(
     body: Json<BindHouseholdRequest>,
 ) -> ApiResult<HttpResponse> {
     let (number, check) = cards::model::validate_pair(&body.card_number, &body.check_code)?;
+    let now = state.clock.now_naive();
     let me = state
         .db(move |conn| {
-            let household = cards::model::household_of(conn, &number, &check)?
-                .ok_or_else(|| ApiError::new(ErrorCode::CardNotFound))?;
+            let account = guesses::reserve(conn, Kind::Account, &user.user_id.to_string(), now)?;
+            let card = match guesses::reserve(conn, Kind::Card, number.as_str(), now) {
+                Ok(card) => card,
+                Err(e) => {
+                    guesses::succeeded(conn, &account)?;
+                    return Err(e);
+                }
+            };
+            let Some(household) = cards::model::household_of(conn, &number, &check)? else {
+                guesses::failed(conn, &account, now)?;
+                if guesses::failed(conn, &card, now)? {
+                    tell_staff(conn, number.as_str(), user.user_id, now)?;
+                }
+                return Err(ApiError::new(ErrorCode::CardNotFound));
+            };
+            guesses::succeeded(conn, &account)?;
+            guesses::succeeded(conn, &card)?;
             set_household(conn, user.user_id, Some(household))?;
             me_view(conn, user.user_id)
         })
@@ -66,4 +86,30 @@ pub async fn unbind_household(
         .db(move |conn| set_household(conn, user.user_id, None))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A card locked after repeated wrong codes goes to the audit log staff read.
+fn tell_staff(
+    conn: &mut crate::db::DbConn,
+    card_number: &str,
+    user_id: i64,
+    now: chrono::NaiveDateTime,
+) -> crate::error::ApiResult<()> {
+    let actor = format!("user:{user_id}");
+    crate::partners::model::audit::record_staff(
+        conn,
+        crate::partners::model::audit::AuditEntry {
+            partner_id: 0,
+            actor: &actor,
+            action: "card.bind_locked",
+            target_type: "card",
+            target_id: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "card_number": card_number,
+                "locked_for_secs": guesses::WINDOW_SECS,
+            })),
+            at: now,
+        },
+    )
 }

@@ -25,6 +25,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(teams::join_team)
         .service(teams::leave_team)
         .service(teams::list_members)
+        .service(teams::approve_member)
+        .service(teams::reject_member)
         .service(teams::set_member_role)
         .service(teams::get_profile)
         .service(teams::update_profile)
@@ -46,6 +48,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(points::my_points)
         .service(points::my_ledger)
         .service(points::adjust)
+        .service(points::list_adjustment_requests)
+        .service(points::approve_adjustment)
+        .service(points::reject_adjustment)
         .service(shop::list_items)
         .service(shop::create_item)
         .service(shop::update_item)
@@ -61,5 +66,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(wishes::release)
         .service(wishes::fulfil)
         .service(wishes::confirm)
-        .service(wishes::withdraw);
+        .service(wishes::withdraw)
+        .service(wishes::dispute)
+        .service(wishes::settle)
+        .service(wishes::report);
 }

@@ -10,6 +10,7 @@ use crate::support::*;
 
 mod caching;
 mod contacts;
+mod guessing;
 mod issuing;
 mod lookup;
 mod processes;

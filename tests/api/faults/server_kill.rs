@@ -400,6 +400,8 @@ async fn server_killed_mid_load_leaves_nothing_half_written_and_loses_no_webhook
         // A dead process's claims (webhook deliveries, idempotency keys) pass on after 2 s.
         ("LINLI_WEBHOOK_CLAIM_SECS", "2"),
         ("LINLI_IDEMPOTENCY_LOCK_SECS", "2"),
+        // The residents' starting points are one adjustment each, no second approval.
+        ("LINLI_POINTS_APPROVAL_OVER", "100000"),
         ("RUST_LOG", "error,linli::http::middleware=off"),
     ];
     let mut first = ServerProcess::start(&db, &env);

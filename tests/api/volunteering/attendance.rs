@@ -33,10 +33,10 @@ async fn three_seated_one_waiting(app: &TestApp) -> Attendance {
     let a = activity(app, &ctx, 24, json!({"capacity": 3, "points_per_hour": 10})).await;
     let id = a["id"].as_i64().unwrap();
     let code = a["checkin_code"].as_str().unwrap().to_owned();
-    let (alice, alice_id) = user(app, "hp-alice").await;
-    let (bob, bob_id) = user(app, "hp-bob").await;
-    let (carol, _) = user(app, "hp-carol").await;
-    let (dave, _) = user(app, "hp-dave").await;
+    let (alice, alice_id) = volunteer(app, &ctx, "hp-alice").await;
+    let (bob, bob_id) = volunteer(app, &ctx, "hp-bob").await;
+    let (carol, _) = volunteer(app, &ctx, "hp-carol").await;
+    let (dave, _) = volunteer(app, &ctx, "hp-dave").await;
     let mut signup_ids = Vec::new();
     for t in [&alice, &bob, &carol] {
         signup_ids.push(sign_up(app, t, id).await.body["id"].as_i64().unwrap());
@@ -234,8 +234,8 @@ on_both!(
         let a = activity(&app, &ctx, 1, json!({"capacity": 5, "points_per_hour": 30})).await;
         let id = a["id"].as_i64().unwrap();
         let code = a["checkin_code"].as_str().unwrap().to_owned();
-        let (alice, _) = user(&app, "job-alice").await;
-        let (bob, _) = user(&app, "job-bob").await;
+        let (alice, _) = volunteer(&app, &ctx, "job-alice").await;
+        let (bob, _) = volunteer(&app, &ctx, "job-bob").await;
         sign_up(&app, &alice, id).await.expect(201, None);
         sign_up(&app, &bob, id).await.expect(201, None);
         app.clock.advance(Duration::minutes(70));
@@ -268,5 +268,37 @@ on_both!(
         let r = app.get("/api/v1/me/points", Some(&bob)).await;
         assert_eq!(r.body["balance"], 0);
         assert_ledger_matches(&mut conn);
+    }
+);
+
+on_both!(
+    the_check_in_code_is_compared_only_for_a_signed_up_volunteer_and_guessing_is_limited,
+    spawn = spawn_long,
+    |app| {
+        let a = three_seated_one_waiting(&app).await;
+        app.clock
+            .advance(Duration::hours(24) - Duration::minutes(20));
+        let wrong = if a.code == "0000" { "1111" } else { "0000" };
+        // Not signed up, or only waitlisted: told so, whatever the code.
+        let (stranger, _) = user(&app, "guess-stranger").await;
+        for t in [&stranger, &a.dave] {
+            app.post(&a.check_in, Some(t), json!({"code": wrong}))
+                .await
+                .expect(409, Some("signup_not_confirmed"));
+        }
+        for _ in 0..5 {
+            app.post(&a.check_in, Some(&a.alice), json!({"code": wrong}))
+                .await
+                .expect(422, Some("checkin_code_wrong"));
+        }
+        let r = app
+            .post(&a.check_in, Some(&a.alice), json!({"code": a.code}))
+            .await;
+        r.expect(429, Some("rate_limited"));
+        assert!(r.header("retry-after").is_some());
+        // Bob's guesses are his own.
+        app.post(&a.check_in, Some(&a.bob), json!({"code": a.code}))
+            .await
+            .expect(200, None);
     }
 );

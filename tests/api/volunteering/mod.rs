@@ -17,11 +17,13 @@ mod activities;
 mod attendance;
 mod calendar;
 mod demo;
+mod farming;
 mod points;
 mod races;
 mod shop;
 mod signups;
 mod teams;
+mod trust;
 mod wishes;
 
 /// A test app whose access tokens outlive the hours and days these tests move the clock
@@ -65,12 +67,17 @@ struct Ctx {
 
 async fn setup(app: &TestApp) -> Ctx {
     let community_id = add_community(&mut app.db.conn(), "DJ", "东街社区");
+    setup_team(app, community_id, "七彩之光志愿服务队").await
+}
+
+/// A staff member, a team named `name` and its leader, in `community_id`.
+async fn setup_team(app: &TestApp, community_id: i64, name: &str) -> Ctx {
     let staff = app.token("vol-staff", "staff").await;
     let r = app
         .post(
             "/api/v1/teams",
             Some(&staff),
-            json!({"name": "七彩之光志愿服务队", "description": "义务理发、健康义诊"}),
+            json!({"name": name, "description": "义务理发、健康义诊"}),
         )
         .await;
     r.expect(201, None);
@@ -145,6 +152,33 @@ async fn user(app: &TestApp, name: &str) -> (String, i64) {
         l["access_token"].as_str().unwrap().to_owned(),
         l["user"]["id"].as_i64().unwrap(),
     )
+}
+
+/// An approved member of the context's team: joined, then approved by its leader.
+async fn volunteer(app: &TestApp, ctx: &Ctx, name: &str) -> (String, i64) {
+    let (token, id) = user(app, name).await;
+    join_and_approve(app, ctx, &token, id).await;
+    (token, id)
+}
+
+/// `token` (user `id`) asks to join the context's team and its leader approves.
+async fn join_and_approve(app: &TestApp, ctx: &Ctx, token: &str, id: i64) {
+    let r = app
+        .post(
+            &format!("/api/v1/teams/{}/join", ctx.team_id),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    r.expect(200, None);
+    assert_eq!(r.body["my_status"], "pending");
+    app.post(
+        &format!("/api/v1/teams/{}/members/{id}/approve", ctx.team_id),
+        Some(&ctx.leader),
+        json!({}),
+    )
+    .await
+    .expect(200, None);
 }
 
 async fn sign_up(app: &TestApp, token: &str, activity: i64) -> crate::support::Res {

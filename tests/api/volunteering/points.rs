@@ -42,7 +42,7 @@ on_both!(
             .post(
                 &adjust,
                 Some(&ctx.staff),
-                json!({"amount": -1000, "note": "过多"}),
+                json!({"amount": -500, "note": "过多"}),
             )
             .await;
         r.expect(422, Some("insufficient_points"));

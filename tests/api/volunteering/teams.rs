@@ -7,17 +7,9 @@ use serde_json::json;
 use super::*;
 use crate::on_both;
 
-/// A resident who joined the context's team: (token, user id).
+/// A resident who joined the context's team and was approved: (token, user id).
 async fn member(app: &TestApp, ctx: &Ctx, name: &str) -> (String, i64) {
-    let (token, id) = user(app, name).await;
-    app.post(
-        &format!("/api/v1/teams/{}/join", ctx.team_id),
-        Some(&token),
-        json!({}),
-    )
-    .await
-    .expect(200, None);
-    (token, id)
+    volunteer(app, ctx, name).await
 }
 
 /// Put a resident's skills.
@@ -57,7 +49,8 @@ on_both!(residents_join_a_team_once_and_leave_it, |app| {
     let r = app.post(&join, Some(&alice), json!({})).await;
     r.expect(200, None);
     assert_eq!(r.body["my_role"], "member");
-    assert_eq!(r.body["member_count"], 2);
+    assert_eq!(r.body["my_status"], "pending");
+    assert_eq!(r.body["member_count"], 1, "a pending member is not counted");
     app.post(&join, Some(&alice), json!({}))
         .await
         .expect(409, Some("already_team_member"));

@@ -26,15 +26,8 @@ async fn people(app: &TestApp) -> People {
     let ctx = setup(app).await;
     let (poster, _) = user(app, "wish-poster").await;
     let (stranger, _) = user(app, "wish-stranger").await;
-    let (volunteer, volunteer_id) = user(app, "wish-volunteer").await;
+    let (volunteer, volunteer_id) = volunteer(app, &ctx, "wish-volunteer").await;
     let (member, member_id) = user(app, "wish-party").await;
-    app.post(
-        &format!("/api/v1/teams/{}/join", ctx.team_id),
-        Some(&volunteer),
-        json!({}),
-    )
-    .await
-    .expect(200, None);
     app.request(
         Method::PUT,
         &format!("/api/v1/users/{member_id}/party-member"),
@@ -192,7 +185,9 @@ on_both!(
         let p = people(&app).await;
         let id2 = second_wish_fulfilled(&app, &p).await;
         let mut conn = app.db.conn();
-        let auto = linli::volunteering::model::wishes::auto_confirm;
+        let auto = |c: &mut linli::db::DbConn, t| {
+            linli::volunteering::model::wishes::auto_confirm(c, t, 200)
+        };
         let now = app.clock.now_naive();
         assert_eq!(auto(&mut conn, now + Duration::days(6)).unwrap(), 0);
         assert_eq!(
@@ -225,6 +220,7 @@ on_both!(
         linli::volunteering::model::wishes::auto_confirm(
             &mut conn,
             now + Duration::days(7) + Duration::minutes(1),
+            200,
         )
         .unwrap();
         let r = app

@@ -30,9 +30,19 @@ pub struct AuditEntry<'a> {
 
 /// Record a partner write, in the same transaction as the write.
 pub fn record(conn: &mut DbConn, entry: AuditEntry<'_>) -> ApiResult<()> {
+    insert(conn, Some(entry.partner_id), entry)
+}
+
+/// Record a staff decision (no partner; the actor is `user:<id>`), in the same transaction as
+/// the change it records. `entry.partner_id` is ignored.
+pub fn record_staff(conn: &mut DbConn, entry: AuditEntry<'_>) -> ApiResult<()> {
+    insert(conn, None, entry)
+}
+
+fn insert(conn: &mut DbConn, partner_id: Option<i64>, entry: AuditEntry<'_>) -> ApiResult<()> {
     diesel::insert_into(al::table)
         .values((
-            al::partner_id.eq(Some(entry.partner_id)),
+            al::partner_id.eq(partner_id),
             al::actor.eq(entry.actor),
             al::action.eq(entry.action),
             al::target_type.eq(entry.target_type),

@@ -59,3 +59,40 @@ pub struct AdjustPointsRequest {
     #[schema(value_type = String, min_length = 1, max_length = 255)]
     pub note: Text<1, 255>,
 }
+
+crate::text_enum! {
+    /// Where a large adjustment stands.
+    pub enum AdjustmentStatus {
+        /// Waits for a second staff member.
+        Pending = "pending",
+        /// Approved by a second staff member and written to the ledger.
+        Approved = "approved",
+        /// Refused; nothing was written.
+        Rejected = "rejected",
+    }
+}
+
+/// A staff adjustment larger than the approval threshold, waiting for (or decided by) a
+/// second staff member.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 3, "user_id": 5, "amount": 800, "note": "年度优秀志愿者奖励", "status": "pending", "requested_by": 2, "decided_by": null, "created_at": "2026-12-05T03:30:00Z", "decided_at": null}))]
+pub struct AdjustmentRequestView {
+    /// Request id.
+    pub id: i64,
+    /// Whose points.
+    pub user_id: i64,
+    /// Points to add (positive) or take (negative).
+    pub amount: i32,
+    /// Why.
+    pub note: String,
+    /// Pending, approved or rejected.
+    pub status: AdjustmentStatus,
+    /// The staff member who asked.
+    pub requested_by: i64,
+    /// The staff member who decided.
+    pub decided_by: Option<i64>,
+    /// When asked.
+    pub created_at: DateTime<Utc>,
+    /// When decided.
+    pub decided_at: Option<DateTime<Utc>>,
+}

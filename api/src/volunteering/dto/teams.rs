@@ -18,9 +18,19 @@ crate::text_enum! {
     }
 }
 
+crate::text_enum! {
+    /// Where a membership stands: joining asks, the team's leader (or staff) decides.
+    pub enum MembershipStatus {
+        /// Asked to join; waits for a leader or staff member.
+        Pending = "pending",
+        /// Approved: claims micro-wishes and earns service hours.
+        Approved = "approved",
+    }
+}
+
 /// A volunteer team (志愿服务队).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": 1, "name": "七彩之光志愿服务队", "description": "泾川县城区社区志愿服务队", "community_id": null, "member_count": 12, "leaders": [{"user_id": 3, "nickname": "七彩之光队长"}], "my_role": "member"}))]
+#[schema(example = json!({"id": 1, "name": "七彩之光志愿服务队", "description": "泾川县城区社区志愿服务队", "community_id": null, "member_count": 12, "leaders": [{"user_id": 3, "nickname": "七彩之光队长"}], "my_role": "member", "my_status": "approved"}))]
 pub struct TeamView {
     /// Team id.
     pub id: i64,
@@ -30,12 +40,14 @@ pub struct TeamView {
     pub description: String,
     /// The community it belongs to; `null` for a county-wide team.
     pub community_id: Option<i64>,
-    /// Members, leaders included.
+    /// Approved members, leaders included.
     pub member_count: i64,
     /// The team's leaders.
     pub leaders: Vec<UserRef>,
     /// The caller's role in the team; `null` when not a member.
     pub my_role: Option<TeamRole>,
+    /// Whether the caller's membership is approved or still pending; `null` when not a member.
+    pub my_status: Option<MembershipStatus>,
 }
 
 /// Create a team (staff).
@@ -63,6 +75,8 @@ pub struct TeamMemberView {
     pub nickname: String,
     /// Leader or member.
     pub role: TeamRole,
+    /// Approved, or pending the leader's decision.
+    pub status: MembershipStatus,
     /// Skills from the volunteer profile.
     pub skills: Vec<String>,
     /// Registered in-service party member (在职党员).

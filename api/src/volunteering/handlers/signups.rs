@@ -104,6 +104,7 @@ pub async fn my_signups(
         (status = 200, description = "Checked in (checking in again changes nothing)", body = SignupView),
         (status = 409, description = "`signup_not_confirmed` or `activity_not_open`", body = crate::error::ErrorBody),
         (status = 422, description = "`checkin_code_wrong` or `checkin_window_closed` (`details.opens_at`, `details.closes_at`)", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong codes within an hour; `Retry-After` says when to try again", body = crate::error::ErrorBody),
     )
 )]
 #[post("/activities/{id}/check-in")]

@@ -3,7 +3,7 @@
 use actix_web::{get, post, put, web, HttpResponse};
 
 use crate::auth::{Resident, Staff, TeamLeader};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
@@ -83,13 +83,14 @@ pub async fn get_team(
     Ok(HttpResponse::Ok().json(team))
 }
 
-/// Join a team as a member.
+/// Ask to join a team. The membership is `pending` until one of the team's leaders (or staff)
+/// approves it; only approved members claim micro-wishes and earn service hours.
 #[utoipa::path(
     tag = "volunteer-teams",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Team id")),
     responses(
-        (status = 200, description = "Joined; the team", body = TeamView),
+        (status = 200, description = "Asked; the team (`my_status`: `pending`)", body = TeamView),
         (status = 409, description = "`already_team_member`", body = crate::error::ErrorBody),
     )
 )]
@@ -162,7 +163,72 @@ pub async fn list_members(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
-/// Make a member a leader or a plain member (staff).
+/// Approve a pending membership (the team's leaders and staff). Approving an approved member
+/// answers the same.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id"), ("user_id" = i64, Path, description = "Member's user id")),
+    responses(
+        (status = 200, description = "Approved; the team", body = TeamView),
+        (status = 403, description = "`forbidden` or `not_team_leader`", body = crate::error::ErrorBody),
+        (status = 409, description = "`not_team_member`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/teams/{id}/members/{user_id}/approve")]
+pub async fn approve_member(
+    state: web::Data<AppState>,
+    user: TeamLeader,
+    path: Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (team, member) = path.into_inner();
+    let me = user.0;
+    let now = state.clock.now_naive();
+    let view = state
+        .db(move |c| {
+            if !model::team_exists(c, team)? {
+                return Err(ApiError::not_found());
+            }
+            model::require_manage(c, me, team)?;
+            model::approve(c, team, member, me.user_id, now)?;
+            model::team_view(c, team, me.user_id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Reject a pending membership (the team's leaders and staff): the request is removed.
+#[utoipa::path(
+    tag = "volunteer-teams",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id"), ("user_id" = i64, Path, description = "Member's user id")),
+    responses(
+        (status = 204, description = "Rejected"),
+        (status = 403, description = "`forbidden` or `not_team_leader`", body = crate::error::ErrorBody),
+        (status = 409, description = "`not_team_member` or `membership_not_pending`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/teams/{id}/members/{user_id}/reject")]
+pub async fn reject_member(
+    state: web::Data<AppState>,
+    user: TeamLeader,
+    path: Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (team, member) = path.into_inner();
+    let me = user.0;
+    state
+        .db(move |c| {
+            if !model::team_exists(c, team)? {
+                return Err(ApiError::not_found());
+            }
+            model::require_manage(c, me, team)?;
+            model::reject(c, team, member)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Make a member a leader or a plain member (staff; never oneself).
 #[utoipa::path(
     tag = "volunteer-teams",
     security(("bearer" = [])),
@@ -170,6 +236,7 @@ pub async fn list_members(
     request_body = SetMemberRoleRequest,
     responses(
         (status = 200, description = "The team", body = TeamView),
+        (status = 403, description = "`forbidden` or `self_action_forbidden`", body = crate::error::ErrorBody),
         (status = 409, description = "`not_team_member`", body = crate::error::ErrorBody),
     )
 )]
@@ -183,6 +250,9 @@ pub async fn set_member_role(
     let (team, member) = path.into_inner();
     let role = body.role;
     let uid = staff.user_id;
+    if member == uid {
+        return Err(ApiError::new(ErrorCode::SelfActionForbidden));
+    }
     let view = state
         .db(move |c| {
             model::set_member_role(c, team, member, role)?;
@@ -230,8 +300,8 @@ pub async fn update_profile(
     Ok(HttpResponse::Ok().json(p))
 }
 
-/// Register a user as an in-service party member (在职党员), or undo it (staff). Party
-/// members may claim micro-wishes without joining a team.
+/// Register a user as an in-service party member (在职党员), or undo it (staff; never
+/// oneself). Party members may claim micro-wishes without joining a team.
 #[utoipa::path(
     tag = "volunteer-teams",
     security(("bearer" = [])),
@@ -239,17 +309,21 @@ pub async fn update_profile(
     request_body = PartyMemberRequest,
     responses(
         (status = 200, description = "The user's volunteer profile", body = VolunteerProfileView),
+        (status = 403, description = "`forbidden` or `self_action_forbidden`", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
     )
 )]
 #[put("/users/{id}/party-member")]
 pub async fn set_party_member(
     state: web::Data<AppState>,
-    _staff: Staff,
+    staff: Staff,
     id: Path<i64>,
     body: Json<PartyMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    if id == staff.user_id {
+        return Err(ApiError::new(ErrorCode::SelfActionForbidden));
+    }
     let flag = body.is_party_member;
     // An empty unit is no unit.
     let unit = body

@@ -2,13 +2,17 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use crate::auth::Resident;
+use crate::auth::{Resident, Staff};
+use crate::config::WishLimits;
 use crate::error::ApiResult;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::{created, Json, Path, Query};
 use crate::state::AppState;
-use crate::volunteering::dto::wishes::{CreateWishRequest, WishFilter, WishStatus, WishView};
-use crate::volunteering::model::wishes as model;
+use crate::volunteering::dto::wishes::{
+    CreateWishRequest, DisputeWishRequest, SettleWishRequest, WishFilter, WishReport,
+    WishReportQuery, WishStatus, WishView,
+};
+use crate::volunteering::model::{quotas, wish_report, wishes as model};
 
 /// Micro-wishes, open ones by default, newest first.
 #[utoipa::path(
@@ -33,12 +37,15 @@ pub async fn list_wishes(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
-/// Post a micro-wish.
+/// Post a micro-wish (at most `LINLI_WISH_OPEN_POSTS_MAX` unsettled at once).
 #[utoipa::path(
     tag = "wishes",
     security(("bearer" = [])),
     request_body = CreateWishRequest,
-    responses((status = 201, description = "Posted", body = WishView))
+    responses(
+        (status = 201, description = "Posted", body = WishView),
+        (status = 422, description = "`wish_post_limit_reached` or `validation_failed`", body = crate::error::ErrorBody),
+    )
 )]
 #[post("/wishes")]
 pub async fn create_wish(
@@ -53,9 +60,10 @@ pub async fn create_wish(
     } = body.0;
     let uid = user.user_id;
     let now = state.clock.now_naive();
+    let limits = state.config.wish_limits();
     let wish = state
         .db(move |c| {
-            let id = model::create(c, uid, &title, &description, community, now)?;
+            let id = model::create(c, uid, &title, &description, community, limits, now)?;
             model::view(c, id)
         })
         .await?;
@@ -99,21 +107,25 @@ pub async fn my_wishes(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
-type Action = fn(&mut crate::db::DbConn, i64, i64, chrono::NaiveDateTime) -> ApiResult<()>;
+type Action =
+    fn(&mut crate::db::DbConn, i64, i64, WishLimits, chrono::NaiveDateTime) -> ApiResult<()>;
 
 async fn act(state: &AppState, user: Resident, id: i64, action: Action) -> ApiResult<HttpResponse> {
     let uid = user.user_id;
     let now = state.clock.now_naive();
+    let limits = state.config.wish_limits();
     let w = state
         .db(move |c| {
-            action(c, id, uid, now)?;
+            action(c, id, uid, limits, now)?;
             model::view(c, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(w))
 }
 
-/// Claim an open wish (volunteers and registered party members; one claimer at a time).
+/// Claim an open wish (approved team members and registered party members, not of the
+/// poster's household; one claimer at a time; at most `LINLI_WISH_OPEN_CLAIMS_MAX` claims not
+/// yet fulfilled per volunteer).
 #[utoipa::path(
     tag = "wishes",
     security(("bearer" = [])),
@@ -122,7 +134,7 @@ async fn act(state: &AppState, user: Resident, id: i64, action: Action) -> ApiRe
         (status = 200, description = "Claimed", body = WishView),
         (status = 403, description = "`volunteer_required`", body = crate::error::ErrorBody),
         (status = 409, description = "`wish_already_claimed` or `wish_not_open`", body = crate::error::ErrorBody),
-        (status = 422, description = "`cannot_claim_own_wish`", body = crate::error::ErrorBody),
+        (status = 422, description = "`cannot_claim_own_wish`, `same_household` or `wish_claim_limit_reached`", body = crate::error::ErrorBody),
     )
 )]
 #[post("/wishes/{id}/claim")]
@@ -150,7 +162,10 @@ pub async fn release(
     user: Resident,
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    act(&state, user, id.into_inner(), model::release).await
+    act(&state, user, id.into_inner(), |c, id, u, _, now| {
+        model::release(c, id, u, now)
+    })
+    .await
 }
 
 /// Mark a wish I claimed as fulfilled; its poster confirms (or it confirms itself after 7 days).
@@ -169,10 +184,14 @@ pub async fn fulfil(
     user: Resident,
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    act(&state, user, id.into_inner(), model::fulfil).await
+    act(&state, user, id.into_inner(), |c, id, u, _, now| {
+        model::fulfil(c, id, u, now)
+    })
+    .await
 }
 
-/// Confirm my fulfilled wish: the claimer gets the points (once).
+/// Confirm my fulfilled wish: the claimer gets the points (once, within their monthly cap of
+/// wish points, never within one household), in the same transaction.
 #[utoipa::path(
     tag = "wishes",
     security(("bearer" = [])),
@@ -209,5 +228,98 @@ pub async fn withdraw(
     user: Resident,
     id: Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    act(&state, user, id.into_inner(), model::withdraw).await
+    act(&state, user, id.into_inner(), |c, id, u, _, now| {
+        model::withdraw(c, id, u, now)
+    })
+    .await
+}
+
+/// Dispute my fulfilled wish: it no longer confirms itself; staff settle it.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    request_body = DisputeWishRequest,
+    responses(
+        (status = 200, description = "Disputed", body = WishView),
+        (status = 403, description = "`forbidden`: not my wish", body = crate::error::ErrorBody),
+        (status = 409, description = "`wish_not_fulfilled`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/dispute")]
+pub async fn dispute(
+    state: web::Data<AppState>,
+    user: Resident,
+    id: Path<i64>,
+    body: Json<DisputeWishRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, uid) = (id.into_inner(), user.user_id);
+    let reason = body.0.reason;
+    let now = state.clock.now_naive();
+    let w = state
+        .db(move |c| {
+            model::dispute(c, id, uid, &reason, now)?;
+            model::view(c, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(w))
+}
+
+/// Settle a disputed wish (staff, never their own): pay the claimer (confirmed) or not
+/// (rejected). The decision and its reason go to the audit log.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Wish id")),
+    request_body = SettleWishRequest,
+    responses(
+        (status = 200, description = "Settled", body = WishView),
+        (status = 403, description = "`forbidden` or `self_action_forbidden`", body = crate::error::ErrorBody),
+        (status = 409, description = "`wish_not_disputed`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/wishes/{id}/settle")]
+pub async fn settle(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: Path<i64>,
+    body: Json<SettleWishRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, sid) = (id.into_inner(), staff.user_id);
+    let SettleWishRequest { pay, reason } = body.0;
+    let now = state.clock.now_naive();
+    let limits = state.config.wish_limits();
+    let w = state
+        .db(move |c| {
+            model::settle(c, id, sid, pay, &reason, limits, now)?;
+            model::view(c, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(w))
+}
+
+/// Wish points of a month (staff): the top earners and the pairs of accounts that keep
+/// trading wishes with each other.
+#[utoipa::path(
+    tag = "wishes",
+    security(("bearer" = [])),
+    params(WishReportQuery),
+    responses(
+        (status = 200, description = "The report", body = WishReport),
+        (status = 403, description = "`forbidden`", body = crate::error::ErrorBody),
+    )
+)]
+#[get("/reports/wish-points")]
+pub async fn report(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    q: Query<WishReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let month = match q.0.month {
+        Some(m) => m,
+        None => quotas::month_of(state.clock.now_naive()),
+    };
+    let first = wish_report::parse_month(&month)?;
+    let r = state.db(move |c| wish_report::report(c, first)).await?;
+    Ok(HttpResponse::Ok().json(r))
 }

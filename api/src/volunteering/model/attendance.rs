@@ -1,5 +1,6 @@
 //! Attendance: check-in (with the on-site code or by a leader), check-out, and closing an
-//! activity (no-shows, service hours and points).
+//! activity (no-shows, service hours and points). Hours and points go only to approved
+//! members of the activity's team.
 //!
 //! Each volunteer is settled once: the conditional update on `service_minutes IS NULL` and
 //! the ledger's UNIQUE reference both stand guard; closing is decided by the conditional
@@ -14,10 +15,12 @@ use super::signups::{get, live_of, Signup};
 use crate::db::schema::{activities as a, signups as s};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::guesses::{self, Kind};
 use crate::notifications::{notify, Notice};
 use crate::volunteering::dto::activities::{ActivityStatus, CloseReport};
 use crate::volunteering::dto::points::PointsReason;
 use crate::volunteering::dto::signups::SignupStatus;
+use crate::volunteering::dto::teams::MembershipStatus;
 use crate::volunteering::rules::{
     activity_reference, normalize_code, points_for, AUTO_CLOSE_AFTER_END_HOURS,
 };
@@ -68,12 +71,22 @@ pub fn self_check_in(
     if !act.is_open() {
         return Err(ApiError::new(ErrorCode::ActivityNotOpen));
     }
-    if normalize_code(code) != act.checkin_code {
-        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
-    }
+    // The sign-up first: nobody tests codes for an activity they are not signed up to.
     let row = live_of(conn, activity_id, user_id)?.ok_or_else(|| {
         ApiError::new(ErrorCode::SignupNotConfirmed).with_reason("你没有报名这个活动")
     })?;
+    if row.status != SignupStatus::Confirmed {
+        return Err(ApiError::new(ErrorCode::SignupNotConfirmed));
+    }
+    // Then the code, with wrong ones counted per sign-up (5 an hour) and compared in constant
+    // time.
+    let attempt = guesses::reserve(conn, Kind::CheckIn, &format!("signup:{}", row.id), now)?;
+    let given = normalize_code(code);
+    if !crate::cards::rules::constant_time_eq(given.as_bytes(), act.checkin_code.as_bytes()) {
+        guesses::failed(conn, &attempt, now)?;
+        return Err(ApiError::new(ErrorCode::CheckinCodeWrong).with_field("code"));
+    }
+    guesses::succeeded(conn, &attempt)?;
     check_in_row(conn, &act, &row, now)?;
     get(conn, row.id)
 }
@@ -97,7 +110,15 @@ fn settle_one(
     let Some(checked_in) = row.checked_in_at else {
         return Ok(None);
     };
-    let minutes = act.schedule().service_minutes(checked_in, checked_out);
+    // Only approved members of the activity's team earn hours (and points from them); others
+    // who attended are recorded with none.
+    let approved = super::teams::membership(conn, act.team_id, row.user_id)?
+        == Some(MembershipStatus::Approved);
+    let minutes = if approved {
+        act.schedule().service_minutes(checked_in, checked_out)
+    } else {
+        0
+    };
     let pts = points_for(minutes, act.points_per_hour);
     let n = diesel::update(
         s::table.filter(

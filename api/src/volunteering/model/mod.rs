@@ -4,12 +4,15 @@
 //! (`dto`), so a value the code does not know fails the query instead of being guessed.
 
 pub mod activities;
+pub mod adjustments;
 pub mod agenda;
 pub mod attendance;
 pub mod points;
+pub mod quotas;
 pub mod shop;
 pub mod signups;
 pub mod teams;
+pub mod wish_report;
 pub mod wishes;
 
 use chrono::NaiveDateTime;

@@ -177,6 +177,18 @@ pub fn ledger(
     Ok((rows.into_iter().map(entry_view).collect(), total))
 }
 
+/// Write an adjustment entry (inside the caller's transaction): a deduction never takes the
+/// balance below zero.
+pub fn apply(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> ApiResult<()> {
+    if entry.amount < 0 {
+        take(conn, entry.user_id, -i64::from(entry.amount), now)?;
+        record(conn, entry, now)?;
+    } else {
+        credit(conn, entry, now)?;
+    }
+    Ok(())
+}
+
 /// A staff adjustment with a note; a deduction never takes the balance below zero.
 pub fn adjust(
     conn: &mut DbConn,
@@ -203,12 +215,7 @@ pub fn adjust(
             note: Some(note),
             created_by: Some(staff_id),
         };
-        if amount < 0 {
-            take(conn, user_id, -i64::from(amount), now)?;
-            record(conn, &entry, now)?;
-        } else {
-            credit(conn, &entry, now)?;
-        }
+        apply(conn, &entry, now)?;
         let id = pl::table
             .filter(pl::reference.eq(&reference))
             .select(pl::id)

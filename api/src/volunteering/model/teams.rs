@@ -15,7 +15,7 @@ use crate::db::schema::{
 use crate::db::{is_unique_violation, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::volunteering::dto::teams::{
-    MyTeam, TeamMemberView, TeamRole, TeamView, VolunteerProfileView,
+    MembershipStatus, MyTeam, TeamMemberView, TeamRole, TeamView, VolunteerProfileView,
 };
 use crate::volunteering::dto::UserRef;
 use crate::volunteering::rules::{skills_from_text, skills_to_text};
@@ -74,7 +74,11 @@ fn views(
 ) -> ApiResult<Vec<TeamView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let counts: HashMap<i64, i64> = tm::table
-        .filter(tm::team_id.eq_any(&ids))
+        .filter(
+            tm::team_id
+                .eq_any(&ids)
+                .and(tm::status.eq(MembershipStatus::Approved)),
+        )
         .group_by(tm::team_id)
         .select((tm::team_id, count_star()))
         .load::<(i64, i64)>(conn)?
@@ -86,11 +90,12 @@ fn views(
         .order((tm::team_id, tm::joined_at, tm::user_id))
         .select((tm::team_id, tm::user_id, users::nickname))
         .load(conn)?;
-    let mine: HashMap<i64, TeamRole> = tm::table
+    let mine: HashMap<i64, (TeamRole, MembershipStatus)> = tm::table
         .filter(tm::team_id.eq_any(&ids).and(tm::user_id.eq(viewer)))
-        .select((tm::team_id, tm::role))
-        .load::<(i64, TeamRole)>(conn)?
+        .select((tm::team_id, tm::role, tm::status))
+        .load::<(i64, TeamRole, MembershipStatus)>(conn)?
         .into_iter()
+        .map(|(t, r, st)| (t, (r, st)))
         .collect();
     Ok(rows
         .into_iter()
@@ -104,7 +109,8 @@ fn views(
                     nickname: l.2.clone(),
                 })
                 .collect(),
-            my_role: mine.get(&id).copied(),
+            my_role: mine.get(&id).map(|m| m.0),
+            my_status: mine.get(&id).map(|m| m.1),
             id,
             name,
             description,
@@ -138,6 +144,7 @@ pub fn team_view(conn: &mut DbConn, team_id: i64, viewer: i64) -> ApiResult<Team
         .ok_or_else(ApiError::not_found)
 }
 
+/// Ask to join a team: the membership is pending until a leader (or staff) approves it.
 pub fn join(conn: &mut DbConn, team_id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
     if !team_exists(conn, team_id)? {
         return Err(ApiError::not_found());
@@ -147,6 +154,7 @@ pub fn join(conn: &mut DbConn, team_id: i64, user_id: i64, now: NaiveDateTime) -
             tm::team_id.eq(team_id),
             tm::user_id.eq(user_id),
             tm::role.eq(TeamRole::Member),
+            tm::status.eq(MembershipStatus::Pending),
             tm::joined_at.eq(now),
         ))
         .execute(conn);
@@ -169,6 +177,69 @@ pub fn leave(conn: &mut DbConn, team_id: i64, user_id: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// A leader (or staff) approves a pending membership. Approving an approved one changes
+/// nothing (a retry gets the same answer).
+pub fn approve(
+    conn: &mut DbConn,
+    team_id: i64,
+    user_id: i64,
+    by: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let n = diesel::update(
+        tm::table.filter(
+            tm::team_id
+                .eq(team_id)
+                .and(tm::user_id.eq(user_id))
+                .and(tm::status.eq(MembershipStatus::Pending)),
+        ),
+    )
+    .set((
+        tm::status.eq(MembershipStatus::Approved),
+        tm::decided_by.eq(Some(by)),
+        tm::decided_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    if n == 0 && membership(conn, team_id, user_id)?.is_none() {
+        return Err(ApiError::new(ErrorCode::NotTeamMember));
+    }
+    Ok(())
+}
+
+/// A leader (or staff) rejects a pending membership: the request is removed (the resident may
+/// ask again). An approved member is not removed this way.
+pub fn reject(conn: &mut DbConn, team_id: i64, user_id: i64) -> ApiResult<()> {
+    let n = diesel::delete(
+        tm::table.filter(
+            tm::team_id
+                .eq(team_id)
+                .and(tm::user_id.eq(user_id))
+                .and(tm::status.eq(MembershipStatus::Pending)),
+        ),
+    )
+    .execute(conn)?;
+    if n == 0 {
+        return Err(match membership(conn, team_id, user_id)? {
+            None => ApiError::new(ErrorCode::NotTeamMember),
+            Some(_) => ApiError::new(ErrorCode::MembershipNotPending),
+        });
+    }
+    Ok(())
+}
+
+/// A user's membership status in a team, if any.
+pub fn membership(
+    conn: &mut DbConn,
+    team_id: i64,
+    user_id: i64,
+) -> ApiResult<Option<MembershipStatus>> {
+    Ok(tm::table
+        .filter(tm::team_id.eq(team_id).and(tm::user_id.eq(user_id)))
+        .select(tm::status)
+        .first(conn)
+        .optional()?)
+}
+
 /// Make a member a leader or a plain member. A resident who becomes a leader is raised to the
 /// `team_leader` role (never lowered here: they may lead another team).
 pub fn set_member_role(
@@ -180,8 +251,9 @@ pub fn set_member_role(
     if !team_exists(conn, team_id)? {
         return Err(ApiError::not_found());
     }
+    // Staff naming a role decide a pending request too.
     let n = diesel::update(tm::table.filter(tm::team_id.eq(team_id).and(tm::user_id.eq(user_id))))
-        .set(tm::role.eq(role))
+        .set((tm::role.eq(role), tm::status.eq(MembershipStatus::Approved)))
         .execute(conn)?;
     if n == 0 {
         let is_member: i64 = tm::table
@@ -219,13 +291,19 @@ pub fn members(
         .count()
         .get_result(conn)?;
     // "leader" sorts before "member": leaders first.
-    let rows: Vec<(i64, String, TeamRole, NaiveDateTime)> = tm::table
+    let rows: Vec<(i64, String, TeamRole, MembershipStatus, NaiveDateTime)> = tm::table
         .inner_join(users::table)
         .filter(tm::team_id.eq(team_id))
         .order((tm::role, tm::joined_at, tm::user_id))
         .limit(page.per_page)
         .offset(page.offset())
-        .select((tm::user_id, users::nickname, tm::role, tm::joined_at))
+        .select((
+            tm::user_id,
+            users::nickname,
+            tm::role,
+            tm::status,
+            tm::joined_at,
+        ))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let profiles: HashMap<i64, (String, bool)> = vp::table
@@ -237,7 +315,7 @@ pub fn members(
         .collect();
     let items = rows
         .into_iter()
-        .map(|(user_id, nickname, role, joined_at)| {
+        .map(|(user_id, nickname, role, status, joined_at)| {
             let (skills, party) = profiles
                 .get(&user_id)
                 .map(|(s, p)| (skills_from_text(s), *p))
@@ -246,6 +324,7 @@ pub fn members(
                 user_id,
                 nickname,
                 role,
+                status,
                 skills,
                 is_party_member: party,
                 joined_at: joined_at.and_utc(),
@@ -261,7 +340,8 @@ fn is_leader(conn: &mut DbConn, team_id: i64, user_id: i64) -> ApiResult<bool> {
             tm::team_id
                 .eq(team_id)
                 .and(tm::user_id.eq(user_id))
-                .and(tm::role.eq(TeamRole::Leader)),
+                .and(tm::role.eq(TeamRole::Leader))
+                .and(tm::status.eq(MembershipStatus::Approved)),
         )
         .count()
         .get_result(conn)?;
@@ -287,10 +367,14 @@ pub fn require_manage(conn: &mut DbConn, user: AuthUser, team_id: i64) -> ApiRes
     }
 }
 
-/// A volunteer is a member of at least one team.
+/// A volunteer is an approved member of at least one team.
 pub fn is_volunteer(conn: &mut DbConn, user_id: i64) -> ApiResult<bool> {
     let n: i64 = tm::table
-        .filter(tm::user_id.eq(user_id))
+        .filter(
+            tm::user_id
+                .eq(user_id)
+                .and(tm::status.eq(MembershipStatus::Approved)),
+        )
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -405,7 +489,11 @@ pub fn profile(conn: &mut DbConn, user_id: i64) -> ApiResult<VolunteerProfileVie
         .unwrap_or_default();
     let teams = tm::table
         .inner_join(vt::table)
-        .filter(tm::user_id.eq(user_id))
+        .filter(
+            tm::user_id
+                .eq(user_id)
+                .and(tm::status.eq(MembershipStatus::Approved)),
+        )
         .order(vt::name)
         .select((vt::id, vt::name, tm::role))
         .load::<(i64, String, TeamRole)>(conn)?

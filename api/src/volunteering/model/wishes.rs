@@ -1,15 +1,19 @@
-//! Micro-wishes (微心愿): a resident posts a small need; a volunteer or registered party member
-//! claims it (one claimer at a time: a conditional update `WHERE status = 'open'`), may give
-//! it back, marks it fulfilled; the resident confirms, or it confirms itself after 7 days;
-//! the claimer is paid once (ledger reference `wish:<id>`).
+//! Micro-wishes (微心愿): a resident posts a small need; an approved volunteer or registered
+//! party member from another household claims it (one claimer at a time: a conditional update
+//! `WHERE status = 'open'`), may give it back, marks it fulfilled; the resident confirms, or
+//! disputes it (then staff settle it), or it confirms itself after 7 days. The claimer is paid
+//! once (ledger reference `wish:<id>`), in the transaction of the confirmation, within the
+//! monthly cap. Open wishes per poster and open claims per volunteer are capped by counters
+//! in the database (`quotas`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::points::{self, Entry};
-use super::teams;
+use super::{quotas, teams};
+use crate::config::WishLimits;
 use crate::db::paging::PageRequest;
-use crate::db::schema::wishes as w;
+use crate::db::schema::{users, wishes as w};
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::notifications::{notify, Notice, NotificationKind};
@@ -38,6 +42,8 @@ struct Wish {
     confirmed_at: Option<NaiveDateTime>,
     auto_confirmed: bool,
     created_at: NaiveDateTime,
+    dispute_reason: Option<String>,
+    points_paid: Option<i32>,
 }
 
 fn get(conn: &mut DbConn, id: i64) -> ApiResult<Wish> {
@@ -82,6 +88,8 @@ fn views(conn: &mut DbConn, rows: Vec<Wish>) -> ApiResult<Vec<WishView>> {
                 .then_some(r.fulfilled_at)
                 .flatten()
                 .map(|t| wish_auto_confirm_at(t).and_utc()),
+            dispute_reason: r.dispute_reason,
+            points_paid: r.points_paid,
         })
         .collect())
 }
@@ -93,7 +101,24 @@ pub fn view(conn: &mut DbConn, id: i64) -> ApiResult<WishView> {
         .ok_or_else(ApiError::not_found)
 }
 
+/// Post a wish, within the poster's cap of unsettled wishes.
 pub fn create(
+    conn: &mut DbConn,
+    user_id: i64,
+    title: &str,
+    description: &str,
+    community_id: Option<i64>,
+    limits: WishLimits,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    teams::check_community(conn, "community_id", community_id)?;
+    crate::db::transaction(conn, |conn| {
+        quotas::take_post(conn, user_id, limits.open_posts)?;
+        insert(conn, user_id, title, description, community_id, now)
+    })
+}
+
+fn insert(
     conn: &mut DbConn,
     user_id: i64,
     title: &str,
@@ -101,7 +126,6 @@ pub fn create(
     community_id: Option<i64>,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    teams::check_community(conn, "community_id", community_id)?;
     diesel::insert_into(w::table)
         .values((
             w::user_id.eq(user_id),
@@ -170,7 +194,33 @@ fn notice(wish_id: i64, kind: NotificationKind, title: &str, body: String) -> No
     }
 }
 
-pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+/// The household of a user, if bound.
+fn household_of(conn: &mut DbConn, user_id: i64) -> ApiResult<Option<i64>> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::household_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Whether two users live in the same (bound) household.
+fn same_household(conn: &mut DbConn, a: i64, b: i64) -> ApiResult<bool> {
+    Ok(match (household_of(conn, a)?, household_of(conn, b)?) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    })
+}
+
+/// Claim an open wish: an approved volunteer or party member, not its poster nor of the
+/// poster's household, within their cap of open claims.
+pub fn claim(
+    conn: &mut DbConn,
+    id: i64,
+    user_id: i64,
+    limits: WishLimits,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     let wish = get(conn, id)?;
     if wish.user_id == user_id {
         return Err(ApiError::new(ErrorCode::CannotClaimOwnWish));
@@ -178,7 +228,11 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
     if !(teams::is_volunteer(conn, user_id)? || teams::is_party_member(conn, user_id)?) {
         return Err(ApiError::new(ErrorCode::VolunteerRequired));
     }
+    if same_household(conn, wish.user_id, user_id)? {
+        return Err(ApiError::new(ErrorCode::SameHousehold));
+    }
     crate::db::transaction(conn, |conn| {
+        quotas::take_claim(conn, user_id, limits.open_claims)?;
         let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Open))))
             .set((
                 w::status.eq(WishStatus::Claimed),
@@ -210,6 +264,10 @@ pub fn claim(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> Ap
 /// The claimer gives the wish back; it is open again.
 pub fn release(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
     get(conn, id)?;
+    crate::db::transaction(conn, |conn| release_inner(conn, id, user_id, now))
+}
+
+fn release_inner(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
     let n = diesel::update(
         w::table.filter(
             w::id
@@ -228,7 +286,7 @@ pub fn release(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> 
     if n == 0 {
         return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
     }
-    Ok(())
+    quotas::give_claim(conn, user_id)
 }
 
 pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
@@ -251,6 +309,7 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
         if n == 0 {
             return Err(ApiError::new(ErrorCode::WishNotClaimedByYou));
         }
+        quotas::give_claim(conn, user_id)?;
         let told = notice(
             id,
             NotificationKind::WishFulfilled,
@@ -264,55 +323,231 @@ pub fn fulfil(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> A
     })
 }
 
-/// Confirm a fulfilled wish (by its poster, or by the 7-day job) and pay the claimer once.
-fn confirm_inner(conn: &mut DbConn, id: i64, auto: bool, now: NaiveDateTime) -> ApiResult<bool> {
-    crate::db::transaction(conn, |conn| {
-        let n =
-            diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Fulfilled))))
-                .set((
-                    w::status.eq(WishStatus::Confirmed),
-                    w::confirmed_at.eq(Some(now)),
-                    w::auto_confirmed.eq(auto),
-                    w::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let wish = get(conn, id)?;
-        if let Some(claimer) = wish.claimer_id {
-            let reference = wish_reference(id);
-            let entry = Entry::system(
-                claimer,
-                wish.points,
-                PointsReason::WishFulfilled,
-                &reference,
-            );
-            points::credit(conn, &entry, now)?;
-            let told = notice(
-                id,
-                NotificationKind::WishConfirmed,
-                "微心愿已确认，积分已到账",
-                format!(
-                    "「{}」已确认完成，你获得 {} 积分。",
-                    wish.title, wish.points
-                ),
-            );
-            notify(conn, claimer, &told, now)?;
-        }
-        Ok(true)
-    })
+/// Pay the claimer of a wish being confirmed (inside the confirming transaction): once (the
+/// ledger reference), never within one household, and within the monthly cap. Returns the
+/// points paid.
+fn pay_claimer(
+    conn: &mut DbConn,
+    wish: &Wish,
+    claimer: i64,
+    month_cap: i32,
+    now: NaiveDateTime,
+) -> ApiResult<i32> {
+    let payable = !same_household(conn, wish.user_id, claimer)?
+        && quotas::take_month_points(
+            conn,
+            claimer,
+            &quotas::month_of(now),
+            wish.points,
+            month_cap,
+        )?;
+    let reference = wish_reference(wish.id);
+    let entry = Entry::system(
+        claimer,
+        wish.points,
+        PointsReason::WishFulfilled,
+        &reference,
+    );
+    let paid = if payable && points::credit(conn, &entry, now)? {
+        wish.points
+    } else {
+        0
+    };
+    let body = if paid > 0 {
+        format!("「{}」已确认完成，你获得 {} 积分。", wish.title, paid)
+    } else {
+        format!(
+            "「{}」已确认完成。本月微心愿积分已达上限（或双方为同一户），本次不计积分。",
+            wish.title
+        )
+    };
+    let told = notice(
+        wish.id,
+        NotificationKind::WishConfirmed,
+        "微心愿已确认",
+        body,
+    );
+    notify(conn, claimer, &told, now)?;
+    Ok(paid)
 }
 
-pub fn confirm(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+/// Confirm a wish in state `from` (fulfilled: by its poster or the 7-day job; disputed: by
+/// staff) and pay the claimer, all in one transaction. `false` when the wish was not in
+/// `from` (nothing done).
+fn confirm_inner(
+    conn: &mut DbConn,
+    id: i64,
+    from: WishStatus,
+    auto: bool,
+    month_cap: i32,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(from))))
+        .set((
+            w::status.eq(WishStatus::Confirmed),
+            w::confirmed_at.eq(Some(now)),
+            w::auto_confirmed.eq(auto),
+            w::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let wish = get(conn, id)?;
+    let paid = match wish.claimer_id {
+        Some(claimer) => pay_claimer(conn, &wish, claimer, month_cap, now)?,
+        None => 0,
+    };
+    diesel::update(w::table.find(id))
+        .set(w::points_paid.eq(Some(paid)))
+        .execute(conn)?;
+    quotas::give_post(conn, wish.user_id)?;
+    Ok(true)
+}
+
+pub fn confirm(
+    conn: &mut DbConn,
+    id: i64,
+    user_id: i64,
+    limits: WishLimits,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     let wish = get(conn, id)?;
     if wish.user_id != user_id {
         return Err(ApiError::forbidden());
     }
-    if !confirm_inner(conn, id, false, now)? {
+    let done = crate::db::transaction(conn, |conn| {
+        confirm_inner(
+            conn,
+            id,
+            WishStatus::Fulfilled,
+            false,
+            limits.month_points,
+            now,
+        )
+    })?;
+    if !done {
         return Err(ApiError::new(ErrorCode::WishNotFulfilled));
     }
     Ok(())
+}
+
+/// The poster disputes a fulfilled wish: it stops waiting for the automatic confirmation and
+/// waits for staff. The claimer is told.
+pub fn dispute(
+    conn: &mut DbConn,
+    id: i64,
+    user_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    if wish.user_id != user_id {
+        return Err(ApiError::forbidden());
+    }
+    crate::db::transaction(conn, |conn| {
+        let n =
+            diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Fulfilled))))
+                .set((
+                    w::status.eq(WishStatus::Disputed),
+                    w::disputed_at.eq(Some(now)),
+                    w::dispute_reason.eq(Some(reason)),
+                    w::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::new(ErrorCode::WishNotFulfilled));
+        }
+        if let Some(claimer) = wish.claimer_id {
+            let told = notice(
+                id,
+                NotificationKind::WishFulfilled,
+                "微心愿有异议，等待社区处理",
+                format!(
+                    "「{}」的发布人对完成情况有异议，社区工作人员会核实处理。",
+                    wish.title
+                ),
+            );
+            notify(conn, claimer, &told, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Staff settle a disputed wish: pay (it is confirmed, the claimer paid as on any
+/// confirmation) or not (it is rejected). The decision and its reason go to the audit log in
+/// the same transaction. Staff never settle a wish they posted or claimed.
+pub fn settle(
+    conn: &mut DbConn,
+    id: i64,
+    staff_id: i64,
+    pay: bool,
+    reason: &str,
+    limits: WishLimits,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let wish = get(conn, id)?;
+    if wish.user_id == staff_id || wish.claimer_id == Some(staff_id) {
+        return Err(ApiError::new(ErrorCode::SelfActionForbidden));
+    }
+    crate::db::transaction(conn, |conn| {
+        let done = if pay {
+            confirm_inner(
+                conn,
+                id,
+                WishStatus::Disputed,
+                false,
+                limits.month_points,
+                now,
+            )?
+        } else {
+            let n = diesel::update(
+                w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Disputed))),
+            )
+            .set((
+                w::status.eq(WishStatus::Rejected),
+                w::points_paid.eq(Some(0)),
+                w::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+            if n == 1 {
+                quotas::give_post(conn, wish.user_id)?;
+            }
+            n == 1
+        };
+        if !done {
+            return Err(ApiError::new(ErrorCode::WishNotDisputed));
+        }
+        diesel::update(w::table.find(id))
+            .set((
+                w::settled_by.eq(Some(staff_id)),
+                w::settle_reason.eq(Some(reason)),
+            ))
+            .execute(conn)?;
+        let after = get(conn, id)?;
+        let actor = format!("user:{staff_id}");
+        crate::partners::model::audit::record_staff(
+            conn,
+            crate::partners::model::audit::AuditEntry {
+                partner_id: 0,
+                actor: &actor,
+                action: "wish.settle",
+                target_type: "wish",
+                target_id: Some(id),
+                before: Some(serde_json::json!({
+                    "status": WishStatus::Disputed,
+                    "dispute_reason": wish.dispute_reason,
+                })),
+                after: Some(serde_json::json!({
+                    "status": after.status,
+                    "pay": pay,
+                    "points_paid": after.points_paid,
+                    "reason": reason,
+                })),
+                at: now,
+            },
+        )
+    })
 }
 
 /// The poster withdraws a wish nobody has claimed.
@@ -321,18 +556,21 @@ pub fn withdraw(conn: &mut DbConn, id: i64, user_id: i64, now: NaiveDateTime) ->
     if wish.user_id != user_id {
         return Err(ApiError::forbidden());
     }
-    let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Open))))
-        .set((w::status.eq(WishStatus::Withdrawn), w::updated_at.eq(now)))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(ApiError::new(ErrorCode::WishNotOpen));
-    }
-    Ok(())
+    crate::db::transaction(conn, |conn| {
+        let n = diesel::update(w::table.filter(w::id.eq(id).and(w::status.eq(WishStatus::Open))))
+            .set((w::status.eq(WishStatus::Withdrawn), w::updated_at.eq(now)))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::new(ErrorCode::WishNotOpen));
+        }
+        quotas::give_post(conn, user_id)
+    })
 }
 
-/// Background job: confirm wishes fulfilled 7 days ago that their poster did not confirm.
-/// Safe in several processes: the conditional update decides, the ledger reference pays once.
-pub fn auto_confirm(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
+/// Background job: confirm wishes fulfilled 7 days ago that their poster neither confirmed
+/// nor disputed. Safe in several processes: the conditional update decides, the ledger
+/// reference pays once.
+pub fn auto_confirm(conn: &mut DbConn, now: NaiveDateTime, month_cap: i32) -> ApiResult<usize> {
     let due: Vec<i64> = w::table
         .filter(
             w::status
@@ -345,7 +583,10 @@ pub fn auto_confirm(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
         .load(conn)?;
     let mut done = 0;
     for id in due {
-        if confirm_inner(conn, id, true, now)? {
+        let confirmed = crate::db::transaction(conn, |conn| {
+            confirm_inner(conn, id, WishStatus::Fulfilled, true, month_cap, now)
+        })?;
+        if confirmed {
             done += 1;
         }
     }

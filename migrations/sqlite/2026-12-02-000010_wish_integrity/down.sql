@@ -1,0 +1,12 @@
+DROP TABLE points_adjustments;
+DROP TABLE wish_month_points;
+DROP TABLE wish_quotas;
+DROP INDEX ix_wishes_confirmed;
+ALTER TABLE wishes DROP COLUMN points_paid;
+ALTER TABLE wishes DROP COLUMN settle_reason;
+ALTER TABLE wishes DROP COLUMN settled_by;
+ALTER TABLE wishes DROP COLUMN dispute_reason;
+ALTER TABLE wishes DROP COLUMN disputed_at;
+ALTER TABLE team_members DROP COLUMN decided_at;
+ALTER TABLE team_members DROP COLUMN decided_by;
+ALTER TABLE team_members DROP COLUMN status;
