@@ -206,3 +206,59 @@ stop_private_mariadb() {
   [ -n "$private_mariadb_dir" ] && rm -rf "$private_mariadb_dir"
   return 0
 }
+
+# --- the tests' Redis --------------------------------------------------------------------------
+# The shared rate limits' tests need a Redis. The one at LINLI_TEST_REDIS_URL (default
+# redis://127.0.0.1:6379) is used as it is when it answers PING; each test writes only under a
+# key prefix of its own. Otherwise a private redis-server (installed first if missing) is started
+# on a free port, without persistence, and stopped by its PID when the script ends.
+private_redis_pid=''
+
+# redis_answers HOST PORT: PING over plain TCP (no redis-cli needed).
+redis_answers() {
+  local reply
+  reply="$(timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "PING\r\n" >&3 && head -c 5 <&3' _ "$1" "$2" 2>/dev/null)" || return 1
+  [ "$reply" = "+PONG" ]
+}
+
+use_test_redis() {
+  local url="${LINLI_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+  local re='^redis://([^:/@]+)(:([0-9]+))?(/[0-9]*)?$'
+  [[ $url =~ $re ]] || { echo "LINLI_TEST_REDIS_URL must be redis://host[:port][/db] (no password): $url" >&2; exit 1; }
+  if redis_answers "${BASH_REMATCH[1]}" "${BASH_REMATCH[3]:-6379}"; then
+    export LINLI_TEST_REDIS_URL="$url"
+    return
+  fi
+  echo "no Redis answers at $url; starting a private redis-server for this run instead" >&2
+  command -v redis-server >/dev/null || ensure_packages redis-server
+  local port
+  on_exit stop_private_redis
+  for _ in 1 2 3; do
+    port="$(_free_port)"
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+      --daemonize no --loglevel warning </dev/null >/dev/null 2>&1 &
+    private_redis_pid=$!
+    for _ in $(seq 1 100); do
+      if redis_answers 127.0.0.1 "$port"; then
+        echo "private Redis: PID $private_redis_pid on 127.0.0.1:$port" >&2
+        export LINLI_TEST_REDIS_URL="redis://127.0.0.1:$port"
+        return
+      fi
+      kill -0 "$private_redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    stop_private_redis
+  done
+  echo "the private Redis did not start" >&2
+  return 1
+}
+
+stop_private_redis() {
+  if [ -n "$private_redis_pid" ]; then
+    kill "$private_redis_pid" 2>/dev/null || true
+    wait "$private_redis_pid" 2>/dev/null || true
+    echo "private Redis (PID $private_redis_pid) stopped" >&2
+    private_redis_pid=
+  fi
+  return 0
+}

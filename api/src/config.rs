@@ -213,6 +213,39 @@ pub struct Config {
     #[arg(long, env = "LINLI_BOOKINGS_PER_MINUTE", default_value_t = 30)]
     pub bookings_per_minute: u32,
 
+    /// Token requests (`POST /partner/token`) per client id and minute, right secret or
+    /// wrong (429 beyond): one client's secret cannot be tried at speed.
+    #[arg(long, env = "LINLI_PARTNER_TOKEN_PER_MINUTE", default_value_t = 20)]
+    pub partner_token_per_minute: u32,
+
+    /// Token requests per client address and minute, whatever client id they name (429
+    /// beyond): one address cannot walk through client ids.
+    #[arg(
+        long,
+        env = "LINLI_PARTNER_TOKEN_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 60
+    )]
+    pub partner_token_per_address_per_minute: u32,
+
+    /// Redis holding the rate limits' counters, shared by every process of the deployment
+    /// (e.g. `redis://127.0.0.1:6379/0`). Empty: each process counts in its own memory.
+    #[arg(
+        long,
+        env = "LINLI_REDIS_URL",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub redis_url: Secret,
+
+    /// Prefix of every Redis key Linli writes (several deployments may share one Redis).
+    #[arg(long, env = "LINLI_REDIS_PREFIX", default_value = "linli:")]
+    pub redis_prefix: String,
+
+    /// How long a rate-limit check waits for Redis before the limit falls back (milliseconds).
+    #[arg(long, env = "LINLI_REDIS_TIMEOUT_MS", default_value_t = 100)]
+    pub redis_timeout_ms: u64,
+
     /// Lifetime of partner API-client access tokens, in seconds.
     #[arg(long, env = "LINLI_PARTNER_TOKEN_TTL_SECS", default_value_t = 600)]
     pub partner_token_ttl_secs: i64,
@@ -270,8 +303,19 @@ pub struct Config {
     #[arg(long, env = "LINLI_WEBHOOK_POLL_MS", default_value_t = 1000)]
     pub webhook_poll_ms: u64,
 
-    /// Log format: `pretty` for people, `json` for machines.
-    #[arg(long, env = "LINLI_LOG_FORMAT", default_value = "pretty")]
+    /// Where `GET /metrics` (Prometheus text format) is served, e.g. `127.0.0.1:9090`. Empty:
+    /// not served. Keep it off the public network.
+    #[arg(long, env = "LINLI_METRICS_BIND", default_value = "")]
+    pub metrics_bind: String,
+
+    /// After SIGTERM, how long requests in flight (and a webhook attempt under way) may take
+    /// to finish before the process exits anyway, in seconds.
+    #[arg(long, env = "LINLI_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+
+    /// Log format: `pretty` for people, `json` for machines (one JSON object a line). Unset:
+    /// `json` in production, `pretty` otherwise.
+    #[arg(long, env = "LINLI_LOG_FORMAT", default_value = "")]
     pub log_format: String,
 
     /// Micro-wishes one volunteer may hold claimed and not yet fulfilled at once.
@@ -350,6 +394,14 @@ impl Config {
         }
         // Parse with no arguments and no environment influence beyond what is set.
         Only::parse_from(["linli"]).config
+    }
+
+    /// Whether logs are JSON lines (`LINLI_LOG_FORMAT`, by default only in production).
+    pub fn json_logs(&self) -> bool {
+        match self.log_format.trim() {
+            "" => self.is_production(),
+            format => format.eq_ignore_ascii_case("json"),
+        }
     }
 
     pub fn is_production(&self) -> bool {

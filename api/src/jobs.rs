@@ -69,7 +69,9 @@ pub fn spawn_all(state: AppState) {
                 let now = state.clock.now_naive();
                 let run = job.run;
                 let config = state.config.clone();
-                match state.db(move |conn| run(conn, now, &config)).await {
+                let result = state.db(move |conn| run(conn, now, &config)).await;
+                crate::ops::metrics::job_ran(job.name, result.is_ok());
+                match result {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(job = job.name, affected = n, "job ran"),
                     Err(e) => tracing::warn!(job = job.name, error = %e, "job failed"),

@@ -19,6 +19,7 @@ pub mod events;
 pub mod guesses;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod me;
 pub mod notifications;
 pub mod openapi;
@@ -110,15 +111,14 @@ impl Application {
         let outbound = Arc::new(outbound::Outbound::new(&config)?);
         let db_health = db::DbHealth::default();
         let pool = prepare_watched_database(&config, db_health.clone())?;
-        let config_rate = config.partner_rate_per_min;
-        let login_rate = config.wechat_logins_per_minute;
-        let booking_rate = config.bookings_per_minute;
+        let limits = limits::Limits::from_config(&config)
+            .map_err(|e| StartError::Config(config::ConfigError::Invalid(e)))?;
         let jwt = JwtKeys::new(&config).map_err(|e| {
             StartError::Config(config::ConfigError::Invalid(format!(
                 "LINLI_JWT_SECRET: {e}"
             )))
         })?;
-        let cards = cards::Cards::new(config.card_lookups_per_minute);
+        let cards = cards::Cards::default();
         let state = AppState {
             jwt: Arc::new(jwt),
             pool,
@@ -129,21 +129,7 @@ impl Application {
             cards,
             charging: charging::Charging::default(),
             config: Arc::new(config),
-            partner_limiter: Arc::new(http::ratelimit::RateLimiter::new(
-                config_rate,
-                config_rate,
-                http::ratelimit::DEFAULT_MAX_KEYS,
-            )),
-            login_limit: Arc::new(http::ratelimit::RateLimiter::new(
-                login_rate,
-                login_rate,
-                http::ratelimit::DEFAULT_MAX_KEYS,
-            )),
-            booking_limit: Arc::new(http::ratelimit::RateLimiter::new(
-                booking_rate,
-                booking_rate.min(10),
-                http::ratelimit::DEFAULT_MAX_KEYS,
-            )),
+            limits: Arc::new(limits),
         };
         let listener =
             TcpListener::bind(&state.config.bind).map_err(|source| StartError::Bind {
@@ -181,7 +167,8 @@ impl Application {
         // connection gets a second to go.
         .client_request_timeout(std::time::Duration::from_secs(request_timeout))
         .client_disconnect_timeout(std::time::Duration::from_secs(1))
-        .shutdown_timeout(20)
+        .shutdown_timeout(state.config.shutdown_grace_secs)
+        .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Bind {
             addr: state.config.bind.clone(),
@@ -208,17 +195,77 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serve until SIGTERM/SIGINT (in-flight requests are finished first), running the
-    /// background jobs when configured.
+    /// Serve until SIGTERM/SIGINT or [`handle`](Self::handle)'s stop, running the background
+    /// jobs when configured, and `GET /metrics` on `LINLI_METRICS_BIND` when set.
+    ///
+    /// On SIGTERM/SIGINT: stop accepting connections, let requests in flight finish and the
+    /// webhook worker finish the attempts under way, both within `LINLI_SHUTDOWN_GRACE_SECS`;
+    /// deliveries still claimed then are handed back for another process. Then return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let state = self.state;
         // Not background jobs: every serving process keeps its own caches current.
-        directory::cache::spawn_refresher(self.state.clone());
-        cards::cache::spawn_preloader(self.state.clone());
-        if self.state.config.background_jobs {
-            jobs::spawn_all(self.state.clone());
-            partners::webhooks::spawn_worker(self.state.clone());
+        directory::cache::spawn_refresher(state.clone());
+        cards::cache::spawn_preloader(state.clone());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = partners::webhooks::worker::worker_name();
+        let mut webhooks = None;
+        if state.config.background_jobs {
+            jobs::spawn_all(state.clone());
+            webhooks = Some(partners::webhooks::spawn_worker(
+                state.clone(),
+                worker.clone(),
+                stop_rx,
+            ));
         }
-        self.server.await
+        let metrics = ops::metrics::serve(&state)?;
+        let metrics_handle = metrics.as_ref().map(|m| m.handle());
+        if let Some(m) = metrics {
+            actix_web::rt::spawn(m);
+        }
+        let api = self.server.handle();
+        let mut serving = actix_web::rt::spawn(self.server);
+        let result = tokio::select! {
+            served = &mut serving => served,
+            signal = shutdown_signal() => {
+                tracing::info!(signal, "stopping: finishing requests in flight");
+                let _ = stop_tx.send(true);
+                api.stop(true).await;
+                serving.await
+            }
+        };
+        let _ = stop_tx.send(true);
+        let grace = std::time::Duration::from_secs(state.config.shutdown_grace_secs);
+        if let Some(w) = webhooks {
+            if tokio::time::timeout(grace, w).await.is_err() {
+                match partners::webhooks::worker::hand_back(&state, &worker).await {
+                    Ok(n) => tracing::warn!(handed_back = n, "webhook attempts cut short"),
+                    Err(e) => tracing::warn!(error = %e, "webhook claims left to expire"),
+                }
+            }
+        }
+        if let Some(m) = metrics_handle {
+            m.stop(false).await;
+        }
+        tracing::info!("stopped");
+        result.map_err(std::io::Error::other)?
+    }
+}
+
+/// The first SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            tracing::warn!("no signal handlers: stop with the server handle only");
+            std::future::pending().await
+        }
     }
 }
 

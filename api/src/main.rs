@@ -46,14 +46,14 @@ enum Command {
     },
 }
 
-fn init_logging(format: &str) {
+fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if format == "json" {
-        builder.json().init();
+    if json {
+        builder.json().flatten_event(true).init();
     } else {
         builder.init();
     }
@@ -73,7 +73,7 @@ fn main() {
             Err(e) => fail(e),
         },
         command => {
-            init_logging(&cli.config.log_format);
+            init_logging(cli.config.json_logs());
             let config = cli.config.finalize().unwrap_or_else(|e| fail(e));
             admin_or_serve(command, config);
         }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::{DbConn, DbHealth, Pool};
 use crate::directory::cache::DirectoryCache;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::http::ratelimit::RateLimiter;
+use crate::limits::Limits;
 
 /// Shared application state, cheap to clone.
 #[derive(Clone)]
@@ -23,12 +23,8 @@ pub struct AppState {
     /// The outbound HTTPS clients (WeChat, webhooks).
     pub outbound: Arc<crate::outbound::Outbound>,
     pub clock: Clock,
-    /// Request limit per partner API client.
-    pub partner_limiter: Arc<RateLimiter<String>>,
-    /// WeChat logins per client address.
-    pub login_limit: Arc<RateLimiter>,
-    /// Booking attempts per user.
-    pub booking_limit: Arc<RateLimiter<i64>>,
+    /// Every rate limit, per process or shared through Redis.
+    pub limits: Arc<Limits>,
     /// The directory's cache (snapshot, searches), kept current by the directory stamp.
     pub directory: Arc<DirectoryCache>,
     /// The card index (keyed on the directory stamp) and the per-address lookup limit.
@@ -55,7 +51,16 @@ impl AppState {
             wait = wait.min(crate::db::DOWN_WAIT);
         }
         actix_web::web::block(move || {
-            let mut conn = pool.get_timeout(wait)?;
+            let asked = std::time::Instant::now();
+            let got = pool.get_timeout(wait);
+            crate::ops::metrics::pool_wait(asked.elapsed());
+            let mut conn = match got {
+                Ok(conn) => conn,
+                Err(e) => {
+                    crate::ops::metrics::db_unavailable();
+                    return Err(e.into());
+                }
+            };
             let result = f(&mut conn);
             if let Err(e) = &result {
                 let suspicious = matches!(
@@ -64,6 +69,9 @@ impl AppState {
                 ) && !e.retryable;
                 if suspicious {
                     crate::db::drop_if_dead(&pool, &mut conn, &health);
+                }
+                if e.code == ErrorCode::ServiceUnavailable {
+                    crate::ops::metrics::db_unavailable();
                 }
             }
             result

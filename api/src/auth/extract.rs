@@ -4,7 +4,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::jwt::{Claims, TokenKind};
 use super::Role;
@@ -28,7 +28,14 @@ pub fn claims(req: &HttpRequest) -> Result<Claims, ApiError> {
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let token =
         bearer_token(req.headers()).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
-    state.jwt.verify(token, &state.clock)
+    let claims = state.jwt.verify(token, &state.clock)?;
+    let caller = match claims.typ {
+        TokenKind::Partner => format!("client:{}", claims.sub),
+        _ => format!("user:{}", claims.sub),
+    };
+    req.extensions_mut()
+        .insert(crate::http::middleware::Caller(caller));
+    Ok(claims)
 }
 
 /// Any logged-in person.

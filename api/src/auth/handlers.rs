@@ -90,9 +90,8 @@ pub async fn wechat_login(
     state: web::Data<AppState>,
     body: Json<WechatLoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(ip) = crate::http::ratelimit::client_ip(&req, state.config.trust_proxy) {
-        state.login_limit.enforce(&ip)?;
-    }
+    let addr = crate::limits::client_key(&req, state.config.trust_proxy);
+    state.limits.login.enforce(&addr).await?;
     let code = body.validated_code()?;
     let identity = wechat::exchange_code(state.outbound.wechat(), &state.config, code).await?;
     let tokens = start_session(&state, identity.openid, identity.unionid, None).await?;

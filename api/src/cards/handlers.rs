@@ -4,6 +4,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 use super::dto::{
     AssignmentView, CardAdminView, CardFilter, CardView, CheckCodeQuery, CreateAssignment,
@@ -18,8 +19,8 @@ use crate::directory::stamp;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::http::cached::respond;
 use crate::http::pagination::{Page, PageParams};
-use crate::http::ratelimit::client_ip;
 use crate::http::{Json, Path, Query};
+use crate::limits::client_key;
 use crate::state::AppState;
 
 /// Phones may show a card view for a minute before revalidating it.
@@ -32,23 +33,20 @@ pub struct WithinLookupLimit;
 
 impl FromRequest for WithinLookupLimit {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let checked = match req.app_data::<web::Data<AppState>>() {
-            None => Err(ApiError::internal("application state missing")),
-            Some(state) => {
-                let limit = &state.cards.lookup_limit;
-                if limit.is_off() {
-                    Ok(WithinLookupLimit)
-                } else {
-                    let ip = client_ip(req, state.config.trust_proxy)
-                        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-                    limit.enforce(&ip).map(|()| WithinLookupLimit)
-                }
-            }
-        };
-        std::future::ready(checked)
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let key = state
+            .as_ref()
+            .map(|s| client_key(req, s.config.trust_proxy));
+        Box::pin(async move {
+            let (Some(state), Some(key)) = (state, key) else {
+                return Err(ApiError::internal("application state missing"));
+            };
+            state.limits.card_lookup.enforce(&key).await?;
+            Ok(WithinLookupLimit)
+        })
     }
 }
 

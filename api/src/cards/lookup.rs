@@ -153,7 +153,9 @@ pub async fn by_card(
 ) -> ApiResult<Rendered> {
     let now = state.clock.now();
     if let Some((version, snapshot)) = state.directory.current() {
-        if let Some((entry, building)) = state.cards.cache.card(version, &number) {
+        let cached = state.cards.cache.card(version, &number);
+        crate::ops::metrics::cache("card_lookup", cached.is_some());
+        if let Some((entry, building)) = cached {
             let CardEntry::Active { check_code, .. } = entry else {
                 return Err(card_not_found());
             };

@@ -14,30 +14,11 @@ use std::sync::Arc;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::http::ratelimit::{RateLimiter, DEFAULT_MAX_KEYS};
-
-/// What the cards area keeps in each process: the card index and the per-address limit of
-/// public lookups. Cheap to clone.
-#[derive(Clone)]
+/// What the cards area keeps in each process: the card index (the per-address limit of
+/// public lookups is `AppState::limits`). Cheap to clone.
+#[derive(Clone, Default)]
 pub struct Cards {
     pub cache: Arc<cache::CardCache>,
-    /// Card lookups per client address (what keeps the printed sequence from being walked).
-    pub lookup_limit: Arc<RateLimiter>,
-}
-
-impl Cards {
-    /// An empty index and a limit of `lookups_per_minute` per address (as a burst, then
-    /// evenly; 0 turns it off).
-    pub fn new(lookups_per_minute: u32) -> Self {
-        Cards {
-            cache: Arc::default(),
-            lookup_limit: Arc::new(RateLimiter::new(
-                lookups_per_minute,
-                lookups_per_minute,
-                DEFAULT_MAX_KEYS,
-            )),
-        }
-    }
 }
 
 /// Register this area's routes: each handler's `#[utoipa::path]` puts it in the router and

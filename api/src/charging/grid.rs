@@ -259,12 +259,13 @@ pub(super) async fn answer(
     now: NaiveDateTime,
 ) -> ApiResult<Option<HttpResponse>> {
     let stamp = stamp(state, key.compound_id).await?;
-    if let Some(e) = state
+    let cached = state
         .charging
         .grids
         .get(&key)
-        .filter(|e| e.holds(stamp, now))
-    {
+        .filter(|e| e.holds(stamp, now));
+    crate::ops::metrics::cache("availability_grid", cached.is_some());
+    if let Some(e) = cached {
         return Ok(Some(e.respond(req, viewer)));
     }
     let Some(entry) = state

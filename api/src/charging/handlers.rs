@@ -147,7 +147,11 @@ pub async fn create_booking(
     claim: IdempotencyClaim,
     body: Json<CreateBookingRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.booking_limit.enforce(&user.user_id)?;
+    state
+        .limits
+        .booking
+        .enforce(&user.user_id.to_string())
+        .await?;
     let (socket, range) = (body.socket_id, TimeRange::new(body.starts_at, body.ends_at));
     let (uid, now) = (user.user_id, state.clock.now_naive());
     let view = state

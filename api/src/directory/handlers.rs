@@ -58,7 +58,9 @@ pub async fn search_services(
     let minute = rules::minute_stamp(now);
     // The same question in the same minute gets the page rendered the first time.
     let query = req.query_string();
-    if let Some(page) = state.directory.page(query, minute) {
+    let cached = state.directory.page(query, minute);
+    crate::ops::metrics::cache("search_page", cached.is_some());
+    if let Some(page) = cached {
         return Ok(respond(&req, &page, SEARCH_CACHE_CONTROL));
     }
     let (page, version) = search::search(&state, filter.0, now).await?;

@@ -60,6 +60,7 @@ pub async fn search(
             .map(|ids| (snapshot, ids, v)),
         _ => None,
     };
+    crate::ops::metrics::cache("search", hit.is_some());
     let (snapshot, ids, version) = match hit {
         Some(hit) => hit,
         None => {

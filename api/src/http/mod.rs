@@ -9,7 +9,6 @@ pub mod idempotency;
 pub mod methods;
 pub mod middleware;
 pub mod pagination;
-pub mod ratelimit;
 
 pub use extract::{Json, OptionalJson, Path, Query};
 pub use middleware::observe;

@@ -76,7 +76,7 @@ impl FromRequest for Partner {
             if active == 0 {
                 return Err(ApiError::new(ErrorCode::InvalidToken));
             }
-            state.partner_limiter.enforce(&client_id)?;
+            state.limits.partner.enforce(&client_id).await?;
             Ok(Partner {
                 partner_id,
                 client_id,

@@ -185,3 +185,69 @@ async fn the_per_client_rate_limit_answers_429_and_spares_other_clients() {
         .await
         .expect(200, None);
 }
+
+/// Token requests are limited per client id, right secret or wrong, with 429 and Retry-After
+/// in the one error shape; another client id is not affected.
+#[actix_web::test]
+async fn the_token_endpoint_is_limited_per_client_id() {
+    let app = TestApp::spawn_with(Backend::Mysql, |c| {
+        c.partner_token_per_minute = 5;
+        c.partner_token_per_address_per_minute = 100;
+    })
+    .await;
+    let f = firms(&app).await; // two exchanges, one per client
+    let (id, secret) = f.a_client.clone();
+    for _ in 0..4 {
+        exchange(&app, &id, "wrong-secret")
+            .await
+            .expect(401, Some("invalid_client"));
+    }
+    let r = exchange(&app, &id, &secret).await;
+    r.expect(429, Some("rate_limited"));
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=12).contains(&retry), "Retry-After {retry}");
+    assert_eq!(r.body["details"]["retry_after_seconds"], retry);
+    // Another client id from the same address is counted on its own.
+    exchange(&app, "pc_nobody", "x")
+        .await
+        .expect(401, Some("invalid_client"));
+}
+
+/// The per-address limit stops one address trying many client ids; behind a trusted proxy
+/// the address is the one the proxy appended, not what the client wrote before it.
+#[actix_web::test]
+async fn the_token_endpoint_is_limited_per_client_address() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.partner_token_per_address_per_minute = 3;
+        c.trust_proxy = true;
+    })
+    .await;
+    let try_from = |xff: &'static str, n: usize| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                "/api/v1/partner/token",
+                None,
+                Some(json!({"client_id": format!("pc_guess{n}"), "client_secret": "x"})),
+                &[("X-Forwarded-For", xff)],
+            )
+            .await
+        }
+    };
+    for n in 0..3 {
+        try_from("198.51.100.1", n)
+            .await
+            .expect(401, Some("invalid_client"));
+    }
+    try_from("198.51.100.1", 3)
+        .await
+        .expect(429, Some("rate_limited"));
+    // A client that writes its own X-Forwarded-For before the proxy's entry gains nothing.
+    try_from("203.0.113.9, 198.51.100.1", 4)
+        .await
+        .expect(429, Some("rate_limited"));
+    try_from("198.51.100.2", 5)
+        .await
+        .expect(401, Some("invalid_client"));
+}

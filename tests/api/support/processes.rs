@@ -19,6 +19,11 @@ impl ServerProcess {
     /// Start a process on `db` with the test settings and `envs` on top; returns once it
     /// accepts connections.
     pub fn start(db: &TestDb, envs: &[(&str, &str)]) -> ServerProcess {
+        Self::start_logging_to(db, envs, Stdio::inherit())
+    }
+
+    /// [`start`](Self::start) with the process's log (stderr) going to `log`.
+    pub fn start_logging_to(db: &TestDb, envs: &[(&str, &str)], log: Stdio) -> ServerProcess {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             l.local_addr().expect("addr").port()
@@ -33,7 +38,7 @@ impl ServerProcess {
             .env("LINLI_EXTRA_CA_FILE", super::extra_ca_file())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -57,6 +62,15 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Send SIGTERM (what systemd sends to stop the service).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -TERM failed");
     }
 
     /// `kill -9`: the process dies at once, mid-request, without cleaning up.

@@ -1,10 +1,11 @@
 //! The token endpoint: client credentials in, a short-lived partner access token out.
 
 use actix_web::http::header;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::limits::client_key;
 use crate::partners::credentials::TokenGrant;
 use crate::partners::dto::{PartnerToken, TokenRequest};
 use crate::partners::model;
@@ -23,16 +24,30 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "A token", body = PartnerToken),
         (status = 401, description = "`invalid_client`", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`, with `Retry-After`: too many token requests for this client id or from this address", body = crate::error::ErrorBody),
+        (status = 503, description = "`service_unavailable`: the shared rate-limit store does not answer", body = crate::error::ErrorBody),
     )
 )]
 #[post("/partner/token")]
-pub async fn token(grant: TokenGrant, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn token(
+    req: HttpRequest,
+    grant: TokenGrant,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let now = state.clock.now_naive();
     let TokenGrant {
         client_id,
         client_secret,
         scope,
     } = grant;
+    // Counted before the secret is checked: every attempt, right or wrong, uses allowance.
+    let addr = client_key(&req, state.config.trust_proxy);
+    state.limits.partner_token_addr.enforce(&addr).await?;
+    state
+        .limits
+        .partner_token_client
+        .enforce(&client_id)
+        .await?;
     let id = client_id.clone();
     let (partner_id, held) = state
         .db(move |conn| model::clients::authenticate_client(conn, &id, client_secret.expose(), now))

@@ -17,8 +17,8 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::error::ApiResult;
-use crate::partners::dto::DeliveryStatus;
 use crate::outbound::describe;
+use crate::partners::dto::DeliveryStatus;
 use crate::state::AppState;
 
 /// Delays before the 2nd … 8th attempt, in seconds (Standard Webhooks' schedule: about a day).
@@ -233,20 +233,55 @@ pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> Api
     Ok(n)
 }
 
-/// Run the delivery worker until the process ends.
-pub fn spawn_worker(state: AppState) {
+/// A name for this process's delivery worker, written into its claims.
+pub fn worker_name() -> String {
+    format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
+}
+
+/// Give back the deliveries `worker` claimed and has not finished (on shutdown, when the
+/// grace period ran out mid-attempt): another process sends them at once, not after the
+/// claim expires.
+pub async fn hand_back(state: &AppState, worker: &str) -> ApiResult<usize> {
+    let w = worker.to_owned();
+    state
+        .db(move |conn| {
+            Ok(diesel::update(
+                wd::table.filter(wd::claimed_by.eq(&w).and(wd::status.eq("pending"))),
+            )
+            .set((
+                wd::claimed_by.eq(None::<String>),
+                wd::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?)
+        })
+        .await
+}
+
+/// Run the delivery worker as `worker` until `stop` turns true: the pass under way (its
+/// attempts are bounded by the webhook timeout) is finished and recorded first.
+pub fn spawn_worker(
+    state: AppState,
+    worker: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
-        let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let policy = Policy::from_config(&state.config);
         let poll = StdDuration::from_millis(state.config.webhook_poll_ms.max(10));
-        loop {
+        while !*stop.borrow() {
             let fanned = super::fanout::fan_out_pass(&state).await;
             match deliver_due(&state, &policy, &worker).await {
                 Ok(n) if n > 0 || fanned > 0 => continue, // more may be waiting
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
             }
-            actix_web::rt::time::sleep(poll).await;
+            tokio::select! {
+                _ = actix_web::rt::time::sleep(poll) => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        break; // nobody can stop us any more: the server is gone
+                    }
+                }
+            }
         }
-    });
+    })
 }

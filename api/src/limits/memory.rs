@@ -4,17 +4,13 @@
 //! bounded: when it is full, keys whose bucket has refilled (idle clients) are dropped first;
 //! if every key is active, the map is cleared, which errs towards letting requests through
 //! rather than growing without limit. Limits are per process: with N processes a client gets
-//! at most N times the limit, which is what a limit against walking a printed sequence needs.
+//! up to N times the limit. This is the embedded default, and the fallback of a shared limit
+//! whose Redis does not answer ([`super::shared`]).
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use actix_web::HttpRequest;
-
-use crate::error::{ApiError, ErrorCode};
 
 /// Keys kept before idle ones are dropped.
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
@@ -27,7 +23,7 @@ struct Bucket {
 
 /// Token buckets per key. `per_minute == 0` turns the limiter off.
 #[derive(Debug)]
-pub struct RateLimiter<K = IpAddr> {
+pub struct RateLimiter<K = String> {
     per_sec: f64,
     burst: f64,
     max_keys: usize,
@@ -84,40 +80,11 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             Err(Duration::from_secs_f64((1.0 - tokens) / self.per_sec))
         }
     }
-
-    /// Take a token or answer 429 `rate_limited` with `Retry-After` (whole seconds, ≥ 1).
-    pub fn enforce(&self, key: &K) -> Result<(), ApiError> {
-        self.check(key).map_err(|wait| {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::new(ErrorCode::RateLimited)
-                .with_retry_after(secs.max(1))
-                .with_details(serde_json::json!({ "retry_after_seconds": secs.max(1) }))
-        })
-    }
 }
 
 fn refill(b: &Bucket, now: Instant, per_sec: f64, burst: f64) -> f64 {
     let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
     (b.tokens + elapsed * per_sec).min(burst)
-}
-
-/// The client's address: the TCP peer, or — only when a trusted proxy is in front
-/// (`LINLI_TRUST_PROXY`) — the address the proxy reports in `Forwarded`/`X-Forwarded-For`.
-/// Without that setting those headers are ignored, so a client cannot pick its own key.
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let info = req.connection_info();
-        let forwarded = info.realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::SocketAddr>()
-                .map(|s| s.ip())
-                .ok()
-                .or_else(|| a.parse().ok())
-        });
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! Operations endpoints: liveness and readiness.
+//! Operations: liveness and readiness endpoints, and the metrics operators scrape.
+
+pub mod metrics;
 
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
