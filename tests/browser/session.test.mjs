@@ -94,6 +94,10 @@ test('a refresh token already used (refresh_token_reused) logs the resident out'
   // A copy of the refresh token is used elsewhere first: the app's copy is now a reused one.
   const elsewhere = await call('POST', '/api/v1/auth/refresh', null, { refresh_token: first.refresh_token });
   assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body));
+  // ...and goes on with its successor, so the app's copy is no longer a retry within the grace
+  // window (which would get the same pair again) but a reuse.
+  const onward = await call('POST', '/api/v1/auth/refresh', null, { refresh_token: elsewhere.body.refresh_token });
+  assert.equal(onward.status, 200, JSON.stringify(onward.body));
   await expireAccessTokenOn('/api/v1/me/points', first.access_token);
   const refreshed = page.waitForResponse('**/api/v1/auth/refresh');
 
