@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::points::{self, Entry};
 use crate::db::paging::PageRequest;
-use crate::db::schema::{points_adjustments as pa, users};
+use crate::db::schema::points_adjustments as pa;
 use crate::db::{last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::partners::model::audit::{self, AuditEntry};
@@ -91,13 +91,7 @@ pub fn request(
     staff_id: i64,
     now: NaiveDateTime,
 ) -> ApiResult<AdjustmentRequestView> {
-    let exists: i64 = users::table
-        .filter(users::id.eq(user_id))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        return Err(ApiError::not_found());
-    }
+    points::user_must_exist(conn, user_id)?;
     crate::db::transaction(conn, |conn| {
         diesel::insert_into(pa::table)
             .values((

@@ -189,6 +189,18 @@ pub fn apply(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> ApiResult<
     Ok(())
 }
 
+/// 404 unless `user_id` names an account: what an adjustment, or a request for one, is for.
+pub(super) fn user_must_exist(conn: &mut DbConn, user_id: i64) -> ApiResult<()> {
+    let exists: i64 = users::table
+        .filter(users::id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
+}
+
 /// A staff adjustment with a note; a deduction never takes the balance below zero.
 pub fn adjust(
     conn: &mut DbConn,
@@ -198,13 +210,7 @@ pub fn adjust(
     staff_id: i64,
     now: NaiveDateTime,
 ) -> ApiResult<LedgerEntryView> {
-    let exists: i64 = users::table
-        .filter(users::id.eq(user_id))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        return Err(ApiError::not_found());
-    }
+    user_must_exist(conn, user_id)?;
     let reference = format!("adjustment:{}", uuid::Uuid::new_v4().simple());
     crate::db::transaction(conn, |conn| {
         let entry = Entry {
