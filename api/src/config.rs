@@ -80,6 +80,23 @@ pub struct Config {
     #[arg(long, env = "LINLI_DB_TIMEOUT_MS", default_value_t = 2000)]
     pub db_timeout_ms: u64,
 
+    /// MySQL: how long opening a connection may take, in seconds (the client's connect timeout).
+    #[arg(long, env = "LINLI_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_connect_timeout_secs: u32,
+
+    /// MySQL: how long the client waits for the server's answer to one statement, and for a
+    /// write to the server to go through, in seconds. A connection whose server never answers
+    /// (a transaction killed by a replicated write, a dropped network) fails after this and is
+    /// discarded instead of hanging the request.
+    #[arg(long, env = "LINLI_DB_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub db_read_timeout_secs: u32,
+
+    /// How long a transaction refused by a transient conflict (deadlock, lock wait timeout,
+    /// Galera certification conflict, a node not yet ready) is tried again, in milliseconds,
+    /// with jittered backoff. Beyond it the request answers 503 with `Retry-After`.
+    #[arg(long, env = "LINLI_DB_RETRY_MS", default_value_t = 5000)]
+    pub db_retry_ms: u64,
+
     /// Folder for local state: the SQLite file and the generated development JWT secret.
     #[arg(long, env = "LINLI_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -137,6 +154,64 @@ pub struct Config {
     #[arg(long, env = "LINLI_WECHAT_TIMEOUT_MS", default_value_t = 5000)]
     pub wechat_timeout_ms: u64,
 
+    /// The current key of personal data (phone numbers): `VERSION:BASE64`, VERSION 1 to 255
+    /// and 32 key bytes in standard Base64 (a bare key is version 1). Required in production;
+    /// without it a public development key is used, only when the development login is on.
+    #[arg(
+        long,
+        env = "LINLI_PII_KEY",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub pii_key: Secret,
+
+    /// Former personal-data keys, `VERSION:BASE64` comma-separated: kept to read rows the key
+    /// rotation (`linli rotate-pii-key`) has not re-encrypted yet.
+    #[arg(
+        long,
+        env = "LINLI_PII_KEYS",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub pii_old_keys: Secret,
+
+    /// Key of the phone numbers' blind index (HMAC-SHA256; 32 bytes in standard Base64),
+    /// separate from the encryption keys and not rotated with them. Required in production.
+    #[arg(
+        long,
+        env = "LINLI_PII_INDEX_KEY",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub pii_index_key: Secret,
+    /// WeChat subscription-message templates per notification kind: a JSON object, or the path
+    /// of a file holding one, e.g. `{"booking.reminder": {"template_id": "…", "page":
+    /// "pages/bookings/index", "fields": {"thing1": "title", "time2": "data.starts_at"},
+    /// "drop_after": "starts_at"}}`. Written into `wechat_templates` at start-up; kinds
+    /// without a template go to the in-app inbox only.
+    #[arg(long, env = "LINLI_WECHAT_TEMPLATES")]
+    pub wechat_templates: Option<String>,
+
+    /// `miniprogram_state` of subscription messages: `formal`, `trial` or `developer`.
+    #[arg(long, env = "LINLI_WECHAT_MESSAGE_STATE", default_value = "formal")]
+    pub wechat_message_state: String,
+
+    /// Most subscription-message grants kept per resident and template (each accept adds one).
+    #[arg(long, env = "LINLI_WECHAT_GRANT_CAP", default_value_t = 20)]
+    pub wechat_grant_cap: i32,
+
+    /// How often the subscription-message worker looks for messages to send, in milliseconds.
+    #[arg(long, env = "LINLI_WECHAT_MESSAGE_POLL_MS", default_value_t = 1000)]
+    pub wechat_message_poll_ms: u64,
+
+    /// Multiplies the subscription-message retry delays after network errors (5 s, 30 s,
+    /// 2 min, 10 min, 30 min); tests shorten them.
+    #[arg(long, env = "LINLI_WECHAT_RETRY_SCALE", default_value_t = 1.0)]
+    pub wechat_retry_scale: f64,
+
     /// Enable `POST /api/v1/auth/dev` (log in as any user without WeChat). Development only.
     #[arg(long, env = "LINLI_DEV_LOGIN", default_value = "0", value_parser = parse_flag)]
     pub dev_login: bool,
@@ -180,10 +255,49 @@ pub struct Config {
     #[arg(long, env = "LINLI_REFRESH_GRACE_SECS", default_value_t = 30)]
     pub refresh_grace_secs: i64,
 
+    /// Milliseconds a process keeps a user's role or a partner client's scopes and status as
+    /// read from the database (a demotion or revocation made through another process takes
+    /// effect within this time; 0 reads the database on every request).
+    #[arg(long, env = "LINLI_AUTH_CACHE_MS", default_value_t = 2000)]
+    pub auth_cache_ms: u64,
+
     /// A request's headers and body must arrive within this many seconds (a client trickling
     /// bytes is answered 408 and dropped).
     #[arg(long, env = "LINLI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Where `linli gateway` listens for the charging piles' TCP connections (DNY protocol),
+    /// e.g. `0.0.0.0:7070`; unset, the gateway does not start. Port 0 picks a free one.
+    #[arg(long, env = "LINLI_DEVICE_BIND")]
+    pub device_bind: Option<String>,
+
+    /// The piles' heartbeat interval, in milliseconds (the protocol's default is 3 minutes).
+    /// A pile silent for two intervals plus `LINLI_DEVICE_OFFLINE_MARGIN_MS` is offline.
+    #[arg(long, env = "LINLI_DEVICE_HEARTBEAT_MS", default_value_t = 180_000)]
+    pub device_heartbeat_ms: u64,
+
+    /// The margin added to two heartbeat intervals before a silent pile is offline, in ms.
+    #[arg(long, env = "LINLI_DEVICE_OFFLINE_MARGIN_MS", default_value_t = 60_000)]
+    pub device_offline_margin_ms: u64,
+
+    /// How long the gateway waits for a pile's reply to a command before sending it once more
+    /// with the same message id, and again before giving up, in ms (the protocol says 15 s).
+    #[arg(long, env = "LINLI_DEVICE_REPLY_TIMEOUT_MS", default_value_t = 15_000)]
+    pub device_reply_timeout_ms: u64,
+
+    /// How long a session that started charging may go without a settlement once its pile
+    /// reports the socket idle, in seconds; then it is settled from the last power report
+    /// (`settled_unconfirmed`) for staff to check.
+    #[arg(long, env = "LINLI_DEVICE_SETTLE_WAIT_SECS", default_value_t = 86_400)]
+    pub device_settle_wait_secs: u64,
+
+    /// How often the gateway looks for commands to send, in milliseconds.
+    #[arg(long, env = "LINLI_DEVICE_COMMAND_POLL_MS", default_value_t = 200)]
+    pub device_command_poll_ms: u64,
+
+    /// The least time between two commands to one pile, in ms (the protocol says 0.5 s).
+    #[arg(long, env = "LINLI_DEVICE_COMMAND_GAP_MS", default_value_t = 500)]
+    pub device_command_gap_ms: u64,
 
     /// Run background jobs (sweepers, clean-ups) in this process.
     #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
@@ -212,6 +326,11 @@ pub struct Config {
     /// Booking attempts per user per minute (429 beyond).
     #[arg(long, env = "LINLI_BOOKINGS_PER_MINUTE", default_value_t = 30)]
     pub bookings_per_minute: u32,
+
+    /// Active members a household may have at most (owners, members and tenants together):
+    /// approving one more is refused with 409 `household_full`.
+    #[arg(long, env = "LINLI_HOUSEHOLD_MEMBERS_MAX", default_value_t = 6)]
+    pub household_members_max: i32,
 
     /// Token requests (`POST /partner/token`) per client id and minute, right secret or
     /// wrong (429 beyond): one client's secret cannot be tried at speed.
@@ -404,8 +523,44 @@ impl Config {
         }
     }
 
+    /// The personal-data keys of these settings (after [`Config::finalize`]).
+    pub fn pii_keys(&self) -> Result<crate::pii::PiiKeys, String> {
+        crate::pii::PiiKeys::parse(
+            self.pii_key.expose(),
+            self.pii_old_keys.expose(),
+            self.pii_index_key.expose(),
+        )
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// How long a pile may stay silent before it is offline: two heartbeat intervals plus
+    /// the margin.
+    pub fn device_offline_after(&self) -> chrono::Duration {
+        let ms = self
+            .device_heartbeat_ms
+            .saturating_mul(2)
+            .saturating_add(self.device_offline_margin_ms);
+        chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX / 2))
+    }
+
+    /// How long a start may wait for a gateway to claim it: the reply timeout twice (a send
+    /// and its resend) plus a minute, then it fails (`no_response`).
+    pub fn device_start_wait(&self) -> chrono::Duration {
+        let ms = self
+            .device_reply_timeout_ms
+            .saturating_mul(2)
+            .saturating_add(60_000);
+        chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX / 2))
+    }
+
+    /// See `LINLI_DEVICE_SETTLE_WAIT_SECS`.
+    pub fn device_settle_wait(&self) -> chrono::Duration {
+        chrono::Duration::seconds(
+            i64::try_from(self.device_settle_wait_secs).unwrap_or(i64::MAX / 2000),
+        )
     }
 
     pub fn db_timeout(&self) -> Duration {
@@ -453,6 +608,28 @@ impl Config {
                 "LINLI_WEBHOOK_CLAIM_SECS must be at least 1".into(),
             ));
         }
+        if !matches!(
+            self.wechat_message_state.as_str(),
+            "formal" | "trial" | "developer"
+        ) {
+            return Err(ConfigError::Invalid(
+                "LINLI_WECHAT_MESSAGE_STATE must be formal, trial or developer".into(),
+            ));
+        }
+        if self.wechat_grant_cap < 1 {
+            return Err(ConfigError::Invalid(
+                "LINLI_WECHAT_GRANT_CAP must be at least 1".into(),
+            ));
+        }
+        if !(self.wechat_retry_scale.is_finite() && self.wechat_retry_scale >= 0.0) {
+            return Err(ConfigError::Invalid(
+                "LINLI_WECHAT_RETRY_SCALE must be a number of at least 0".into(),
+            ));
+        }
+        if let Some(t) = self.wechat_templates.as_deref() {
+            crate::notifications::wechat::templates::parse(t)
+                .map_err(|e| ConfigError::Invalid(format!("LINLI_WECHAT_TEMPLATES: {e}")))?;
+        }
         if !(self.job_interval_scale.is_finite() && self.job_interval_scale > 0.0) {
             return Err(ConfigError::Invalid(
                 "LINLI_JOB_INTERVAL_SCALE must be a positive number".into(),
@@ -469,6 +646,12 @@ impl Config {
                         .into(),
                 ))
             }
+        }
+        if self.db_connect_timeout_secs == 0 || self.db_read_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "LINLI_DB_CONNECT_TIMEOUT_SECS and LINLI_DB_READ_TIMEOUT_SECS must be at least 1"
+                    .into(),
+            ));
         }
         if self.request_timeout_secs == 0
             || self.refresh_grace_secs < 0
@@ -497,6 +680,12 @@ impl Config {
             if self.wechat_secret.is_empty() {
                 missing.push("LINLI_WECHAT_SECRET");
             }
+            if self.pii_key.is_empty() {
+                missing.push("LINLI_PII_KEY");
+            }
+            if self.pii_index_key.is_empty() {
+                missing.push("LINLI_PII_INDEX_KEY");
+            }
             if !missing.is_empty() {
                 return Err(ConfigError::Invalid(format!(
                     "production mode (LINLI_ENV=production) needs these settings: {}",
@@ -511,6 +700,20 @@ impl Config {
         } else if self.jwt_secret.is_empty() {
             self.jwt_secret = load_or_create_dev_secret(&self.data_dir)?;
         }
+        if self.pii_key.is_empty() || self.pii_index_key.is_empty() {
+            if !self.dev_login {
+                return Err(ConfigError::Invalid(
+                    "LINLI_PII_KEY and LINLI_PII_INDEX_KEY are required (the public development keys are used only with LINLI_DEV_LOGIN=1)".into(),
+                ));
+            }
+            if self.pii_key.is_empty() {
+                self.pii_key = Secret::new(crate::pii::keys::DEV_KEY);
+            }
+            if self.pii_index_key.is_empty() {
+                self.pii_index_key = Secret::new(crate::pii::keys::DEV_INDEX_KEY);
+            }
+        }
+        self.pii_keys().map_err(ConfigError::Invalid)?;
         if self.jwt_secret.expose().len() < 32 {
             return Err(ConfigError::Invalid(
                 "LINLI_JWT_SECRET must be at least 32 bytes long".into(),
@@ -591,6 +794,13 @@ mod tests {
         c.jwt_secret = Secret::new("x".repeat(40));
         c.wechat_appid = "wx1".into();
         c.wechat_secret = Secret::new("s");
+        let msg = c.clone().finalize().unwrap_err().to_string();
+        assert!(
+            msg.contains("LINLI_PII_KEY") && msg.contains("LINLI_PII_INDEX_KEY"),
+            "{msg}"
+        );
+        c.pii_key = Secret::new(format!("2:{}", "A".repeat(43) + "="));
+        c.pii_index_key = Secret::new("E".repeat(43) + "=");
         c.dev_login = true;
         let msg = c.clone().finalize().unwrap_err().to_string();
         assert!(msg.contains("LINLI_DEV_LOGIN"), "{msg}");
@@ -603,6 +813,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Config::defaults();
         c.data_dir = dir.path().to_owned();
+        c.dev_login = true;
         let first = c.clone().finalize().unwrap().jwt_secret;
         let second = c.finalize().unwrap().jwt_secret;
         assert_eq!(first, second);

@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 /// message. Adding a code is one line here; it then appears in the OpenAPI file.
 macro_rules! error_codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal, $status:literal, $zh:literal, $en:literal; )*) => {
+        /// 稳定、供程序判断的错误码。可能新增错误码；已有错误码的含义永不改变。
+        ///
         /// Stable, machine-readable error codes. New codes may be added; existing ones never
         /// change meaning.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -52,6 +54,9 @@ error_codes! {
     InvalidJson = "invalid_json", 400, "请求内容不是有效的 JSON", "The request body is not valid JSON";
     /// A field, query parameter or path segment is missing, of the wrong type or out of range.
     ValidationFailed = "validation_failed", 422, "请求参数不正确", "A request value is invalid";
+    /// The body has an identity-card number field (`id_card`, `id_number`, any case, at any
+    /// depth; `field` names it): Linli never collects them, staff check papers in person.
+    IdNumberNotAccepted = "id_number_not_accepted", 422, "本系统不收集身份证号码，请删除该字段；需要核验身份时请到社区当面办理", "Linli does not accept identity-card numbers; remove the field (identity is checked in person)";
     /// The body is not `application/json`.
     UnsupportedMediaType = "unsupported_media_type", 415, "请求内容类型必须是 application/json", "The request body must be application/json";
     /// The body is larger than the server accepts.
@@ -124,6 +129,13 @@ error_codes! {
     PileRetired = "pile_retired", 409, "该充电桩已停用", "The pile is retired";
     /// The socket is retired and does not return to service.
     SocketRetired = "socket_retired", 409, "该充电口已停用", "The socket is retired";
+    /// The maintenance window has started: its time and reason can no longer be changed (it
+    /// can still be cancelled until it ends).
+    MaintenanceStarted = "maintenance_started", 409, "维护已经开始，不能再修改时间或原因", "The maintenance window has started; its time and reason can no longer be changed";
+    /// The maintenance window is over and can no longer be cancelled.
+    MaintenanceEnded = "maintenance_ended", 409, "维护已经结束，不能取消", "The maintenance window is over and cannot be cancelled";
+    /// The maintenance window was cancelled and can no longer be changed.
+    MaintenanceCancelled = "maintenance_cancelled", 409, "该维护已取消，不能修改", "The maintenance window was cancelled and cannot be changed";
     /// The socket's state changed between reading and writing it; read it again.
     SocketStateChanged = "socket_state_changed", 409, "充电口状态刚刚发生变化，请刷新后重试", "The socket's state changed meanwhile; read it and try again";
     /// The household already holds as many active bookings as allowed.
@@ -132,6 +144,9 @@ error_codes! {
     BookingSuspended = "booking_suspended", 422, "因多次预约未到，暂停预约", "Booking is suspended after repeated no-shows";
     /// The account is not bound to a household yet (bind with the convenience card).
     HouseholdRequired = "household_required", 422, "请先用便民服务卡绑定您家", "Bind your household with its card first";
+    /// The socket is in a compound that is neither the household's nor open to the whole
+    /// community (`details.compound_id`).
+    CompoundNotYours = "compound_not_yours", 403, "只能预约本小区的充电桩（本小区以外仅限向全社区开放的小区）", "You may book only in your own compound, or in one open to the whole community";
     /// The booking can no longer be cancelled (already ended, cancelled or released).
     BookingNotCancellable = "booking_not_cancellable", 409, "该预约已结束或已取消", "This booking can no longer be cancelled";
     /// Check-in is not open yet (`details.opens_at`).
@@ -142,6 +157,13 @@ error_codes! {
     WrongSocketCode = "wrong_socket_code", 422, "扫描的不是预约的充电口", "This is not the booked socket";
     /// The booking is not in a state that allows this (e.g. finishing before check-in).
     BookingStateInvalid = "booking_state_invalid", 409, "当前预约状态不允许此操作", "The booking's state does not allow this";
+    /// The pile has not been heard from within two heartbeat intervals: charging cannot be
+    /// started now.
+    PileOffline = "pile_offline", 409, "充电桩离线，暂时无法启动充电，请稍后再试或联系物业", "The pile is offline; charging cannot start now";
+    /// The pile is not driven by Linli's device gateway: start it at the pile.
+    PileNotConnected = "pile_not_connected", 409, "该充电桩未接入远程启动，请在充电桩上操作", "The pile is not connected to the gateway; start it at the pile";
+    /// The socket already has a charging session under way.
+    ChargingInProgress = "charging_in_progress", 409, "该充电口已有进行中的充电", "This socket already has a charging session under way";
     /// The requested time is free: book it instead of queueing.
     SlotAvailable = "slot_available", 422, "该时段可直接预约，无需候补", "This time is free: book it directly";
     /// You are already queued for this time.
@@ -250,6 +272,16 @@ error_codes! {
     AdjustmentNotPending = "adjustment_not_pending", 409, "该积分调整已处理", "This points adjustment was already decided";
     /// A large adjustment needs a second staff member: the requester cannot approve it.
     SecondApproverRequired = "second_approver_required", 403, "需要另一位工作人员审批", "Another staff member must approve this adjustment";
+    // --- households ---
+    /// The household membership request was already decided (approved, rejected or withdrawn).
+    MemberRequestNotPending = "member_request_not_pending", 409, "该入户申请已处理", "This household membership request was already decided";
+    /// The membership has already ended (revoked, rejected or expired).
+    MembershipNotActive = "membership_not_active", 409, "该住户成员关系已结束", "This household membership has already ended";
+    /// The household has as many active members as allowed (`details.max`).
+    HouseholdFull = "household_full", 409, "该住户的成员人数已达上限", "The household already has the allowed number of members";
+    /// The account already belongs to, or asked to join, another household
+    /// (`details.household_id`): leave it first.
+    MembershipExists = "membership_exists", 409, "您已加入或正在申请加入其他住户，请先退出", "You already belong to, or asked to join, another household; leave it first";
 }
 
 /// The language of messages.
@@ -285,17 +317,23 @@ impl Lang {
     }
 }
 
+/// 所有错误响应的 JSON 正文。
+///
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"code": "validation_failed", "message": "请求参数不正确：必须是 RFC 3339 时间", "field": "starts_at"}))]
 pub struct ErrorBody {
+    /// 稳定、供程序判断的错误码。
     /// Stable machine-readable code.
     pub code: ErrorCode,
+    /// 按客户端偏好语言的可读说明（默认中文）。
     /// Human-readable message in the language the client prefers (Chinese by default).
     pub message: String,
+    /// 出错的请求字段、查询参数或路径段（若有）。
     /// The request field, query parameter or path segment at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// 错误的其他结构化信息（例如停用时的 `until`）。
     /// Extra structured facts about the error (for example `until` for a suspension).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -320,6 +358,9 @@ pub struct ApiErrorInner {
     pub internal: Option<String>,
     /// A transient database lock conflict: [`crate::db::transaction`] runs the work again.
     pub retryable: bool,
+    /// The database connection was lost (or timed out): when that happened before `COMMIT`,
+    /// [`crate::db::transaction`] runs the work again on a fresh connection.
+    pub connection_lost: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -334,6 +375,7 @@ impl ApiError {
             retry_after: None,
             internal: None,
             retryable: false,
+            connection_lost: false,
         }))
     }
 
@@ -494,7 +536,11 @@ impl From<diesel::result::Error> for ApiError {
         }
         match &e {
             Error::NotFound => ApiError::not_found(),
-            _ if is_database_gone(&e) => ApiError::unavailable(e),
+            _ if is_database_gone(&e) => {
+                let mut err = ApiError::unavailable(e);
+                err.connection_lost = true;
+                err
+            }
             _ => ApiError::internal(e),
         }
     }
@@ -503,7 +549,7 @@ impl From<diesel::result::Error> for ApiError {
 /// Whether a Diesel error means the database went away (a 503, worth retrying), including
 /// the forms it takes inside a transaction: a failed `COMMIT` whose `ROLLBACK` failed too,
 /// and a connection whose transaction state broke with it.
-fn is_database_gone(e: &diesel::result::Error) -> bool {
+pub fn is_database_gone(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
@@ -518,6 +564,10 @@ fn is_database_gone(e: &diesel::result::Error) -> bool {
 impl crate::db::Retryable for ApiError {
     fn is_retryable(&self) -> bool {
         self.retryable
+    }
+
+    fn is_connection_lost(&self) -> bool {
+        self.connection_lost
     }
 }
 

@@ -69,52 +69,63 @@ pub fn reserve(
 ) -> ApiResult<Attempt> {
     let (kind_s, subj) = (kind.as_str(), subject.to_owned());
     let this = || ca::kind.eq(kind_s).and(ca::subject.eq(subj.clone()));
-    if ca::table.filter(this()).count().get_result::<i64>(conn)? == 0 {
-        let inserted = diesel::insert_into(ca::table)
-            .values((
-                ca::kind.eq(kind.as_str()),
-                ca::subject.eq(subject),
+    // Twice at most: the clean-up job may delete the row between our reads (see
+    // [`purge_expired`]); the second round inserts it again.
+    for _ in 0..2 {
+        if ca::table.filter(this()).count().get_result::<i64>(conn)? == 0 {
+            let inserted = diesel::insert_into(ca::table)
+                .values((
+                    ca::kind.eq(kind.as_str()),
+                    ca::subject.eq(subject),
+                    ca::failures.eq(0),
+                    ca::window_start.eq(now),
+                ))
+                .execute(conn);
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let cutoff = now - Duration::seconds(WINDOW_SECS);
+        let unlocked = || ca::locked_until.is_null().or(ca::locked_until.le(now));
+        // A window that has passed (and no lock standing) starts again.
+        diesel::update(ca::table.filter(this().and(ca::window_start.le(cutoff)).and(unlocked())))
+            .set((
                 ca::failures.eq(0),
                 ca::window_start.eq(now),
+                ca::locked_until.eq(None::<NaiveDateTime>),
             ))
-            .execute(conn);
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let cutoff = now - Duration::seconds(WINDOW_SECS);
-    let unlocked = || ca::locked_until.is_null().or(ca::locked_until.le(now));
-    // A window that has passed (and no lock standing) starts again.
-    diesel::update(ca::table.filter(this().and(ca::window_start.le(cutoff)).and(unlocked())))
-        .set((
-            ca::failures.eq(0),
-            ca::window_start.eq(now),
-            ca::locked_until.eq(None::<NaiveDateTime>),
-        ))
+            .execute(conn)?;
+        let n = diesel::update(
+            ca::table.filter(
+                this()
+                    .and(ca::failures.lt(kind.max_failures()))
+                    .and(unlocked()),
+            ),
+        )
+        .set(ca::failures.eq(ca::failures + 1))
         .execute(conn)?;
-    let n = diesel::update(
-        ca::table.filter(
-            this()
-                .and(ca::failures.lt(kind.max_failures()))
-                .and(unlocked()),
-        ),
-    )
-    .set(ca::failures.eq(ca::failures + 1))
-    .execute(conn)?;
-    if n == 0 {
-        let (start, until): (NaiveDateTime, Option<NaiveDateTime>) = ca::table
+        if n == 1 {
+            return Ok(Attempt {
+                kind,
+                subject: subject.to_owned(),
+            });
+        }
+        let row: Option<(NaiveDateTime, Option<NaiveDateTime>)> = ca::table
             .filter(this())
             .select((ca::window_start, ca::locked_until))
-            .first(conn)?;
-        let end = until.unwrap_or(start + Duration::seconds(WINDOW_SECS));
-        return Err(locked((end - now).num_seconds()));
+            .first(conn)
+            .optional()?;
+        if let Some((start, until)) = row {
+            let end = until.unwrap_or(start + Duration::seconds(WINDOW_SECS));
+            return Err(locked((end - now).num_seconds()));
+        }
     }
-    Ok(Attempt {
-        kind,
-        subject: subject.to_owned(),
-    })
+    // Deleted under us twice: practically never; the client may simply try again.
+    let mut e = ApiError::unavailable("code_attempts row deleted twice during an attempt");
+    e.retryable = true;
+    Err(e)
 }
 
 /// The code was right: the reserved place is given back.
@@ -147,4 +158,37 @@ pub fn failed(conn: &mut DbConn, attempt: &Attempt, now: NaiveDateTime) -> ApiRe
     .set(ca::locked_until.eq(Some(now + Duration::seconds(WINDOW_SECS))))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Rows deleted per statement by [`purge_expired`].
+pub const PURGE_BATCH: i64 = 500;
+
+/// Delete the attempt rows that no longer count: their window ended and no lock stands (a
+/// new attempt would start them afresh anyway). In batches of [`PURGE_BATCH`], each a
+/// statement of its own, so no statement holds many rows; run by the background jobs, safe
+/// in several processes at once (a row deleted twice is deleted once).
+pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
+    let cutoff = now - Duration::seconds(WINDOW_SECS);
+    let expired = || {
+        ca::window_start
+            .le(cutoff)
+            .and(ca::locked_until.is_null().or(ca::locked_until.le(now)))
+    };
+    let mut purged = 0;
+    loop {
+        let ids: Vec<i64> = ca::table
+            .filter(expired())
+            .select(ca::id)
+            .order(ca::id)
+            .limit(PURGE_BATCH)
+            .load(conn)?;
+        if ids.is_empty() {
+            return Ok(purged);
+        }
+        purged +=
+            diesel::delete(ca::table.filter(ca::id.eq_any(&ids).and(expired()))).execute(conn)?;
+        if ids.len() < PURGE_BATCH as usize {
+            return Ok(purged);
+        }
+    }
 }

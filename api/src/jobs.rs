@@ -26,6 +26,23 @@ pub fn all() -> Vec<Job> {
             run: |c, now, _| crate::charging::model::sweep(c, now),
         },
         Job {
+            name: "charging_sessions_sweeper",
+            every: Duration::from_secs(30),
+            run: |c, now, config| {
+                crate::devices::model::sessions::sweep(
+                    c,
+                    now,
+                    config.device_start_wait(),
+                    config.device_settle_wait(),
+                )
+            },
+        },
+        Job {
+            name: "expire_tenancies",
+            every: Duration::from_secs(60),
+            run: |c, now, _| crate::households::model::expire_tenancies(c, now),
+        },
+        Job {
             name: "purge_idempotency_keys",
             every: Duration::from_secs(600),
             run: |c, now, _| crate::http::idempotency::purge_expired(c, now),
@@ -34,6 +51,11 @@ pub fn all() -> Vec<Job> {
             name: "purge_refresh_tokens",
             every: Duration::from_secs(3600),
             run: |c, now, _| crate::auth::model::purge_expired(c, now),
+        },
+        Job {
+            name: "purge_code_attempts",
+            every: Duration::from_secs(600),
+            run: |c, now, _| crate::guesses::purge_expired(c, now),
         },
         Job {
             name: "close_ended_activities",

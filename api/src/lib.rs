@@ -13,10 +13,12 @@ pub mod clock;
 pub mod config;
 pub mod csv_export;
 pub mod db;
+pub mod devices;
 pub mod directory;
 pub mod error;
 pub mod events;
 pub mod guesses;
+pub mod households;
 pub mod http;
 pub mod jobs;
 pub mod limits;
@@ -26,7 +28,9 @@ pub mod openapi;
 pub mod ops;
 pub mod outbound;
 pub mod partners;
+pub mod pii;
 pub mod places;
+pub mod printing;
 #[cfg(test)]
 mod proptests;
 pub mod seed;
@@ -92,6 +96,8 @@ pub fn prepare_watched_database(
     for m in &applied {
         tracing::info!(migration = %m, "applied migration");
     }
+    notifications::wechat::load_templates(&mut conn, config, chrono::Utc::now().naive_utc())
+        .map_err(|e| StartError::Config(config::ConfigError::Invalid(e)))?;
     if config.should_seed_demo() {
         for line in seed::demo(&mut conn, 1).map_err(|e| StartError::Database(e.to_string()))? {
             tracing::info!("{line}");
@@ -118,8 +124,12 @@ impl Application {
                 "LINLI_JWT_SECRET: {e}"
             )))
         })?;
+        let pii = config
+            .pii_keys()
+            .map_err(|e| StartError::Config(config::ConfigError::Invalid(e)))?;
         let cards = cards::Cards::default();
         let state = AppState {
+            pii: Arc::new(pii),
             jwt: Arc::new(jwt),
             pool,
             db_health,
@@ -128,6 +138,7 @@ impl Application {
             directory: Arc::default(),
             cards,
             charging: charging::Charging::default(),
+            auth: Arc::new(auth::current::AuthCache::new(config.auth_cache_ms)),
             config: Arc::new(config),
             limits: Arc::new(limits),
         };
@@ -158,6 +169,7 @@ impl Application {
                     let res = methods.unrouted(&req);
                     async move { res }
                 }))
+                .wrap(from_fn(http::head::head_as_get))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::observe))
         })
@@ -180,6 +192,22 @@ impl Application {
             server,
             state,
         })
+    }
+
+    /// What a newcomer needs to bind a card in the demo without reading the database: one
+    /// card's number and check code, and the app link its QR code carries. Only when the
+    /// development login is on (never in production, which refuses it); `None` otherwise or
+    /// when there is no active card. The caller prints it to the terminal, never to the log.
+    pub fn demo_card_hint(&self) -> Option<String> {
+        if !self.state.config.dev_login {
+            return None;
+        }
+        let mut conn = self.state.pool.get().ok()?;
+        let (number, code) = cards::model::card::first_active_card(&mut conn).ok()??;
+        let link = printing::qr::card_payload(&self.state.config.public_base_url, &number, &code);
+        Some(format!(
+            "试用 (demo): 服务卡号 {number}，校验码 {code}；在 App 的“绑定我家”输入，或打开 {link}"
+        ))
     }
 
     pub fn port(&self) -> u16 {
@@ -211,6 +239,11 @@ impl Application {
         let mut webhooks = None;
         if state.config.background_jobs {
             jobs::spawn_all(state.clone());
+            notifications::wechat::worker::spawn_worker(
+                state.clone(),
+                worker.clone(),
+                stop_rx.clone(),
+            );
             webhooks = Some(partners::webhooks::spawn_worker(
                 state.clone(),
                 worker.clone(),
@@ -252,7 +285,7 @@ impl Application {
 }
 
 /// The first SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() -> &'static str {
+pub(crate) async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     match (
         signal(SignalKind::terminate()),
@@ -294,14 +327,18 @@ fn routes(cfg: &mut ServiceConfig, dev_login: bool) {
             .wrap(from_fn(http::idempotency::idempotency))
             .configure(|c| auth::routes(c, dev_login))
             .configure(me::routes)
+            .configure(households::routes)
+            .configure(pii::routes)
             .configure(places::routes)
             .configure(notifications::routes)
             .configure(charging::routes)
+            .configure(devices::routes)
             .configure(partners::routes)
             .configure(cards::routes)
             .configure(directory::routes)
             .configure(volunteering::routes)
-            .configure(calendar::routes),
+            .configure(calendar::routes)
+            .configure(printing::routes),
     );
 }
 
@@ -316,5 +353,8 @@ fn site(cfg: &mut web::ServiceConfig, doc: utoipa::openapi::OpenApi) {
                     .finish()
             }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc));
+        .service(SwaggerUi::new("/docs/{_:.*}").url(
+            "/api/openapi.json",
+            openapi::with_future_examples(doc, chrono::Utc::now().date_naive()),
+        ));
 }

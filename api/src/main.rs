@@ -20,6 +20,10 @@ struct Cli {
 enum Command {
     /// Run the HTTP API (the default).
     Serve,
+    /// Hold the charging piles' TCP connections (DNY protocol) on `LINLI_DEVICE_BIND`: send
+    /// them the commands API processes queue, record their heartbeats, power reports and
+    /// settlements.
+    Gateway,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo data set (8 communities, 10,000 households with cards); safe to repeat.
@@ -35,6 +39,14 @@ enum Command {
     Openapi,
     /// Print `schema.rs` generated from the SQLite migrations.
     Schema,
+    /// Re-encrypt every stored phone number under the current `LINLI_PII_KEY` (keep the former
+    /// keys in `LINLI_PII_KEYS` until it reports done). Resumable: run it again after a stop;
+    /// several at once share the work.
+    RotatePiiKey {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
     /// Give a user a role (e.g. make the first administrator).
     SetRole {
         /// The user's openid (dev logins are `dev:<name>`).
@@ -83,6 +95,14 @@ fn main() {
 fn admin_or_serve(command: Option<Command>, config: Config) {
     match command {
         None | Some(Command::Serve) => serve(config),
+        Some(Command::Gateway) => {
+            let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
+            let system = actix_web::rt::System::new();
+            let config = std::sync::Arc::new(config);
+            if let Err(e) = system.block_on(linli::devices::gateway::serve(pool, config)) {
+                fail(e);
+            }
+        }
         Some(Command::Migrate) => {
             let pool = db::build_pool(&config).unwrap_or_else(|e| fail(e));
             let mut conn = pool
@@ -111,6 +131,25 @@ fn admin_or_serve(command: Option<Command>, config: Config) {
                 Err(e) => fail(e),
             }
         }
+        Some(Command::RotatePiiKey { batch }) => {
+            let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool.get().unwrap_or_else(|e| fail(e));
+            let keys = config.pii_keys().unwrap_or_else(|e| fail(e));
+            let now = chrono::Utc::now().naive_utc();
+            match linli::pii::rotate::run(&mut conn, &keys, batch, None, now) {
+                Ok(p) if p.finished => println!(
+                    "every phone number is under key version {} ({} re-encrypted now); LINLI_PII_KEYS may drop the older keys",
+                    keys.current_version(),
+                    p.rewritten
+                ),
+                Ok(p) => fail(format!(
+                    "rotation to key version {} finished, but {} re-encrypted and some rows were written under an older key since: run it again",
+                    keys.current_version(),
+                    p.rewritten
+                )),
+                Err(e) => fail(e),
+            }
+        }
         Some(Command::Openapi | Command::Schema) => {}
     }
 }
@@ -121,6 +160,10 @@ fn serve(config: Config) {
         let app = Application::build(config).unwrap_or_else(|e| fail(e));
         let base = format!("http://{}:{}", app.state().config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h), app.port());
         tracing::info!("Linli is serving on {base}");
+        // Development login only; stdout, never the log.
+        if let Some(hint) = app.demo_card_hint() {
+            println!("{hint}");
+        }
         println!("Linli 邻里 is running: API {base}/api/v1, interactive docs {base}/docs/, OpenAPI {base}/api/openapi.json");
         app.run_until_stopped().await
     });

@@ -32,6 +32,10 @@ pub struct AppState {
     /// The rendered availability grids and the stamp reads they share, kept current by the
     /// sockets' write stamps.
     pub charging: crate::charging::Charging,
+    /// Current roles and partner scopes, each answer kept for at most `LINLI_AUTH_CACHE_MS`.
+    pub auth: Arc<crate::auth::current::AuthCache>,
+    /// The personal-data keys (phone numbers' encryption keys by version, the blind-index key).
+    pub pii: Arc<crate::pii::PiiKeys>,
 }
 
 impl AppState {
@@ -50,31 +54,38 @@ impl AppState {
         if health.is_down() {
             wait = wait.min(crate::db::DOWN_WAIT);
         }
+        let manager = self
+            .config
+            .database_target()
+            .map(|t| crate::db::Manager::watched(t, health.clone()))
+            .map_err(ApiError::internal)?;
         actix_web::web::block(move || {
-            let asked = std::time::Instant::now();
-            let got = pool.get_timeout(wait);
-            crate::ops::metrics::pool_wait(asked.elapsed());
-            let mut conn = match got {
-                Ok(conn) => conn,
-                Err(e) => {
-                    crate::ops::metrics::db_unavailable();
-                    return Err(e.into());
+            crate::db::with_reconnect(manager, || {
+                let asked = std::time::Instant::now();
+                let got = pool.get_timeout(wait);
+                crate::ops::metrics::pool_wait(asked.elapsed());
+                let mut conn = match got {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        crate::ops::metrics::db_unavailable();
+                        return Err(e.into());
+                    }
+                };
+                let result = f(&mut conn);
+                if let Err(e) = &result {
+                    let suspicious = matches!(
+                        e.code,
+                        ErrorCode::ServiceUnavailable | ErrorCode::InternalError
+                    ) && !e.retryable;
+                    if suspicious {
+                        crate::db::drop_if_dead(&pool, &mut conn, &health);
+                    }
+                    if e.code == ErrorCode::ServiceUnavailable {
+                        crate::ops::metrics::db_unavailable();
+                    }
                 }
-            };
-            let result = f(&mut conn);
-            if let Err(e) = &result {
-                let suspicious = matches!(
-                    e.code,
-                    ErrorCode::ServiceUnavailable | ErrorCode::InternalError
-                ) && !e.retryable;
-                if suspicious {
-                    crate::db::drop_if_dead(&pool, &mut conn, &health);
-                }
-                if e.code == ErrorCode::ServiceUnavailable {
-                    crate::ops::metrics::db_unavailable();
-                }
-            }
-            result
+                result
+            })
         })
         .await
         .map_err(ApiError::internal)?

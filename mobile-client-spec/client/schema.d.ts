@@ -12,12 +12,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Upcoming activities (open, not yet ended), soonest first: by community, category, local
+         * 志愿活动列表（即将开始）
+         * @description 即将进行的活动（已开放、尚未结束），最早开始的在前：可按社区、类别、当地日期、服务队以及是否还有名额筛选。
+         *
+         *     Upcoming activities (open, not yet ended), soonest first: by community, category, local
          *     date, team, and whether seats are left.
          */
         get: operations["list_activities"];
         put?: never;
-        /** Create an activity for a team (its leaders or staff). */
+        /**
+         * 创建志愿活动
+         * @description 为服务队创建活动（其队长或工作人员）。
+         *
+         *     Create an activity for a team (its leaders or staff).
+         */
         post: operations["create_activity"];
         delete?: never;
         options?: never;
@@ -32,7 +40,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One activity with seats left and my own sign-up (with my waitlist position). */
+        /**
+         * 查看志愿活动详情
+         * @description 单个活动，含剩余名额和我的报名（含我的候补位次）。
+         *
+         *     One activity with seats left and my own sign-up (with my waitlist position).
+         */
         get: operations["get_activity"];
         put?: never;
         post?: never;
@@ -40,7 +53,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit an activity before it starts (its team's leaders or staff). The capacity cannot go
+         * 修改志愿活动
+         * @description 活动开始前修改活动（其服务队队长或工作人员）。名额不能低于已确认人数；提高名额会立即递补候补的人。
+         *
+         *     Edit an activity before it starts (its team's leaders or staff). The capacity cannot go
          *     below the confirmed seats; raising it promotes waitlisted people at once.
          */
         patch: operations["update_activity"];
@@ -56,7 +72,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel an activity before it starts (its team's leaders or staff); everyone signed up is
+         * 取消志愿活动
+         * @description 活动开始前取消活动（其服务队队长或工作人员）；通知所有已报名的人。
+         *
+         *     Cancel an activity before it starts (its team's leaders or staff); everyone signed up is
          *     told.
          */
         post: operations["cancel_activity"];
@@ -75,7 +94,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check myself in with the on-site code, from 30 minutes before the start until the end. */
+        /**
+         * 活动现场扫码签到
+         * @description 用现场签到码为自己签到，时间为开始前 30 分钟到活动结束。
+         *
+         *     Check myself in with the on-site code, from 30 minutes before the start until the end.
+         */
         post: operations["self_check_in"];
         delete?: never;
         options?: never;
@@ -93,7 +117,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Close an ended activity (its team's leaders or staff): confirmed people who never checked
+         * 结束志愿活动
+         * @description 结束已结束的活动（其服务队队长或工作人员）：从未签到的已确认者记为缺席；已签到未签退的人按到结束时计时。
+         *     无人结束时，后台任务在结束两小时后自动完成。
+         *
+         *     Close an ended activity (its team's leaders or staff): confirmed people who never checked
          *     in become no-shows; checked-in people not checked out are credited until the end. Done by
          *     a background job two hours after the end when nobody closes it.
          */
@@ -112,13 +140,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The live roster (its team's leaders or staff): confirmed first, then the waitlist in
+         * 活动报名名单
+         * @description 实时名单（其服务队队长或工作人员）：先列已确认的人，再按顺序列出候补及位次。
+         *
+         *     The live roster (its team's leaders or staff): confirmed first, then the waitlist in
          *     order with positions.
          */
         get: operations["roster"];
         put?: never;
         /**
-         * Sign up for an activity: confirmed while seats last, then waitlisted with a position.
+         * 报名志愿活动
+         * @description 报名参加活动：有名额时直接确认，名额满后进入候补并给出位次。请发送 `Idempotency-Key`：重试得到第一次的应答。
+         *
+         *     Sign up for an activity: confirmed while seats last, then waitlisted with a position.
          *     Send an `Idempotency-Key`: a retry gets the first answer.
          */
         post: operations["sign_up"];
@@ -136,7 +170,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download the roster as CSV for Excel (its team's leaders or staff): UTF-8 with BOM, local
+         * 导出报名名单（CSV）
+         * @description 下载名单 CSV，可用 Excel 打开（其服务队队长或工作人员）：UTF-8 带 BOM，当地时间（Asia/Shanghai）。
+         *
+         *     Download the roster as CSV for Excel (its team's leaders or staff): UTF-8 with BOM, local
          *     times (Asia/Shanghai).
          */
         get: operations["roster_csv"];
@@ -155,7 +192,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log of partner writes: who, what, when, before and after (staff). */
+        /**
+         * 物业写操作的审计日志：谁、做了什么、何时、之前和之后（工作人员）（Audit log）。
+         * @description 物业公司每次写操作（充电桩、插座、维护、webhook 订阅）的记录：谁（哪个客户端）、什么操作、
+         *     何时、修改前后的数据，最新在前；可按物业公司筛选（仅工作人员）。
+         */
         get: operations["audit_log"];
         put?: never;
         post?: never;
@@ -175,8 +216,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Development login (only with `LINLI_DEV_LOGIN=1`, never in production).
-         * @description Logs in as the given openid, creating the user, and sets the role if one is given.
+         * 开发登录（仅演示环境）
+         * @description 开发登录（仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启）。以给定的 openid 登录，用户不存在时创建；
+         *     给出角色时设置该角色。
+         *
+         *     Development login (only with `LINLI_DEV_LOGIN=1`, never in production).
+         *
+         *     Logs in as the given openid, creating the user, and sets the role if one is given.
          */
         post: operations["dev_login"];
         delete?: never;
@@ -194,7 +240,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log out: the refresh token and every token rotated from it stop working. */
+        /**
+         * 退出登录
+         * @description 退出登录：该刷新令牌及由它轮换出的所有令牌都失效。
+         *
+         *     Log out: the refresh token and every token rotated from it stop working.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -212,8 +263,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange a refresh token for new tokens.
-         * @description The presented token is used up. Presented again within `LINLI_REFRESH_GRACE_SECS` (30 s) of
+         * 刷新令牌
+         * @description 用刷新令牌换取新令牌。提交的令牌随即用掉；在其使用后 `LINLI_REFRESH_GRACE_SECS`（30 秒）内且后继令牌未用时再次提交，
+         *     得到相同应答（应答丢失后的重试）；之后再次提交，则该次登录的所有令牌都被吊销（`refresh_token_reused`），
+         *     用户须重新登录。
+         *
+         *     Exchange a refresh token for new tokens.
+         *
+         *     The presented token is used up. Presented again within `LINLI_REFRESH_GRACE_SECS` (30 s) of
          *     its use, while its successor is unused, it gets the same answer (a retry after a lost
          *     answer); presented again later, every token of that login is revoked
          *     (`refresh_token_reused`): the user must log in again.
@@ -235,8 +292,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log in with a WeChat mini-program code.
-         * @description The server exchanges the code with WeChat for the user's openid, creates the user on first
+         * 微信小程序登录
+         * @description 用微信小程序的 code 登录。服务器向微信换取用户的 openid，首次登录时创建用户，返回访问令牌（15 分钟）和刷新令牌。
+         *
+         *     Log in with a WeChat mini-program code.
+         *
+         *     The server exchanges the code with WeChat for the user's openid, creates the user on first
          *     login, and returns an access token (15 minutes) and a refresh token.
          */
         post: operations["wechat_login"];
@@ -256,8 +317,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Book a socket for `[starts_at, ends_at)`.
-         * @description Accepts `Idempotency-Key`: retry a timed-out request with the same key. Rules: on the slot
+         * 预约充电插座
+         * @description 预约插座的 `[starts_at, ends_at)` 时段。接受 `Idempotency-Key`：超时的请求可用同一键重试。
+         *     规则：对齐时段网格、不在过去、在 `days_ahead` 天内、不超过 `max_booking_minutes`、插座可用、
+         *     家庭未超出有效预约配额、未被暂停预约。
+         *
+         *     Book a socket for `[starts_at, ends_at)`.
+         *
+         *     Accepts `Idempotency-Key`: retry a timed-out request with the same key. Rules: on the slot
          *     grid, not in the past, within `days_ahead`, at most `max_booking_minutes`, the socket
          *     available, the household under its active-booking quota, not suspended.
          */
@@ -275,7 +342,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my household's bookings. */
+        /**
+         * 查看我家的一条预约
+         * @description 我家的一条预约。
+         *
+         *     One of my household's bookings.
+         */
         get: operations["get_booking"];
         put?: never;
         post?: never;
@@ -294,8 +366,39 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a booking. Free until its start; after the start it counts as a no-show. */
+        /**
+         * 取消充电预约
+         * @description 取消预约。开始前取消不受影响；开始后取消记为爽约。
+         *
+         *     Cancel a booking. Free until its start; after the start it counts as a no-show.
+         */
         post: operations["cancel_booking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}/charging-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 开始充电
+         * @description 在自己预约的充电口上开始充电：预约尚未签到时先签到（签到时间规则同扫码签到），然后由充电桩网关下发启动指令，充电到预约结束为止。返回的会话先是 `requested`，之后变为 `charging`（或 `start_failed`，`message` 说明原因，如“未插充电器”）；用 `GET /me/charging-sessions` 查看进度。
+         *
+         *     Start charging on the socket of one's booking: checks the booking in first when it is not
+         *     yet (the check-in rules apply), then the device gateway sends the start; the pile charges
+         *     until the booking ends. The session starts `requested`, then becomes `charging` (or
+         *     `start_failed`, with `message` saying why, e.g. "未插充电器"); follow it with
+         *     `GET /me/charging-sessions`.
+         */
+        post: operations["start_charging"];
         delete?: never;
         options?: never;
         head?: never;
@@ -312,7 +415,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
+         * 充电到场签到（扫插座码）
+         * @description 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。
+         *
+         *     Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
          *     the start until the grace period ends.
          */
         post: operations["check_in"];
@@ -331,7 +437,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish charging early: the rest of the booking is freed for others. */
+        /**
+         * 提前结束充电
+         * @description 提前结束充电：预约的剩余时间释放给他人。
+         *
+         *     Finish charging early: the rest of the booking is freed for others.
+         */
         post: operations["finish"];
         delete?: never;
         options?: never;
@@ -346,7 +457,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The feed itself, for calendar apps (no login: the secret in the URL is the key). */
+        /**
+         * 日历订阅源（iCalendar）
+         * @description 日历订阅本身，供日历应用读取（无需登录：URL 中的密钥即凭据）。
+         *
+         *     The feed itself, for calendar apps (no login: the secret in the URL is the key).
+         */
         get: operations["serve_feed"];
         put?: never;
         post?: never;
@@ -363,10 +479,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff: cards, by household and status, with their check codes (for printing). */
+        /**
+         * 服务卡列表（工作人员）
+         * @description 工作人员：按家庭和状态列出服务卡及其校验码（用于打印）。
+         *
+         *     Staff: cards, by household and status, with their check codes (for printing).
+         */
         get: operations["list_cards"];
         put?: never;
-        /** Staff: issue a card (next number, random check code) to a household without an active one. */
+        /**
+         * 发放服务卡（工作人员）
+         * @description 工作人员：为没有有效卡的家庭发卡（下一个卡号，随机校验码）。
+         *
+         *     Staff: issue a card (next number, random check code) to a household without an active one.
+         */
         post: operations["issue_card"];
         delete?: never;
         options?: never;
@@ -382,7 +508,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Look up a convenience card (no login): the number and check code from its QR code give
+         * 扫码查询便民服务卡（无需登录）
+         * @description 查询便民服务卡（无需登录）：二维码中的卡号和校验码可查到楼栋地址（社区 › 网格 › 小区 › 楼栋）、
+         *     七个角色联系人、社区服务中心、按类别的15分钟生活圈（含按当地时间“正在营业”）与紧急电话。
+         *     从不显示家庭住户。校验码错误、卡号不存在或已吊销都返回相同的 404。按客户端地址限频（429，
+         *     带 `Retry-After`）。返回 `ETag` 和 `Cache-Control`；带 `If-None-Match` 可得到 304。
+         *
+         *     Look up a convenience card (no login): the number and check code from its QR code give
          *     the building's address (community › grid › compound › building), its seven role contacts,
          *     the community service centre, the 15-minute circle by category with "open now" (local
          *     time) and emergency numbers. Never who lives in the household. A wrong check code and an
@@ -407,7 +539,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: reprint a card: same number, new random check code. The old QR code stops working. */
+        /**
+         * 补办服务卡（新校验码，工作人员）
+         * @description 工作人员：重印服务卡：卡号不变，换新的随机校验码。旧二维码随即失效。
+         *
+         *     Staff: reprint a card: same number, new random check code. The old QR code stops working.
+         */
         post: operations["reissue_card"];
         delete?: never;
         options?: never;
@@ -424,7 +561,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: revoke a card (lost, moved out). Its QR code stops working at once. */
+        /**
+         * 注销服务卡（工作人员）
+         * @description 工作人员：吊销服务卡（遗失、搬走）。其二维码立即失效。
+         *
+         *     Staff: revoke a card (lost, moved out). Its QR code stops working at once.
+         */
         post: operations["revoke_card"];
         delete?: never;
         options?: never;
@@ -439,7 +581,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The category tree (parents first, with depth), for pickers and filters. */
+        /**
+         * 服务分类树
+         * @description 分类树（父级在前，含层级深度），用于选择器和筛选。
+         *
+         *     The category tree (parents first, with depth), for pickers and filters.
+         */
         get: operations["list_categories"];
         put?: never;
         post?: never;
@@ -456,7 +603,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the urban communities (社区) with their counts. */
+        /**
+         * 城区社区列表及各项数量（List the urban communities）。
+         * @description 所有城区社区，含网格数、小区数和登记家庭数。
+         *
+         *     List the urban communities (社区) with their counts.
+         */
         get: operations["list_communities"];
         put?: never;
         post?: never;
@@ -474,7 +626,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List or search compounds (小区): by community, by name (Chinese text), by kind, by
+         * 小区列表与搜索（List or search compounds）。
+         * @description 可按社区、名称（中文）、类型以及是否有充电桩筛选。
+         *
+         *     List or search compounds (小区): by community, by name (Chinese text), by kind, by
          *     whether they have charging piles.
          */
         get: operations["list_compounds"];
@@ -493,7 +648,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One compound with its buildings. */
+        /**
+         * 查看小区及其楼栋
+         * @description 单个小区及其楼栋。
+         *
+         *     One compound with its buildings.
+         */
         get: operations["get_compound"];
         put?: never;
         post?: never;
@@ -511,8 +671,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The availability grid of a compound: every socket × every slot, one character per cell.
-         * @description Default: today and the next two days (local time). Logged-in residents see their
+         * 小区充电插座可预约时段表
+         * @description 小区的可预约网格：每个插座 × 每个时段，每格一个字符。默认为今天及之后两天（当地时间）。已登录的居民看到本家庭的预约为 `m`。
+         *     带上次的 `ETag` 发送 `If-None-Match`，无变化时得到 304。
+         *
+         *     The availability grid of a compound: every socket × every slot, one character per cell.
+         *
+         *     Default: today and the next two days (local time). Logged-in residents see their
          *     household's bookings as `m`. Send `If-None-Match` with the last `ETag` to get 304 when
          *     nothing changed.
          */
@@ -532,7 +697,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A compound's piles, sockets and booking rules. */
+        /**
+         * 小区的充电桩、插座与预约规则
+         * @description 小区的充电桩、插座和预约规则。
+         *
+         *     A compound's piles, sockets and booking rules.
+         */
         get: operations["get_charging"];
         put?: never;
         post?: never;
@@ -550,8 +720,36 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a compound's booking rules (staff). Applies to bookings made from now on. */
+        /**
+         * 修改小区预约规则（工作人员）
+         * @description 修改小区的预约规则（工作人员）。对此后新建的预约生效。
+         *
+         *     Change a compound's booking rules (staff). Applies to bookings made from now on.
+         */
         put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compounds/{id}/open-to-community": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 开放或关闭小区充电给全社区居民（工作人员）
+         * @description 向社区所有居民开放小区的充电，或只对本小区家庭开放（工作人员）。默认家庭只能在本小区预约。
+         *
+         *     Open a compound's charging to every resident of the community, or close it to its own
+         *     households (staff). By default a household books only in its own compound.
+         */
+        put: operations["put_open_to_community"];
         post?: never;
         delete?: never;
         options?: never;
@@ -569,7 +767,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Queue for a taken time, on one socket or on any socket of the compound. When it frees,
+         * 排队候补充电时段
+         * @description 为已被占用的时段排队候补，可指定一个插座或小区内任一插座。时段空出时，排在第一位的人得到 10 分钟的预约机会（`waitlist.offer` 通知）。
+         *
+         *     Queue for a taken time, on one socket or on any socket of the compound. When it frees,
          *     the first in line is offered it for 10 minutes (a `waitlist.offer` notification).
          */
         post: operations["join_waitlist"];
@@ -586,11 +787,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff: reports, open ones by default, oldest first. */
+        /**
+         * 纠错报告列表（工作人员）
+         * @description 工作人员：纠错报告，默认只列未处理的，最早在前。
+         *
+         *     Staff: reports, open ones by default, oldest first.
+         */
         get: operations["list_reports"];
         put?: never;
         /**
-         * Report a wrong entry (a wrong phone number, a closed service, wrong hours) of a service
+         * 报告信息有误（电话、营业时间等）
+         * @description 报告服务或角色联系人的错误条目（电话错误、服务已关闭、营业时间错误）。每人对每个条目只能有一份未处理的报告。
+         *
+         *     Report a wrong entry (a wrong phone number, a closed service, wrong hours) of a service
          *     or a role contact. One open report per person and entry.
          */
         post: operations["create_report"];
@@ -610,10 +819,134 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Staff: close a report. `fixed` (after correcting the entry, or checking it) marks the
+         * 处理纠错报告（工作人员）
+         * @description 工作人员：关闭报告。`fixed`（已更正或已核实条目）将条目标记为今天已确认；`dismissed` 保持条目不变。
+         *
+         *     Staff: close a report. `fixed` (after correcting the entry, or checking it) marks the
          *     entry confirmed today; `dismissed` leaves it as it is.
          */
         post: operations["resolve_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我家的成员与入户申请
+         * @description 本家庭的在册成员和待审批的申请，按时间先后排列：仅该户的在册户主和社区工作人员可看（其他人得到 404）。
+         *
+         *     The household's live members and pending requests, oldest first: for its active owners and
+         *     community staff (404 for anyone else).
+         */
+        get: operations["list_household_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{id}/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改成员（租期、身份）
+         * @description 修改租户的到期日（在册户主和工作人员；须晚于今天、最多一年以后），或修改成员身份（仅工作人员）。
+         *
+         *     Set a tenant's end date (active owners and staff; after today, at most a year ahead) or a
+         *     member's role (staff only).
+         */
+        patch: operations["update_household_member"];
+        trace?: never;
+    };
+    "/api/v1/households/{id}/members/{member_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 同意入户申请
+         * @description 批准一条待审批的申请：该户在册户主可批准为家庭成员或租户；社区工作人员可批准为任何身份（只有工作人员在当面核验证件后可设为户主）。
+         *     租户须填 `valid_until`。两人同时批准时只有一人成功，另一人得到 409 `member_request_not_pending`；
+         *     在册成员已达 `LINLI_HOUSEHOLD_MEMBERS_MAX` 时得到 409 `household_full`。任何人都不能审批自己的申请。
+         *
+         *     Approve a pending request as a member or tenant (an active owner of the household) or as
+         *     any role (community staff; only staff make someone an owner, after checking papers in
+         *     person). A tenant needs `valid_until`. Of two approvals at once one wins, the other gets
+         *     409 `member_request_not_pending`; beyond `LINLI_HOUSEHOLD_MEMBERS_MAX` active members 409
+         *     `household_full`.
+         */
+        post: operations["approve_household_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{id}/members/{member_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 拒绝入户申请
+         * @description 拒绝一条待审批的申请（该户在册户主或社区工作人员）。
+         *
+         *     Reject a pending request (an active owner of the household, or community staff).
+         */
+        post: operations["reject_household_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/{id}/members/{member_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 移除成员
+         * @description 结束一条成员资格：可由该户在册户主（不能移除其他户主）、社区工作人员或成员本人操作。
+         *     该成员尚未开始的充电预约被取消、名额退回；通知成员本人和户主。
+         *
+         *     End a membership: by an active owner (not of another owner), community staff or the member
+         *     themselves. Their charging bookings that have not started are cancelled and the quota
+         *     given back; the member and the owners are told.
+         */
+        post: operations["revoke_household_member"];
         delete?: never;
         options?: never;
         head?: never;
@@ -627,10 +960,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Locations where services are offered (HSDS `location`). */
+        /**
+         * 服务地点列表
+         * @description 提供服务的地点（HSDS `location`）。
+         *
+         *     Locations where services are offered (HSDS `location`).
+         */
         get: operations["list_locations"];
         put?: never;
-        /** Staff: add a location. */
+        /**
+         * 新增服务地点（工作人员）
+         * @description 工作人员：添加地点。
+         *
+         *     Staff: add a location.
+         */
         post: operations["create_location"];
         delete?: never;
         options?: never;
@@ -648,7 +991,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Schedule maintenance on a socket or a whole pile (staff). Bookings it overlaps are
+         * 安排插座或充电桩维护（工作人员）
+         * @description 为插座或整个充电桩安排维护（工作人员）。与之重叠的预约被取消并通知住户；维护时段内不能预约。
+         *
+         *     Schedule maintenance on a socket or a whole pile (staff). Bookings it overlaps are
          *     cancelled and their residents told; nothing can be booked in the window.
          */
         post: operations["create_maintenance"];
@@ -665,11 +1011,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I: user, role and household. */
+        /**
+         * 我的账号、角色与家庭
+         * @description 我是谁：用户、角色和家庭。
+         *
+         *     Who am I: user, role and household.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * 注销我的账号
+         * @description 删除我的手机号及其索引，结束家庭成员资格，退出志愿队伍，取消尚未开始的充电预约、候补和活动报名，
+         *     删除站内通知、日历链接和志愿者资料，并使所有登录失效。过去的预约、报名和积分流水保留（数量和金额不变），
+         *     但不再指向我：账号只剩编号，没有微信身份、昵称和手机号。之后用同一微信登录会得到一个新账号。可重复调用。
+         *
+         *     Erase my account: my phone number and its index are deleted, I leave my household and my
+         *     volunteer teams, my future bookings, waitlist places and sign-ups are cancelled, my inbox, calendar links and volunteer
+         *     profile are deleted, every login is revoked. Past bookings, sign-ups and points ledger rows
+         *     stay (amounts and counts are kept for the accounts) but no longer name me: the account keeps
+         *     only its number, with no WeChat identity, name or phone. Logging in again with the same
+         *     WeChat account makes a new, empty account. Erasing again changes nothing.
+         */
+        delete: operations["delete_me"];
         options?: never;
         head?: never;
         patch?: never;
@@ -682,7 +1046,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My household's bookings, newest first. */
+        /**
+         * 我家的充电预约
+         * @description 我家的预约，最新在前。
+         *
+         *     My household's bookings, newest first.
+         */
         get: operations["my_bookings"];
         put?: never;
         post?: never;
@@ -699,11 +1068,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My calendar feed URL (activities I signed up for), if I made one. */
+        /**
+         * 我的日历订阅地址
+         * @description 我的日历订阅 URL（我报名的活动），若已创建。
+         *
+         *     My calendar feed URL (activities I signed up for), if I made one.
+         */
         get: operations["get_feed"];
         put?: never;
         post?: never;
-        /** Revoke my feed URL. */
+        /**
+         * 停用我的日历订阅地址
+         * @description 吊销我的日历订阅 URL。
+         *
+         *     Revoke my feed URL.
+         */
         delete: operations["revoke_feed"];
         options?: never;
         head?: never;
@@ -719,7 +1098,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make a new secret feed URL (the first one, or a replacement: the old URL stops working). */
+        /**
+         * 生成新的日历订阅地址
+         * @description 生成新的私密订阅 URL（首次创建或替换：旧 URL 随即失效）。
+         *
+         *     Make a new secret feed URL (the first one, or a replacement: the old URL stops working).
+         */
         post: operations["rotate_feed"];
         delete?: never;
         options?: never;
@@ -735,10 +1119,61 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My household's card view: the same as scanning our card (works even while our card is
+         * 我家的服务卡
+         * @description 我家服务卡的内容：与扫描我家的卡相同（卡在重印期间也可用）。账号绑定家庭之前返回 404 `household_not_bound`。
+         *
+         *     My household's card view: the same as scanning our card (works even while our card is
          *     being reprinted). 404 `household_not_bound` until the account is bound to a household.
          */
         get: operations["my_card"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/charging-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的充电记录
+         * @description 我的充电会话，最新在前：充电中显示实时功率和累计电量，结束后显示电量、时长和停止原因。
+         *
+         *     My charging sessions, newest first: live power and energy while charging, the result
+         *     (energy, duration, stop reason) after.
+         */
+        get: operations["my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出我的全部个人信息
+         * @description 返回邻里保存的关于我的全部信息：账号、家庭、完整手机号、充电预约、候补、活动报名、积分流水、站内通知、
+         *     积分超市兑换、微心愿、志愿队伍成员关系和志愿者资料。
+         *
+         *     Everything Linli holds about me: account, household, my phone number whole, bookings,
+         *     waitlist entries, sign-ups, points ledger, notifications, redemptions, micro-wishes, team
+         *     memberships and volunteer profile.
+         */
+        get: operations["export_me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -757,13 +1192,28 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Bind my account to a household with its card. Several accounts (a family's phones) may
-         *     bind to one household; binding again moves the account to the new household. Wrong codes
-         *     are counted per card and per account: after 5 for one card within an hour (10 for one
-         *     account) binding it answers 429 for an hour, and staff see it in the audit log.
+         * 用服务卡绑定我家
+         * @description 凭服务卡申请加入家庭：申请处于待审批（`membership.status` 为 `pending`），由该户的在册户主或社区工作人员批准；
+         *     批准前账号不属于任何家庭。对同一家庭再次申请不产生变化；已属于（或已申请）其他家庭的账号须先退出（409
+         *     `membership_exists`）。错误的校验码按卡和按账号计数：一张卡一小时内错 5 次（一个账号 10 次）后，一小时内返回
+         *     429，工作人员可在审计日志中看到。
+         *
+         *     Ask to join a household with its card: the request waits (`membership.status` `pending`)
+         *     until an active owner of the household or community staff approve it; until then the
+         *     account has no household. Asking again for the same household changes nothing; an account
+         *     that belongs to (or asked to join) another household must leave it first (409
+         *     `membership_exists`). Wrong codes are counted per card and per account: after 5 for one
+         *     card within an hour (10 for one account) binding it answers 429 for an hour, and staff see
+         *     it in the audit log.
          */
         post: operations["bind_household"];
-        /** Leave my household (for example after moving out). */
+        /**
+         * 退出我家（解除绑定）
+         * @description 退出我的家庭（例如搬走之后），或撤回待审批的申请。我尚未开始的充电预约将被取消，并通知该户户主。
+         *
+         *     Leave my household (for example after moving out), or withdraw my pending request. My
+         *     charging bookings that have not started are cancelled and the household's owners told.
+         */
         delete: operations["unbind_household"];
         options?: never;
         head?: never;
@@ -777,7 +1227,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My notifications, newest first. */
+        /**
+         * 我的消息通知
+         * @description 我的通知，最新在前。
+         *
+         *     My notifications, newest first.
+         */
         get: operations["list"];
         put?: never;
         post?: never;
@@ -796,7 +1251,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one of my notifications read. */
+        /**
+         * 一条消息标为已读
+         * @description 将我的一条通知标为已读。
+         *
+         *     Mark one of my notifications read.
+         */
         post: operations["mark_read"];
         delete?: never;
         options?: never;
@@ -813,9 +1273,43 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark all my notifications read. */
+        /**
+         * 全部消息标为已读
+         * @description 将我的所有通知标为已读。
+         *
+         *     Mark all my notifications read.
+         */
         post: operations["mark_all_read"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置或修改我的手机号
+         * @description 设置或修改我的手机号（中国大陆手机号）。号码加密保存，只以打码形式显示；再次提交同一号码不会有可见变化。
+         *
+         *     Set or change my phone number (a Chinese mainland mobile number). It is stored encrypted
+         *     and shown masked; sending the same number again changes nothing visible.
+         */
+        put: operations["set_my_phone"];
+        post?: never;
+        /**
+         * 删除我的手机号
+         * @description 删除我的手机号（密文和检索索引）。没有号码时删除也算成功。
+         *
+         *     Remove my phone number (its ciphertext and its index). Removing none is fine.
+         */
+        delete: operations["delete_my_phone"];
         options?: never;
         head?: never;
         patch?: never;
@@ -828,7 +1322,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My points balance (the sum of my ledger) and service time. */
+        /**
+         * 我的积分余额与服务时长
+         * @description 我的积分余额（我的积分流水之和）和服务时长。
+         *
+         *     My points balance (the sum of my ledger) and service time.
+         */
         get: operations["my_points"];
         put?: never;
         post?: never;
@@ -845,7 +1344,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My points history, newest first. */
+        /**
+         * 我的积分明细
+         * @description 我的积分记录，最新在前。
+         *
+         *     My points history, newest first.
+         */
         get: operations["my_ledger"];
         put?: never;
         post?: never;
@@ -862,7 +1366,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My redemptions with their pickup codes, newest first. */
+        /**
+         * 我的兑换记录与取货码
+         * @description 我的兑换及其取货码，最新在前。
+         *
+         *     My redemptions with their pickup codes, newest first.
+         */
         get: operations["my_redemptions"];
         put?: never;
         post?: never;
@@ -879,10 +1388,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My sign-ups (all states), latest activity first. */
+        /**
+         * 我的活动报名
+         * @description 我的报名（所有状态），最近的活动在前。
+         *
+         *     My sign-ups (all states), latest activity first.
+         */
         get: operations["my_signups"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的订阅消息授权
+         * @description 小程序的订阅消息模板，每个模板可承载的通知类型，以及居民还允许发送的条数。
+         *     当居民做了与某条消息相关的事（例如刚预约完）时，为 `remaining` 为 0 的模板调用 `wx.requestSubscribeMessage` 申请。
+         *
+         *     The subscription-message templates of the mini-program, each with the notification kinds
+         *     it carries and how many messages the resident still allows. Ask
+         *     (`wx.requestSubscribeMessage`) for templates whose `remaining` is 0 when the resident does
+         *     something the message would be about (e.g. right after booking).
+         */
+        get: operations["list_wechat_subscriptions"];
+        put?: never;
+        /**
+         * 上报订阅消息授权结果
+         * @description 原样上报 `wx.requestSubscribeMessage` 的回答：每个 `accept` 允许该模板再发一条（有上限），`reject` 和 `ban` 清零，
+         *     `filter` 不改变。请带上 `Idempotency-Key`（重试只计一次）。应答为各模板及剩余条数。
+         *
+         *     Report what `wx.requestSubscribeMessage` answered, as it answered: each `accept` allows
+         *     one more message of that template (up to a cap), `reject` and `ban` allow none, `filter`
+         *     changes nothing. Send an `Idempotency-Key` (a retry then counts once). Answers the
+         *     templates and grants left.
+         */
+        post: operations["report_wechat_subscriptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -896,9 +1446,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My volunteer profile: skills, teams, party membership, service time. */
+        /**
+         * 我的志愿者资料
+         * @description 我的志愿者资料：技能、服务队、党员身份、服务时长。
+         *
+         *     My volunteer profile: skills, teams, party membership, service time.
+         */
         get: operations["get_profile"];
-        /** Set my skills. */
+        /**
+         * 设置我的技能
+         * @description 设置我的技能。
+         *
+         *     Set my skills.
+         */
         put: operations["update_profile"];
         post?: never;
         delete?: never;
@@ -914,7 +1474,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My waitlist entries and offers, newest first. */
+        /**
+         * 我的候补与候补机会
+         * @description 我的候补和预约机会，最新在前。
+         *
+         *     My waitlist entries and offers, newest first.
+         */
         get: operations["my_waitlist"];
         put?: never;
         post?: never;
@@ -931,8 +1496,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Wishes I posted or claimed. */
+        /**
+         * 我的微心愿（发布的与认领的）
+         * @description 我发布或认领的心愿。
+         *
+         *     Wishes I posted or claimed.
+         */
         get: operations["my_wishes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/membership-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待处理的入户申请（工作人员）
+         * @description 某个社区或网格待审批的入户申请，按时间先后排列（仅工作人员）。
+         *
+         *     Pending household membership requests of a community or grid, oldest first (staff).
+         */
+        get: operations["list_membership_requests"];
         put?: never;
         post?: never;
         delete?: never;
@@ -948,10 +1540,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Organizations offering services (HSDS `organization`). */
+        /**
+         * 服务机构列表
+         * @description 提供服务的机构（HSDS `organization`）。
+         *
+         *     Organizations offering services (HSDS `organization`).
+         */
         get: operations["list_organizations"];
         put?: never;
-        /** Staff: add an organization. */
+        /**
+         * 新增服务机构（工作人员）
+         * @description 工作人员：添加机构。
+         *
+         *     Staff: add an organization.
+         */
         post: operations["create_organization"];
         delete?: never;
         options?: never;
@@ -968,7 +1570,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a client (staff): its secrets and tokens stop working at once. */
+        /**
+         * 吊销客户端（工作人员）：其密钥和令牌立即失效（Revoke a client）。
+         * @description 吊销后该客户端不能再换取令牌，已发出的令牌也立即失效（仅工作人员）。
+         */
         post: operations["revoke_client"];
         delete?: never;
         options?: never;
@@ -986,10 +1591,36 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate a client's secret (staff). The old secret keeps working for the grace period
-         *     (`LINLI_PARTNER_SECRET_GRACE_HOURS`, 24 h by default).
+         * 轮换客户端密钥（工作人员）（Rotate a client secret）。
+         * @description 旧密钥在宽限期内仍然有效（`LINLI_PARTNER_SECRET_GRACE_HOURS`，默认 24 小时）。
+         *
+         *     新密钥只在这次应答中返回，请立即保存（仅工作人员）。
          */
         post: operations["rotate_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-clients/{client_id}/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 更换合作方客户端的权限范围（工作人员）
+         * @description 整体替换客户端持有的权限范围（仅工作人员）。已发出的令牌从下一次请求起只保留客户端仍持有的范围；
+         *     要得到新增的范围必须换取新令牌。
+         *
+         *     Replace the scopes a client holds (staff). Tokens it holds keep only the scopes it still
+         *     has, from its next request on; a token asks for new scopes only through a new token.
+         */
+        put: operations["set_client_scopes"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1003,7 +1634,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Bookings in my compounds (no resident identity), newest first. */
+        /**
+         * 本物业小区的预约列表（不含住户身份），最新在前（Bookings in my compounds, newest first）。
+         * @description 本物业所服务小区的预约，按开始时间从新到旧分页。可按开始日期（当地日期 `from`、`to`）、小区、
+         *     插座和状态筛选。不含住户或家庭身份。需要权限范围 `bookings:read`。
+         */
         get: operations["bookings"];
         put?: never;
         post?: never;
@@ -1020,7 +1655,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One booking in my compounds. */
+        /**
+         * 本物业小区的一条预约（One booking）。
+         * @description 按 id 读取一条预约；预约不在本物业的小区时返回 404 `not_found`（与不存在相同，不泄露其他物业的数据）。
+         *     需要权限范围 `bookings:read`。
+         */
         get: operations["booking"];
         put?: never;
         post?: never;
@@ -1037,7 +1676,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The compounds my firm serves. */
+        /**
+         * 本物业服务的小区（The compounds my firm serves）。
+         * @description 本物业服务的小区，由工作人员在登记物业公司时指定。需要权限范围 `piles:read`。
+         */
         get: operations["compounds"];
         put?: never;
         post?: never;
@@ -1054,10 +1696,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Piles and sockets of one of my compounds, with the sockets' printed codes. */
+        /**
+         * 本物业某小区的充电桩和插座，含插座上印的编码（Piles and sockets of a compound）。
+         * @description 小区内的充电桩及其插座，含每个插座印制的编码（用于贴纸和扫码签到）。小区不属于本物业时返回 404。
+         *     需要权限范围 `piles:read`。
+         */
         get: operations["compound_piles"];
         put?: never;
-        /** Install a pile with its sockets in one of my compounds. */
+        /**
+         * 在本物业的小区安装一个充电桩及其插座（Install a pile）。
+         * @description 在本物业的小区安装一个充电桩，含 1 到 4 个插座，每个插座生成印制编码。应答的 `Location` 头指向新充电桩。
+         *     操作写入审计日志。需要权限范围 `piles:write`。
+         */
         post: operations["create_pile"];
         delete?: never;
         options?: never;
@@ -1072,7 +1722,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my deliveries with every attempt. */
+        /**
+         * 本物业的一条投递记录及其每次尝试（One delivery）。
+         * @description 一条投递记录，含每次尝试的时间、HTTP 状态和错误。需要权限范围 `webhooks:manage`。
+         */
         get: operations["get_delivery"];
         put?: never;
         post?: never;
@@ -1091,7 +1744,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send one of my deliveries' event again (same `webhook-id`), as a new delivery. */
+        /**
+         * 重新发送某条投递的事件（`webhook-id` 不变），作为一条新的投递（Replay a delivery）。
+         * @description 把同一事件（`webhook-id` 相同，接收方可据此去重）作为新的投递立即排队，发给同一订阅；用于接收方故障修复之后。
+         *     需要权限范围 `webhooks:manage`。
+         */
         post: operations["replay_delivery"];
         delete?: never;
         options?: never;
@@ -1106,10 +1763,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * 本物业的维护时段，开始最晚的在前（My maintenance windows, latest start first）。
+         * @description 可按小区、充电桩（含其插座上的维护）、插座（含其所在充电桩的维护）和状态筛选。
+         */
+        get: operations["list_maintenance"];
+        put?: never;
+        /**
+         * 为本物业的充电桩或插座安排维护，时间重叠的预约会被取消（Schedule maintenance）。
+         * @description 为一个插座或整个充电桩设定维护时段。该时段内不能预约；与之重叠的预约被取消并通知住户；发送
+         *     `maintenance.scheduled` 与 `booking.cancelled` webhook。安排错了可以改期或撤销（见下方的修改与撤销）。
+         *     操作写入审计日志。需要权限范围 `piles:write`；支持 `Idempotency-Key`。
+         */
+        post: operations["maintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/maintenance-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本物业的一个维护时段（One maintenance window）。
+         * @description 包括其当前状态（未开始、进行中、已结束或已撤销）和因它取消的预约。其他物业的维护时段返回 404。需要权限范围
+         *     `piles:read`。
+         */
+        get: operations["get_maintenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 在开始前改动本物业维护时段的时间或原因（Move a maintenance window or change its reason）。
+         * @description 新时间内的预约被取消（通知住户）；因原时间被取消、而新时间不再覆盖的预约，住户会收到可以重新预约的通知。
+         *     同样的改动再次提交不会再改变任何东西。
+         */
+        patch: operations["change_maintenance"];
+        trace?: never;
+    };
+    "/api/v1/partner/maintenance-windows/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         get?: never;
         put?: never;
-        /** Schedule maintenance on one of my piles or sockets; overlapping bookings are cancelled. */
-        post: operations["maintenance"];
+        /**
+         * 在结束前取消本物业的维护时段，时段恢复可预约（Cancel a maintenance window）。
+         * @description 因它被取消的预约（尚未结束的），住户会收到可以重新预约的通知。取消已取消的维护时段得到同样的应答。
+         */
+        post: operations["cancel_maintenance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1123,14 +1835,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my piles. */
+        /**
+         * 本物业的一个充电桩（One pile）。
+         * @description 按 id 读取充电桩及其插座；不属于本物业时返回 404 `not_found`。需要权限范围 `piles:read`。
+         */
         get: operations["get_pile"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename or move one of my piles. */
+        /**
+         * 重命名或移动本物业的充电桩（Rename or move a pile）。
+         * @description 修改充电桩的名称或位置说明；未提供的字段保持不变。操作写入审计日志（修改前后）。需要权限范围 `piles:write`。
+         */
         patch: operations["update_pile"];
         trace?: never;
     };
@@ -1143,7 +1861,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retire one of my piles: its sockets are retired and their bookings cancelled. */
+        /**
+         * 停用本物业的充电桩：其插座一并停用，预约取消（Retire a pile）。
+         * @description 永久停用充电桩：所有插座变为 `retired`，尚未开始的预约被取消并通知住户（发送 `booking.cancelled` webhook）。
+         *     操作写入审计日志。需要权限范围 `piles:write`。
+         */
         post: operations["retire_pile"];
         delete?: never;
         options?: never;
@@ -1160,7 +1882,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a socket to one of my piles. */
+        /**
+         * 给本物业的充电桩增加一个插座（Add a socket）。
+         * @description 给充电桩增加一个插座并生成印制编码；已停用的充电桩返回 409 `pile_retired`。操作写入审计日志。
+         *     需要权限范围 `piles:write`。
+         */
         post: operations["add_socket"];
         delete?: never;
         options?: never;
@@ -1176,8 +1902,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Utilisation per pile and day: booked hours, used hours, no-shows, cancellations. JSON, or
-         *     CSV with `format=csv`.
+         * 按充电桩和日期的利用率：预约小时、使用小时、爽约、取消（Utilisation per pile and day）。
+         * @description 默认 JSON；`format=csv` 时返回 CSV 文件（text/csv）。
+         *
+         *     按当地日期和充电桩汇总 `[from, to]` 内开始的预约。需要权限范围 `bookings:read`。
          */
         get: operations["utilisation"];
         put?: never;
@@ -1198,8 +1926,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set one of my sockets' state. Leaving `available` cancels its bookings that have not
-         *     started charging (residents are told; `booking.cancelled` webhooks follow).
+         * 设置本物业一个插座的状态（Set a socket's state）。
+         * @description 离开 `available` 会取消尚未开始充电的预约（通知住户，并发送 `booking.cancelled` webhook）。
+         *
+         *     可设置的状态为 `available`、`maintenance`、`faulted`；`retired` 属于充电桩停用。操作写入审计日志（修改前后）。
+         *     需要权限范围 `piles:write`。
          */
         post: operations["socket_state"];
         delete?: never;
@@ -1218,8 +1949,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set many of my sockets' states in one call, all or nothing. Any socket that is not mine
-         *     makes the whole call answer 404.
+         * 一次设置多个插座的状态，全部成功或全部不变（Bulk socket states）。
+         * @description 任何一个插座不属于本物业，整个请求返回 404。
+         *
+         *     在一个事务中设置多个插座的状态，任何一项失败则全部不变。需要权限范围 `piles:write`。
          */
         post: operations["bulk_socket_state"];
         delete?: never;
@@ -1238,9 +1971,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange client credentials for an access token (OAuth 2 client-credentials grant).
-         * @description Send `client_id` and `client_secret` as JSON, as a form, or with HTTP Basic
-         *     authentication. The token lasts `expires_in` seconds (10 minutes by default).
+         * 用客户端凭据换取访问令牌（OAuth 2 client-credentials grant）。
+         * @description `client_id` 和 `client_secret` 可放在表单（`application/x-www-form-urlencoded`，OAuth 2 客户端的
+         *     通常做法）或 JSON 请求体中，也可用 HTTP Basic 认证（`client_basic`：用户名为 client id，密码为
+         *     secret，此时请求体只需 `grant_type`）。令牌有效 `expires_in` 秒（默认 10 分钟）。
+         *
+         *     得到的访问令牌放在 `Authorization: Bearer` 头中调用其余物业接口；令牌只带客户端持有的权限范围（可用 `scope` 请求其中一部分）。
          */
         post: operations["token"];
         delete?: never;
@@ -1256,10 +1992,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My subscriptions. */
+        /**
+         * 本物业的 webhook 订阅（My subscriptions）。
+         * @description 本物业的全部 webhook 订阅及其状态（不含签名密钥）。需要权限范围 `webhooks:manage`。
+         */
         get: operations["list_subscriptions"];
         put?: never;
-        /** Subscribe a URL to events. The answer carries the signing secret, once. */
+        /**
+         * 为一个 URL 订阅事件，应答中包含签名密钥，仅此一次（Subscribe to webhooks）。
+         * @description 订阅 URL 必须是 443 端口上的 HTTPS 公网地址（不接受内网、回环等地址）。事件按 Standard Webhooks 签名（`webhook-id`、
+         *     `webhook-timestamp`、`webhook-signature` 头），签名密钥只在这次应答中返回，请立即保存。投递失败会按退避计划重试约一天。
+         *     需要权限范围 `webhooks:manage`。
+         */
         post: operations["create_subscription"];
         delete?: never;
         options?: never;
@@ -1277,7 +2021,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete one of my subscriptions. */
+        /**
+         * 删除本物业的一个订阅（Delete a subscription）。
+         * @description 删除订阅：此后不再为它投递事件。不属于本物业时返回 404 `not_found`。操作写入审计日志。需要权限范围 `webhooks:manage`。
+         */
         delete: operations["delete_subscription"];
         options?: never;
         head?: never;
@@ -1291,7 +2038,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deliveries of one of my subscriptions, newest first. */
+        /**
+         * 本物业某订阅的投递记录，最新在前（Deliveries）。
+         * @description 某个订阅的事件投递记录，最新在前，可按投递状态筛选。需要权限范围 `webhooks:manage`。
+         */
         get: operations["list_deliveries"];
         put?: never;
         post?: never;
@@ -1308,10 +2058,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List property firms (staff). */
+        /**
+         * 物业公司列表（工作人员）（List property firms）。
+         * @description 所有物业公司及其服务的小区与状态（仅工作人员）。
+         */
         get: operations["list_partners"];
         put?: never;
-        /** Register a property firm and the compounds it serves (staff). */
+        /**
+         * 登记物业公司及其服务的小区（工作人员）（Register a property firm）。
+         * @description 工作人员登记一家物业公司并指定其服务的小区；此后可为它创建 API 客户端。应答的 `Location` 头指向新物业公司。
+         */
         post: operations["create_partner"];
         delete?: never;
         options?: never;
@@ -1328,7 +2084,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an API client for a firm (staff). The secret is in this answer only. */
+        /**
+         * 为物业公司创建 API 客户端（工作人员）（Create an API client）。
+         * @description 密钥只在这次应答中出现。
+         *
+         *     为物业公司创建 OAuth 2 client-credentials 客户端，并指定其权限范围（仅工作人员）。
+         */
         post: operations["create_client"];
         delete?: never;
         options?: never;
@@ -1344,7 +2105,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace the compounds a firm serves (staff). */
+        /**
+         * 替换物业公司服务的小区（工作人员）（Replace a firm's compounds）。
+         * @description 用请求中的列表整体替换物业公司服务的小区；物业公司此后只能访问这些小区的数据（仅工作人员）。
+         */
         put: operations["set_partner_compounds"];
         post?: never;
         delete?: never;
@@ -1360,10 +2124,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Items on offer with price and stock. */
+        /**
+         * 积分超市商品列表
+         * @description 在售商品及其价格和库存。
+         *
+         *     Items on offer with price and stock.
+         */
         get: operations["list_items"];
         put?: never;
-        /** Add an item (staff). */
+        /**
+         * 新增积分超市商品（工作人员）
+         * @description 添加商品（工作人员）。
+         *
+         *     Add an item (staff).
+         */
         post: operations["create_item"];
         delete?: never;
         options?: never;
@@ -1384,7 +2158,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an item's name, description, price or whether it is offered (staff). */
+        /**
+         * 修改积分超市商品（工作人员）
+         * @description 修改商品的名称、说明、价格或是否上架（工作人员）。
+         *
+         *     Change an item's name, description, price or whether it is offered (staff).
+         */
         patch: operations["update_item"];
         trace?: never;
     };
@@ -1398,7 +2177,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Redeem an item: stock and points are taken together or not at all; the answer carries the
+         * 积分兑换商品
+         * @description 兑换商品：库存和积分同时扣减或都不扣减；应答带有在柜台出示的取货码。请发送 `Idempotency-Key`。
+         *
+         *     Redeem an item: stock and points are taken together or not at all; the answer carries the
          *     pickup code to show at the counter. Send an `Idempotency-Key`.
          */
         post: operations["redeem"];
@@ -1417,7 +2199,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add stock (staff). */
+        /**
+         * 商品补货（工作人员）
+         * @description 补充库存（工作人员）。
+         *
+         *     Add stock (staff).
+         */
         post: operations["restock"];
         delete?: never;
         options?: never;
@@ -1434,7 +2221,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hand over a redemption by its pickup code (staff at the counter). */
+        /**
+         * 凭取货码领取兑换商品（工作人员）
+         * @description 凭取货码交付兑换的商品（柜台工作人员）。
+         *
+         *     Hand over a redemption by its pickup code (staff at the counter).
+         */
         post: operations["collect"];
         delete?: never;
         options?: never;
@@ -1449,7 +2241,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Large adjustments waiting for (or decided by) a second staff member, oldest first. */
+        /**
+         * 待复核的大额积分调整
+         * @description 等待（或已由）另一名工作人员审批的大额积分调整，最早在前。
+         *
+         *     Large adjustments waiting for (or decided by) a second staff member, oldest first.
+         */
         get: operations["list_adjustment_requests"];
         put?: never;
         post?: never;
@@ -1469,7 +2266,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Approve a large adjustment (a staff member other than the one who asked, and not for
+         * 批准大额积分调整（第二位工作人员）
+         * @description 批准大额积分调整（须为申请人以外的工作人员，且不能是自己的积分）：积分流水此时写入，且只写一次。
+         *
+         *     Approve a large adjustment (a staff member other than the one who asked, and not for
          *     their own points): the ledger entry is written now, once.
          */
         post: operations["approve_adjustment"];
@@ -1489,10 +2289,64 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject a large adjustment (a staff member other than the one who asked): nothing is
+         * 驳回大额积分调整
+         * @description 驳回大额积分调整（须为申请人以外的工作人员）：不写入任何记录。
+         *
+         *     Reject a large adjustment (a staff member other than the one who asked): nothing is
          *     written.
          */
         post: operations["reject_adjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/print-sheets/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印便民服务卡 (print convenience cards): one A4 page of ten cards as SVG.
+         * @description 仅限工作人员。按楼栋（`building_id`）或社区（`community_id`）选择有效的卡，按卡号排序，每页
+         *     10 张：卡号、校验码、地址、本楼七类联系人（三长三员一民警，空缺显示“暂缺”）、紧急电话和二维码。
+         *     二维码内容为 `{LINLI_PUBLIC_BASE_URL}/app/#/lookup/{卡号}/{校验码}`，居民 App 与小程序扫码后解析。
+         *     每打印一页记一条审计日志（打印了哪些卡号，不含校验码）。响应头 `X-Total-Count` 为卡数，
+         *     `X-Total-Pages` 为页数；超出页数为 404。
+         *
+         *     (Staff only. Exactly one of `building_id` and `community_id`. Each printed page is audited.)
+         */
+        get: operations["card_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/print-sheets/sockets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印充电插座贴纸 (print socket stickers): one A4 page of eighteen stickers as SVG.
+         * @description 仅限工作人员。按充电桩（`pile_id`）或小区（`compound_id`）选择未报废的插座，每页 18 张：小区、
+         *     充电桩、插座号、插座编码和二维码。二维码内容为
+         *     `{LINLI_PUBLIC_BASE_URL}/app/#/socket/{插座 id}?code={插座编码}`：扫码预约该插座，到场扫码签到
+         *     （`POST /api/v1/bookings/{id}/check-in`）。每打印一页记一条审计日志。响应头同打印服务卡。
+         *
+         *     (Staff only. Exactly one of `pile_id` and `compound_id`. Each printed page is audited.)
+         */
+        get: operations["socket_sheet"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1507,12 +2361,72 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Wish points of a month (staff): the top earners and the pairs of accounts that keep
+         * 微心愿积分月报（工作人员）
+         * @description 某月的心愿积分（工作人员）：收入最高的志愿者，以及反复互相交易心愿的账号对。
+         *
+         *     Wish points of a month (staff): the top earners and the pairs of accounts that keep
          *     trading wishes with each other.
          */
         get: operations["report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents/{id}/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工作人员查看居民完整手机号（记入审计日志）
+         * @description 查看调用者所服务居民的完整手机号（社区工作人员：本社区居民；管理员：所有人）。每次查看写入一条审计记录
+         *     （`pii.phone_read`，记录谁看了谁的号码，从不记录号码本身）。
+         *
+         *     The whole number of a resident the caller serves (community staff: residents of their
+         *     community; administrators: everyone). Every such read writes an audit row
+         *     (`pii.phone_read`, who and whose, never the number).
+         */
+        get: operations["staff_read_phone"];
+        /**
+         * 工作人员为居民登记手机号
+         * @description 社区工作人员为其服务社区的居民登记手机号（管理员可为任何居民登记）。加密保存，应答只显示打码号码；
+         *     登记写入审计日志（不含号码）。
+         *
+         *     Community staff enter a resident's phone number (for a resident of the community they
+         *     serve; administrators for anyone). Stored encrypted; the answer shows it masked. The entry
+         *     is in the audit log (without the number).
+         */
+        put: operations["staff_set_phone"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents/find-by-phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 工作人员按手机号查找居民
+         * @description 在调用者服务的居民中按手机号查找（号码放在请求体中，不放在网址里）。结果中的号码均打码显示。
+         *
+         *     Find the residents with a phone number (through its blind index; the number goes in the
+         *     body, never in the URL), among those the caller serves. Numbers are shown masked.
+         */
+        post: operations["staff_find_by_phone"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1526,11 +2440,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff: role assignments of a contact, a compound or a building (at most 1000). */
+        /**
+         * 联系人负责范围列表（工作人员）
+         * @description 工作人员：某个联系人、小区或楼栋的角色指派（至多 1000 条）。
+         *
+         *     Staff: role assignments of a contact, a compound or a building (at most 1000).
+         */
         get: operations["list_assignments"];
         put?: never;
         /**
-         * Staff: assign a role contact to a compound or one building of their community, replacing
+         * 指派楼栋或小区联系人（工作人员）
+         * @description 工作人员：为本社区的小区或某一楼栋指定角色联系人，替换原先担任该角色的人。
+         *
+         *     Staff: assign a role contact to a compound or one building of their community, replacing
          *     whoever held that role there.
          */
         post: operations["create_assignment"];
@@ -1550,7 +2472,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Staff: remove an assignment (the building falls back to its compound's holder, if any). */
+        /**
+         * 撤销联系人指派（工作人员）
+         * @description 工作人员：删除指派（该楼栋回到其小区的担任者，若有）。
+         *
+         *     Staff: remove an assignment (the building falls back to its compound's holder, if any).
+         */
         delete: operations["delete_assignment"];
         options?: never;
         head?: never;
@@ -1564,10 +2491,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff: role contacts (三长三员一民警) with what they cover. */
+        /**
+         * 工作人员：角色联系人（三长三员一民警）及其负责范围（Role contacts）。
+         * @description 工作人员：角色联系人列表，含每人负责的小区或楼栋。
+         *
+         *     Staff: role contacts (三长三员一民警) with what they cover.
+         */
         get: operations["list_role_contacts"];
         put?: never;
-        /** Staff: add a role contact. */
+        /**
+         * 新增“三长三员一民警”联系人（工作人员）
+         * @description 工作人员：添加角色联系人。
+         *
+         *     Staff: add a role contact.
+         */
         post: operations["create_role_contact"];
         delete?: never;
         options?: never;
@@ -1589,7 +2526,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Staff: correct a role contact's name or phone (marks it confirmed now). Every card of the
+         * 更正联系人姓名或电话（工作人员）
+         * @description 工作人员：更正角色联系人的姓名或电话（同时标记为现已确认）。其负责楼栋的每张卡在下次查询时显示更新。
+         *
+         *     Staff: correct a role contact's name or phone (marks it confirmed now). Every card of the
          *     buildings they cover shows the change on its next lookup.
          */
         patch: operations["update_role_contact"];
@@ -1604,7 +2544,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: retire a role contact who covers nothing any more. */
+        /**
+         * 联系人卸任（工作人员）
+         * @description 工作人员：停用已不负责任何范围的角色联系人。
+         *
+         *     Staff: retire a role contact who covers nothing any more.
+         */
         post: operations["retire_role_contact"];
         delete?: never;
         options?: never;
@@ -1620,14 +2565,24 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search services: by keyword inside names and descriptions (Chinese substrings such as
+         * 搜索便民服务（Search services）。
+         * @description 按名称和说明中的关键词（如 `理发`、`法律` 等中文子串）、分类（含子分类）、社区、
+         *     小区附近（由近到远，可限定 `radius_m` 以内）以及是否正在营业搜索。已停用的服务不列出。
+         *     返回 `ETag`；带 `If-None-Match` 可得到 304。
+         *
+         *     Search services: by keyword inside names and descriptions (Chinese substrings such as
          *     `理发` or `法律`), by category with its sub-categories, by community, near a compound
          *     (nearest first, optionally within `radius_m`), open now. Retired services are not listed.
          *     Sends `ETag`; `If-None-Match` gives 304.
          */
         get: operations["search_services"];
         put?: never;
-        /** Staff: add a service at one or more locations. */
+        /**
+         * 新增便民服务（工作人员）
+         * @description 工作人员：在一个或多个地点添加服务。
+         *
+         *     Staff: add a service at one or more locations.
+         */
         post: operations["create_service"];
         delete?: never;
         options?: never;
@@ -1643,7 +2598,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One service in full: organization, locations, phones, contacts, weekly hours, exceptions,
+         * 查看便民服务详情
+         * @description 单个服务的完整信息：机构、地点、电话、联系人、每周营业时间、例外日期、分类及最近确认时间。
+         *
+         *     One service in full: organization, locations, phones, contacts, weekly hours, exceptions,
          *     categories, and when it was last confirmed.
          */
         get: operations["get_service"];
@@ -1652,7 +2610,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Staff: change a service (only what is sent; lists replace). Marks it confirmed now. */
+        /**
+         * 修改便民服务（工作人员）
+         * @description 工作人员：修改服务（只改提供的部分；列表整体替换）。同时标记为现已确认。
+         *
+         *     Staff: change a service (only what is sent; lists replace). Marks it confirmed now.
+         */
         patch: operations["update_service"];
         trace?: never;
     };
@@ -1665,7 +2628,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: confirm a service is still right as it is (sets the last-confirmed date). */
+        /**
+         * 确认便民服务信息无误（工作人员）
+         * @description 工作人员：确认服务信息仍然正确（设置最近确认日期）。
+         *
+         *     Staff: confirm a service is still right as it is (sets the last-confirmed date).
+         */
         post: operations["confirm_service"];
         delete?: never;
         options?: never;
@@ -1682,7 +2650,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: retire a service. It leaves cards and search at once; its page stays readable. */
+        /**
+         * 下线便民服务（工作人员）
+         * @description 工作人员：停用服务。立即从服务卡和搜索中移除；其详情页仍可读取。
+         *
+         *     Staff: retire a service. It leaves cards and search at once; its page stays readable.
+         */
         post: operations["retire_service"];
         delete?: never;
         options?: never;
@@ -1700,7 +2673,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel my sign-up before the activity starts. A confirmed seat passes at once to the first
+         * 取消活动报名
+         * @description 活动开始前取消我的报名。已确认的名额立即转给候补第一位，并通知其本人。
+         *
+         *     Cancel my sign-up before the activity starts. A confirmed seat passes at once to the first
          *     person on the waitlist, who is told.
          */
         post: operations["cancel"];
@@ -1719,7 +2695,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a volunteer in (the team's leaders or staff), within the check-in window. */
+        /**
+         * 为志愿者签到（队长或工作人员）
+         * @description 为志愿者签到（服务队队长或工作人员），须在签到时间窗口内。
+         *
+         *     Check a volunteer in (the team's leaders or staff), within the check-in window.
+         */
         post: operations["leader_check_in"];
         delete?: never;
         options?: never;
@@ -1737,7 +2718,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check a volunteer out (the team's leaders or staff): the time since check-in, capped at
+         * 为志愿者签退并记服务时长
+         * @description 为志愿者签退（服务队队长或工作人员）：自签到起的时长（不超过计划时长）计为服务时长，并立即发放积分。
+         *
+         *     Check a volunteer out (the team's leaders or staff): the time since check-in, capped at
          *     the scheduled length, becomes service hours, and points are credited at once.
          */
         post: operations["check_out"];
@@ -1757,7 +2741,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a socket's state (staff). Leaving `available` cancels its bookings that have not
+         * 设置插座状态（工作人员）
+         * @description 设置插座状态（工作人员）。离开 `available` 会取消尚未开始充电的预约，并通知住户。
+         *
+         *     Set a socket's state (staff). Leaving `available` cancels its bookings that have not
          *     started charging; their residents are told.
          */
         post: operations["set_socket_state"];
@@ -1774,10 +2761,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List volunteer teams (志愿服务队) with their leaders. */
+        /**
+         * 志愿服务队列表及其队长（List volunteer teams）。
+         * @description 志愿服务队列表，含各队队长。
+         *
+         *     List volunteer teams (志愿服务队) with their leaders.
+         */
         get: operations["list_teams"];
         put?: never;
-        /** Create a team (staff). */
+        /**
+         * 创建志愿服务队（工作人员）
+         * @description 创建服务队（工作人员）。
+         *
+         *     Create a team (staff).
+         */
         post: operations["create_team"];
         delete?: never;
         options?: never;
@@ -1792,7 +2789,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One team. */
+        /**
+         * 查看志愿服务队
+         * @description 单个服务队。
+         *
+         *     One team.
+         */
         get: operations["get_team"];
         put?: never;
         post?: never;
@@ -1812,7 +2814,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Ask to join a team. The membership is `pending` until one of the team's leaders (or staff)
+         * 申请加入志愿服务队
+         * @description 申请加入服务队。成员资格为 `pending`，直到服务队队长（或工作人员）批准；只有已批准的成员才能认领微心愿并累计服务时长。
+         *
+         *     Ask to join a team. The membership is `pending` until one of the team's leaders (or staff)
          *     approves it; only approved members claim micro-wishes and earn service hours.
          */
         post: operations["join_team"];
@@ -1831,7 +2836,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a team. */
+        /**
+         * 退出志愿服务队
+         * @description 退出服务队。
+         *
+         *     Leave a team.
+         */
         post: operations["leave_team"];
         delete?: never;
         options?: never;
@@ -1846,7 +2856,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team's members with their skills (its leaders and staff). */
+        /**
+         * 服务队成员列表
+         * @description 服务队成员及其技能（其队长和工作人员）。
+         *
+         *     A team's members with their skills (its leaders and staff).
+         */
         get: operations["list_members"];
         put?: never;
         post?: never;
@@ -1866,7 +2881,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Approve a pending membership (the team's leaders and staff). Approving an approved member
+         * 批准入队申请
+         * @description 批准待审的成员资格（服务队队长和工作人员）。对已批准的成员再次批准得到相同应答。
+         *
+         *     Approve a pending membership (the team's leaders and staff). Approving an approved member
          *     answers the same.
          */
         post: operations["approve_member"];
@@ -1885,7 +2903,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject a pending membership (the team's leaders and staff): the request is removed. */
+        /**
+         * 拒绝入队申请
+         * @description 拒绝待审的成员资格（服务队队长和工作人员）：删除该申请。
+         *
+         *     Reject a pending membership (the team's leaders and staff): the request is removed.
+         */
         post: operations["reject_member"];
         delete?: never;
         options?: never;
@@ -1901,7 +2924,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a member a leader or a plain member (staff; never oneself). */
+        /**
+         * 设置队长或普通队员（工作人员）
+         * @description 设置成员为队长或普通成员（工作人员；不能设置自己）。
+         *
+         *     Make a member a leader or a plain member (staff; never oneself).
+         */
         put: operations["set_member_role"];
         post?: never;
         delete?: never;
@@ -1919,7 +2947,10 @@ export interface paths {
         };
         get?: never;
         /**
-         * Register a user as an in-service party member (在职党员), or undo it (staff; never
+         * 登记或取消登记在职党员（工作人员）（Register a party member）。
+         * @description 登记或取消登记在职党员（工作人员；不能登记自己）。党员无需加入服务队即可认领微心愿。
+         *
+         *     Register a user as an in-service party member (在职党员), or undo it (staff; never
          *     oneself). Party members may claim micro-wishes without joining a team.
          */
         put: operations["set_party_member"];
@@ -1940,7 +2971,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add or take points with a note (staff; never on their own account). A deduction never makes
+         * 调整积分（工作人员）
+         * @description 附说明增减积分（工作人员；不能操作自己的账号）。扣减不会使余额为负。增减超过 `LINLI_POINTS_APPROVAL_OVER` 时暂不写入：返回 202 和一条待审申请，
+         *     由另一名工作人员批准。
+         *
+         *     Add or take points with a note (staff; never on their own account). A deduction never makes
          *     the balance negative. An amount beyond `LINLI_POINTS_APPROVAL_OVER` either way is not
          *     written yet: it answers 202 with a pending request a second staff member approves.
          */
@@ -1959,7 +2994,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set a user's role (administrators only; never their own). */
+        /**
+         * 设置用户角色（管理员）
+         * @description 设置用户角色（仅管理员；不能设置自己）。
+         *
+         *     Set a user's role (administrators only; never their own).
+         */
         put: operations["set_user_role"];
         post?: never;
         delete?: never;
@@ -1977,7 +3017,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an open offer: becomes a normal booking under every rule. */
+        /**
+         * 接受候补机会（转为预约）
+         * @description 接受候补得到的预约机会：成为普通预约，遵守所有预约规则。
+         *
+         *     Accept an open offer: becomes a normal booking under every rule.
+         */
         post: operations["accept_offer"];
         delete?: never;
         options?: never;
@@ -1994,7 +3039,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decline an open offer (it passes to the next in line) or leave the queue. */
+        /**
+         * 放弃候补机会或退出排队
+         * @description 放弃预约机会（转给下一位）或退出候补。
+         *
+         *     Decline an open offer (it passes to the next in line) or leave the queue.
+         */
         post: operations["leave_waitlist"];
         delete?: never;
         options?: never;
@@ -2009,10 +3059,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Micro-wishes, open ones by default, newest first. */
+        /**
+         * 微心愿列表
+         * @description 微心愿，默认只列待认领的，最新在前。
+         *
+         *     Micro-wishes, open ones by default, newest first.
+         */
         get: operations["list_wishes"];
         put?: never;
-        /** Post a micro-wish (at most `LINLI_WISH_OPEN_POSTS_MAX` unsettled at once). */
+        /**
+         * 发布微心愿
+         * @description 发布微心愿（同时未结清的至多 `LINLI_WISH_OPEN_POSTS_MAX` 个）。
+         *
+         *     Post a micro-wish (at most `LINLI_WISH_OPEN_POSTS_MAX` unsettled at once).
+         */
         post: operations["create_wish"];
         delete?: never;
         options?: never;
@@ -2027,7 +3087,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One micro-wish. */
+        /**
+         * 查看微心愿
+         * @description 单个微心愿。
+         *
+         *     One micro-wish.
+         */
         get: operations["get_wish"];
         put?: never;
         post?: never;
@@ -2047,7 +3112,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Claim an open wish (approved team members and registered party members, not of the
+         * 认领微心愿
+         * @description 认领待认领的心愿（已批准的服务队成员和已登记的党员，且不属于发布者家庭；同一时间只有一名认领者；
+         *     每名志愿者未完成的认领至多 `LINLI_WISH_OPEN_CLAIMS_MAX` 个）。
+         *
+         *     Claim an open wish (approved team members and registered party members, not of the
          *     poster's household; one claimer at a time; at most `LINLI_WISH_OPEN_CLAIMS_MAX` claims not
          *     yet fulfilled per volunteer).
          */
@@ -2068,7 +3137,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm my fulfilled wish: the claimer gets the points (once, within their monthly cap of
+         * 确认微心愿已完成
+         * @description 确认我已完成的心愿：认领者在同一事务中获得积分（只发一次，不超过其每月心愿积分上限，同一家庭内从不发放）。
+         *
+         *     Confirm my fulfilled wish: the claimer gets the points (once, within their monthly cap of
          *     wish points, never within one household), in the same transaction.
          */
         post: operations["confirm"];
@@ -2087,7 +3159,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dispute my fulfilled wish: it no longer confirms itself; staff settle it. */
+        /**
+         * 对微心愿完成情况提出异议
+         * @description 对我已完成的心愿提出异议：不再自动确认，由工作人员裁定。
+         *
+         *     Dispute my fulfilled wish: it no longer confirms itself; staff settle it.
+         */
         post: operations["dispute"];
         delete?: never;
         options?: never;
@@ -2104,7 +3181,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a wish I claimed as fulfilled; its poster confirms (or it confirms itself after 7 days). */
+        /**
+         * 标记微心愿已完成
+         * @description 将我认领的心愿标为已完成；由发布者确认（或 7 天后自动确认）。
+         *
+         *     Mark a wish I claimed as fulfilled; its poster confirms (or it confirms itself after 7 days).
+         */
         post: operations["fulfil"];
         delete?: never;
         options?: never;
@@ -2121,7 +3203,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give a claimed wish back; it is open again. */
+        /**
+         * 放弃认领的微心愿
+         * @description 交还已认领的心愿；心愿重新开放认领。
+         *
+         *     Give a claimed wish back; it is open again.
+         */
         post: operations["release"];
         delete?: never;
         options?: never;
@@ -2139,7 +3226,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Settle a disputed wish (staff, never their own): pay the claimer (confirmed) or not
+         * 裁定有异议的微心愿（工作人员）
+         * @description 裁定有争议的心愿（工作人员，不能是自己的）：向认领者发放积分（确认）或不发放（驳回）。裁定及其理由写入审计日志。
+         *
+         *     Settle a disputed wish (staff, never their own): pay the claimer (confirmed) or not
          *     (rejected). The decision and its reason go to the audit log.
          */
         post: operations["settle"];
@@ -2158,7 +3248,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw my wish while nobody has claimed it. */
+        /**
+         * 撤回我的微心愿
+         * @description 无人认领时撤回我的心愿。
+         *
+         *     Withdraw my wish while nobody has claimed it.
+         */
         post: operations["withdraw"];
         delete?: never;
         options?: never;
@@ -2173,7 +3268,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up and serving HTTP. Does not touch the database. */
+        /**
+         * 存活检查
+         * @description 存活检查：进程已启动并在处理 HTTP。不访问数据库。
+         *
+         *     Liveness: the process is up and serving HTTP. Does not touch the database.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -2190,7 +3290,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration is applied. */
+        /**
+         * 就绪检查（数据库与迁移）
+         * @description 就绪检查：数据库有应答，且所有迁移都已执行。
+         *
+         *     Readiness: the database answers and every migration is applied.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -2262,6 +3367,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "maintenance.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `maintenance.cancelled` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_maintenance_cancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "maintenance.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `maintenance.changed` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_maintenance_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "maintenance.scheduled": {
         parameters: {
             query?: never;
@@ -2276,6 +3421,86 @@ export interface webhooks {
          * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
          */
         post: operations["webhook_maintenance_scheduled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "pile.offline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `pile.offline` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_pile_offline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "pile.online": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `pile.online` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_pile_online"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.settled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `session.settled` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_session_settled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `session.started` sent to a subscription
+         * @description POSTed as JSON to each active subscription of the compound's property firm that lists this event. Headers: `webhook-id` (the event's id, the same on every retry: deduplicate on it), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed with the subscription's secret). Any answer but 2xx within the timeout is retried (8 tries over about a day).
+         */
+        post: operations["webhook_session_started"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2306,11 +3531,17 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description What kind of service an activity offers.
+         * @description 活动提供的服务类别。
+         *
+         *     What kind of service an activity offers.
          * @enum {string}
          */
         ActivityCategory: "haircut" | "health_clinic" | "appliance_repair" | "talk" | "cleanup" | "door_to_door" | "other";
-        /** @description One activity with the caller's own sign-up. */
+        /**
+         * @description 单个活动，含调用者本人的报名。
+         *
+         *     One activity with the caller's own sign-up.
+         */
         ActivityDetail: components["schemas"]["ActivitySummary"] & {
             /** @description Whether I may manage it (its team's leader or staff). */
             can_manage: boolean;
@@ -2323,12 +3554,16 @@ export interface components {
             my_signup?: components["schemas"]["SignupView"] | null;
         };
         /**
-         * @description Where an activity stands.
+         * @description 活动所处的状态。
+         *
+         *     Where an activity stands.
          * @enum {string}
          */
         ActivityStatus: "open" | "cancelled" | "closed";
         /**
-         * @description An activity in a list.
+         * @description 列表中的活动。
+         *
+         *     An activity in a list.
          * @example {
          *       "capacity": 30,
          *       "category": "haircut",
@@ -2424,7 +3659,11 @@ export interface components {
              */
             waitlist_count: number;
         };
-        /** @description Where a household lives: community › grid › compound › building › unit › room. */
+        /**
+         * @description 家庭住址：社区 › 网格 › 小区 › 楼栋 › 单元 › 房号。
+         *
+         *     Where a household lives: community › grid › compound › building › unit › room.
+         */
         AddressView: {
             /** @description Building id and name. */
             building: components["schemas"]["NamedRef"];
@@ -2443,7 +3682,9 @@ export interface components {
             unit?: number | null;
         };
         /**
-         * @description A staff adjustment larger than the approval threshold, waiting for (or decided by) a
+         * @description 超过审批阈值的积分调整，等待（或已由）另一名工作人员审批。
+         *
+         *     A staff adjustment larger than the approval threshold, waiting for (or decided by) a
          *     second staff member.
          * @example {
          *       "amount": 800,
@@ -2499,12 +3740,16 @@ export interface components {
             user_id: number;
         };
         /**
-         * @description Where a large adjustment stands.
+         * @description 大额积分调整所处的状态。
+         *
+         *     Where a large adjustment stands.
          * @enum {string}
          */
         AdjustmentStatus: "pending" | "approved" | "rejected";
         /**
-         * @description A staff adjustment of a user's points.
+         * @description 工作人员调整用户积分。
+         *
+         *     A staff adjustment of a user's points.
          * @example {
          *       "amount": 50,
          *       "note": "社区表彰：疫情防控志愿服务"
@@ -2520,7 +3765,29 @@ export interface components {
             note: string;
         };
         /**
-         * @description A role contact covering a compound (every building in it without its own holder of the
+         * @description 批准入户申请，并指定身份：户主可批准家庭成员和租户；只有社区工作人员可设为户主。
+         *
+         *     Approve a request: as which role. Owners approve members and tenants; only staff approve
+         *     owners.
+         * @example {
+         *       "role": "tenant",
+         *       "valid_until": "2027-06-01"
+         *     }
+         */
+        ApproveRequest: {
+            role?: components["schemas"]["MemberRole"] | null;
+            /**
+             * Format: date
+             * @description 租户必填：租约在该日期（中国时间）00:00 结束，最多一年以后。
+             *     Required for tenants: the date (China time) the tenancy ends at 00:00, at most a year
+             *     ahead.
+             */
+            valid_until?: string | null;
+        };
+        /**
+         * @description 负责某个小区（其中没有本角色专人的所有楼栋）或某一楼栋的角色联系人。
+         *
+         *     A role contact covering a compound (every building in it without its own holder of the
          *     role) or one building.
          */
         AssignmentView: {
@@ -2547,61 +3814,96 @@ export interface components {
              */
             role_contact_id: number;
         };
-        /** @description One try to deliver an event. */
+        /**
+         * @description 一次事件投递尝试。
+         *
+         *     One try to deliver an event.
+         */
         AttemptView: {
             /**
              * Format: date-time
-             * @description When.
+             * @description 尝试时间。
+             *     When.
              */
             attempted_at: string;
             /**
              * Format: int32
-             * @description How long it took.
+             * @description 耗时（毫秒）。
+             *     How long it took.
              */
             duration_ms: number;
-            /** @description What went wrong, if anything. */
+            /**
+             * @description 出错原因（若有）。
+             *     What went wrong, if anything.
+             */
             error?: string | null;
             /**
              * Format: int32
-             * @description The receiver's HTTP status, if it answered.
+             * @description 接收方返回的 HTTP 状态（若有应答）。
+             *     The receiver's HTTP status, if it answered.
              */
             status_code?: number | null;
         };
-        /** @description An audit log entry of a partner write. */
+        /**
+         * @description 物业公司一次写操作的审计日志条目。
+         *
+         *     An audit log entry of a partner write.
+         */
         AuditView: {
-            /** @description What, e.g. `pile.create`, `socket.state`. */
+            /**
+             * @description 操作，例如 `pile.create`、`socket.state`。
+             *     What, e.g. `pile.create`, `socket.state`.
+             */
             action: string;
-            /** @description Who: `client:<id>`. */
+            /**
+             * @description 操作者：`client:<id>`。
+             *     Who: `client:<id>`.
+             */
             actor: string;
-            /** @description State after (JSON). */
+            /**
+             * @description 修改后的状态（JSON）。
+             *     State after (JSON).
+             */
             after?: Record<string, never> | null;
-            /** @description State before (JSON). */
+            /**
+             * @description 修改前的状态（JSON）。
+             *     State before (JSON).
+             */
             before?: Record<string, never> | null;
             /**
              * Format: date-time
-             * @description When.
+             * @description 时间。
+             *     When.
              */
             created_at: string;
             /**
              * Format: int64
-             * @description Entry id.
+             * @description 条目 id。
+             *     Entry id.
              */
             id: number;
             /**
              * Format: int64
-             * @description Partner.
+             * @description 物业公司。
+             *     Partner.
              */
             partner_id?: number | null;
             /**
              * Format: int64
-             * @description Its id.
+             * @description 对象 id。
+             *     Its id.
              */
             target_id?: number | null;
-            /** @description Kind of object. */
+            /**
+             * @description 对象类型。
+             *     Kind of object.
+             */
             target_type: string;
         };
         /**
-         * @description Availability of every socket of a compound, slot by slot. Compact on purpose: one string
+         * @description 小区每个插座逐时段的可预约情况。有意做得紧凑：每个插座一串格子状态。
+         *
+         *     Availability of every socket of a compound, slot by slot. Compact on purpose: one string
          *     of cell states per socket.
          * @example {
          *       "compound_id": 1,
@@ -2611,6 +3913,7 @@ export interface components {
          *         "m": "mine",
          *         "x": "booked"
          *       },
+         *       "open_to_community": false,
          *       "slot_minutes": 30,
          *       "slots": 144,
          *       "sockets": [
@@ -2633,6 +3936,11 @@ export interface components {
             /** @description Meaning of each cell character. */
             legend: Record<string, never>;
             /**
+             * @description Whether every resident of the community may book here; otherwise only the households
+             *     of this compound (others get 403 `compound_not_yours`).
+             */
+            open_to_community: boolean;
+            /**
              * Format: int64
              * @description Minutes per cell.
              */
@@ -2648,7 +3956,9 @@ export interface components {
             starts_at: string;
         };
         /**
-         * @description Bind to a household by its convenience card (number and check code, as on the card or in
+         * @description 凭便民服务卡绑定家庭（卡号与校验码，与卡面或二维码上一致）。
+         *
+         *     Bind to a household by its convenience card (number and check code, as on the card or in
          *     its QR code).
          * @example {
          *       "card_number": "JC00001",
@@ -2665,12 +3975,16 @@ export interface components {
             check_code: string;
         };
         /**
-         * @description A booking made, cancelled or released.
+         * @description 预约已创建、已取消或已释放。
+         *
+         *     A booking made, cancelled or released.
          * @example {
          *       "booking_id": 12,
          *       "compound_id": 1,
          *       "ends_at": "2026-12-01T11:00:00Z",
+         *       "pile_id": 2,
          *       "reason": null,
+         *       "sequence": 1,
          *       "socket_id": 3,
          *       "starts_at": "2026-12-01T10:00:00Z",
          *       "status": "confirmed"
@@ -2679,41 +3993,70 @@ export interface components {
         BookingEventData: {
             /**
              * Format: int64
-             * @description The booking.
+             * @description 预约。
+             *     The booking.
              */
             booking_id: number;
             /**
              * Format: int64
-             * @description The compound it is in.
+             * @description 所在小区。
+             *     The compound it is in.
              */
             compound_id: number;
             /**
              * Format: date-time
-             * @description End of the booked time (exclusive).
+             * @description 预约时段的结束（不含）。
+             *     End of the booked time (exclusive).
              */
             ends_at: string;
-            /** @description Why it was cancelled or released; `null` for a new booking. */
+            /**
+             * Format: int64
+             * @description 插座所属的充电桩。
+             *     The pile of that socket.
+             */
+            pile_id: number;
+            /**
+             * @description 取消或释放的原因；新预约为 `null`。
+             *     Why it was cancelled or released; `null` for a new booking.
+             */
             reason: string | null;
             /**
              * Format: int64
-             * @description The socket it holds.
+             * @description 本事件在其资源（该预约）所有事件中的序号：按发生顺序为 1、2、3……同一资源的投递按此顺序发送；接收方也可据此排序。
+             *     This event's number among the events of its resource (the booking): 1, 2, 3, … in the
+             *     order they happened. Deliveries of one resource are sent in this order; a receiver can
+             *     also order by it.
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 预约的插座。
+             *     The socket it holds.
              */
             socket_id: number;
             /**
              * Format: date-time
-             * @description Start of the booked time.
+             * @description 预约时段的开始。
+             *     Start of the booked time.
              */
             starts_at: string;
-            /** @description Its status after the event: `confirmed` when created, `cancelled`, or `no_show`. */
+            /**
+             * @description 事件后的状态：创建时为 `confirmed`，或 `cancelled`、`no_show`。
+             *     Its status after the event: `confirmed` when created, `cancelled`, or `no_show`.
+             */
             status: components["schemas"]["BookingStatus"];
         };
         /**
-         * @description A booking's status.
+         * @description 预约状态。
+         *
+         *     A booking's status.
          * @enum {string}
          */
         BookingStatus: "confirmed" | "checked_in" | "completed" | "cancelled" | "no_show";
         /**
-         * @description A booking.
+         * @description 一条预约。
+         *
+         *     A booking.
          * @example {
          *       "cancel_reason": null,
          *       "cancelled_at": null,
@@ -2810,7 +4153,9 @@ export interface components {
             user_id: number;
         };
         /**
-         * @description The building a card belongs to: community › grid › compound › building. Never the unit,
+         * @description 卡所属的楼栋：社区 › 网格 › 小区 › 楼栋。从不包含家庭的单元、房号或成员。
+         *
+         *     The building a card belongs to: community › grid › compound › building. Never the unit,
          *     room or people of the household.
          */
         BuildingAddress: {
@@ -2851,7 +4196,9 @@ export interface components {
             units: number;
         };
         /**
-         * @description Set many sockets' states at once; all or nothing.
+         * @description 一次设置多个插座的状态；全部成功或全部不变。
+         *
+         *     Set many sockets' states at once; all or nothing.
          * @example {
          *       "changes": [
          *         {
@@ -2867,13 +4214,21 @@ export interface components {
          *     }
          */
         BulkSocketStateRequest: {
-            /** @description 1 to 200 changes. */
+            /**
+             * @description 1 到 200 项变更。
+             *     1 to 200 changes.
+             */
             changes: components["schemas"]["SocketStateChange"][];
-            /** @description Told to residents whose bookings are cancelled, 1 to 200 characters. */
+            /**
+             * @description 告知预约被取消的住户的原因，1 到 200 个字符。
+             *     Told to residents whose bookings are cancelled, 1 to 200 characters.
+             */
             reason?: string | null;
         };
         /**
-         * @description My private calendar feed.
+         * @description 我的私人日历订阅。
+         *
+         *     My private calendar feed.
          * @example {
          *       "active": true,
          *       "created_at": "2026-11-30T08:00:00Z",
@@ -2898,7 +4253,9 @@ export interface components {
             url?: string | null;
         };
         /**
-         * @description Cancel an activity; everyone signed up is told.
+         * @description 取消活动；通知所有已报名的人。
+         *
+         *     Cancel an activity; everyone signed up is told.
          * @example {
          *       "reason": "因降雪改期"
          *     }
@@ -2908,7 +4265,9 @@ export interface components {
             reason?: string | null;
         };
         /**
-         * @description Cancel a booking.
+         * @description 取消预约。
+         *
+         *     Cancel a booking.
          * @example {
          *       "reason": "临时有事"
          *     }
@@ -2918,7 +4277,9 @@ export interface components {
             reason?: string | null;
         };
         /**
-         * @description A card as staff see it (with its check code, for printing).
+         * @description 工作人员看到的服务卡（含校验码，用于打印）。
+         *
+         *     A card as staff see it (with its check code, for printing).
          * @example {
          *       "card_number": "JC10001",
          *       "check_code": "K7M2QX",
@@ -2952,12 +4313,16 @@ export interface components {
             status: components["schemas"]["CardStatus"];
         };
         /**
-         * @description Whether a printed card works.
+         * @description 印好的服务卡是否可用。
+         *
+         *     Whether a printed card works.
          * @enum {string}
          */
         CardStatus: "active" | "revoked";
         /**
-         * @description What scanning a convenience card shows: the building's address, its seven role contacts,
+         * @description 扫描便民服务卡显示的内容：楼栋地址、七个角色联系人、社区服务中心、按类别的15分钟生活圈与紧急电话。
+         *
+         *     What scanning a convenience card shows: the building's address, its seven role contacts,
          *     the community service centre, the 15-minute circle by category and emergency numbers.
          */
         CardView: {
@@ -2971,7 +4336,11 @@ export interface components {
             role_contacts: components["schemas"]["RoleSlot"][];
             service_centre?: components["schemas"]["ServiceSummary"] | null;
         };
-        /** @description A category named on a service. */
+        /**
+         * @description 服务上标注的分类。
+         *
+         *     A category named on a service.
+         */
         CategoryRef: {
             /** @description Stable code. */
             code: string;
@@ -2984,7 +4353,9 @@ export interface components {
             name: string;
         };
         /**
-         * @description A category with its place in the tree.
+         * @description 分类及其在分类树中的位置。
+         *
+         *     A category with its place in the tree.
          * @example {
          *       "code": "elderly_care",
          *       "depth": 1,
@@ -3014,7 +4385,11 @@ export interface components {
              */
             parent_id?: number | null;
         };
-        /** @description A compound's charging set-up. */
+        /**
+         * @description 小区的充电设置。
+         *
+         *     A compound's charging set-up.
+         */
         ChargingView: {
             /**
              * Format: int64
@@ -3023,13 +4398,20 @@ export interface components {
             compound_id: number;
             /** @description Compound name. */
             compound_name: string;
+            /**
+             * @description Whether every resident of the community may book here; otherwise only the households
+             *     of this compound.
+             */
+            open_to_community: boolean;
             /** @description Piles and sockets. */
             piles: components["schemas"]["PileView"][];
             /** @description Booking rules. */
             settings: components["schemas"]["SettingsView"];
         };
         /**
-         * @description Check in with the activity's on-site code.
+         * @description 用活动现场签到码签到。
+         *
+         *     Check in with the activity's on-site code.
          * @example {
          *       "code": "7QX4M2"
          *     }
@@ -3039,7 +4421,9 @@ export interface components {
             code: string;
         };
         /**
-         * @description An API client's credentials. The secret is shown only here, once; Linli keeps only its hash.
+         * @description API 客户端的凭据。密钥只在此处显示一次；邻里只保存其哈希。
+         *
+         *     An API client's credentials. The secret is shown only here, once; Linli keeps only its hash.
          * @example {
          *       "client_id": "pc_3f9a1c2b7d4e5f60",
          *       "client_secret": "pcs_Jx9...",
@@ -3050,20 +4434,49 @@ export interface components {
          *     }
          */
         ClientCredentials: {
-            /** @description Client id, for `POST /api/v1/partner/token`. */
+            /**
+             * @description 客户端 id，用于 `POST /api/v1/partner/token`。
+             *     Client id, for `POST /api/v1/partner/token`.
+             */
             client_id: string;
-            /** @description Client secret: store it safely now; it cannot be shown again. */
+            /**
+             * @description 客户端密钥：请立即妥善保存，之后无法再次显示。
+             *     Client secret: store it safely now; it cannot be shown again.
+             */
             client_secret: string;
             /**
              * Format: date-time
-             * @description After a rotation: until when the old secret still works.
+             * @description 轮换后：旧密钥仍然有效的截止时间。
+             *     After a rotation: until when the old secret still works.
              */
             previous_secret_valid_until?: string | null;
-            /** @description Scopes the client may use. */
+            /**
+             * @description 客户端可以使用的权限范围。
+             *     Scopes the client may use.
+             */
             scopes: components["schemas"]["Scope"][];
         };
         /**
-         * @description What closing an activity settled.
+         * @description API 客户端此后拥有的权限范围（工作人员）。
+         *
+         *     The scopes an API client holds from now on (staff).
+         * @example {
+         *       "scopes": [
+         *         "piles:read"
+         *       ]
+         *     }
+         */
+        ClientScopesRequest: {
+            /**
+             * @description 至少一个：`piles:read`、`piles:write`、`bookings:read`、`webhooks:manage`。
+             *     At least one of `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`.
+             */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * @description 结束活动时结算的内容。
+         *
+         *     What closing an activity settled.
          * @example {
          *       "activity_id": 12,
          *       "no_shows": 2,
@@ -3094,7 +4507,9 @@ export interface components {
             settled: number;
         };
         /**
-         * @description Hand over a redemption (staff at the counter).
+         * @description 交付兑换的商品（柜台工作人员）。
+         *
+         *     Hand over a redemption (staff at the counter).
          * @example {
          *       "pickup_code": "K7M2Q9TX"
          *     }
@@ -3146,7 +4561,11 @@ export interface components {
             /** @description Name in pinyin. */
             name_en: string;
         };
-        /** @description One compound with its buildings. */
+        /**
+         * @description 单个小区及其楼栋。
+         *
+         *     One compound with its buildings.
+         */
         CompoundDetail: components["schemas"]["CompoundSummary"] & {
             /** @description Its buildings, by name. */
             buildings: components["schemas"]["BuildingView"][];
@@ -3162,7 +4581,9 @@ export interface components {
             longitude: number;
         };
         /**
-         * @description The three kinds of compound in the county town.
+         * @description 县城里的三类小区。
+         *
+         *     The three kinds of compound in the county town.
          * @enum {string}
          */
         CompoundKind: "property_managed" | "old_hosted" | "self_managed";
@@ -3223,7 +4644,11 @@ export interface components {
          * @enum {string}
          */
         ContactRole: "grid_head" | "building_head" | "floor_head" | "grid_worker" | "health_worker" | "legal_adviser" | "police_officer";
-        /** @description A named person for a service (HSDS `contact`). */
+        /**
+         * @description 服务的具名联系人（HSDS `contact`）。
+         *
+         *     A named person for a service (HSDS `contact`).
+         */
         ContactView: {
             /** @description Name. */
             name: string;
@@ -3233,7 +4658,9 @@ export interface components {
             title?: string;
         };
         /**
-         * @description Create an activity (the team's leaders or staff).
+         * @description 创建活动（服务队队长或工作人员）。
+         *
+         *     Create an activity (the team's leaders or staff).
          * @example {
          *       "capacity": 30,
          *       "category": "haircut",
@@ -3297,7 +4724,9 @@ export interface components {
             title: string;
         };
         /**
-         * @description Assign a role contact to a compound or a building (exactly one). Whoever held the role
+         * @description 为小区或楼栋（二者恰好其一）指定角色联系人。原先担任该角色的人被替换。
+         *
+         *     Assign a role contact to a compound or a building (exactly one). Whoever held the role
          *     there before is replaced.
          * @example {
          *       "building_id": 7,
@@ -3322,7 +4751,9 @@ export interface components {
             role_contact_id: number;
         };
         /**
-         * @description Book a socket for `[starts_at, ends_at)`.
+         * @description 预约插座的 `[starts_at, ends_at)` 时段。
+         *
+         *     Book a socket for `[starts_at, ends_at)`.
          * @example {
          *       "ends_at": "2026-12-01T21:00:00+08:00",
          *       "socket_id": 11,
@@ -3347,7 +4778,9 @@ export interface components {
             starts_at: string;
         };
         /**
-         * @description Create an API client for a firm (staff).
+         * @description 为物业公司创建 API 客户端（工作人员）。
+         *
+         *     Create an API client for a firm (staff).
          * @example {
          *       "name": "物业管理系统",
          *       "scopes": [
@@ -3359,13 +4792,21 @@ export interface components {
          *     }
          */
         CreateClientRequest: {
-            /** @description What the client is, 1 to 128 characters. */
+            /**
+             * @description 客户端的用途说明，1 到 128 个字符。
+             *     What the client is, 1 to 128 characters.
+             */
             name: string;
-            /** @description Scopes it may ask for: `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`. */
+            /**
+             * @description 可以申请的权限范围：`piles:read`、`piles:write`、`bookings:read`、`webhooks:manage`。
+             *     Scopes it may ask for: `piles:read`, `piles:write`, `bookings:read`, `webhooks:manage`.
+             */
             scopes: components["schemas"]["Scope"][];
         };
         /**
-         * @description Create a location.
+         * @description 创建地点。
+         *
+         *     Create a location.
          * @example {
          *       "address": "泾川县城关镇东街社区",
          *       "community_id": 1,
@@ -3401,7 +4842,9 @@ export interface components {
             organization_id?: number | null;
         };
         /**
-         * @description Create an organization.
+         * @description 创建机构。
+         *
+         *     Create an organization.
          * @example {
          *       "description": "免费法律咨询与援助",
          *       "name": "泾川县法律援助中心"
@@ -3416,7 +4859,9 @@ export interface components {
             url?: string | null;
         };
         /**
-         * @description Register a property firm (staff).
+         * @description 登记物业公司（工作人员）。
+         *
+         *     Register a property firm (staff).
          * @example {
          *       "compound_ids": [
          *         1,
@@ -3426,13 +4871,21 @@ export interface components {
          *     }
          */
         CreatePartnerRequest: {
-            /** @description Compounds the firm serves (a compound has at most one firm). */
+            /**
+             * @description 服务的小区（一个小区至多属于一家物业公司）。
+             *     Compounds the firm serves (a compound has at most one firm).
+             */
             compound_ids: number[];
-            /** @description Firm name, 1 to 128 characters, unique. */
+            /**
+             * @description 公司名称，1 到 128 个字符，不可重复。
+             *     Firm name, 1 to 128 characters, unique.
+             */
             name: string;
         };
         /**
-         * @description Install a pile in a compound.
+         * @description 在小区安装充电桩。
+         *
+         *     Install a pile in a compound.
          * @example {
          *       "location": "4号车棚",
          *       "name": "16号桩",
@@ -3440,18 +4893,27 @@ export interface components {
          *     }
          */
         CreatePileRequest: {
-            /** @description Where it stands, 1 to 128 characters. */
+            /**
+             * @description 安装位置，1 到 128 个字符。
+             *     Where it stands, 1 to 128 characters.
+             */
             location: string;
-            /** @description Name, 1 to 64 characters. */
+            /**
+             * @description 名称，1 到 64 个字符。
+             *     Name, 1 to 64 characters.
+             */
             name: string;
             /**
              * Format: int32
-             * @description Number of sockets, 1 to 4.
+             * @description 插座数，1 到 4。
+             *     Number of sockets, 1 to 4.
              */
             sockets: number;
         };
         /**
-         * @description Report a wrong entry: a service or a role contact (exactly one of the two).
+         * @description 报告错误条目：服务或角色联系人（二者恰好其一）。
+         *
+         *     Report a wrong entry: a service or a role contact (exactly one of the two).
          * @example {
          *       "kind": "wrong_phone",
          *       "message": "电话是空号",
@@ -3475,7 +4937,9 @@ export interface components {
             service_id?: number | null;
         };
         /**
-         * @description Create a role contact.
+         * @description 创建角色联系人。
+         *
+         *     Create a role contact.
          * @example {
          *       "community_id": 1,
          *       "name": "王秀兰",
@@ -3497,7 +4961,9 @@ export interface components {
             role: components["schemas"]["ContactRole"];
         };
         /**
-         * @description Create a service. Phones, contacts, schedule and exceptions are optional lists.
+         * @description 创建服务。电话、联系人、营业时间与例外日期都是可选的列表。
+         *
+         *     Create a service. Phones, contacts, schedule and exceptions are optional lists.
          * @example {
          *       "category_id": 9,
          *       "community_id": 1,
@@ -3554,7 +5020,9 @@ export interface components {
             schedule?: components["schemas"]["WeeklyHoursView"][];
         };
         /**
-         * @description Add an item (staff).
+         * @description 添加商品（工作人员）。
+         *
+         *     Add an item (staff).
          * @example {
          *       "description": "纯棉毛巾一条",
          *       "name": "毛巾",
@@ -3581,29 +5049,39 @@ export interface components {
             stock: number;
         };
         /**
-         * @description Subscribe a URL to events.
+         * @description 为某个 URL 订阅事件。
+         *
+         *     Subscribe a URL to events.
          * @example {
          *       "events": [
          *         "booking.created",
          *         "booking.cancelled",
          *         "booking.no_show",
          *         "socket.state_changed",
-         *         "maintenance.scheduled"
+         *         "maintenance.scheduled",
+         *         "maintenance.changed",
+         *         "maintenance.cancelled"
          *       ],
          *       "url": "https://wuye.example.com/linli/webhooks"
          *     }
          */
         CreateSubscriptionRequest: {
             /**
-             * @description Event types: `booking.created`, `booking.cancelled`, `booking.no_show`,
+             * @description 订阅的事件类型。
+             *     Event types: `booking.created`, `booking.cancelled`, `booking.no_show`,
              *     `socket.state_changed`, `maintenance.scheduled`.
              */
             events: string[];
-            /** @description HTTPS (or HTTP) URL on a public address. */
+            /**
+             * @description 公网地址上的 HTTPS（或 HTTP）URL。
+             *     HTTPS (or HTTP) URL on a public address.
+             */
             url: string;
         };
         /**
-         * @description Create a team (staff).
+         * @description 创建服务队（工作人员）。
+         *
+         *     Create a team (staff).
          * @example {
          *       "community_id": null,
          *       "description": "义务理发、健康义诊、家电修理",
@@ -3641,50 +5119,78 @@ export interface components {
             title: string;
         };
         /**
-         * @description Where an event's delivery to one subscription stands.
+         * @description 事件向某个订阅的投递所处的状态。
+         *
+         *     Where an event's delivery to one subscription stands.
          * @enum {string}
          */
         DeliveryStatus: "pending" | "delivered" | "failed";
-        /** @description An event's delivery to one subscription. */
+        /**
+         * @description 事件向某个订阅的一次投递。
+         *
+         *     An event's delivery to one subscription.
+         */
         DeliveryView: {
-            /** @description Every attempt, oldest first (in single-delivery answers). */
+            /**
+             * @description 每次尝试，最早在前（单条投递的应答中）。
+             *     Every attempt, oldest first (in single-delivery answers).
+             */
             attempt_log?: components["schemas"]["AttemptView"][] | null;
             /**
              * Format: int32
-             * @description Attempts made.
+             * @description 已尝试次数。
+             *     Attempts made.
              */
             attempts: number;
             /**
              * Format: date-time
-             * @description When delivered.
+             * @description 投递成功时间。
+             *     When delivered.
              */
             delivered_at?: string | null;
-            /** @description The event's `webhook-id`. */
+            /**
+             * @description 事件的 `webhook-id`。
+             *     The event's `webhook-id`.
+             */
             event_id: string;
-            /** @description Event type. */
+            /**
+             * @description 事件类型。
+             *     Event type.
+             */
             event_type: string;
             /**
              * Format: int64
-             * @description Delivery id.
+             * @description 投递 id。
+             *     Delivery id.
              */
             id: number;
             /**
              * Format: date-time
-             * @description Next try, while pending.
+             * @description 下次尝试时间（待投递时）。
+             *     Next try, while pending.
              */
             next_attempt_at?: string | null;
-            /** @description The event body as sent. */
+            /**
+             * @description 发送的事件正文。
+             *     The event body as sent.
+             */
             payload: components["schemas"]["WebhookEvent"];
-            /** @description Where it stands. */
+            /**
+             * @description 投递状态。
+             *     Where it stands.
+             */
             status: components["schemas"]["DeliveryStatus"];
             /**
              * Format: int64
-             * @description Subscription.
+             * @description 订阅。
+             *     Subscription.
              */
             subscription_id: number;
         };
         /**
-         * @description Development login: act as any openid, optionally with a role. Only when
+         * @description 开发登录：以任意 openid 登录，可指定角色。仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启。
+         *
+         *     Development login: act as any openid, optionally with a role. Only when
          *     `LINLI_DEV_LOGIN=1`, never in production.
          * @example {
          *       "openid": "demo-resident-1",
@@ -3697,7 +5203,9 @@ export interface components {
             role?: components["schemas"]["Role"] | null;
         };
         /**
-         * @description The poster disputes a fulfilled wish: it will not confirm itself; staff settle it.
+         * @description 发布者对已完成的心愿提出异议：不会自动确认，由工作人员裁定。
+         *
+         *     The poster disputes a fulfilled wish: it will not confirm itself; staff settle it.
          * @example {
          *       "reason": "收音机还是没有声音"
          *     }
@@ -3707,17 +5215,23 @@ export interface components {
             reason: string;
         };
         /**
-         * @description Something that happened, with its data. Serialized adjacently tagged: `{"type":
+         * @description 发生的事件及其数据。序列化为相邻标记格式：`{"type": "booking.created", "data": {...}}`。
+         *
+         *     Something that happened, with its data. Serialized adjacently tagged: `{"type":
          *     "booking.created", "data": {...}}`.
          */
         DomainEvent: {
-            /** @description A resident booked a socket. */
+            /**
+             * @description 住户预约了插座。
+             *     A resident booked a socket.
+             */
             data: components["schemas"]["BookingEventData"];
             /** @enum {string} */
             type: "booking.created";
         } | {
             /**
-             * @description A booking was cancelled: by its resident before the start, or because its socket was
+             * @description 预约被取消：住户在开始前取消，或其插座停止使用（维护、状态变更）。
+             *     A booking was cancelled: by its resident before the start, or because its socket was
              *     taken out of use (maintenance, a state change).
              */
             data: components["schemas"]["BookingEventData"];
@@ -3725,24 +5239,77 @@ export interface components {
             type: "booking.cancelled";
         } | {
             /**
-             * @description A booking was released: not checked in within the grace period, or cancelled after its
+             * @description 预约被释放：宽限期内未签到，或开始后被取消。
+             *     A booking was released: not checked in within the grace period, or cancelled after its
              *     start.
              */
             data: components["schemas"]["BookingEventData"];
             /** @enum {string} */
             type: "booking.no_show";
         } | {
-            /** @description A socket's state changed (available, maintenance, faulted, retired). */
+            /**
+             * @description 插座状态已变更（available、maintenance、faulted、retired）。
+             *     A socket's state changed (available, maintenance, faulted, retired).
+             */
             data: components["schemas"]["SocketStateChangedData"];
             /** @enum {string} */
             type: "socket.state_changed";
         } | {
-            /** @description A maintenance window was set on a pile or a socket. */
+            /**
+             * @description 为充电桩或插座设定了维护时段。
+             *     A maintenance window was set on a pile or a socket.
+             */
             data: components["schemas"]["MaintenanceScheduledData"];
             /** @enum {string} */
             type: "maintenance.scheduled";
+        } | {
+            /** @description A maintenance window was moved or its reason changed. */
+            data: components["schemas"]["MaintenanceChangedData"];
+            /** @enum {string} */
+            type: "maintenance.changed";
+        } | {
+            /** @description A maintenance window was withdrawn. */
+            data: components["schemas"]["MaintenanceCancelledData"];
+            /** @enum {string} */
+            type: "maintenance.cancelled";
+        } | {
+            /**
+             * @description 充电桩确认开始充电。
+             *     The pile confirmed a charging session's start.
+             */
+            data: components["schemas"]["SessionEventData"];
+            /** @enum {string} */
+            type: "session.started";
+        } | {
+            /**
+             * @description 充电会话已结算。
+             *     A charging session settled.
+             */
+            data: components["schemas"]["SessionEventData"];
+            /** @enum {string} */
+            type: "session.settled";
+        } | {
+            /**
+             * @description 充电桩离线：两个心跳周期加余量内没有消息。
+             *     A pile went offline: silent for two heartbeat intervals plus a margin.
+             */
+            data: components["schemas"]["PileEventData"];
+            /** @enum {string} */
+            type: "pile.offline";
+        } | {
+            /**
+             * @description 充电桩重新上线。
+             *     A pile came back online.
+             */
+            data: components["schemas"]["PileEventData"];
+            /** @enum {string} */
+            type: "pile.online";
         };
-        /** @description A number to call in an emergency. */
+        /**
+         * @description 紧急情况下拨打的号码。
+         *
+         *     A number to call in an emergency.
+         */
         EmergencyNumber: {
             /** @description Who answers. */
             name: string;
@@ -3750,12 +5317,16 @@ export interface components {
             number: string;
         };
         /**
-         * @description Whether a directory entry (a service, an organization, a role contact) is listed.
+         * @description 目录条目（服务、机构、角色联系人）是否展示。
+         *
+         *     Whether a directory entry (a service, an organization, a role contact) is listed.
          * @enum {string}
          */
         EntryStatus: "active" | "retired";
         /**
-         * @description The JSON body of every error response.
+         * @description 所有错误响应的 JSON 正文。
+         *
+         *     The JSON body of every error response.
          * @example {
          *       "code": "validation_failed",
          *       "field": "starts_at",
@@ -3763,22 +5334,40 @@ export interface components {
          *     }
          */
         ErrorBody: {
-            /** @description Stable machine-readable code. */
+            /**
+             * @description 稳定、供程序判断的错误码。
+             *     Stable machine-readable code.
+             */
             code: components["schemas"]["ErrorCode"];
-            /** @description Extra structured facts about the error (for example `until` for a suspension). */
+            /**
+             * @description 错误的其他结构化信息（例如停用时的 `until`）。
+             *     Extra structured facts about the error (for example `until` for a suspension).
+             */
             details?: Record<string, never> | null;
-            /** @description The request field, query parameter or path segment at fault, when there is one. */
+            /**
+             * @description 出错的请求字段、查询参数或路径段（若有）。
+             *     The request field, query parameter or path segment at fault, when there is one.
+             */
             field?: string | null;
-            /** @description Human-readable message in the language the client prefers (Chinese by default). */
+            /**
+             * @description 按客户端偏好语言的可读说明（默认中文）。
+             *     Human-readable message in the language the client prefers (Chinese by default).
+             */
             message: string;
         };
         /**
-         * @description Stable, machine-readable error codes. New codes may be added; existing ones never
+         * @description 稳定、供程序判断的错误码。可能新增错误码；已有错误码的含义永不改变。
+         *
+         *     Stable, machine-readable error codes. New codes may be added; existing ones never
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required";
-        /** @description Other hours on one date (a holiday, a closure). */
+        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
+        /**
+         * @description 某一日期的特殊营业时间（节假日、停业）。
+         *
+         *     Other hours on one date (a holiday, a closure).
+         */
         ExceptionView: {
             /** @description Closed all day. */
             closed: boolean;
@@ -3791,24 +5380,317 @@ export interface components {
             /** @description When not closed: opens at `HH:MM`. */
             opens_at?: string | null;
         };
-        /** @description Health status. */
+        /**
+         * @description 导出的一条充电预约。
+         *
+         *     One booking, as exported.
+         */
+        ExportBooking: {
+            /**
+             * Format: date-time
+             * @description When cancelled, if ever.
+             */
+            cancelled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When checked in, if ever.
+             */
+            checked_in_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description End (UTC).
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description The household the booking counted for.
+             */
+            household_id: number;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description The socket booked.
+             */
+            socket_id: number;
+            /**
+             * Format: date-time
+             * @description Start (UTC).
+             */
+            starts_at: string;
+            /** @description Status, as stored. */
+            status: string;
+        };
+        /**
+         * @description 导出的一条积分流水。
+         *
+         *     One points ledger row, as exported.
+         */
+        ExportLedgerRow: {
+            /**
+             * Format: int32
+             * @description Points, positive or negative.
+             */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /** @description Staff note, if any. */
+            note?: string | null;
+            /** @description Why. */
+            reason: string;
+            /** @description What it refers to. */
+            reference: string;
+        };
+        /**
+         * @description 导出的一条站内通知。
+         *
+         *     One notification, as exported.
+         */
+        ExportNotification: {
+            /** @description Text. */
+            body: string;
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /** @description Kind of notification. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description When read, if ever.
+             */
+            read_at?: string | null;
+            /** @description Title. */
+            title: string;
+        };
+        /**
+         * @description 导出的一条积分超市兑换记录。
+         *
+         *     One points-shop redemption, as exported.
+         */
+        ExportRedemption: {
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description The item redeemed.
+             */
+            item_id: number;
+            /**
+             * Format: int32
+             * @description Points.
+             */
+            points: number;
+            /**
+             * Format: int32
+             * @description How many.
+             */
+            quantity: number;
+            /** @description Status, as stored. */
+            status: string;
+        };
+        /**
+         * @description 导出的一条活动报名。
+         *
+         *     One activity sign-up, as exported.
+         */
+        ExportSignup: {
+            /**
+             * Format: int64
+             * @description The activity.
+             */
+            activity_id: number;
+            /**
+             * Format: date-time
+             * @description When checked in, if ever.
+             */
+            checked_in_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When checked out, if ever.
+             */
+            checked_out_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Points awarded.
+             */
+            points_awarded?: number | null;
+            /**
+             * Format: int32
+             * @description Service minutes credited.
+             */
+            service_minutes?: number | null;
+            /** @description Status, as stored. */
+            status: string;
+        };
+        /**
+         * @description 导出的一条志愿队伍成员关系。
+         *
+         *     One volunteer-team membership, as exported.
+         */
+        ExportTeamMembership: {
+            /**
+             * Format: date-time
+             * @description When joined.
+             */
+            joined_at: string;
+            /** @description Role in the team. */
+            role: string;
+            /** @description Status, as stored. */
+            status: string;
+            /**
+             * Format: int64
+             * @description The team.
+             */
+            team_id: number;
+        };
+        /**
+         * @description 导出的本人志愿者资料。
+         *
+         *     The resident's volunteer profile, as exported.
+         */
+        ExportVolunteerProfile: {
+            /** @description Registered as a party member. */
+            is_party_member: boolean;
+            /** @description Party unit, if given. */
+            party_unit?: string | null;
+            /** @description Skills, as stored (JSON list). */
+            skills: string;
+        };
+        /**
+         * @description 导出的一条候补记录。
+         *
+         *     One waitlist entry, as exported.
+         */
+        ExportWaitlistEntry: {
+            /**
+             * Format: int64
+             * @description The compound queued for.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description End (UTC).
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When queued.
+             */
+            queued_at: string;
+            /**
+             * Format: date-time
+             * @description Start (UTC).
+             */
+            starts_at: string;
+            /** @description Status, as stored. */
+            status: string;
+        };
+        /**
+         * @description 导出的一条本人发布的微心愿。
+         *
+         *     One micro-wish the resident posted, as exported.
+         */
+        ExportWish: {
+            /**
+             * Format: date-time
+             * @description When it was made (UTC).
+             */
+            created_at: string;
+            /** @description Description. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Row id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Points.
+             */
+            points: number;
+            /** @description Status, as stored. */
+            status: string;
+            /** @description Title. */
+            title: string;
+        };
+        /**
+         * @description 健康状态。
+         *
+         *     Health status.
+         */
         Health: {
             /** @description Alive, or ready to serve. */
             status: components["schemas"]["HealthStatus"];
         };
         /**
-         * @description What a health probe found.
+         * @description 健康检查的结果。
+         *
+         *     What a health probe found.
          * @enum {string}
          */
         HealthStatus: "ok" | "ready";
-        /** @description Opening interval, local time (Asia/Shanghai). */
+        /**
+         * @description 营业时段，当地时间（Asia/Shanghai）。
+         *
+         *     Opening interval, local time (Asia/Shanghai).
+         */
         HoursView: {
             /** @description Closes at `HH:MM` (`24:00` for midnight). */
             closes_at: string;
             /** @description Opens at `HH:MM`. */
             opens_at: string;
         };
-        /** @description A household as its own members see it. */
+        /**
+         * @description 家庭成员看到的本家庭信息。
+         *
+         *     A household as its own members see it.
+         */
         HouseholdView: {
             /** @description Where it is. */
             address: components["schemas"]["AddressView"];
@@ -3821,7 +5703,9 @@ export interface components {
             id: number;
         };
         /**
-         * @description Issue a card to a household that has none active.
+         * @description 为没有有效卡的家庭发卡。
+         *
+         *     Issue a card to a household that has none active.
          * @example {
          *       "household_id": 42
          *     }
@@ -3834,7 +5718,9 @@ export interface components {
             household_id: number;
         };
         /**
-         * @description Queue for a taken time.
+         * @description 为已被占用的时段排队候补。
+         *
+         *     Queue for a taken time.
          * @example {
          *       "ends_at": "2026-12-01T20:00:00+08:00",
          *       "socket_id": null,
@@ -3859,7 +5745,9 @@ export interface components {
             starts_at: string;
         };
         /**
-         * @description One entry of the points ledger.
+         * @description 积分流水中的一条记录。
+         *
+         *     One entry of the points ledger.
          * @example {
          *       "amount": 25,
          *       "created_at": "2026-12-05T03:30:00Z",
@@ -3892,7 +5780,11 @@ export interface components {
             /** @description What it is for; each reference appears once in the whole ledger. */
             reference: string;
         };
-        /** @description A location (HSDS `location`). */
+        /**
+         * @description 地点（HSDS `location`）。
+         *
+         *     A location (HSDS `location`).
+         */
         LocationView: {
             /** @description Street address. */
             address: string;
@@ -3925,7 +5817,209 @@ export interface components {
             organization_id?: number | null;
         };
         /**
-         * @description A maintenance window on a socket or a whole pile.
+         * @description 维护时段在结束前被撤销，其时段重新空出。
+         *
+         *     A maintenance window was withdrawn (before it ended). Its time is free again.
+         * @example {
+         *       "compound_id": 1,
+         *       "ends_at": "2026-12-01T12:00:00Z",
+         *       "maintenance_id": 5,
+         *       "pile_id": null,
+         *       "reason": "检修",
+         *       "released_bookings": [
+         *         12
+         *       ],
+         *       "sequence": 3,
+         *       "socket_id": 3,
+         *       "starts_at": "2026-12-01T10:00:00Z"
+         *     }
+         */
+        MaintenanceCancelledData: {
+            /**
+             * Format: int64
+             * @description 小区。
+             *     The compound.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description 结束时间。
+             *     Its end.
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description 维护时段。
+             *     The window.
+             */
+            maintenance_id: number;
+            /**
+             * Format: int64
+             * @description 维护整个充电桩时为该充电桩（否则为 `null`）。
+             *     The pile, when the window covered a whole pile (else `null`).
+             */
+            pile_id: number | null;
+            /**
+             * @description 原因。
+             *     Its reason.
+             */
+            reason: string;
+            /**
+             * @description 维护时段曾取消且尚未结束的预约；会通知住户可以重新预约（预约本身仍为已取消）。
+             *     Bookings the window had cancelled (not yet over); their residents are told they may
+             *     book the time again (the bookings stay cancelled).
+             */
+            released_bookings: number[];
+            /**
+             * Format: int64
+             * @description 本事件在其资源（该维护时段）所有事件中的序号：按发生顺序为 1、2、3……
+             *     This event's number among the events of its resource (the maintenance window): 1, 2,
+             *     3, … in the order they happened.
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 维护一个插座时为该插座（否则为 `null`）。
+             *     The socket, when the window covered one socket (else `null`).
+             */
+            socket_id: number | null;
+            /**
+             * Format: date-time
+             * @description 开始时间。
+             *     Its start.
+             */
+            starts_at: string;
+        };
+        /**
+         * @description 维护时段在开始前改期或修改了原因：新时段被占用，原时段重新空出。
+         *
+         *     A maintenance window was moved or its reason changed (before it started). Its new time is
+         *     taken; the time it left is free again.
+         * @example {
+         *       "cancelled_bookings": [
+         *         14
+         *       ],
+         *       "compound_id": 1,
+         *       "ends_at": "2026-12-02T12:00:00Z",
+         *       "maintenance_id": 5,
+         *       "pile_id": null,
+         *       "previous_ends_at": "2026-12-01T12:00:00Z",
+         *       "previous_starts_at": "2026-12-01T10:00:00Z",
+         *       "reason": "检修（改期）",
+         *       "released_bookings": [
+         *         12
+         *       ],
+         *       "sequence": 2,
+         *       "socket_id": 3,
+         *       "starts_at": "2026-12-02T10:00:00Z"
+         *     }
+         */
+        MaintenanceChangedData: {
+            /**
+             * @description 因新时段被取消的预约（每条也会作为 `booking.cancelled` 发送）。
+             *     Bookings the new time cancelled (each also sent as `booking.cancelled`).
+             */
+            cancelled_bookings: number[];
+            /**
+             * Format: int64
+             * @description 小区。
+             *     The compound.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description 新的结束时间，向上取整到时段网格。
+             *     New end, rounded up to the slot grid.
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description 维护时段。
+             *     The window.
+             */
+            maintenance_id: number;
+            /**
+             * Format: int64
+             * @description 维护整个充电桩时为该充电桩（否则为 `null`）。
+             *     The pile, when the window covers a whole pile (else `null`).
+             */
+            pile_id: number | null;
+            /**
+             * Format: date-time
+             * @description 改动前的结束时间。
+             *     End before the change.
+             */
+            previous_ends_at: string;
+            /**
+             * Format: date-time
+             * @description 改动前的开始时间。
+             *     Start before the change.
+             */
+            previous_starts_at: string;
+            /**
+             * @description 原因（改动后）。
+             *     Why (as changed).
+             */
+            reason: string;
+            /**
+             * @description 维护时段曾取消、而新时段不再覆盖的预约；会通知住户可以重新预约（预约本身仍为已取消）。
+             *     Bookings the window had cancelled whose time it no longer covers; their residents are
+             *     told they may book it again (the bookings stay cancelled).
+             */
+            released_bookings: number[];
+            /**
+             * Format: int64
+             * @description 本事件在其资源（该维护时段）所有事件中的序号：按发生顺序为 1、2、3……
+             *     This event's number among the events of its resource (the maintenance window): 1, 2,
+             *     3, … in the order they happened.
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 维护一个插座时为该插座（否则为 `null`）。
+             *     The socket, when the window covers one socket (else `null`).
+             */
+            socket_id: number | null;
+            /**
+             * Format: date-time
+             * @description 新的开始时间，向下取整到时段网格。
+             *     New start, rounded down to the slot grid.
+             */
+            starts_at: string;
+        };
+        /**
+         * @description 调整维护时段的时间或原因（仅限开始之前）。
+         *
+         *     Move a maintenance window or change its reason (before it starts).
+         * @example {
+         *       "ends_at": "2026-12-03T12:00:00+08:00",
+         *       "reason": "更换充电模块（改期）",
+         *       "starts_at": "2026-12-03T09:00:00+08:00"
+         *     }
+         */
+        MaintenanceChangeRequest: {
+            /**
+             * Format: date-time
+             * @description 新的结束时间（向上对齐时段网格）；不填则不变。
+             *     New end (rounded up to the slot grid); the old one when absent.
+             */
+            ends_at?: string | null;
+            /**
+             * @description 新的原因，1 到 200 个字符；不填则不变。
+             *     New reason, 1 to 200 characters; the old one when absent.
+             */
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description 新的开始时间（向下对齐时段网格）；不填则不变。
+             *     New start (rounded down to the slot grid); the old one when absent.
+             */
+            starts_at?: string | null;
+        };
+        /**
+         * @description 插座或整个充电桩的维护时段。
+         *
+         *     A maintenance window on a socket or a whole pile.
          * @example {
          *       "ends_at": "2026-12-02T12:00:00+08:00",
          *       "pile_id": 3,
@@ -3937,29 +6031,38 @@ export interface components {
         MaintenanceRequest: {
             /**
              * Format: date-time
-             * @description End (rounded up to the slot grid).
+             * @description 结束（向上取整到时段网格）。
+             *     End (rounded up to the slot grid).
              */
             ends_at: string;
             /**
              * Format: int64
-             * @description A whole pile (all its sockets)...
+             * @description 整个充电桩（其全部插座）……
+             *     A whole pile (all its sockets)...
              */
             pile_id?: number | null;
-            /** @description Told to residents whose bookings are cancelled; 1 to 200 characters. */
+            /**
+             * @description 告知预约被取消的住户的原因；1 到 200 个字符。
+             *     Told to residents whose bookings are cancelled; 1 to 200 characters.
+             */
             reason: string;
             /**
              * Format: int64
-             * @description ...or one socket. Exactly one of the two.
+             * @description ……或一个插座。二者恰好其一。
+             *     ...or one socket. Exactly one of the two.
              */
             socket_id?: number | null;
             /**
              * Format: date-time
-             * @description Start (rounded down to the slot grid).
+             * @description 开始（向下取整到时段网格）。
+             *     Start (rounded down to the slot grid).
              */
             starts_at: string;
         };
         /**
-         * @description A maintenance window was set. Its time is taken: nothing can be booked in it.
+         * @description 已设定维护时段。该时段被占用：不能预约。
+         *
+         *     A maintenance window was set. Its time is taken: nothing can be booked in it.
          * @example {
          *       "cancelled_bookings": [
          *         12
@@ -3969,89 +6072,252 @@ export interface components {
          *       "maintenance_id": 5,
          *       "pile_id": null,
          *       "reason": "检修",
+         *       "sequence": 1,
          *       "socket_id": 3,
          *       "starts_at": "2026-12-01T10:00:00Z"
          *     }
          */
         MaintenanceScheduledData: {
-            /** @description Bookings the window cancelled (each also sent as `booking.cancelled`). */
+            /**
+             * @description 因维护取消的预约（每条也会作为 `booking.cancelled` 发送）。
+             *     Bookings the window cancelled (each also sent as `booking.cancelled`).
+             */
             cancelled_bookings: number[];
             /**
              * Format: int64
-             * @description The compound.
+             * @description 小区。
+             *     The compound.
              */
             compound_id: number;
             /**
              * Format: date-time
-             * @description End, rounded up to the slot grid.
+             * @description 结束，向上取整到时段网格。
+             *     End, rounded up to the slot grid.
              */
             ends_at: string;
             /**
              * Format: int64
-             * @description The window.
+             * @description 维护时段。
+             *     The window.
              */
             maintenance_id: number;
             /**
              * Format: int64
-             * @description The pile, when the window covers a whole pile (else `null`).
+             * @description 维护整个充电桩时为该充电桩（否则为 `null`）。
+             *     The pile, when the window covers a whole pile (else `null`).
              */
             pile_id: number | null;
-            /** @description Why. */
+            /**
+             * @description 原因。
+             *     Why.
+             */
             reason: string;
             /**
              * Format: int64
-             * @description The socket, when the window covers one socket (else `null`).
+             * @description 本事件在其资源（该维护时段）所有事件中的序号：按发生顺序为 1、2、3……同一资源的投递按此顺序发送；接收方也可据此排序。
+             *     This event's number among the events of its resource (the maintenance window): 1, 2, 3, … in the
+             *     order they happened. Deliveries of one resource are sent in this order; a receiver can
+             *     also order by it.
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 维护一个插座时为该插座（否则为 `null`）。
+             *     The socket, when the window covers one socket (else `null`).
              */
             socket_id: number | null;
             /**
              * Format: date-time
-             * @description Start, rounded down to the slot grid.
-             */
-            starts_at: string;
-        };
-        /** @description A maintenance window and what it did. */
-        MaintenanceView: {
-            /** @description Bookings cancelled because they overlapped. */
-            cancelled_bookings: number[];
-            /**
-             * Format: int64
-             * @description Compound.
-             */
-            compound_id: number;
-            /**
-             * Format: date-time
-             * @description End (on the grid).
-             */
-            ends_at: string;
-            /**
-             * Format: int64
-             * @description Window id.
-             */
-            id: number;
-            /**
-             * Format: int64
-             * @description Pile, when the whole pile is serviced.
-             */
-            pile_id?: number | null;
-            /** @description Reason. */
-            reason: string;
-            /**
-             * Format: int64
-             * @description Socket, when one socket is serviced.
-             */
-            socket_id?: number | null;
-            /**
-             * Format: date-time
-             * @description Start (on the grid).
+             * @description 开始，向下取整到时段网格。
+             *     Start, rounded down to the slot grid.
              */
             starts_at: string;
         };
         /**
-         * @description Where a membership stands: joining asks, the team's leader (or staff) decides.
+         * @description 维护时段所处的状态（以应答时刻为准）。
+         *
+         *     Where a maintenance window stands, at the time of the answer.
+         * @enum {string}
+         */
+        MaintenanceState: "upcoming" | "active" | "ended" | "cancelled";
+        /**
+         * @description 维护时段及其影响。
+         *
+         *     A maintenance window and what it did.
+         */
+        MaintenanceView: {
+            /**
+             * Format: date-time
+             * @description 撤销时间（若已撤销）。
+             *     When it was withdrawn, if it was.
+             */
+            cancelled_at: string | null;
+            /**
+             * @description 因时间重叠而取消的预约（含改期前取消的）。
+             *     Bookings cancelled because they overlapped (also those cancelled before a move).
+             */
+            cancelled_bookings: number[];
+            /**
+             * Format: int64
+             * @description 小区。
+             *     Compound.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description 结束（对齐时段网格）。
+             *     End (on the grid).
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description 维护时段 id。
+             *     Window id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description 维护整个充电桩时为该充电桩。
+             *     Pile, when the whole pile is serviced.
+             */
+            pile_id?: number | null;
+            /**
+             * @description 原因。
+             *     Reason.
+             */
+            reason: string;
+            /**
+             * Format: int64
+             * @description 维护一个插座时为该插座。
+             *     Socket, when one socket is serviced.
+             */
+            socket_id?: number | null;
+            /**
+             * Format: date-time
+             * @description 开始（对齐时段网格）。
+             *     Start (on the grid).
+             */
+            starts_at: string;
+            /**
+             * @description 状态：`upcoming`（未开始）、`active`（进行中）、`ended`（已结束）或 `cancelled`（已撤销）。
+             *     `upcoming`, `active`, `ended` or `cancelled`.
+             */
+            state: components["schemas"]["MaintenanceState"];
+        };
+        /**
+         * @description 手机号的打码形式（多数人看到的样子）。
+         *
+         *     A phone number as most people see it: masked.
+         */
+        MaskedPhoneView: {
+            /**
+             * @description The number masked: first three and last four digits (`138****1234`).
+             * @example 138****1234
+             */
+            phone_masked: string;
+        };
+        /**
+         * @description 家庭成员的身份：户主、家庭成员或租户。
+         *
+         *     A member's role in a household.
+         * @enum {string}
+         */
+        MemberRole: "owner" | "member" | "tenant";
+        /**
+         * @description 成员资格所处的状态：申请加入，由服务队队长（或工作人员）决定。
+         *
+         *     Where a membership stands: joining asks, the team's leader (or staff) decides.
          * @enum {string}
          */
         MembershipStatus: "pending" | "approved";
-        /** @description The signed-in user. */
+        /**
+         * @description 家庭的一条成员资格。
+         *
+         *     One membership of a household.
+         * @example {
+         *       "created_at": "2026-12-01T04:00:00Z",
+         *       "decided_at": "2026-12-01T05:00:00Z",
+         *       "ends_at": "2027-05-31T16:00:00Z",
+         *       "household_id": 12,
+         *       "id": 3,
+         *       "nickname": "居民3fa2c1",
+         *       "role": "tenant",
+         *       "status": "active",
+         *       "user_id": 42,
+         *       "valid_from": "2026-12-01T04:00:00Z",
+         *       "valid_until": "2027-06-01"
+         *     }
+         */
+        MembershipView: {
+            /**
+             * Format: date-time
+             * @description 申请时间。
+             *     When it was asked for.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description 批准或拒绝的时间；待审批时为 `null`。
+             *     When it was approved or rejected; `null` while pending.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 同一到期时刻（UTC 时间点）。
+             *     The same end as an instant.
+             */
+            ends_at?: string | null;
+            /**
+             * Format: int64
+             * @description 家庭。
+             *     The household.
+             */
+            household_id: number;
+            /**
+             * Format: int64
+             * @description 成员资格 id。
+             *     Membership id.
+             */
+            id: number;
+            /**
+             * @description 成员的昵称。
+             *     The member's display name.
+             */
+            nickname: string;
+            role: components["schemas"]["MemberRole"];
+            status: components["schemas"]["MemberStatus"];
+            /**
+             * Format: int64
+             * @description 成员的用户 id。
+             *     The member's user id.
+             */
+            user_id: number;
+            /**
+             * Format: date-time
+             * @description 开始时间（提出申请时）。
+             *     When it began (the request).
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description 租户在该日期（中国时间）00:00 到期，即最后一天是前一天；户主和家庭成员为 `null`。
+             *     A tenant's last day is the day before this date (China time): the membership ends at
+             *     00:00 Asia/Shanghai on it. `null` for owners and members.
+             */
+            valid_until?: string | null;
+        };
+        /**
+         * @description 成员资格所处的状态：待审批、有效、已拒绝、已解除或已到期。
+         *
+         *     Where a membership stands.
+         * @enum {string}
+         */
+        MemberStatus: "pending" | "active" | "rejected" | "revoked" | "expired";
+        /**
+         * @description 当前登录用户。
+         *
+         *     The signed-in user.
+         */
         MeView: {
             household?: components["schemas"]["HouseholdView"] | null;
             /**
@@ -4059,12 +6325,19 @@ export interface components {
              * @description User id.
              */
             id: number;
+            membership?: components["schemas"]["MembershipView"] | null;
             /** @description Display name. */
             nickname: string;
+            /** @description My phone number, masked (`138****1234`); `null` when none is stored. */
+            phone_masked?: string | null;
             /** @description Role. */
             role: components["schemas"]["Role"];
         };
-        /** @description One of my sign-ups with its activity. */
+        /**
+         * @description 我的一条报名及其活动。
+         *
+         *     One of my sign-ups with its activity.
+         */
         MySignupEntry: components["schemas"]["SignupView"] & {
             /**
              * Format: date-time
@@ -4083,7 +6356,11 @@ export interface components {
             /** @description Activity title. */
             activity_title: string;
         };
-        /** @description A team I belong to. */
+        /**
+         * @description 我所在的服务队。
+         *
+         *     A team I belong to.
+         */
         MyTeam: {
             /**
              * Format: int64
@@ -4095,7 +6372,11 @@ export interface components {
             /** @description My role in it. */
             role: components["schemas"]["TeamRole"];
         };
-        /** @description An id with a display name. */
+        /**
+         * @description 带显示名称的 ID。
+         *
+         *     An id with a display name.
+         */
         NamedRef: {
             /**
              * Format: int64
@@ -4105,7 +6386,11 @@ export interface components {
             /** @description Name. */
             name: string;
         };
-        /** @description Nearby services of one category, nearest first. */
+        /**
+         * @description 某一类别的附近服务，由近到远。
+         *
+         *     Nearby services of one category, nearest first.
+         */
         NearbyGroup: {
             /** @description The (top-level) category. */
             category: components["schemas"]["CategoryRef"];
@@ -4113,12 +6398,16 @@ export interface components {
             services: components["schemas"]["ServiceSummary"][];
         };
         /**
-         * @description What a notification is about: the app switches on it to decide where a tap leads.
+         * @description 通知的类型：应用据此决定点击后跳转到哪里。
+         *
+         *     What a notification is about: the app switches on it to decide where a tap leads.
          * @enum {string}
          */
-        NotificationKind: "booking.confirmed" | "booking.reminder" | "booking.cancelled" | "booking.no_show" | "booking.suspended" | "waitlist.offer" | "signup.promoted" | "signup.hours_credited" | "activity.cancelled" | "wish.claimed" | "wish.fulfilled" | "wish.confirmed";
+        NotificationKind: "booking.confirmed" | "booking.reminder" | "booking.cancelled" | "booking.maintenance_withdrawn" | "booking.no_show" | "booking.suspended" | "waitlist.offer" | "signup.promoted" | "signup.hours_credited" | "activity.cancelled" | "wish.claimed" | "wish.fulfilled" | "wish.confirmed" | "card.locked" | "membership.requested" | "membership.approved" | "membership.rejected" | "membership.ended" | "wechat.template_failed";
         /**
-         * @description One notification.
+         * @description 一条通知。
+         *
+         *     One notification.
          * @example {
          *       "body": "天和人家 3号桩 1号口 12月1日 19:00–21:00",
          *       "created_at": "2026-11-30T10:00:00Z",
@@ -4156,7 +6445,26 @@ export interface components {
             /** @description Short title. */
             title: string;
         };
-        /** @description An organization in a list. */
+        /**
+         * @description 向整个社区开放小区的充电，或只对本小区家庭开放。
+         *
+         *     Open a compound's charging to the whole community, or close it to its own households.
+         * @example {
+         *       "open_to_community": true
+         *     }
+         */
+        OpenToCommunityRequest: {
+            /**
+             * @description `true`: every resident of the community may book; `false`: only this compound's
+             *     households.
+             */
+            open_to_community: boolean;
+        };
+        /**
+         * @description 列表中的机构。
+         *
+         *     An organization in a list.
+         */
         OrganizationView: {
             /** @description What it does. */
             description: string;
@@ -4177,621 +6485,1102 @@ export interface components {
             /** @description Web address, if any. */
             url?: string | null;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_ActivitySummary: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["ActivitySummary"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_AdjustmentRequestView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["AdjustmentRequestView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_AuditView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["AuditView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_BookingView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["BookingView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_CardAdminView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["CardAdminView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_CompoundSummary: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["CompoundSummary"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_DeliveryView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["DeliveryView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_LedgerEntryView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["LedgerEntryView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_LocationView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["LocationView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_MaintenanceView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["MaintenanceView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_MembershipView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["MembershipView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_MySignupEntry: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["MySignupEntry"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_NotificationView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["NotificationView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_OrganizationView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["OrganizationView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_PartnerBookingView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["PartnerBookingView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_PartnerPileView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["PartnerPileView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_RedemptionView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["RedemptionView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_ReportView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["ReportView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_RoleContactView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["RoleContactView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_RosterEntry: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["RosterEntry"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_ServiceSummary: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["ServiceSummary"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_SessionView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["SessionView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_ShopItemView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["ShopItemView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_SubscriptionView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["SubscriptionView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_TeamMemberView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["TeamMemberView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_TeamView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["TeamView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description One page of a list. */
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_WishView: {
-            /** @description The items on this page. */
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
             items: components["schemas"]["WishView"][];
             /**
              * Format: int64
-             * @description This page's number, from 1.
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
              */
             page: number;
             /**
              * Format: int64
-             * @description The page size used.
+             * @description 使用的每页条数。
+             *     The page size used.
              */
             per_page: number;
             /**
              * Format: int64
-             * @description How many items match in all pages.
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
              */
             total: number;
         };
-        /** @description A booking as the firm sees it: no resident or household identity. */
+        /**
+         * @description 物业公司看到的预约：不含居民或家庭身份信息。
+         *
+         *     A booking as the firm sees it: no resident or household identity.
+         */
         PartnerBookingView: {
             /**
              * Format: date-time
-             * @description When cancelled or released.
+             * @description 取消或释放时间。
+             *     When cancelled or released.
              */
             cancelled_at?: string | null;
             /**
              * Format: date-time
-             * @description When checked in.
+             * @description 签到时间。
+             *     When checked in.
              */
             checked_in_at?: string | null;
             /**
              * Format: int64
-             * @description Compound.
+             * @description 小区。
+             *     Compound.
              */
             compound_id: number;
             /**
              * Format: date-time
-             * @description When booked.
+             * @description 预约时间。
+             *     When booked.
              */
             created_at: string;
             /**
              * Format: date-time
-             * @description End.
+             * @description 结束。
+             *     End.
              */
             ends_at: string;
             /**
              * Format: date-time
-             * @description When finished.
+             * @description 结束充电时间。
+             *     When finished.
              */
             finished_at?: string | null;
             /**
              * Format: int64
-             * @description Booking id.
+             * @description 预约 id。
+             *     Booking id.
              */
             id: number;
             /**
              * Format: int64
-             * @description Pile.
+             * @description 充电桩。
+             *     Pile.
              */
             pile_id: number;
             /**
              * Format: int64
-             * @description Socket.
+             * @description 插座。
+             *     Socket.
              */
             socket_id: number;
             /**
              * Format: date-time
-             * @description Start.
+             * @description 开始。
+             *     Start.
              */
             starts_at: string;
-            /** @description Status. */
+            /**
+             * @description 状态。
+             *     Status.
+             */
             status: components["schemas"]["BookingStatus"];
         };
-        /** @description Replace the compounds a firm serves (staff). */
+        /**
+         * @description 替换物业公司服务的小区（工作人员）。
+         *
+         *     Replace the compounds a firm serves (staff).
+         */
         PartnerCompoundsRequest: {
-            /** @description Compound ids. */
+            /**
+             * @description 小区 id 列表。
+             *     Compound ids.
+             */
             compound_ids: number[];
         };
-        /** @description A compound the firm serves. */
+        /**
+         * @description 物业公司服务的小区。
+         *
+         *     A compound the firm serves.
+         */
         PartnerCompoundView: {
-            /** @description Code. */
+            /**
+             * @description 编码。
+             *     Code.
+             */
             code: string;
             /**
              * Format: int64
-             * @description Compound id.
+             * @description 小区 id。
+             *     Compound id.
              */
             id: number;
-            /** @description Name. */
+            /**
+             * @description 名称。
+             *     Name.
+             */
             name: string;
             /**
              * Format: int64
-             * @description Piles in it.
+             * @description 充电桩数量。
+             *     Piles in it.
              */
             pile_count: number;
         };
-        /** @description A pile as the firm sees it, with its sockets and their printed codes. */
+        /**
+         * @description 物业公司看到的充电桩，含插座及其印制编码。
+         *
+         *     A pile as the firm sees it, with its sockets and their printed codes.
+         */
         PartnerPileView: {
-            /** @description Code. */
+            /**
+             * @description 编码。
+             *     Code.
+             */
             code: string;
             /**
              * Format: int64
-             * @description Compound.
+             * @description 小区。
+             *     Compound.
              */
             compound_id: number;
             /**
              * Format: int64
-             * @description Pile id.
+             * @description 充电桩 id。
+             *     Pile id.
              */
             id: number;
-            /** @description Location. */
+            /**
+             * @description 位置。
+             *     Location.
+             */
             location: string;
-            /** @description Name. */
+            /**
+             * @description 名称。
+             *     Name.
+             */
             name: string;
-            /** @description Sockets. */
+            /**
+             * @description 插座。
+             *     Sockets.
+             */
             sockets: components["schemas"]["PartnerSocketView"][];
-            /** @description In service or retired. */
+            /**
+             * @description 在用或已停用。
+             *     In service or retired.
+             */
             status: components["schemas"]["PileStatus"];
         };
         /**
-         * @description Set one socket's state.
+         * @description 设置一个插座的状态。
+         *
+         *     Set one socket's state.
          * @example {
          *       "reason": "模块故障",
          *       "state": "faulted"
          *     }
          */
         PartnerSocketStateRequest: {
-            /** @description Told to residents whose bookings are cancelled, 1 to 200 characters. */
+            /**
+             * @description 告知预约被取消的住户的原因，1 到 200 个字符。
+             *     Told to residents whose bookings are cancelled, 1 to 200 characters.
+             */
             reason?: string | null;
-            /** @description `available`, `faulted` or `maintenance` (retire piles to retire sockets). */
+            /**
+             * @description `available`、`faulted` 或 `maintenance`（停用插座请停用充电桩）。
+             *     `available`, `faulted` or `maintenance` (retire piles to retire sockets).
+             */
             state: components["schemas"]["SocketState"];
         };
-        /** @description A socket as the firm sees it. */
+        /**
+         * @description 物业公司看到的插座。
+         *
+         *     A socket as the firm sees it.
+         */
         PartnerSocketView: {
-            /** @description The code printed on it (for its QR label). */
+            /**
+             * @description 插座上印制的编码（用于二维码标签）。
+             *     The code printed on it (for its QR label).
+             */
             code: string;
             /**
              * Format: int64
-             * @description Socket id.
+             * @description 插座 id。
+             *     Socket id.
              */
             id: number;
             /**
              * Format: int32
-             * @description Number on the pile.
+             * @description 在充电桩上的编号。
+             *     Number on the pile.
              */
             number: number;
             /**
              * Format: int64
-             * @description Pile.
+             * @description 充电桩。
+             *     Pile.
              */
             pile_id: number;
-            /** @description State. */
+            /**
+             * @description 状态。
+             *     State.
+             */
             state: components["schemas"]["SocketState"];
         };
         /**
-         * @description Whether a property firm may use the API.
+         * @description 物业公司是否可以使用 API。
+         *
+         *     Whether a property firm may use the API.
          * @enum {string}
          */
         PartnerStatus: "active";
-        /** @description A partner access token. */
+        /**
+         * @description 物业公司访问令牌。
+         *
+         *     A partner access token.
+         */
         PartnerToken: {
-            /** @description JWT to send as `Authorization: Bearer <token>`. */
+            /**
+             * @description JWT，放在 `Authorization: Bearer <token>` 头中发送。
+             *     JWT to send as `Authorization: Bearer <token>`.
+             */
             access_token: string;
             /**
              * Format: int64
-             * @description Seconds until it expires.
+             * @description 距过期的秒数。
+             *     Seconds until it expires.
              */
             expires_in: number;
-            /** @description Space-separated scopes granted. */
+            /**
+             * @description 授予的权限范围，以空格分隔。
+             *     Space-separated scopes granted.
+             */
             scope: string;
-            /** @description Always `Bearer`. */
+            /**
+             * @description 总是 `Bearer`。
+             *     Always `Bearer`.
+             */
             token_type: string;
         };
-        /** @description A property firm. */
+        /**
+         * @description 物业公司。
+         *
+         *     A property firm.
+         */
         PartnerView: {
-            /** @description Compounds it serves. */
+            /**
+             * @description 服务的小区。
+             *     Compounds it serves.
+             */
             compound_ids: number[];
             /**
              * Format: date-time
-             * @description When registered.
+             * @description 登记时间。
+             *     When registered.
              */
             created_at: string;
             /**
              * Format: int64
-             * @description Partner id.
+             * @description 物业公司 id。
+             *     Partner id.
              */
             id: number;
-            /** @description Firm name. */
+            /**
+             * @description 公司名称。
+             *     Firm name.
+             */
             name: string;
-            /** @description Whether it may use the API. */
+            /**
+             * @description 是否可以使用 API。
+             *     Whether it may use the API.
+             */
             status: components["schemas"]["PartnerStatus"];
         };
         /**
-         * @description Register or unregister a user as an in-service party member (staff).
+         * @description 登记或取消登记在职党员（工作人员）。
+         *
+         *     Register or unregister a user as an in-service party member (staff).
          * @example {
          *       "is_party_member": true,
          *       "party_unit": "县教育局"
@@ -4803,7 +7592,80 @@ export interface components {
             /** @description Their work unit, at most 128 characters. */
             party_unit?: string | null;
         };
-        /** @description A phone number of a service. */
+        /**
+         * @description 邻里保存的关于当前登录居民的全部个人信息。
+         *
+         *     Everything Linli holds about the signed-in resident.
+         */
+        PersonalDataExport: {
+            /** @description The account: id, name, role and household (the household membership). */
+            account: components["schemas"]["MeView"];
+            /** @description Charging bookings. */
+            bookings: components["schemas"]["ExportBooking"][];
+            /**
+             * Format: int64
+             * @description How many calendar feed links the resident has.
+             */
+            calendar_feeds: number;
+            /**
+             * Format: date-time
+             * @description When the account was created (UTC).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When this copy was made (UTC).
+             */
+            exported_at: string;
+            /**
+             * Format: date-time
+             * @description Last login (UTC).
+             */
+            last_login_at: string;
+            /**
+             * Format: int64
+             * @description How many logins (refresh-token families' tokens) are on record; the tokens themselves
+             *     are stored only as hashes.
+             */
+            login_tokens: number;
+            /** @description The inbox. */
+            notifications: components["schemas"]["ExportNotification"][];
+            /** @description The account's WeChat identity (openid). */
+            openid: string;
+            /** @description The phone number, whole (it is the resident's own), or `null`. */
+            phone?: string | null;
+            /** @description Points ledger rows. */
+            points_ledger: components["schemas"]["ExportLedgerRow"][];
+            /** @description Points-shop redemptions. */
+            redemptions: components["schemas"]["ExportRedemption"][];
+            /** @description Activity sign-ups. */
+            signups: components["schemas"]["ExportSignup"][];
+            /** @description Volunteer-team memberships. */
+            team_memberships: components["schemas"]["ExportTeamMembership"][];
+            volunteer_profile?: components["schemas"]["ExportVolunteerProfile"] | null;
+            /** @description Waitlist entries. */
+            waitlist_entries: components["schemas"]["ExportWaitlistEntry"][];
+            /** @description Micro-wishes posted. */
+            wishes: components["schemas"]["ExportWish"][];
+        };
+        /**
+         * @description 要保存的手机号（中国大陆手机号；可带空格、短横线和 `+86`）。
+         *
+         *     A phone number to store (a Chinese mainland mobile number; spaces, dashes and `+86` are
+         *     accepted).
+         * @example {
+         *       "phone": "138 0000 0000"
+         *     }
+         */
+        PhoneRequest: {
+            /** @description 11 digits starting with 1 then 3 to 9, optionally with `+86`, spaces or dashes. */
+            phone: string;
+        };
+        /**
+         * @description 服务的电话号码。
+         *
+         *     A phone number of a service.
+         */
         PhoneView: {
             /** @description What it is for, e.g. `值班电话`. */
             description?: string;
@@ -4811,11 +7673,60 @@ export interface components {
             number: string;
         };
         /**
-         * @description A pile's status.
+         * @description 充电桩上线或离线（按心跳判断）。
+         *
+         *     A pile came online or went offline (by its heartbeats).
+         * @example {
+         *       "compound_id": 1,
+         *       "last_seen_at": "2026-12-01T10:00:00.000Z",
+         *       "online": false,
+         *       "pile_id": 2,
+         *       "sequence": 5
+         *     }
+         */
+        PileEventData: {
+            /**
+             * Format: int64
+             * @description 所在小区。
+             *     The compound it stands in.
+             */
+            compound_id: number;
+            /**
+             * Format: date-time
+             * @description 最后一次收到它的消息的时间。
+             *     When it was last heard from.
+             */
+            last_seen_at: string;
+            /**
+             * @description 事件后是否在线。
+             *     Whether it is online after the event.
+             */
+            online: boolean;
+            /**
+             * Format: int64
+             * @description 充电桩。
+             *     The pile.
+             */
+            pile_id: number;
+            /**
+             * Format: int64
+             * @description 本事件在其资源（该充电桩）所有事件中的序号。
+             *     This event's number among the events of its resource (the pile).
+             */
+            sequence?: number;
+        };
+        /**
+         * @description 充电桩状态。
+         *
+         *     A pile's status.
          * @enum {string}
          */
         PileStatus: "active" | "retired";
-        /** @description A charging pile with its sockets. */
+        /**
+         * @description 充电桩及其插座。
+         *
+         *     A charging pile with its sockets.
+         */
         PileView: {
             /** @description Stable code. */
             code: string;
@@ -4834,12 +7745,16 @@ export interface components {
             status: components["schemas"]["PileStatus"];
         };
         /**
-         * @description Why points changed.
+         * @description 积分变动原因。
+         *
+         *     Why points changed.
          * @enum {string}
          */
         PointsReason: "activity_hours" | "wish_fulfilled" | "redemption" | "adjustment";
         /**
-         * @description My points.
+         * @description 我的积分。
+         *
+         *     My points.
          * @example {
          *       "balance": 120,
          *       "service_minutes": 720
@@ -4858,7 +7773,9 @@ export interface components {
             service_minutes: number;
         };
         /**
-         * @description Redeem an item for points.
+         * @description 用积分兑换商品。
+         *
+         *     Redeem an item for points.
          * @example {
          *       "quantity": 1
          *     }
@@ -4871,12 +7788,16 @@ export interface components {
             quantity?: number | null;
         };
         /**
-         * @description A redemption's state.
+         * @description 兑换状态。
+         *
+         *     A redemption's state.
          * @enum {string}
          */
         RedemptionStatus: "pending" | "collected";
         /**
-         * @description A redemption.
+         * @description 一次兑换。
+         *
+         *     A redemption.
          * @example {
          *       "collected_at": null,
          *       "created_at": "2026-12-05T04:00:00Z",
@@ -4928,7 +7849,9 @@ export interface components {
             status: components["schemas"]["RedemptionStatus"];
         };
         /**
-         * @description Exchange a refresh token, or end a login.
+         * @description 换取新的刷新令牌，或结束登录。
+         *
+         *     Exchange a refresh token, or end a login.
          * @example {
          *       "refresh_token": "q9V2mJ0w..."
          *     }
@@ -4938,16 +7861,24 @@ export interface components {
             refresh_token: string;
         };
         /**
-         * @description What is wrong with an entry.
+         * @description 条目的错误类型。
+         *
+         *     What is wrong with an entry.
          * @enum {string}
          */
         ReportKind: "wrong_phone" | "closed" | "wrong_hours" | "other";
         /**
-         * @description Where a resident's report of a wrong entry stands.
+         * @description 居民纠错报告所处的状态。
+         *
+         *     Where a resident's report of a wrong entry stands.
          * @enum {string}
          */
         ReportStatus: "open" | "fixed" | "dismissed";
-        /** @description A report as staff see it. */
+        /**
+         * @description 工作人员看到的纠错报告。
+         *
+         *     A report as staff see it.
+         */
         ReportView: {
             /**
              * Format: date-time
@@ -4986,12 +7917,41 @@ export interface components {
             subject: string;
         };
         /**
-         * @description How staff close a report.
+         * @description 按手机号找到的居民。
+         *
+         *     A resident found by phone number.
+         */
+        ResidentByPhone: {
+            /** @description Display name. */
+            nickname: string;
+            /** @description The number masked. */
+            phone_masked: string;
+            /**
+             * Format: int64
+             * @description User id.
+             */
+            user_id: number;
+        };
+        /**
+         * @description 在调用者服务的居民中，使用该号码的居民。
+         *
+         *     Residents with a number, among those the caller serves.
+         */
+        ResidentsByPhone: {
+            /** @description At most 50, lowest user id first. */
+            items: components["schemas"]["ResidentByPhone"][];
+        };
+        /**
+         * @description 工作人员关闭报告的方式。
+         *
+         *     How staff close a report.
          * @enum {string}
          */
         Resolution: "fixed" | "dismissed";
         /**
-         * @description Resolve a report.
+         * @description 处理纠错报告。
+         *
+         *     Resolve a report.
          * @example {
          *       "note": "已更正值班电话",
          *       "resolution": "fixed"
@@ -5004,7 +7964,9 @@ export interface components {
             resolution: components["schemas"]["Resolution"];
         };
         /**
-         * @description Add stock (staff).
+         * @description 补充库存（工作人员）。
+         *
+         *     Add stock (staff).
          * @example {
          *       "quantity": 50
          *     }
@@ -5017,11 +7979,17 @@ export interface components {
             quantity: number;
         };
         /**
-         * @description A user's role. Each includes the powers of the ones before it.
+         * @description 用户角色。每个角色包含其前面角色的全部权限。
+         *
+         *     A user's role. Each includes the powers of the ones before it.
          * @enum {string}
          */
         Role: "resident" | "team_leader" | "staff" | "admin";
-        /** @description A role contact with what they cover. */
+        /**
+         * @description 角色联系人及其负责范围。
+         *
+         *     A role contact with what they cover.
+         */
         RoleContactView: {
             /** @description Compounds and buildings they are assigned to. */
             assignments: components["schemas"]["AssignmentView"][];
@@ -5052,7 +8020,9 @@ export interface components {
             title: string;
         };
         /**
-         * @description One of the seven roles and who holds it for this building (`null`s while vacant).
+         * @description 七个角色之一及本楼栋的担任者（空缺时为 `null`）。
+         *
+         *     One of the seven roles and who holds it for this building (`null`s while vacant).
          * @example {
          *       "contact_id": 31,
          *       "last_confirmed_at": "2026-11-01T00:00:00Z",
@@ -5082,7 +8052,11 @@ export interface components {
             /** @description Its title in Chinese. */
             title: string;
         };
-        /** @description A sign-up on the roster a leader sees. */
+        /**
+         * @description 队长看到的名单上的一条报名。
+         *
+         *     A sign-up on the roster a leader sees.
+         */
         RosterEntry: components["schemas"]["SignupView"] & {
             /** @description Their display name. */
             nickname: string;
@@ -5093,11 +8067,17 @@ export interface components {
             user_id: number;
         };
         /**
-         * @description A permission of a partner API client.
+         * @description 物业公司 API 客户端的一项权限。
+         *
+         *     A permission of a partner API client.
          * @enum {string}
          */
         Scope: "piles:read" | "piles:write" | "bookings:read" | "webhooks:manage";
-        /** @description One service in full. */
+        /**
+         * @description 单个服务的完整信息。
+         *
+         *     One service in full.
+         */
         ServiceDetail: {
             /** @description Its category. */
             category: components["schemas"]["CategoryRef"];
@@ -5145,7 +8125,9 @@ export interface components {
             updated_at: string;
         };
         /**
-         * @description A service in a list or on a card: where, how to call, whether it is open now.
+         * @description 列表或服务卡上的服务：地点、联系电话、当前是否营业。
+         *
+         *     A service in a list or on a card: where, how to call, whether it is open now.
          * @example {
          *       "address": "泾川县城关镇东街社区天和人家南门",
          *       "category": {
@@ -5215,7 +8197,179 @@ export interface components {
             today_note?: string | null;
         };
         /**
-         * @description Make a member a leader or a plain member (staff). A new leader who is a resident becomes
+         * @description 充电会话开始或结算（来自充电桩）。
+         *
+         *     A charging session started (the pile confirmed it) or settled (the pile's settlement, or,
+         *     without one, its last power report).
+         * @example {
+         *       "booking_id": 12,
+         *       "compound_id": 1,
+         *       "duration_s": 3600,
+         *       "energy_wh": 480,
+         *       "pile_id": 2,
+         *       "sequence": 2,
+         *       "session_id": 7,
+         *       "socket_id": 3,
+         *       "state": "settled",
+         *       "stop_reason": "full"
+         *     }
+         */
+        SessionEventData: {
+            /**
+             * Format: int64
+             * @description 对应的预约（无预约时为 `null`）。
+             *     The booking it charges for (`null` without one).
+             */
+            booking_id: number | null;
+            /**
+             * Format: int64
+             * @description 所在小区。
+             *     The compound it is in.
+             */
+            compound_id: number;
+            /**
+             * Format: int32
+             * @description 时长（秒）。
+             *     Duration so far, in seconds.
+             */
+            duration_s: number;
+            /**
+             * Format: int32
+             * @description 累计电量（瓦时）。
+             *     Energy so far, in Wh.
+             */
+            energy_wh: number;
+            /**
+             * Format: int64
+             * @description 充电桩。
+             *     The pile.
+             */
+            pile_id: number;
+            /**
+             * Format: int64
+             * @description 本事件在其资源（该会话）所有事件中的序号。
+             *     This event's number among the events of its resource (the session).
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 充电会话。
+             *     The session.
+             */
+            session_id: number;
+            /**
+             * Format: int64
+             * @description 充电口。
+             *     The socket.
+             */
+            socket_id: number;
+            /**
+             * @description 事件后的状态：`charging`、`settled` 或 `settled_unconfirmed`。
+             *     Its state after the event: `charging`, `settled` or `settled_unconfirmed`.
+             */
+            state: components["schemas"]["SessionState"];
+            /**
+             * @description 停止原因（结算时；开始时为 `null`）。
+             *     Why it stopped (when settled; `null` when started).
+             */
+            stop_reason: components["schemas"]["StopReason"] | null;
+        };
+        /**
+         * @description 充电会话状态：只会向前推进，不会倒退。
+         *
+         *     A charging session's state; it only ever moves forward.
+         * @enum {string}
+         */
+        SessionState: "requested" | "starting" | "charging" | "settled" | "start_failed" | "settled_unconfirmed";
+        /**
+         * @description 一次充电会话：充电中显示实时功率和电量，结束后显示结果。
+         *
+         *     One charging session: live power and energy while charging, the result after.
+         * @example {
+         *       "booking_id": 12,
+         *       "duration_s": 1500,
+         *       "ended_at": null,
+         *       "energy_wh": 120,
+         *       "failure": null,
+         *       "id": 7,
+         *       "message": "充电中",
+         *       "peak_power_w": 210,
+         *       "power_w": 180,
+         *       "requested_at": "2026-12-01T11:01:00Z",
+         *       "socket_id": 11,
+         *       "started_at": "2026-12-01T11:01:02Z",
+         *       "state": "charging",
+         *       "stop_reason": null,
+         *       "stop_reason_code": null
+         *     }
+         */
+        SessionView: {
+            /**
+             * Format: int64
+             * @description 对应的预约 The booking it charges for.
+             */
+            booking_id?: number | null;
+            /**
+             * Format: int32
+             * @description 已充电时长（秒） Duration so far, in seconds.
+             */
+            duration_s: number;
+            /**
+             * Format: date-time
+             * @description 结束时间 When it ended (settled or failed).
+             */
+            ended_at?: string | null;
+            /**
+             * Format: int32
+             * @description 累计电量（瓦时），只增不减 Energy so far, in Wh; never decreases.
+             */
+            energy_wh: number;
+            failure?: components["schemas"]["StartFailure"] | null;
+            /**
+             * Format: int64
+             * @description 会话编号 Session id.
+             */
+            id: number;
+            /** @description 给居民看的说明 What the resident reads. */
+            message: string;
+            /**
+             * Format: int32
+             * @description 峰值功率（瓦） Peak power, in W.
+             */
+            peak_power_w?: number | null;
+            /**
+             * Format: int32
+             * @description 实时功率（瓦），仅充电中 Power now, in W (while charging).
+             */
+            power_w?: number | null;
+            /**
+             * Format: date-time
+             * @description 请求时间 When it was asked for.
+             */
+            requested_at: string;
+            /**
+             * Format: int64
+             * @description 充电口 The socket.
+             */
+            socket_id: number;
+            /**
+             * Format: date-time
+             * @description 开始充电时间 When charging started.
+             */
+            started_at?: string | null;
+            /** @description 状态 State. */
+            state: components["schemas"]["SessionState"];
+            stop_reason?: components["schemas"]["StopReason"] | null;
+            /**
+             * Format: int32
+             * @description 充电桩上报的原始停止原因码 The pile's raw stop-reason code.
+             */
+            stop_reason_code?: number | null;
+        };
+        /**
+         * @description 设置成员为队长或普通成员（工作人员）。新任队长若是居民则成为 `team_leader`；新角色在其下次刷新令牌后生效。
+         *
+         *     Make a member a leader or a plain member (staff). A new leader who is a resident becomes
          *     a `team_leader`; the new role is in their token after the next refresh.
          * @example {
          *       "role": "leader"
@@ -5226,7 +8380,9 @@ export interface components {
             role: components["schemas"]["TeamRole"];
         };
         /**
-         * @description A new role for a user.
+         * @description 用户的新角色。
+         *
+         *     A new role for a user.
          * @example {
          *       "role": "staff"
          *     }
@@ -5236,7 +8392,9 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         /**
-         * @description A compound's booking rules.
+         * @description 小区的预约规则。
+         *
+         *     A compound's booking rules.
          * @example {
          *       "days_ahead": 7,
          *       "grace_minutes": 15,
@@ -5279,7 +8437,9 @@ export interface components {
             slot_minutes: number;
         };
         /**
-         * @description Staff settle a disputed wish: pay the claimer (it is confirmed) or not (it is rejected).
+         * @description 工作人员裁定有争议的心愿：向认领者发放积分（确认）或不发放（驳回）。
+         *
+         *     Staff settle a disputed wish: pay the claimer (it is confirmed) or not (it is rejected).
          * @example {
          *       "pay": false,
          *       "reason": "回访居民，确认未完成"
@@ -5326,12 +8486,16 @@ export interface components {
             stock: number;
         };
         /**
-         * @description A sign-up's state.
+         * @description 报名状态。
+         *
+         *     A sign-up's state.
          * @enum {string}
          */
         SignupStatus: "confirmed" | "waitlisted" | "cancelled";
         /**
-         * @description A sign-up.
+         * @description 一条报名。
+         *
+         *     A sign-up.
          * @example {
          *       "activity_id": 12,
          *       "checked_in_at": null,
@@ -5397,7 +8561,11 @@ export interface components {
             /** @description Confirmed, waitlisted or cancelled. */
             status: components["schemas"]["SignupStatus"];
         };
-        /** @description One socket's row of the grid. */
+        /**
+         * @description 网格中一个插座的一行。
+         *
+         *     One socket's row of the grid.
+         */
         SocketCells: {
             /**
              * @description One character per slot from `starts_at`: `.` free, `x` booked, `m` mine (my
@@ -5415,7 +8583,9 @@ export interface components {
             state: components["schemas"]["SocketState"];
         };
         /**
-         * @description Check in by scanning the socket's printed code.
+         * @description 扫描插座上印制的编码签到。
+         *
+         *     Check in by scanning the socket's printed code.
          * @example {
          *       "socket_code": "K7M2Q9PX"
          *     }
@@ -5425,27 +8595,40 @@ export interface components {
             socket_code: string;
         };
         /**
-         * @description A socket's state.
+         * @description 插座状态。
+         *
+         *     A socket's state.
          * @enum {string}
          */
         SocketState: "available" | "maintenance" | "faulted" | "retired";
-        /** @description One change of a bulk update. */
+        /**
+         * @description 批量更新中的一项变更。
+         *
+         *     One change of a bulk update.
+         */
         SocketStateChange: {
             /**
              * Format: int64
-             * @description Socket id.
+             * @description 插座 id。
+             *     Socket id.
              */
             socket_id: number;
-            /** @description New state. */
+            /**
+             * @description 新状态。
+             *     New state.
+             */
             state: components["schemas"]["SocketState"];
         };
         /**
-         * @description A socket's state changed.
+         * @description 插座状态已变更。
+         *
+         *     A socket's state changed.
          * @example {
          *       "compound_id": 1,
          *       "pile_id": 2,
          *       "previous_state": "available",
          *       "reason": "无法充电",
+         *       "sequence": 4,
          *       "socket_id": 3,
          *       "state": "faulted"
          *     }
@@ -5453,31 +8636,51 @@ export interface components {
         SocketStateChangedData: {
             /**
              * Format: int64
-             * @description The compound it stands in.
+             * @description 所在小区。
+             *     The compound it stands in.
              */
             compound_id: number;
             /**
              * Format: int64
-             * @description Its pile.
+             * @description 所属充电桩。
+             *     Its pile.
              */
             pile_id: number;
-            /** @description The state before the change. */
+            /**
+             * @description 变更前的状态。
+             *     The state before the change.
+             */
             previous_state: components["schemas"]["SocketState"];
-            /** @description Why, as given by whoever changed it. */
+            /**
+             * @description 变更者给出的原因。
+             *     Why, as given by whoever changed it.
+             */
             reason: string;
             /**
              * Format: int64
-             * @description The socket.
+             * @description 本事件在其资源（该插座）所有事件中的序号：按发生顺序为 1、2、3……同一资源的投递按此顺序发送；接收方也可据此排序。
+             *     This event's number among the events of its resource (the socket): 1, 2, 3, … in the
+             *     order they happened. Deliveries of one resource are sent in this order; a receiver can
+             *     also order by it.
+             */
+            sequence?: number;
+            /**
+             * Format: int64
+             * @description 插座。
+             *     The socket.
              */
             socket_id: number;
             /**
-             * @description The state now. Taking a socket out of use cancels its confirmed bookings (each with its
+             * @description 当前状态。插座停止使用会取消其已确认的预约（每条另发 `booking.cancelled`）。
+             *     The state now. Taking a socket out of use cancels its confirmed bookings (each with its
              *     own `booking.cancelled`).
              */
             state: components["schemas"]["SocketState"];
         };
         /**
-         * @description Change a socket's state.
+         * @description 变更插座状态。
+         *
+         *     Change a socket's state.
          * @example {
          *       "reason": "无法供电",
          *       "state": "faulted"
@@ -5489,7 +8692,11 @@ export interface components {
             /** @description New state. */
             state: components["schemas"]["SocketState"];
         };
-        /** @description One socket of a pile. */
+        /**
+         * @description 充电桩的一个插座。
+         *
+         *     One socket of a pile.
+         */
         SocketView: {
             /**
              * Format: int64
@@ -5507,32 +8714,94 @@ export interface components {
             state: components["schemas"]["SocketState"];
         };
         /**
-         * @description Whether a webhook subscription receives events.
+         * @description 启动失败原因。
+         *
+         *     Why a start failed.
+         * @enum {string}
+         */
+        StartFailure: "no_charger" | "port_fault" | "no_such_port" | "power_exceeded" | "smoke_alarm" | "supply_voltage" | "no_response";
+        /**
+         * @description 充电停止原因（归一化）。
+         *
+         *     Why charging stopped (normalised from the pile's code).
+         * @enum {string}
+         */
+        StopReason: "full" | "time_or_energy_reached" | "unplugged" | "overload" | "stopped_remotely" | "power_too_low" | "over_temperature" | "fault" | "emergency" | "supply_voltage" | "other";
+        /**
+         * @description `wx.requestSubscribeMessage` 对一个模板的回答：`accept`（同意）、`reject`（拒绝）、`ban`（被封禁）或 `filter`（被过滤）。
+         *
+         *     What `wx.requestSubscribeMessage` answered for one template.
+         * @enum {string}
+         */
+        SubscribeAnswer: "accept" | "reject" | "ban" | "filter";
+        /**
+         * @description 小程序一次 `wx.requestSubscribeMessage` 调用得到的各模板回答，原样上报。
+         *
+         *     The answers of one `wx.requestSubscribeMessage` call, as the mini-program got them.
+         * @example {
+         *       "results": {
+         *         "tmpl-booking-reminder": "accept",
+         *         "tmpl-waitlist-offer": "reject"
+         *       }
+         *     }
+         */
+        SubscribeRequest: {
+            /** @description Template id → answer (1–10 entries). */
+            results: {
+                [key: string]: components["schemas"]["SubscribeAnswer"];
+            };
+        };
+        /**
+         * @description Webhook 订阅是否接收事件。
+         *
+         *     Whether a webhook subscription receives events.
          * @enum {string}
          */
         SubscriptionStatus: "active" | "deleted";
-        /** @description A webhook subscription. */
+        /**
+         * @description 一个 Webhook 订阅。
+         *
+         *     A webhook subscription.
+         */
         SubscriptionView: {
             /**
              * Format: date-time
-             * @description When created.
+             * @description 创建时间。
+             *     When created.
              */
             created_at: string;
-            /** @description Event types. */
+            /**
+             * @description 事件类型。
+             *     Event types.
+             */
             events: string[];
             /**
              * Format: int64
-             * @description Subscription id.
+             * @description 订阅 id。
+             *     Subscription id.
              */
             id: number;
-            /** @description Signing secret (`whsec_...`): returned only when the subscription is created. */
+            /**
+             * @description 签名密钥（`whsec_...`）：只在创建订阅时返回。
+             *     Signing secret (`whsec_...`): returned only when the subscription is created.
+             */
             secret?: string | null;
-            /** @description Receiving events or deleted. */
+            /**
+             * @description 接收事件中或已删除。
+             *     Receiving events or deleted.
+             */
             status: components["schemas"]["SubscriptionStatus"];
-            /** @description Where events are posted. */
+            /**
+             * @description 事件发送到的地址。
+             *     Where events are posted.
+             */
             url: string;
         };
-        /** @description A member of a team, as its leaders see them. */
+        /**
+         * @description 队长看到的服务队成员。
+         *
+         *     A member of a team, as its leaders see them.
+         */
         TeamMemberView: {
             /** @description Registered in-service party member (在职党员). */
             is_party_member: boolean;
@@ -5556,7 +8825,9 @@ export interface components {
             user_id: number;
         };
         /**
-         * @description A member's role in a team.
+         * @description 成员在服务队中的角色。
+         *
+         *     A member's role in a team.
          * @enum {string}
          */
         TeamRole: "leader" | "member";
@@ -5604,7 +8875,40 @@ export interface components {
             name: string;
         };
         /**
-         * @description OAuth 2 client-credentials token request (JSON or form-encoded; the client may also send
+         * @description 居民可订阅的一个消息模板，以及居民还允许发送的条数。
+         *
+         *     One template the resident can subscribe to, and how many messages they allowed. (Named
+         *     apart from the partners' webhook `SubscriptionView`: one schema name, one type.)
+         * @example {
+         *       "kinds": [
+         *         "booking.reminder"
+         *       ],
+         *       "remaining": 1,
+         *       "template_id": "tmpl-booking-reminder"
+         *     }
+         */
+        TemplateGrantView: {
+            /**
+             * @description 用这个模板发送的通知类型。
+             *     The notification kinds sent with it.
+             */
+            kinds: string[];
+            /**
+             * Format: int32
+             * @description 还允许发送的条数（一次性授权的剩余次数）；为 0 时，需在用得上之前再次申请。
+             *     Messages still allowed (one-time grants left); 0: ask again before they matter.
+             */
+            remaining: number;
+            /**
+             * @description 微信的模板 id（传给 `wx.requestSubscribeMessage`）。
+             *     WeChat's template id (pass it to `wx.requestSubscribeMessage`).
+             */
+            template_id: string;
+        };
+        /**
+         * @description OAuth 2 client-credentials 令牌请求（JSON 或表单编码；客户端也可以用 HTTP Basic 认证发送其 ID 与密钥）。
+         *
+         *     OAuth 2 client-credentials token request (JSON or form-encoded; the client may also send
          *     its id and secret with HTTP Basic authentication).
          * @example {
          *       "client_id": "pc_3f9a1c2b7d4e5f60",
@@ -5614,17 +8918,31 @@ export interface components {
          *     }
          */
         TokenRequest: {
-            /** @description Client id (or in HTTP Basic). */
+            /**
+             * @description 客户端 id（或放在 HTTP Basic 中）。
+             *     Client id (or in HTTP Basic).
+             */
             client_id?: string | null;
-            /** @description Client secret (or in HTTP Basic). */
+            /**
+             * @description 客户端密钥（或放在 HTTP Basic 中）。
+             *     Client secret (or in HTTP Basic).
+             */
             client_secret?: string | null;
-            /** @description Must be `client_credentials`. */
+            /**
+             * @description 必须为 `client_credentials`。
+             *     Must be `client_credentials`.
+             */
             grant_type?: string | null;
-            /** @description Space-separated scopes wanted; default: all the client has. */
+            /**
+             * @description 申请的权限范围，以空格分隔；默认为客户端持有的全部范围。
+             *     Space-separated scopes wanted; default: all the client has.
+             */
             scope?: string | null;
         };
         /**
-         * @description Tokens after a login or refresh.
+         * @description 登录或刷新后得到的令牌。
+         *
+         *     Tokens after a login or refresh.
          * @example {
          *       "access_token": "eyJhbGciOiJIUzI1NiJ9...",
          *       "expires_in": 900,
@@ -5660,7 +8978,9 @@ export interface components {
             user: components["schemas"]["UserSummary"];
         };
         /**
-         * @description Edit an activity before it starts; absent fields stay as they are. Raising the capacity
+         * @description 活动开始前修改活动；未提供的字段保持不变。提高名额会立即从候补名单中递补。
+         *
+         *     Edit an activity before it starts; absent fields stay as they are. Raising the capacity
          *     promotes people from the waitlist at once.
          * @example {
          *       "capacity": 40,
@@ -5703,15 +9023,44 @@ export interface components {
             /** @description Title, 1 to 128 characters. */
             title?: string | null;
         };
-        /** @description Change a pile's name or location. */
+        /**
+         * @description 修改有效的成员资格：租户的到期日（户主和工作人员），身份（仅工作人员）。
+         *
+         *     Change an active membership: a tenant's end date (owners and staff), the role (staff).
+         * @example {
+         *       "valid_until": "2027-06-01"
+         *     }
+         */
+        UpdateMembershipRequest: {
+            role?: components["schemas"]["MemberRole"] | null;
+            /**
+             * Format: date
+             * @description 租户新的到期日（中国时间 00:00），须晚于今天且最多一年以后。
+             *     A tenant's new end date (China time, 00:00), after today and at most a year ahead.
+             */
+            valid_until?: string | null;
+        };
+        /**
+         * @description 修改充电桩名称或位置。
+         *
+         *     Change a pile's name or location.
+         */
         UpdatePileRequest: {
-            /** @description New location, 1 to 128 characters. */
+            /**
+             * @description 新位置，1 到 128 个字符。
+             *     New location, 1 to 128 characters.
+             */
             location?: string | null;
-            /** @description New name, 1 to 64 characters. */
+            /**
+             * @description 新名称，1 到 64 个字符。
+             *     New name, 1 to 64 characters.
+             */
             name?: string | null;
         };
         /**
-         * @description Replace my skills.
+         * @description 替换我的技能。
+         *
+         *     Replace my skills.
          * @example {
          *       "skills": [
          *         "理发",
@@ -5725,7 +9074,9 @@ export interface components {
             skills: string[];
         };
         /**
-         * @description Change a role contact's name or phone (marks it confirmed now).
+         * @description 修改角色联系人的姓名或电话（同时标记为现已确认）。
+         *
+         *     Change a role contact's name or phone (marks it confirmed now).
          * @example {
          *       "phone": "13993319999"
          *     }
@@ -5737,7 +9088,9 @@ export interface components {
             phone?: string | null;
         };
         /**
-         * @description Change a service: only the fields sent change; a list sent replaces the whole list. Any
+         * @description 修改服务：只改动提供的字段；提供的列表替换整个列表。任何修改也会将条目标记为现已确认。
+         *
+         *     Change a service: only the fields sent change; a list sent replaces the whole list. Any
          *     change also marks the entry confirmed now.
          * @example {
          *       "phones": [
@@ -5770,7 +9123,9 @@ export interface components {
             schedule?: components["schemas"]["WeeklyHoursView"][] | null;
         };
         /**
-         * @description Change an item (staff). Stock changes go through restock, so that redemptions running at
+         * @description 修改商品（工作人员）。库存变动通过补货接口进行，以免覆盖同时进行的兑换。
+         *
+         *     Change an item (staff). Stock changes go through restock, so that redemptions running at
          *     the same time are never overwritten.
          * @example {
          *       "active": true,
@@ -5790,7 +9145,11 @@ export interface components {
              */
             price_points?: number | null;
         };
-        /** @description A user as others see them: id and display name only. */
+        /**
+         * @description 他人看到的用户：只有 ID 和显示名称。
+         *
+         *     A user as others see them: id and display name only.
+         */
         UserRef: {
             /** @description Display name. */
             nickname: string;
@@ -5800,7 +9159,11 @@ export interface components {
              */
             user_id: number;
         };
-        /** @description The signed-in user in brief. */
+        /**
+         * @description 当前登录用户简况。
+         *
+         *     The signed-in user in brief.
+         */
         UserSummary: {
             /**
              * Format: int64
@@ -5817,48 +9180,64 @@ export interface components {
             /** @description Role, which decides what the user may do. */
             role: components["schemas"]["Role"];
         };
-        /** @description One pile on one day. */
+        /**
+         * @description 一个充电桩一天的使用情况。
+         *
+         *     One pile on one day.
+         */
         UtilisationRow: {
             /**
              * Format: double
-             * @description Hours booked (bookings not cancelled).
+             * @description 预约小时数（不含已取消的预约）。
+             *     Hours booked (bookings not cancelled).
              */
             booked_hours: number;
             /**
              * Format: int64
-             * @description Bookings cancelled.
+             * @description 取消的预约数。
+             *     Bookings cancelled.
              */
             cancellations: number;
             /**
              * Format: int64
-             * @description Compound.
+             * @description 小区。
+             *     Compound.
              */
             compound_id: number;
             /**
              * Format: date
-             * @description Local date.
+             * @description 当地日期。
+             *     Local date.
              */
             date: string;
             /**
              * Format: int64
-             * @description Bookings released as no-shows.
+             * @description 因未签到而释放的预约数。
+             *     Bookings released as no-shows.
              */
             no_shows: number;
             /**
              * Format: int64
-             * @description Pile.
+             * @description 充电桩。
+             *     Pile.
              */
             pile_id: number;
-            /** @description Pile name. */
+            /**
+             * @description 充电桩名称。
+             *     Pile name.
+             */
             pile_name: string;
             /**
              * Format: double
-             * @description Hours charged (from check-in to finish).
+             * @description 充电小时数（从签到到结束）。
+             *     Hours charged (from check-in to finish).
              */
             used_hours: number;
         };
         /**
-         * @description My volunteer profile.
+         * @description 我的志愿者资料。
+         *
+         *     My volunteer profile.
          * @example {
          *       "is_party_member": true,
          *       "party_unit": "县教育局",
@@ -5898,11 +9277,17 @@ export interface components {
             user_id: number;
         };
         /**
-         * @description Where a waitlist entry stands.
+         * @description 候补条目所处的状态。
+         *
+         *     Where a waitlist entry stands.
          * @enum {string}
          */
         WaitlistStatus: "waiting" | "offered" | "accepted" | "declined" | "expired" | "cancelled";
-        /** @description A waitlist entry. */
+        /**
+         * @description 一条候补。
+         *
+         *     A waitlist entry.
+         */
         WaitlistView: {
             /**
              * Format: int64
@@ -5953,7 +9338,9 @@ export interface components {
             status: components["schemas"]["WaitlistStatus"];
         };
         /**
-         * @description An event as sent to a webhook subscriber: `type` names it, `data` carries its typed data,
+         * @description 发送给 Webhook 订阅者的事件：`type` 为事件名，`data` 为其类型化数据，`timestamp` 为发生时间（UTC）。请按请求头 `webhook-id`（事件 ID，每次重试都相同）去重。
+         *
+         *     An event as sent to a webhook subscriber: `type` names it, `data` carries its typed data,
          *     and `timestamp` is when it happened (UTC). Deduplicate on the `webhook-id` header (the
          *     event's id, the same on every retry).
          * @example {
@@ -5961,24 +9348,28 @@ export interface components {
          *         "booking_id": 12,
          *         "compound_id": 1,
          *         "ends_at": "2026-12-01T11:00:00Z",
+         *         "pile_id": 2,
          *         "reason": null,
+         *         "sequence": 1,
          *         "socket_id": 3,
          *         "starts_at": "2026-12-01T10:00:00Z",
          *         "status": "confirmed"
          *       },
-         *       "timestamp": "2026-11-30T08:00:00Z",
+         *       "timestamp": "2026-11-30T08:00:00.000Z",
          *       "type": "booking.created"
          *     }
          */
         WebhookEvent: components["schemas"]["DomainEvent"] & {
             /**
              * Format: date-time
-             * @description When it happened.
+             * @description When it happened (UTC, at most millisecond precision).
              */
             timestamp: string;
         };
         /**
-         * @description Log in with a code from the mini-program's `wx.login()`.
+         * @description 用小程序 `wx.login()` 得到的 code 登录。
+         *
+         *     Log in with a code from the mini-program's `wx.login()`.
          * @example {
          *       "code": "081Kq4Ga1sXQbN0ZxlJa1eN4Ga1Kq4GA"
          *     }
@@ -5987,7 +9378,11 @@ export interface components {
             /** @description The one-time login code (valid 5 minutes, usable once). */
             code: string;
         };
-        /** @description Regular hours on a weekday. */
+        /**
+         * @description 某个星期几的常规营业时间。
+         *
+         *     Regular hours on a weekday.
+         */
         WeeklyHoursView: {
             /** @description Closes at `HH:MM` (`24:00` for midnight), after `opens_at`. */
             closes_at: string;
@@ -5999,7 +9394,33 @@ export interface components {
              */
             weekday: number;
         };
-        /** @description One volunteer's wish earnings in the month. */
+        /**
+         * @description 完整的手机号，只给本人或有权查看的工作人员（每次查看写入审计日志）。
+         *
+         *     A phone number shown whole, to its owner or to staff allowed to see it.
+         */
+        WholePhoneView: {
+            /**
+             * @description The whole number (11 digits).
+             * @example 13800000000
+             */
+            phone: string;
+            /**
+             * @description The number masked (`138****0000`).
+             * @example 138****0000
+             */
+            phone_masked: string;
+            /**
+             * Format: int64
+             * @description The resident's user id.
+             */
+            user_id: number;
+        };
+        /**
+         * @description 一名志愿者当月的心愿积分收入。
+         *
+         *     One volunteer's wish earnings in the month.
+         */
         WishEarner: {
             /**
              * Format: int64
@@ -6015,7 +9436,9 @@ export interface components {
             wishes: number;
         };
         /**
-         * @description Two accounts that traded wishes with each other more than once in the month (either
+         * @description 当月彼此交易心愿超过一次的两个账号（任一方为另一方发布）。
+         *
+         *     Two accounts that traded wishes with each other more than once in the month (either
          *     posting for the other).
          */
         WishPair: {
@@ -6035,7 +9458,9 @@ export interface components {
             wishes: number;
         };
         /**
-         * @description The staff report on wish points of a month.
+         * @description 工作人员查看的某月心愿积分报告。
+         *
+         *     The staff report on wish points of a month.
          * @example {
          *       "month": "2026-12",
          *       "top_earners": [
@@ -6073,12 +9498,16 @@ export interface components {
             trading_pairs: components["schemas"]["WishPair"][];
         };
         /**
-         * @description A micro-wish's state.
+         * @description 微心愿状态。
+         *
+         *     A micro-wish's state.
          * @enum {string}
          */
         WishStatus: "open" | "claimed" | "fulfilled" | "disputed" | "confirmed" | "rejected" | "withdrawn";
         /**
-         * @description A micro-wish.
+         * @description 一个微心愿。
+         *
+         *     A micro-wish.
          * @example {
          *       "auto_confirm_at": null,
          *       "auto_confirmed": false,
@@ -6180,6 +9609,7 @@ export type SchemaAddressView = components['schemas']['AddressView'];
 export type SchemaAdjustmentRequestView = components['schemas']['AdjustmentRequestView'];
 export type SchemaAdjustmentStatus = components['schemas']['AdjustmentStatus'];
 export type SchemaAdjustPointsRequest = components['schemas']['AdjustPointsRequest'];
+export type SchemaApproveRequest = components['schemas']['ApproveRequest'];
 export type SchemaAssignmentView = components['schemas']['AssignmentView'];
 export type SchemaAttemptView = components['schemas']['AttemptView'];
 export type SchemaAuditView = components['schemas']['AuditView'];
@@ -6202,6 +9632,7 @@ export type SchemaCategoryView = components['schemas']['CategoryView'];
 export type SchemaChargingView = components['schemas']['ChargingView'];
 export type SchemaCheckInRequest = components['schemas']['CheckInRequest'];
 export type SchemaClientCredentials = components['schemas']['ClientCredentials'];
+export type SchemaClientScopesRequest = components['schemas']['ClientScopesRequest'];
 export type SchemaCloseReport = components['schemas']['CloseReport'];
 export type SchemaCollectRequest = components['schemas']['CollectRequest'];
 export type SchemaCommunityView = components['schemas']['CommunityView'];
@@ -6235,6 +9666,15 @@ export type SchemaEntryStatus = components['schemas']['EntryStatus'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorCode = components['schemas']['ErrorCode'];
 export type SchemaExceptionView = components['schemas']['ExceptionView'];
+export type SchemaExportBooking = components['schemas']['ExportBooking'];
+export type SchemaExportLedgerRow = components['schemas']['ExportLedgerRow'];
+export type SchemaExportNotification = components['schemas']['ExportNotification'];
+export type SchemaExportRedemption = components['schemas']['ExportRedemption'];
+export type SchemaExportSignup = components['schemas']['ExportSignup'];
+export type SchemaExportTeamMembership = components['schemas']['ExportTeamMembership'];
+export type SchemaExportVolunteerProfile = components['schemas']['ExportVolunteerProfile'];
+export type SchemaExportWaitlistEntry = components['schemas']['ExportWaitlistEntry'];
+export type SchemaExportWish = components['schemas']['ExportWish'];
 export type SchemaHealth = components['schemas']['Health'];
 export type SchemaHealthStatus = components['schemas']['HealthStatus'];
 export type SchemaHoursView = components['schemas']['HoursView'];
@@ -6243,10 +9683,18 @@ export type SchemaIssueCard = components['schemas']['IssueCard'];
 export type SchemaJoinWaitlistRequest = components['schemas']['JoinWaitlistRequest'];
 export type SchemaLedgerEntryView = components['schemas']['LedgerEntryView'];
 export type SchemaLocationView = components['schemas']['LocationView'];
+export type SchemaMaintenanceCancelledData = components['schemas']['MaintenanceCancelledData'];
+export type SchemaMaintenanceChangedData = components['schemas']['MaintenanceChangedData'];
+export type SchemaMaintenanceChangeRequest = components['schemas']['MaintenanceChangeRequest'];
 export type SchemaMaintenanceRequest = components['schemas']['MaintenanceRequest'];
 export type SchemaMaintenanceScheduledData = components['schemas']['MaintenanceScheduledData'];
+export type SchemaMaintenanceState = components['schemas']['MaintenanceState'];
 export type SchemaMaintenanceView = components['schemas']['MaintenanceView'];
+export type SchemaMaskedPhoneView = components['schemas']['MaskedPhoneView'];
+export type SchemaMemberRole = components['schemas']['MemberRole'];
 export type SchemaMembershipStatus = components['schemas']['MembershipStatus'];
+export type SchemaMembershipView = components['schemas']['MembershipView'];
+export type SchemaMemberStatus = components['schemas']['MemberStatus'];
 export type SchemaMeView = components['schemas']['MeView'];
 export type SchemaMySignupEntry = components['schemas']['MySignupEntry'];
 export type SchemaMyTeam = components['schemas']['MyTeam'];
@@ -6254,6 +9702,7 @@ export type SchemaNamedRef = components['schemas']['NamedRef'];
 export type SchemaNearbyGroup = components['schemas']['NearbyGroup'];
 export type SchemaNotificationKind = components['schemas']['NotificationKind'];
 export type SchemaNotificationView = components['schemas']['NotificationView'];
+export type SchemaOpenToCommunityRequest = components['schemas']['OpenToCommunityRequest'];
 export type SchemaOrganizationView = components['schemas']['OrganizationView'];
 export type SchemaPageActivitySummary = components['schemas']['Page_ActivitySummary'];
 export type SchemaPageAdjustmentRequestView = components['schemas']['Page_AdjustmentRequestView'];
@@ -6264,16 +9713,21 @@ export type SchemaPageCompoundSummary = components['schemas']['Page_CompoundSumm
 export type SchemaPageDeliveryView = components['schemas']['Page_DeliveryView'];
 export type SchemaPageLedgerEntryView = components['schemas']['Page_LedgerEntryView'];
 export type SchemaPageLocationView = components['schemas']['Page_LocationView'];
+export type SchemaPageMaintenanceView = components['schemas']['Page_MaintenanceView'];
+export type SchemaPageMembershipView = components['schemas']['Page_MembershipView'];
 export type SchemaPageMySignupEntry = components['schemas']['Page_MySignupEntry'];
 export type SchemaPageNotificationView = components['schemas']['Page_NotificationView'];
 export type SchemaPageOrganizationView = components['schemas']['Page_OrganizationView'];
 export type SchemaPagePartnerBookingView = components['schemas']['Page_PartnerBookingView'];
+export type SchemaPagePartnerPileView = components['schemas']['Page_PartnerPileView'];
 export type SchemaPageRedemptionView = components['schemas']['Page_RedemptionView'];
 export type SchemaPageReportView = components['schemas']['Page_ReportView'];
 export type SchemaPageRoleContactView = components['schemas']['Page_RoleContactView'];
 export type SchemaPageRosterEntry = components['schemas']['Page_RosterEntry'];
 export type SchemaPageServiceSummary = components['schemas']['Page_ServiceSummary'];
+export type SchemaPageSessionView = components['schemas']['Page_SessionView'];
 export type SchemaPageShopItemView = components['schemas']['Page_ShopItemView'];
+export type SchemaPageSubscriptionView = components['schemas']['Page_SubscriptionView'];
 export type SchemaPageTeamMemberView = components['schemas']['Page_TeamMemberView'];
 export type SchemaPageTeamView = components['schemas']['Page_TeamView'];
 export type SchemaPageWishView = components['schemas']['Page_WishView'];
@@ -6287,7 +9741,10 @@ export type SchemaPartnerStatus = components['schemas']['PartnerStatus'];
 export type SchemaPartnerToken = components['schemas']['PartnerToken'];
 export type SchemaPartnerView = components['schemas']['PartnerView'];
 export type SchemaPartyMemberRequest = components['schemas']['PartyMemberRequest'];
+export type SchemaPersonalDataExport = components['schemas']['PersonalDataExport'];
+export type SchemaPhoneRequest = components['schemas']['PhoneRequest'];
 export type SchemaPhoneView = components['schemas']['PhoneView'];
+export type SchemaPileEventData = components['schemas']['PileEventData'];
 export type SchemaPileStatus = components['schemas']['PileStatus'];
 export type SchemaPileView = components['schemas']['PileView'];
 export type SchemaPointsReason = components['schemas']['PointsReason'];
@@ -6299,6 +9756,8 @@ export type SchemaRefreshRequest = components['schemas']['RefreshRequest'];
 export type SchemaReportKind = components['schemas']['ReportKind'];
 export type SchemaReportStatus = components['schemas']['ReportStatus'];
 export type SchemaReportView = components['schemas']['ReportView'];
+export type SchemaResidentByPhone = components['schemas']['ResidentByPhone'];
+export type SchemaResidentsByPhone = components['schemas']['ResidentsByPhone'];
 export type SchemaResolution = components['schemas']['Resolution'];
 export type SchemaResolveReport = components['schemas']['ResolveReport'];
 export type SchemaRestockRequest = components['schemas']['RestockRequest'];
@@ -6309,6 +9768,9 @@ export type SchemaRosterEntry = components['schemas']['RosterEntry'];
 export type SchemaScope = components['schemas']['Scope'];
 export type SchemaServiceDetail = components['schemas']['ServiceDetail'];
 export type SchemaServiceSummary = components['schemas']['ServiceSummary'];
+export type SchemaSessionEventData = components['schemas']['SessionEventData'];
+export type SchemaSessionState = components['schemas']['SessionState'];
+export type SchemaSessionView = components['schemas']['SessionView'];
 export type SchemaSetMemberRoleRequest = components['schemas']['SetMemberRoleRequest'];
 export type SchemaSetRoleRequest = components['schemas']['SetRoleRequest'];
 export type SchemaSettingsView = components['schemas']['SettingsView'];
@@ -6323,14 +9785,20 @@ export type SchemaSocketStateChange = components['schemas']['SocketStateChange']
 export type SchemaSocketStateChangedData = components['schemas']['SocketStateChangedData'];
 export type SchemaSocketStateRequest = components['schemas']['SocketStateRequest'];
 export type SchemaSocketView = components['schemas']['SocketView'];
+export type SchemaStartFailure = components['schemas']['StartFailure'];
+export type SchemaStopReason = components['schemas']['StopReason'];
+export type SchemaSubscribeAnswer = components['schemas']['SubscribeAnswer'];
+export type SchemaSubscribeRequest = components['schemas']['SubscribeRequest'];
 export type SchemaSubscriptionStatus = components['schemas']['SubscriptionStatus'];
 export type SchemaSubscriptionView = components['schemas']['SubscriptionView'];
 export type SchemaTeamMemberView = components['schemas']['TeamMemberView'];
 export type SchemaTeamRole = components['schemas']['TeamRole'];
 export type SchemaTeamView = components['schemas']['TeamView'];
+export type SchemaTemplateGrantView = components['schemas']['TemplateGrantView'];
 export type SchemaTokenRequest = components['schemas']['TokenRequest'];
 export type SchemaTokenResponse = components['schemas']['TokenResponse'];
 export type SchemaUpdateActivityRequest = components['schemas']['UpdateActivityRequest'];
+export type SchemaUpdateMembershipRequest = components['schemas']['UpdateMembershipRequest'];
 export type SchemaUpdatePileRequest = components['schemas']['UpdatePileRequest'];
 export type SchemaUpdateProfileRequest = components['schemas']['UpdateProfileRequest'];
 export type SchemaUpdateRoleContact = components['schemas']['UpdateRoleContact'];
@@ -6345,6 +9813,7 @@ export type SchemaWaitlistView = components['schemas']['WaitlistView'];
 export type SchemaWebhookEvent = components['schemas']['WebhookEvent'];
 export type SchemaWechatLoginRequest = components['schemas']['WechatLoginRequest'];
 export type SchemaWeeklyHoursView = components['schemas']['WeeklyHoursView'];
+export type SchemaWholePhoneView = components['schemas']['WholePhoneView'];
 export type SchemaWishEarner = components['schemas']['WishEarner'];
 export type SchemaWishPair = components['schemas']['WishPair'];
 export type SchemaWishReport = components['schemas']['WishReport'];
@@ -6363,9 +9832,15 @@ export interface operations {
                 date?: string;
                 /** @description `true`: only activities with seats left; `false`: only full ones. */
                 has_seats?: boolean;
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Only this team's activities. */
                 team_id?: number;
@@ -6874,9 +10349,15 @@ export interface operations {
     roster: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -7086,11 +10567,20 @@ export interface operations {
     audit_log: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description One partner. */
+                /**
+                 * @description 某家物业公司。
+                 *     One partner.
+                 */
                 partner_id?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -7117,7 +10607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Entries, newest first */
+            /** @description 日志条目，最新在前 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7411,7 +10901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: the role or scope does not allow this */
+            /** @description `compound_not_yours`: the socket is neither in the household's compound nor in one open to the whole community */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7581,6 +11071,86 @@ export interface operations {
             };
             /** @description `booking_not_cancellable` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_charging: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键 Retry key */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 预约编号 Booking id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 会话已创建，正在启动 Session created; starting */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `pile_offline`, `pile_not_connected`, `charging_in_progress`, `booking_state_invalid` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `check_in_too_early`, `check_in_too_late` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8239,9 +11809,15 @@ export interface operations {
                 has_charging?: boolean;
                 /** @description Only compounds of this kind. */
                 kind?: components["schemas"]["CompoundKind"];
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Name contains this text (Chinese or pinyin code), e.g. `世纪`. */
                 q?: string;
@@ -8499,6 +12075,78 @@ export interface operations {
             };
             /** @description `forbidden`: the role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_open_to_community: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Compound id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenToCommunityRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The compound's charging */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargingView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8805,6 +12453,416 @@ export interface operations {
             };
         };
     };
+    list_household_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Pending and active memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipView"][];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such household, or not yours to manage */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_household_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id */
+                id: number;
+                /** @description Membership id */
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMembershipRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Changed; the membership */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only staff change roles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `membership_not_active` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`valid_until`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_household_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id */
+                id: number;
+                /** @description Membership id */
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Approved; the membership */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only staff approve owners */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `member_request_not_pending` or `household_full` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`valid_until`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_household_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id */
+                id: number;
+                /** @description Membership id */
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rejected; the membership */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `member_request_not_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_household_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Household id */
+                id: number;
+                /** @description Membership id */
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Revoked; the membership */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: only staff remove owners */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `membership_not_active` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_locations: {
         parameters: {
             query?: {
@@ -9037,12 +13095,72 @@ export interface operations {
             };
         };
     };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     my_bookings: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Only bookings with this status. */
                 status?: components["schemas"]["BookingStatus"];
@@ -9340,6 +13458,129 @@ export interface operations {
             };
         };
     };
+    my_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页充电会话 One page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A copy of my personal data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataExport"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     bind_household: {
         parameters: {
             query?: never;
@@ -9371,8 +13612,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Bound; the updated user */
-            200: {
+            /** @description Asked; the user with the pending (or already active) membership */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9400,6 +13641,15 @@ export interface operations {
             };
             /** @description `card_not_found`: wrong number or check code, or the card was revoked */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `membership_exists`: the account belongs to, or asked to join, another household */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9475,9 +13725,15 @@ export interface operations {
     list: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Only unread notifications. */
                 unread?: boolean;
@@ -9655,6 +13911,129 @@ export interface operations {
             };
         };
     };
+    set_my_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Stored; the number masked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaskedPhoneView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`field` = `phone`): not a mainland mobile number */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_my_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     my_points: {
         parameters: {
             query?: never;
@@ -9714,9 +14093,15 @@ export interface operations {
     my_ledger: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -9775,9 +14160,15 @@ export interface operations {
     my_redemptions: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -9836,9 +14227,15 @@ export interface operations {
     my_signups: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -9885,6 +14282,134 @@ export interface operations {
             };
             /** @description `forbidden`: the role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_wechat_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Templates and grants left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateGrantView"][];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_wechat_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A random key per prompt; resend it on retries */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Recorded; templates and grants left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateGrantView"][];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: an unknown template id (field `results.<id>`), or no or more than 10 results */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10069,9 +14594,15 @@ export interface operations {
     my_wishes: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -10117,6 +14648,77 @@ export interface operations {
                 };
             };
             /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_membership_requests: {
+        parameters: {
+            query?: {
+                /** @description Only households of this community. */
+                community_id?: number;
+                /** @description Only households of this grid. */
+                grid_id?: number;
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description One page of pending requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MembershipView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10246,9 +14848,12 @@ export interface operations {
     revoke_client: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Client id */
+                /** @description 客户端 id */
                 client_id: string;
             };
             cookie?: never;
@@ -10273,7 +14878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Revoked */
+            /** @description 已吊销 */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10303,9 +14908,12 @@ export interface operations {
     rotate_client: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Client id */
+                /** @description 客户端 id */
                 client_id: string;
             };
             cookie?: never;
@@ -10330,7 +14938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The new secret */
+            /** @description 新密钥 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10359,22 +14967,113 @@ export interface operations {
             };
         };
     };
+    set_client_scopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 客户端 id */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientScopesRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已替换权限范围 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：没有这个有效的客户端 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     bookings: {
         parameters: {
             query?: {
-                /** @description One compound of the firm's. */
+                /**
+                 * @description 本物业的某个小区。
+                 *     One compound of the firm's.
+                 */
                 compound_id?: number;
-                /** @description Bookings starting on or after this local date. */
+                /**
+                 * @description 开始日期不早于此当地日期的预约。
+                 *     Bookings starting on or after this local date.
+                 */
                 from?: string;
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
-                /** @description One socket. */
+                /**
+                 * @description 某个插座。
+                 *     One socket.
+                 */
                 socket_id?: number;
-                /** @description One status. */
+                /**
+                 * @description 某个状态。
+                 *     One status.
+                 */
                 status?: components["schemas"]["BookingStatus"];
-                /** @description Bookings starting on or before this local date. */
+                /**
+                 * @description 开始日期不晚于此当地日期的预约。
+                 *     Bookings starting on or before this local date.
+                 */
                 to?: string;
             };
             header?: never;
@@ -10401,7 +15100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description One page of bookings */
+            /** @description 一页预约 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10435,7 +15134,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Booking id */
+                /** @description 预约 id */
                 id: number;
             };
             cookie?: never;
@@ -10460,7 +15159,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The booking */
+            /** @description 该预约 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10487,7 +15186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `not_found` */
+            /** @description `not_found`：不存在或不属于本物业 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10525,7 +15224,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Compounds */
+            /** @description 小区列表 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10556,10 +15255,21 @@ export interface operations {
     };
     compound_piles: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
             header?: never;
             path: {
-                /** @description Compound id */
+                /** @description 小区 id */
                 id: number;
             };
             cookie?: never;
@@ -10584,13 +15294,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Piles */
+            /** @description 一页充电桩，按安装顺序 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerPileView"][];
+                    "application/json": components["schemas"]["Page_PartnerPileView"];
                 };
             };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
@@ -10626,11 +15336,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry key */
+                /** @description 重试键（Idempotency-Key） */
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Compound id */
+                /** @description 小区 id */
                 id: number;
             };
             cookie?: never;
@@ -10659,7 +15369,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Installed */
+            /** @description 已安装 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10702,7 +15412,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Delivery id */
+                /** @description 投递 id */
                 id: number;
             };
             cookie?: never;
@@ -10727,7 +15437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The delivery */
+            /** @description 该投递记录 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10768,9 +15478,12 @@ export interface operations {
     replay_delivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Delivery id */
+                /** @description 投递 id */
                 id: number;
             };
             cookie?: never;
@@ -10795,7 +15508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Queued again */
+            /** @description 已重新排队 */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -10833,10 +15546,109 @@ export interface operations {
             };
         };
     };
+    list_maintenance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 本物业的一个小区。
+                 *     One compound of the firm's.
+                 */
+                compound_id?: number;
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+                /**
+                 * @description 该充电桩上的维护（整桩的，或其某个插座的）。
+                 *     Windows on this pile: on the whole pile or on one of its sockets.
+                 */
+                pile_id?: number;
+                /**
+                 * @description 该插座上的维护（单独该插座的，或其整个充电桩的）。
+                 *     Windows on this socket: on it alone or on its whole pile.
+                 */
+                socket_id?: number;
+                /**
+                 * @description 只列出当前处于该状态的维护：`upcoming`（未开始）、`active`（进行中）、`ended`（已结束）或 `cancelled`（已撤销）。
+                 *     Only windows in this state now: `upcoming`, `active`, `ended` or `cancelled`.
+                 */
+                state?: components["schemas"]["MaintenanceState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页维护时段 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MaintenanceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：筛选的小区、充电桩或插座不属于本物业 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     maintenance: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10864,7 +15676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Scheduled */
+            /** @description 已安排 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10902,12 +15714,12 @@ export interface operations {
             };
         };
     };
-    get_pile: {
+    get_maintenance: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Pile id */
+                /** @description 维护时段 id */
                 id: number;
             };
             cookie?: never;
@@ -10932,7 +15744,245 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The pile */
+            /** @description 该维护时段 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 维护时段 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 改动后的维护时段 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `maintenance_started`（已经开始，只能取消）或 `maintenance_cancelled`（已取消） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`：结束须晚于开始，最长 31 天 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_maintenance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 维护时段 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已取消的维护时段 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `maintenance_ended`：已经结束 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 充电桩 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 该充电桩 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10975,7 +16025,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Pile id */
+                /** @description 充电桩 id */
                 id: number;
             };
             cookie?: never;
@@ -11004,7 +16054,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The pile */
+            /** @description 该充电桩 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11045,9 +16095,12 @@ export interface operations {
     retire_pile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Pile id */
+                /** @description 充电桩 id */
                 id: number;
             };
             cookie?: never;
@@ -11072,7 +16125,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The retired pile */
+            /** @description 已停用的充电桩 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11113,9 +16166,12 @@ export interface operations {
     add_socket: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Pile id */
+                /** @description 充电桩 id */
                 id: number;
             };
             cookie?: never;
@@ -11140,7 +16196,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The pile with its new socket */
+            /** @description 含新插座的充电桩 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11176,7 +16232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `pile_retired`: a retired pile takes no new sockets */
+            /** @description `pile_retired`：已停用的充电桩不能增加插座 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11190,11 +16246,20 @@ export interface operations {
     utilisation: {
         parameters: {
             query?: {
-                /** @description `json` (default) or `csv`. */
+                /**
+                 * @description `json`（默认）或 `csv`。
+                 *     `json` (default) or `csv`.
+                 */
                 format?: string;
-                /** @description First local date (default: 6 days before `to`). */
+                /**
+                 * @description 起始当地日期（默认为 `to` 之前 6 天）。
+                 *     First local date (default: 6 days before `to`).
+                 */
                 from?: string;
-                /** @description Last local date (default: today). At most 62 days in all. */
+                /**
+                 * @description 截止当地日期（默认为今天）。总共至多 62 天。
+                 *     Last local date (default: today). At most 62 days in all.
+                 */
                 to?: string;
             };
             header?: never;
@@ -11221,13 +16286,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Rows by date and pile */
+            /** @description 按日期和充电桩的行：JSON，或 `format=csv` 时的 CSV 文件（UTF-8，带表头，列相同） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UtilisationRow"][];
+                    "text/csv": string;
                 };
             };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
@@ -11253,9 +16319,12 @@ export interface operations {
     socket_state: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Socket id */
+                /** @description 插座 id */
                 id: number;
             };
             cookie?: never;
@@ -11284,7 +16353,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The socket */
+            /** @description 该插座 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11320,7 +16389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again) */
+            /** @description `pile_retired`（已停用充电桩的插座保持停用）、`socket_retired`（已停用的插座不能恢复）或 `socket_state_changed`（状态刚被改变：重新读取后再试） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11334,7 +16403,10 @@ export interface operations {
     bulk_socket_state: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11362,7 +16434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The sockets */
+            /** @description 这些插座 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11398,7 +16470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again) */
+            /** @description `pile_retired`（已停用充电桩的插座保持停用）、`socket_retired`（已停用的插座不能恢复）或 `socket_state_changed`（状态刚被改变：重新读取后再试） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11419,6 +16491,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TokenRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
             };
         };
         responses: {
@@ -11440,7 +16513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A token */
+            /** @description 访问令牌 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11449,7 +16522,7 @@ export interface operations {
                     "application/json": components["schemas"]["PartnerToken"];
                 };
             };
-            /** @description `invalid_client` */
+            /** @description `invalid_client`：凭据无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11458,7 +16531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `rate_limited`, with `Retry-After`: too many token requests for this client id or from this address */
+            /** @description `rate_limited`，带 `Retry-After`：该 client id 或该地址请求令牌过于频繁 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -11467,7 +16540,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `service_unavailable`: the shared rate-limit store does not answer */
+            /** @description `service_unavailable`：共享限流存储无响应 */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11480,7 +16553,18 @@ export interface operations {
     };
     list_subscriptions: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -11505,13 +16589,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Subscriptions */
+            /** @description 一页订阅，按创建顺序 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionView"][];
+                    "application/json": components["schemas"]["Page_SubscriptionView"];
                 };
             };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
@@ -11537,7 +16621,10 @@ export interface operations {
     create_subscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11565,7 +16652,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Subscribed */
+            /** @description 已订阅 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11592,7 +16679,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `webhook_url_not_allowed` or `validation_failed` */
+            /** @description `webhook_url_not_allowed` 或 `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11608,7 +16695,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Subscription id */
+                /** @description 订阅 id */
                 id: number;
             };
             cookie?: never;
@@ -11633,7 +16720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Deleted */
+            /** @description 已删除 */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11672,16 +16759,25 @@ export interface operations {
     list_deliveries: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
-                /** @description Only deliveries in this state. */
+                /**
+                 * @description 只看此状态的投递。
+                 *     Only deliveries in this state.
+                 */
                 status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;
             path: {
-                /** @description Subscription id */
+                /** @description 订阅 id */
                 id: number;
             };
             cookie?: never;
@@ -11706,7 +16802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description One page of deliveries */
+            /** @description 一页投递记录 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11771,7 +16867,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Firms */
+            /** @description 物业公司列表 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11803,7 +16899,10 @@ export interface operations {
     create_partner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11831,7 +16930,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Registered */
+            /** @description 已登记 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11863,9 +16962,12 @@ export interface operations {
     create_client: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
             path: {
-                /** @description Partner id */
+                /** @description 物业公司 id */
                 id: number;
             };
             cookie?: never;
@@ -11894,7 +16996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Client created; store the secret now */
+            /** @description 已创建；请立即保存密钥 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11928,7 +17030,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Partner id */
+                /** @description 物业公司 id */
                 id: number;
             };
             cookie?: never;
@@ -11957,7 +17059,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The firm */
+            /** @description 该物业公司 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11991,9 +17093,15 @@ export interface operations {
             query?: {
                 /** @description Staff only: include items no longer offered. */
                 include_inactive?: boolean;
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -12409,9 +17517,15 @@ export interface operations {
     list_adjustment_requests: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Only requests in this state (default `pending`). */
                 status?: components["schemas"]["AdjustmentStatus"];
@@ -12632,6 +17746,176 @@ export interface operations {
             };
         };
     };
+    card_sheet: {
+        parameters: {
+            query?: {
+                /** @description 只打印这栋楼的卡 (the cards of this building). */
+                building_id?: number;
+                /** @description 只打印这个社区的卡 (the cards of this community). */
+                community_id?: number;
+                /** @description 第几页，从 1 开始 (page, from 1); each A4 page holds 10 cards. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A4 打印页（SVG）(one A4 page, SVG) */
+            200: {
+                headers: {
+                    /** @description 卡数 */
+                    "X-Total-Count"?: number;
+                    /** @description 页数 */
+                    "X-Total-Pages"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: 仅限工作人员 (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: 没有这栋楼、社区或这一页 (no such building, community or page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: 须且只能给出 building_id 或 community_id 之一 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    socket_sheet: {
+        parameters: {
+            query?: {
+                /** @description 只打印这个小区的插座 (the sockets of this compound). */
+                compound_id?: number;
+                /** @description 第几页，从 1 开始 (page, from 1); each A4 page holds 18 stickers. */
+                page?: number;
+                /** @description 只打印这个充电桩的插座 (the sockets of this pile). */
+                pile_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A4 打印页（SVG）(one A4 page, SVG) */
+            200: {
+                headers: {
+                    /** @description 插座数 */
+                    "X-Total-Count"?: number;
+                    /** @description 页数 */
+                    "X-Total-Pages"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: 仅限工作人员 (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: 没有这个充电桩、小区或这一页 (no such pile, compound or page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: 须且只能给出 pile_id 或 compound_id 之一 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     report: {
         parameters: {
             query?: {
@@ -12685,6 +17969,224 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_read_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resident's user id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The whole number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WholePhoneView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such resident among those the caller serves, or no number stored */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_set_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resident's user id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaskedPhoneView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such resident among those the caller serves */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`field` = `phone`): not a mainland mobile number */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_find_by_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The residents with that number (maybe none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentsByPhone"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`field` = `phone`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13921,9 +19423,15 @@ export interface operations {
     list_teams: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -14253,9 +19761,15 @@ export interface operations {
     list_members: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -14911,9 +20425,15 @@ export interface operations {
             query?: {
                 /** @description Only wishes of this community. */
                 community_id?: number;
-                /** @description Page number, from 1. */
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
                 per_page?: number;
                 /** @description Only wishes in this state (default `open`). */
                 status?: components["schemas"]["WishStatus"];
@@ -15779,6 +21299,68 @@ export interface operations {
             };
         };
     };
+    webhook_maintenance_cancelled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["MaintenanceCancelledData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "maintenance.cancelled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_maintenance_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["MaintenanceChangedData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "maintenance.changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_maintenance_scheduled: {
         parameters: {
             query?: never;
@@ -15797,6 +21379,130 @@ export interface operations {
                     timestamp: string;
                     /** @enum {string} */
                     type: "maintenance.scheduled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_pile_offline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["PileEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "pile.offline";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_pile_online: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["PileEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "pile.online";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_session_settled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["SessionEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "session.settled";
+                };
+            };
+        };
+        responses: {
+            /** @description Received; not sent again */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_session_started: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["SessionEventData"];
+                    /**
+                     * Format: date-time
+                     * @description When it happened (UTC).
+                     */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "session.started";
                 };
             };
         };

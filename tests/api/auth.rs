@@ -249,6 +249,8 @@ fn dev_login_is_refused_in_production_mode() {
     c.jwt_secret = linli::config::Secret::new("p".repeat(48));
     c.wechat_appid = "wx".into();
     c.wechat_secret = linli::config::Secret::new("s");
+    c.pii_key = linli::config::Secret::new(crate::support::PII_KEY_1);
+    c.pii_index_key = linli::config::Secret::new(crate::support::PII_INDEX_KEY);
     c.dev_login = true;
     let err = c.finalize().unwrap_err().to_string();
     assert!(err.contains("LINLI_DEV_LOGIN"), "{err}");
@@ -276,16 +278,13 @@ on_both!(binding_a_household_with_the_card, |app| {
         .await;
     missing.expect(404, Some("card_not_found"));
     assert_eq!(wrong.body["message"], missing.body["message"]);
-    // Right pair (typed in lower case, with spaces) binds.
-    let r = app
-        .post(
-            "/api/v1/me/household",
-            Some(&token),
-            json!({"card_number": " jc00001 ", "check_code": code.to_lowercase()}),
-        )
+    // Right pair (typed in lower case, with spaces) asks to join; approved, it binds.
+    let me = app
+        .bind_and_approve(&token, " jc00001 ", &code.to_lowercase())
         .await;
-    r.expect(200, None);
-    let household = &r.body["household"];
+    assert_eq!(me["membership"]["status"], "active");
+    assert_eq!(me["membership"]["role"], "member");
+    let household = &me["household"];
     assert_eq!(household["card_number"], "JC00001");
     assert_eq!(household["address"]["community"]["name"], "东街社区");
     assert_eq!(household["address"]["compound"]["name"], "天和人家");

@@ -108,12 +108,22 @@ on_both!(unknown_routes_and_methods, |app| {
     assert_eq!(r.header("content-type"), Some("application/json"));
     let r = app.get("/totally/elsewhere", None).await;
     r.expect(404, Some("not_found"));
-    // A path of the API with a method it does not have: 405 naming the methods it has.
+    // A path of the API with a method it does not have: 405 naming the methods it has, HEAD
+    // with every GET since every GET answers HEAD (RFC 9110 §15.5.6). OPTIONS is not served.
+    for (method, path, allow) in [
+        (Method::DELETE, "/api/v1/communities", "GET, HEAD"),
+        (Method::OPTIONS, "/api/v1/communities", "GET, HEAD"),
+        (Method::PUT, "/api/v1/bookings", "POST"),
+    ] {
+        let r = app.request(method.clone(), path, None, None, &[]).await;
+        r.expect(405, Some("method_not_allowed"));
+        assert_eq!(r.header("allow"), Some(allow), "{method} {path}");
+    }
+    // And the HEAD it names is answered.
     let r = app
-        .request(Method::DELETE, "/api/v1/communities", None, None, &[])
+        .request(Method::HEAD, "/api/v1/communities", None, None, &[])
         .await;
-    r.expect(405, Some("method_not_allowed"));
-    assert_eq!(r.header("allow"), Some("GET"));
+    assert_eq!(r.status, 200);
     let r = app
         .request(
             Method::TRACE,
@@ -124,7 +134,7 @@ on_both!(unknown_routes_and_methods, |app| {
         )
         .await;
     r.expect(405, Some("method_not_allowed"));
-    assert_eq!(r.header("allow"), Some("GET, PATCH"));
+    assert_eq!(r.header("allow"), Some("GET, HEAD, PATCH"));
     assert_eq!(r.body["message"], "Method not allowed");
     let r = app.get("/api/v1/calendar/abc.ics/more", None).await;
     r.expect(404, Some("not_found"));

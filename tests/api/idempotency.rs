@@ -53,21 +53,21 @@ on_both!(
     a_retry_replays_the_first_answer_without_doing_the_work_again,
     |app| {
         let Keyed { token, body, first } = bound_once(&app).await;
-        first.expect(200, None);
+        first.expect(202, None);
         assert!(first.header("idempotent-replayed").is_none());
         // Undo the work, then retry with the same key: the stored answer comes back and the
         // binding is not made again.
         unbind(&app, &token).await;
         let retry = bind(&app, &token, body, &KEY).await;
-        retry.expect(200, None);
+        retry.expect(202, None);
         assert_eq!(retry.body, first.body);
         assert_eq!(retry.header("idempotent-replayed"), Some("true"));
         assert_eq!(retry.header("content-type"), Some("application/json"));
         let me = app.get("/api/v1/me", Some(&token)).await;
         assert_eq!(
-            me.body["household"],
+            me.body["membership"],
             serde_json::Value::Null,
-            "the retry must not bind again"
+            "the retry must not ask again"
         );
     }
 );
@@ -93,7 +93,7 @@ on_both!(keys_belong_to_their_user, |app| {
     let Keyed { body, .. } = bound_once(&app).await;
     let token_b = app.token("idem-b", "resident").await;
     let r = bind(&app, &token_b, body, &KEY).await;
-    r.expect(200, None);
+    r.expect(202, None);
     assert!(r.header("idempotent-replayed").is_none());
 });
 
@@ -121,9 +121,9 @@ on_both!(idempotency_rows_failed_answers_are_not_kept, |app| {
     let code = linli::places::seed::demo_check_codes(3).pop().unwrap();
     let good = json!({"card_number": "JC00003", "check_code": code});
     let r = bind(&app, &token, good.clone(), &k2).await;
-    r.expect(200, None);
+    r.expect(202, None);
     let r = bind(&app, &token, good, &k2).await;
-    r.expect(200, None);
+    r.expect(202, None);
     assert_eq!(r.header("idempotent-replayed"), Some("true"));
 });
 
@@ -211,10 +211,10 @@ on_both!(an_expired_key_runs_afresh, |app| {
     app.clock.advance(chrono::Duration::hours(25));
     let fresh = app.token("idem", "resident").await;
     let r = bind(&app, &fresh, body, &KEY).await;
-    r.expect(200, None);
+    r.expect(202, None);
     assert!(r.header("idempotent-replayed").is_none());
     let me = app.get("/api/v1/me", Some(&fresh)).await;
-    assert_eq!(me.body["household"]["card_number"], "JC00001");
+    assert_eq!(me.body["membership"]["status"], "pending");
 });
 
 on_both!(a_key_still_in_flight_answers_409, |app| {

@@ -59,6 +59,8 @@ fn a_bad_extra_ca_file_stops_the_server_at_start_up() {
                 format!("sqlite://{}", dir.path().join("never.db").display()),
             )
             .env("LINLI_SEED_DEMO", "0")
+            .env("LINLI_PII_KEY", crate::support::PII_KEY_1)
+            .env("LINLI_PII_INDEX_KEY", crate::support::PII_INDEX_KEY)
             .output()
             .unwrap();
         assert!(!out.status.success());

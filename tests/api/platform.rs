@@ -61,7 +61,21 @@ async fn committed_openapi_equals_the_served_and_generated_document() {
     let served = app.get("/api/openapi.json", None).await;
     served.expect(200, None);
     let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
-    assert_eq!(served.body, committed);
+    // Served with the examples' dates moved after today, nothing else changed.
+    let today = chrono::Utc::now().date_naive();
+    let mut expected = committed.clone();
+    linli::openapi::future_examples(&mut expected, today);
+    assert_eq!(served.body, expected);
+    let tomorrow = (today + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(served.text.contains(&tomorrow), "no example dated tomorrow");
+    let mut moved_back = served.body.clone();
+    linli::openapi::future_examples(&mut moved_back, today);
+    assert_eq!(
+        moved_back, served.body,
+        "an example date is not after today"
+    );
     // Every error code is in the document, and error responses use the one shape.
     let codes = &committed["components"]["schemas"]["ErrorCode"];
     let listed = codes.to_string();
@@ -267,6 +281,8 @@ fn help_lists_commands_and_variables_without_secret_values() {
         "migrate",
         "seed",
         "openapi",
+        "gateway",
+        "LINLI_DEVICE_BIND",
         "LINLI_DATABASE_URL",
         "LINLI_BIND",
         "LINLI_JWT_SECRET",
@@ -294,7 +310,10 @@ fn production_mode_refuses_to_start_without_secrets_or_with_dev_login() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("LINLI_JWT_SECRET") && err.contains("production"),
+        err.contains("LINLI_JWT_SECRET")
+            && err.contains("LINLI_PII_KEY")
+            && err.contains("LINLI_PII_INDEX_KEY")
+            && err.contains("production"),
         "{err}"
     );
 
@@ -304,6 +323,8 @@ fn production_mode_refuses_to_start_without_secrets_or_with_dev_login() {
         .env("LINLI_JWT_SECRET", "x".repeat(40))
         .env("LINLI_WECHAT_APPID", "wx1")
         .env("LINLI_WECHAT_SECRET", "s")
+        .env("LINLI_PII_KEY", PII_KEY_1)
+        .env("LINLI_PII_INDEX_KEY", PII_INDEX_KEY)
         .env("LINLI_DEV_LOGIN", "1")
         .env("LINLI_DATABASE_URL", "sqlite:///nonexistent/never.db")
         .output()
@@ -332,4 +353,132 @@ async fn server_process_serves_and_stops_gracefully_on_sigterm() {
         Some(0),
         "the server should exit cleanly after SIGTERM"
     );
+}
+
+/// `HEAD` of `path` and its `GET` (same token, no compression asked): the same status, type,
+/// `ETag` and length, and `HEAD` has no body. Returns the status.
+async fn head_matches_get(app: &TestApp, path: &str, token: Option<&str>) -> u16 {
+    let get = app
+        .request(reqwest::Method::GET, path, token, None, &[])
+        .await;
+    let head = app
+        .request(reqwest::Method::HEAD, path, token, None, &[])
+        .await;
+    assert_eq!(head.status, get.status, "HEAD {path}: {}", get.text);
+    assert!(head.text.is_empty(), "HEAD {path} sent a body");
+    for name in ["content-type", "etag", "location", "allow"] {
+        assert_eq!(head.header(name), get.header(name), "HEAD {path}: {name}");
+    }
+    if get.header("transfer-encoding").is_none() {
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.text.len().to_string().as_str()),
+            "HEAD {path}: Content-Length is not the GET body's length"
+        );
+    }
+    get.status.as_u16()
+}
+
+on_both!(head_answers_like_get_on_every_get_route, |app| {
+    let doc = app.get("/api/openapi.json", None).await;
+    doc.expect(200, None);
+    let staff = app.token("head-staff", "staff").await;
+    let mut checked = 0;
+    let mut ok = 0;
+    for (template, item) in doc.body["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        let mut path = template.clone();
+        while let Some(start) = path.find('{') {
+            let end = start + path[start..].find('}').unwrap();
+            let value = sample_path_value(op, &path[start + 1..end]);
+            path.replace_range(start..=end, &value);
+        }
+        for token in [None, Some(staff.as_str())] {
+            if head_matches_get(&app, &path, token).await == 200 {
+                ok += 1;
+            }
+            checked += 1;
+        }
+    }
+    for path in [
+        "/app/",
+        "/app/app.js",
+        "/app",
+        "/docs/",
+        "/docs",
+        "/healthz",
+        "/nowhere",
+    ] {
+        head_matches_get(&app, path, None).await;
+    }
+    assert_eq!(head_matches_get(&app, "/app/", None).await, 200);
+    assert_eq!(head_matches_get(&app, "/healthz", None).await, 200);
+    assert_eq!(head_matches_get(&app, "/docs/", None).await, 200);
+    assert!(
+        checked > 100 && ok > 20,
+        "{checked} checked, {ok} answered 200"
+    );
+    // A path with no GET still says which methods it has.
+    let r = app
+        .request(reqwest::Method::HEAD, "/api/v1/bookings", None, None, &[])
+        .await;
+    r.expect(405, None);
+    assert_eq!(r.header("allow"), Some("POST"));
+});
+
+/// The first lines the `linli` binary prints on stdout when it serves `db` with the
+/// development login `dev_login`, up to its "running" line.
+fn startup_output(db: &TestDb, dev_login: &str) -> String {
+    use std::io::BufRead;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linli"))
+        .env("LINLI_BIND", format!("127.0.0.1:{port}"))
+        .env("LINLI_DATABASE_URL", &db.url)
+        .env("LINLI_JWT_SECRET", JWT_SECRET)
+        .env("LINLI_DEV_LOGIN", dev_login)
+        .env("LINLI_PII_KEY", PII_KEY_1)
+        .env("LINLI_PII_INDEX_KEY", PII_INDEX_KEY)
+        .env("LINLI_SEED_DEMO", "0")
+        .env("LINLI_WORKERS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start linli");
+    let mut out = String::new();
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.expect("stdout");
+        out.push_str(&line);
+        out.push('\n');
+        if line.contains("is running") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    out
+}
+
+#[test]
+fn the_demo_prints_a_card_and_its_check_code_only_with_the_development_login() {
+    let db = TestDb::new(Backend::Sqlite);
+    db.migrate_and_seed();
+    let number = linli::places::seed::card_number(1);
+    let code = linli::places::seed::demo_check_codes(1).pop().unwrap();
+    let on = startup_output(&db, "1");
+    assert!(on.contains("is running"), "{on}");
+    assert!(
+        on.contains(&format!("服务卡号 {number}，校验码 {code}")),
+        "{on}"
+    );
+    assert!(
+        on.contains(&format!("/app/#/lookup/{number}/{code}")),
+        "{on}"
+    );
+    let off = startup_output(&db, "0");
+    assert!(off.contains("is running"), "{off}");
+    assert!(!off.contains(&code) && !off.contains("服务卡号"), "{off}");
 }

@@ -198,7 +198,23 @@ on_both!(api1_residents_cannot_reach_each_others_objects, |app| {
     // Sign-ups and the points ledger: A's sign-up is not B's to cancel or check out; nobody
     // but staff writes to someone's ledger, and each resident reads only their own.
     let activities = app.get("/api/v1/activities", Some(&a)).await;
-    let activity = activities.body["items"][0]["id"].as_i64().unwrap();
+    // The first activity still open to sign-ups that needs no skill (the demo's are relative
+    // to today, so the soonest one's deadline may already have passed at this time of day).
+    let now = chrono::Utc::now();
+    let activity = activities.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["required_skills"].as_array().is_some_and(Vec::is_empty)
+                && a["signup_deadline"]
+                    .as_str()
+                    .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                    .is_some_and(|d| d > now + chrono::Duration::minutes(5))
+        })
+        .expect("an activity open to sign-ups")["id"]
+        .as_i64()
+        .unwrap();
     let signup = app
         .post(
             &format!("/api/v1/activities/{activity}/signups"),

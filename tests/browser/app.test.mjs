@@ -5,7 +5,7 @@
 // Screenshots of every screen land in test-output/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appToken, base, call, checkCode, page, resident, shot, startApp, stopApp, title } from './support.mjs';
+import { appToken, approve, base, call, checkCode, page, resident, shot, startApp, stopApp, title } from './support.mjs';
 
 before(startApp);
 after(stopApp);
@@ -28,6 +28,10 @@ test('log in (dev login) and bind the household with card JC00001', async () => 
 
   await page.fill('#check_code', checkCode('JC00001').toLowerCase());
   await page.click('#bind');
+  // Binding asks to join; community staff approve it, and the home screen shows the household.
+  await page.getByText('申请已提交，等待户主或社区审核').waitFor();
+  await approve((await call('GET', '/api/v1/me', await appToken())).body.membership);
+  await page.goto(`${base}/app/#/`);
   await title('邻里');
   await page.getByText('东街社区 › 东街第1网格 › 天和人家 › 1号楼 › 1单元 › 101').waitFor();
   await shot('03-home');
@@ -86,7 +90,7 @@ test('the check-in rule on the charging screen is the compound\'s setting, not a
 
 test('book a socket on a slow network (one tap, one booking), see it in my bookings, cancel it', async () => {
   const cell = await openTomorrowRow('10:00');
-  await page.locator('button[data-socket]').first().click();
+  await page.locator('button.cell.free').first().click();
   await page.locator('#confirm').waitFor();
   await shot('05-charging-grid');
 
@@ -99,7 +103,11 @@ test('book a socket on a slow network (one tap, one booking), see it in my booki
   await page.locator('#confirm-booking[disabled]', { hasText: '处理中…' }).waitFor();
   await page.locator('#confirm-booking').dispatchEvent('click');
   await page.locator('#confirm-booking').dispatchEvent('click');
-  await page.getByText(/^预约成功：/).waitFor();
+  await page.locator('#booked', { hasText: '预约成功' }).waitFor();
+  // The confirmation is in view (not off-screen below the grid) and offers to cancel.
+  const box = await page.locator('#booked').boundingBox();
+  assert.ok(box.y >= 0 && box.y < 844, `confirmation in view: ${JSON.stringify(box)}`);
+  await page.locator('#booked').getByRole('button', { name: '取消预约' }).waitFor();
   await page.unroute('**/api/v1/bookings');
   // The grid shows the booked cells as mine.
   await page.locator(`#slot-${cell} .n`, { hasText: '我的' }).waitFor();
@@ -111,8 +119,10 @@ test('book a socket on a slow network (one tap, one booking), see it in my booki
   assert.equal(booking.status, 'confirmed');
   assert.equal(booking.starts_at, (await cellTimes(cell)).starts_at.replace('.000Z', 'Z'));
   // When to check in is the booking's own window, as the server computed it.
+  // When to check in is the booking's own window, as the server computed it, with its day.
   const told = await page.locator('#charging-message').textContent();
-  assert.ok(told.includes(`请在 ${hhmm(booking.check_in_opens_at)}–${hhmm(booking.check_in_closes_at)} 到充电口扫码签到`), told);
+  assert.ok(told.includes(`请在 明天 ${hhmm(booking.check_in_opens_at)}–${hhmm(booking.check_in_closes_at)} 到充电口扫码签到`), told);
+  assert.ok(told.includes(`${booking.socket_label}，明天 ${hhmm(booking.starts_at)}–${hhmm(booking.ends_at)}`), told);
 
   await page.goto(`${base}/app/#/bookings`);
   await title('我的预约');
@@ -122,7 +132,8 @@ test('book a socket on a slow network (one tap, one booking), see it in my booki
   // Check-in opens 5 minutes before the start: too early tomorrow, and the app says so.
   await card.locator('input').fill('ANYCODE1');
   await card.getByRole('button', { name: '签到' }).click();
-  await card.getByRole('alert').filter({ hasText: '还未到签到时间' }).waitFor();
+  await card.getByRole('alert').filter({ hasText: `还没到签到时间，明天 ${hhmm(booking.check_in_opens_at)} 起可签到` }).waitFor();
+  await card.getByText(`签到（明天 ${hhmm(booking.check_in_opens_at)}–`).waitFor();
   await shot('07-my-bookings');
 
   await card.getByRole('button', { name: '取消预约' }).click();
@@ -135,7 +146,7 @@ test('book a socket on a slow network (one tap, one booking), see it in my booki
 
 test('a slot taken meanwhile by a neighbour: a clear message, then the waitlist', async () => {
   const cell = await openTomorrowRow('11:00');
-  const button = page.locator('button[data-socket]').first();
+  const button = page.locator('button.cell.free').first();
   const socket = Number(await button.getAttribute('data-socket'));
   await button.click();
   await page.locator('#confirm').waitFor();
@@ -149,7 +160,7 @@ test('a slot taken meanwhile by a neighbour: a clear message, then the waitlist'
   await page.getByRole('alert').filter({ hasText: '这个时段刚刚被别人预约了，请换一个时段，或加入候补' }).waitFor();
   await shot('09-slot-taken');
   await page.getByRole('button', { name: '加入候补（有空位时通知我）' }).click();
-  await page.getByText('已加入候补，排第 1 位').waitFor();
+  await page.getByText(/已加入候补（.*），排第 1 位/).waitFor();
 
   const mine = await call('GET', '/api/v1/me/bookings', await appToken());
   assert.equal(mine.body.items.filter((b) => b.status === 'confirmed').length, 0, 'no booking was made');
@@ -173,7 +184,15 @@ test('activities: sign up, and a full activity puts me on the waitlist with my p
   await page.goto(`${base}/app/#/activities`);
   await title('志愿活动');
   await shot('10-activities');
-  await page.locator('a.card.activity').first().click();
+  // An activity that needs a skill I have not registered: the reason, and the way to register it.
+  await page.locator('a.card.activity[data-open]:not([data-skills=""])').first().click();
+  await title('活动详情');
+  await page.click('#signup');
+  await page.getByRole('alert').filter({ hasText: '请先在“我的志愿者资料”里登记技能' }).waitFor();
+  await page.getByRole('link', { name: '去登记技能' }).waitFor();
+  await page.goto(`${base}/app/#/activities`);
+  await title('志愿活动');
+  await page.locator('a.card.activity[data-skills=""][data-open]').first().click();
   await title('活动详情');
   await page.click('#signup');
   await page.getByText('报名成功！').waitFor();

@@ -14,10 +14,10 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const require = createRequire(join(root, 'mobile-client-spec/package.json'));
 const esbuild = require('esbuild');
 
-// Bundle client/index.ts (TypeScript) into a module node can import.
+// Bundle core/index.ts (TypeScript) into a module node can import.
 const dir = mkdtempSync(join(tmpdir(), 'linli-client-test-'));
 const out = join(dir, 'client.mjs');
-esbuild.buildSync({ entryPoints: [join(root, 'mobile-client-spec/client/index.ts')], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'error' });
+esbuild.buildSync({ entryPoints: [join(root, 'mobile-client-spec/core/index.ts')], bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'error' });
 const { createLinli, ok, ApiError, NetworkError, idempotencyKey } = await import(pathToFileURL(out).href);
 rmSync(dir, { recursive: true, force: true });
 

@@ -162,7 +162,7 @@ test('a slow screen\'s late failure is dropped too (no error page over the newer
 test('an action finishing after the resident moved on does not pull them back', async () => {
   await signedIn('late-action', '#/activities', 'JC00005');
   await title('志愿活动');
-  await page.locator('a.card.activity').first().click();
+  await page.locator('a.card.activity[data-skills=""][data-open]').first().click();
   await title('活动详情');
   const activity = Number(page.url().split('/').pop());
 

@@ -8,6 +8,8 @@ use super::Role;
 use crate::error::ApiError;
 use crate::text::Text;
 
+/// 用小程序 `wx.login()` 得到的 code 登录。
+///
 /// Log in with a code from the mini-program's `wx.login()`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +34,8 @@ impl WechatLoginRequest {
     }
 }
 
+/// 开发登录：以任意 openid 登录，可指定角色。仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启。
+///
 /// Development login: act as any openid, optionally with a role. Only when
 /// `LINLI_DEV_LOGIN=1`, never in production.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,6 +49,8 @@ pub struct DevLoginRequest {
     pub role: Option<Role>,
 }
 
+/// 换取新的刷新令牌，或结束登录。
+///
 /// Exchange a refresh token, or end a login.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +61,8 @@ pub struct RefreshRequest {
     pub refresh_token: Text<1, 128>,
 }
 
+/// 当前登录用户简况。
+///
 /// The signed-in user in brief.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserSummary {
@@ -68,6 +76,8 @@ pub struct UserSummary {
     pub household_id: Option<i64>,
 }
 
+/// 登录或刷新后得到的令牌。
+///
 /// Tokens after a login or refresh.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -93,6 +103,8 @@ pub struct TokenResponse {
     pub user: UserSummary,
 }
 
+/// 用户的新角色。
+///
 /// A new role for a user.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,4 +1,5 @@
-//! Extractors that authenticate the caller and check the role. Handlers ask for exactly what
+//! Extractors that authenticate the caller and check the role the caller holds now (see
+//! [`super::current`]). Handlers ask for exactly what
 //! they need (`Resident`, `Staff`, ...); a partner's API-client token is refused by all of
 //! them with 403, so partner routes can get their own extractor without touching these.
 
@@ -74,12 +75,41 @@ impl AuthUser {
     }
 }
 
+/// The caller of a user token with the role they hold now: the token's while the user's
+/// `auth_version` is the one it was signed at, the database's after a change (read through the
+/// short-lived [`super::current::AuthCache`]). A user who no longer exists is 401.
+async fn current_user(
+    claims: Result<Claims, ApiError>,
+    state: Option<web::Data<AppState>>,
+) -> Result<AuthUser, ApiError> {
+    let claims = claims?;
+    let user = AuthUser::from_claims(&claims)?;
+    let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+    let now = state
+        .auth
+        .user(&state, user.user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
+    Ok(AuthUser {
+        role: super::current::effective_role(user.role, claims.ver, &now),
+        ..user
+    })
+}
+
+type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ApiError>>>>;
+
+fn pending_user(req: &HttpRequest) -> Pending<AuthUser> {
+    let claims = claims(req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    Box::pin(current_user(claims, state))
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pending<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(claims(req).and_then(|c| AuthUser::from_claims(&c)))
+        pending_user(req)
     }
 }
 
@@ -98,15 +128,11 @@ macro_rules! role_extractor {
 
         impl FromRequest for $name {
             type Error = ApiError;
-            type Future = std::future::Ready<Result<Self, ApiError>>;
+            type Future = Pending<Self>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                std::future::ready(
-                    claims(req)
-                        .and_then(|c| AuthUser::from_claims(&c))
-                        .and_then(|u| u.require($min))
-                        .map($name),
-                )
+                let user = pending_user(req);
+                Box::pin(async move { user.await?.require($min).map($name) })
             }
         }
     };

@@ -20,10 +20,13 @@ fn token_response(
     // Signed from the refresh token's issue time and id: a retried refresh that gets the same
     // refresh token gets the same access token.
     let issued_at = session.issued_at.and_utc();
-    let access_token =
-        state
-            .jwt
-            .issue_user_as(user.id, user.role, issued_at, session.access_jti())?;
+    let access_token = state.jwt.issue_user_as(
+        user.id,
+        user.role,
+        user.auth_version,
+        issued_at,
+        session.access_jti(),
+    )?;
     let age = (state.clock.now() - issued_at).num_seconds().max(0);
     Ok(TokenResponse {
         access_token,
@@ -59,15 +62,22 @@ async fn start_session(
             )?;
             if let Some(role) = role.filter(|r| *r != user.role) {
                 User::set_role(conn, &openid, role)?;
-                user.role = role;
+                user = User::find(conn, user.id)?
+                    .ok_or_else(|| ApiError::internal("user vanished after a role change"))?;
             }
             let session = model::issue_refresh(conn, user.id, None, now, ttl)?;
             Ok((user, session))
         })
         .await?;
+    // The development login may have changed the role.
+    state.auth.forget_user(user.id);
     token_response(state, &user, session)
 }
 
+/// 微信小程序登录
+///
+/// 用微信小程序的 code 登录。服务器向微信换取用户的 openid，首次登录时创建用户，返回访问令牌（15 分钟）和刷新令牌。
+///
 /// Log in with a WeChat mini-program code.
 ///
 /// The server exchanges the code with WeChat for the user's openid, creates the user on first
@@ -100,6 +110,11 @@ pub async fn wechat_login(
         .json(tokens))
 }
 
+/// 开发登录（仅演示环境）
+///
+/// 开发登录（仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启）。以给定的 openid 登录，用户不存在时创建；
+/// 给出角色时设置该角色。
+///
 /// Development login (only with `LINLI_DEV_LOGIN=1`, never in production).
 ///
 /// Logs in as the given openid, creating the user, and sets the role if one is given.
@@ -122,6 +137,12 @@ pub async fn dev_login(
         .json(tokens))
 }
 
+/// 刷新令牌
+///
+/// 用刷新令牌换取新令牌。提交的令牌随即用掉；在其使用后 `LINLI_REFRESH_GRACE_SECS`（30 秒）内且后继令牌未用时再次提交，
+/// 得到相同应答（应答丢失后的重试）；之后再次提交，则该次登录的所有令牌都被吊销（`refresh_token_reused`），
+/// 用户须重新登录。
+///
 /// Exchange a refresh token for new tokens.
 ///
 /// The presented token is used up. Presented again within `LINLI_REFRESH_GRACE_SECS` (30 s) of
@@ -164,6 +185,10 @@ pub async fn refresh(
         .json(tokens))
 }
 
+/// 退出登录
+///
+/// 退出登录：该刷新令牌及由它轮换出的所有令牌都失效。
+///
 /// Log out: the refresh token and every token rotated from it stop working.
 #[utoipa::path(
     tag = "auth",
@@ -184,6 +209,10 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 设置用户角色（管理员）
+///
+/// 设置用户角色（仅管理员；不能设置自己）。
+///
 /// Set a user's role (administrators only; never their own).
 #[utoipa::path(
     tag = "auth",
@@ -215,6 +244,7 @@ pub async fn set_user_role(
             Ok(User { role, ..user })
         })
         .await?;
+    state.auth.forget_user(id);
     Ok(HttpResponse::Ok().json(UserSummary {
         id: user.id,
         nickname: user.nickname,

@@ -37,6 +37,10 @@ pub struct Claims {
     pub partner_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<Scope>,
+    /// The user's or client's `auth_version` when the token was signed: while it is still the
+    /// current one, the token's role and scopes are too (see [`super::current`]).
+    #[serde(default)]
+    pub ver: i64,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
@@ -96,9 +100,10 @@ impl JwtKeys {
         &self,
         user_id: i64,
         role: Role,
+        ver: i64,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
-        self.issue_user_as(user_id, role, now, uuid::Uuid::new_v4().to_string())
+        self.issue_user_as(user_id, role, ver, now, uuid::Uuid::new_v4().to_string())
     }
 
     /// Sign an access token for a user with a given issue time and id: the same inputs give
@@ -108,6 +113,7 @@ impl JwtKeys {
         &self,
         user_id: i64,
         role: Role,
+        ver: i64,
         now: DateTime<Utc>,
         jti: String,
     ) -> Result<String, ApiError> {
@@ -119,6 +125,7 @@ impl JwtKeys {
             role: Some(role),
             partner_id: None,
             scopes: Vec::new(),
+            ver,
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
             jti,
@@ -131,6 +138,7 @@ impl JwtKeys {
         client_id: &str,
         partner_id: i64,
         scopes: Vec<Scope>,
+        ver: i64,
         ttl_secs: i64,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
@@ -142,6 +150,7 @@ impl JwtKeys {
             role: None,
             partner_id: Some(partner_id),
             scopes,
+            ver,
             iat: now.timestamp(),
             exp: now.timestamp() + ttl_secs,
             jti: uuid::Uuid::new_v4().to_string(),

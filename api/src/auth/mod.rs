@@ -1,6 +1,7 @@
 //! Who is calling: WeChat-style login, access and refresh tokens, and one extractor per need
 //! (`AuthUser`, `Resident`, `TeamLeader`, `Staff`, `Admin`).
 
+pub mod current;
 pub mod dto;
 pub mod extract;
 pub mod handlers;
@@ -15,6 +16,8 @@ use utoipa_actix_web::OpenApiFactory;
 pub use extract::{Admin, AuthUser, Resident, Staff, TeamLeader};
 
 crate::text_enum! {
+    /// 用户角色。每个角色包含其前面角色的全部权限。
+    ///
     /// A user's role. Each includes the powers of the ones before it.
     #[derive(PartialOrd, Ord)]
     pub enum Role {

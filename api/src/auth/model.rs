@@ -33,6 +33,9 @@ pub struct User {
     pub role: Role,
     pub household_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Bumped by every change of the role: tokens signed at an older version get their role
+    /// from the database.
+    pub auth_version: i64,
 }
 
 impl User {
@@ -90,11 +93,16 @@ impl User {
             .ok_or_else(|| ApiError::internal("user vanished after insert"))
     }
 
-    /// Change a user's role (administration command and tests).
+    /// Change a user's role (administration command and tests); bumps `auth_version`, so
+    /// tokens signed before take their role from the database from the next request on (after
+    /// at most `LINLI_AUTH_CACHE_MS` in other processes). Returns the users changed.
     pub fn set_role(conn: &mut DbConn, openid: &str, role: Role) -> ApiResult<usize> {
         Ok(
             diesel::update(users::table.filter(users::openid.eq(openid)))
-                .set(users::role.eq(role))
+                .set((
+                    users::role.eq(role),
+                    users::auth_version.eq(users::auth_version + 1),
+                ))
                 .execute(conn)?,
         )
     }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// 我的私人日历订阅。
+///
 /// My private calendar feed.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"active": true, "url": "https://linli.example.cn/api/v1/calendar/3q2-Xf...Zk.ics", "path": "/api/v1/calendar/3q2-Xf...Zk.ics", "created_at": "2026-11-30T08:00:00Z"}))]

@@ -33,6 +33,10 @@ fn feed_view(state: &AppState, feed: Option<(String, chrono::NaiveDateTime)>) ->
     }
 }
 
+/// 我的日历订阅地址
+///
+/// 我的日历订阅 URL（我报名的活动），若已创建。
+///
 /// My calendar feed URL (activities I signed up for), if I made one.
 #[utoipa::path(
     tag = "calendar",
@@ -48,6 +52,10 @@ pub async fn get_feed(state: web::Data<AppState>, user: Resident) -> ApiResult<H
         .json(feed_view(&state, feed)))
 }
 
+/// 生成新的日历订阅地址
+///
+/// 生成新的私密订阅 URL（首次创建或替换：旧 URL 随即失效）。
+///
 /// Make a new secret feed URL (the first one, or a replacement: the old URL stops working).
 #[utoipa::path(
     tag = "calendar",
@@ -69,6 +77,10 @@ pub async fn rotate_feed(state: web::Data<AppState>, user: Resident) -> ApiResul
         .json(feed_view(&state, feed)))
 }
 
+/// 停用我的日历订阅地址
+///
+/// 吊销我的日历订阅 URL。
+///
 /// Revoke my feed URL.
 #[utoipa::path(
     tag = "calendar",
@@ -82,6 +94,10 @@ pub async fn revoke_feed(state: web::Data<AppState>, user: Resident) -> ApiResul
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 日历订阅源（iCalendar）
+///
+/// 日历订阅本身，供日历应用读取（无需登录：URL 中的密钥即凭据）。
+///
 /// The feed itself, for calendar apps (no login: the secret in the URL is the key).
 #[utoipa::path(
     tag = "calendar",

@@ -10,6 +10,8 @@ use crate::directory::roles::ContactRole;
 use crate::places::dto::NamedRef;
 
 crate::text_enum! {
+    /// 印好的服务卡是否可用。
+    ///
     /// Whether a printed card works.
     pub enum CardStatus {
         /// Its QR code works.
@@ -28,6 +30,8 @@ pub struct CheckCodeQuery {
     pub check_code: CheckCode,
 }
 
+/// 卡所属的楼栋：社区 › 网格 › 小区 › 楼栋。从不包含家庭的单元、房号或成员。
+///
 /// The building a card belongs to: community › grid › compound › building. Never the unit,
 /// room or people of the household.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -44,6 +48,8 @@ pub struct BuildingAddress {
     pub text: String,
 }
 
+/// 七个角色之一及本楼栋的担任者（空缺时为 `null`）。
+///
 /// One of the seven roles and who holds it for this building (`null`s while vacant).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"role": "building_head", "title": "楼栋长", "contact_id": 31, "name": "王秀兰", "phone": "13993310031", "last_confirmed_at": "2026-11-01T00:00:00Z"}))]
@@ -62,6 +68,8 @@ pub struct RoleSlot {
     pub last_confirmed_at: Option<DateTime<Utc>>,
 }
 
+/// 某一类别的附近服务，由近到远。
+///
 /// Nearby services of one category, nearest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NearbyGroup {
@@ -71,6 +79,8 @@ pub struct NearbyGroup {
     pub services: Vec<ServiceSummary>,
 }
 
+/// 紧急情况下拨打的号码。
+///
 /// A number to call in an emergency.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmergencyNumber {
@@ -80,6 +90,8 @@ pub struct EmergencyNumber {
     pub number: String,
 }
 
+/// 扫描便民服务卡显示的内容：楼栋地址、七个角色联系人、社区服务中心、按类别的15分钟生活圈与紧急电话。
+///
 /// What scanning a convenience card shows: the building's address, its seven role contacts,
 /// the community service centre, the 15-minute circle by category and emergency numbers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,6 +108,8 @@ pub struct CardView {
     pub emergency_numbers: Vec<EmergencyNumber>,
 }
 
+/// 工作人员看到的服务卡（含校验码，用于打印）。
+///
 /// A card as staff see it (with its check code, for printing).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"card_number": "JC10001", "check_code": "K7M2QX", "household_id": 42, "status": "active", "issued_at": "2026-11-30T02:00:00Z", "revoked_at": null}))]
@@ -114,6 +128,8 @@ pub struct CardAdminView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// 为没有有效卡的家庭发卡。
+///
 /// Issue a card to a household that has none active.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -139,6 +155,8 @@ pub struct CardFilter {
     pub per_page: Option<i64>,
 }
 
+/// 角色联系人及其负责范围。
+///
 /// A role contact with what they cover.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoleContactView {
@@ -162,6 +180,8 @@ pub struct RoleContactView {
     pub assignments: Vec<AssignmentView>,
 }
 
+/// 创建角色联系人。
+///
 /// Create a role contact.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +197,8 @@ pub struct CreateRoleContact {
     pub phone: String,
 }
 
+/// 修改角色联系人的姓名或电话（同时标记为现已确认）。
+///
 /// Change a role contact's name or phone (marks it confirmed now).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +232,8 @@ pub struct RoleContactFilter {
     pub per_page: Option<i64>,
 }
 
+/// 负责某个小区（其中没有本角色专人的所有楼栋）或某一楼栋的角色联系人。
+///
 /// A role contact covering a compound (every building in it without its own holder of the
 /// role) or one building.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -226,6 +250,8 @@ pub struct AssignmentView {
     pub building_id: Option<i64>,
 }
 
+/// 为小区或楼栋（二者恰好其一）指定角色联系人。原先担任该角色的人被替换。
+///
 /// Assign a role contact to a compound or a building (exactly one). Whoever held the role
 /// there before is replaced.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -50,6 +50,13 @@ impl FromRequest for WithinLookupLimit {
     }
 }
 
+/// 扫码查询便民服务卡（无需登录）
+///
+/// 查询便民服务卡（无需登录）：二维码中的卡号和校验码可查到楼栋地址（社区 › 网格 › 小区 › 楼栋）、
+/// 七个角色联系人、社区服务中心、按类别的15分钟生活圈（含按当地时间“正在营业”）与紧急电话。
+/// 从不显示家庭住户。校验码错误、卡号不存在或已吊销都返回相同的 404。按客户端地址限频（429，
+/// 带 `Retry-After`）。返回 `ETag` 和 `Cache-Control`；带 `If-None-Match` 可得到 304。
+///
 /// Look up a convenience card (no login): the number and check code from its QR code give
 /// the building's address (community › grid › compound › building), its seven role contacts,
 /// the community service centre, the 15-minute circle by category with "open now" (local
@@ -83,6 +90,10 @@ pub async fn lookup_card(
     Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
 
+/// 我家的服务卡
+///
+/// 我家服务卡的内容：与扫描我家的卡相同（卡在重印期间也可用）。账号绑定家庭之前返回 404 `household_not_bound`。
+///
 /// My household's card view: the same as scanning our card (works even while our card is
 /// being reprinted). 404 `household_not_bound` until the account is bound to a household.
 #[utoipa::path(
@@ -112,6 +123,10 @@ pub async fn my_card(
     Ok(respond(&req, &rendered, CARD_CACHE_CONTROL))
 }
 
+/// 服务卡列表（工作人员）
+///
+/// 工作人员：按家庭和状态列出服务卡及其校验码（用于打印）。
+///
 /// Staff: cards, by household and status, with their check codes (for printing).
 #[utoipa::path(
     tag = "cards",
@@ -144,6 +159,10 @@ async fn card_admin(state: &AppState, number: String) -> ApiResult<CardAdminView
         .ok_or_else(ApiError::not_found)
 }
 
+/// 发放服务卡（工作人员）
+///
+/// 工作人员：为没有有效卡的家庭发卡（下一个卡号，随机校验码）。
+///
 /// Staff: issue a card (next number, random check code) to a household without an active one.
 #[utoipa::path(
     tag = "cards",
@@ -171,6 +190,10 @@ pub async fn issue_card(
         .json(card))
 }
 
+/// 注销服务卡（工作人员）
+///
+/// 工作人员：吊销服务卡（遗失、搬走）。其二维码立即失效。
+///
 /// Staff: revoke a card (lost, moved out). Its QR code stops working at once.
 #[utoipa::path(
     tag = "cards",
@@ -194,6 +217,10 @@ pub async fn revoke_card(
     Ok(HttpResponse::Ok().json(card_admin(&state, number.to_string()).await?))
 }
 
+/// 补办服务卡（新校验码，工作人员）
+///
+/// 工作人员：重印服务卡：卡号不变，换新的随机校验码。旧二维码随即失效。
+///
 /// Staff: reprint a card: same number, new random check code. The old QR code stops working.
 #[utoipa::path(
     tag = "cards",
@@ -217,6 +244,10 @@ pub async fn reissue_card(
     Ok(HttpResponse::Ok().json(card_admin(&state, number.to_string()).await?))
 }
 
+/// 工作人员：角色联系人（三长三员一民警）及其负责范围（Role contacts）。
+///
+/// 工作人员：角色联系人列表，含每人负责的小区或楼栋。
+///
 /// Staff: role contacts (三长三员一民警) with what they cover.
 #[utoipa::path(
     tag = "cards",
@@ -249,6 +280,10 @@ async fn role_contact(state: &AppState, id: i64) -> ApiResult<RoleContactView> {
         .ok_or_else(ApiError::not_found)
 }
 
+/// 新增“三长三员一民警”联系人（工作人员）
+///
+/// 工作人员：添加角色联系人。
+///
 /// Staff: add a role contact.
 #[utoipa::path(
     tag = "cards",
@@ -276,6 +311,10 @@ pub async fn create_role_contact(
         .json(view))
 }
 
+/// 更正联系人姓名或电话（工作人员）
+///
+/// 工作人员：更正角色联系人的姓名或电话（同时标记为现已确认）。其负责楼栋的每张卡在下次查询时显示更新。
+///
 /// Staff: correct a role contact's name or phone (marks it confirmed now). Every card of the
 /// buildings they cover shows the change on its next lookup.
 #[utoipa::path(
@@ -304,6 +343,10 @@ pub async fn update_role_contact(
     Ok(HttpResponse::Ok().json(role_contact(&state, id).await?))
 }
 
+/// 联系人卸任（工作人员）
+///
+/// 工作人员：停用已不负责任何范围的角色联系人。
+///
 /// Staff: retire a role contact who covers nothing any more.
 #[utoipa::path(
     tag = "cards",
@@ -338,6 +381,10 @@ pub struct AssignmentFilter {
     pub building_id: Option<i64>,
 }
 
+/// 联系人负责范围列表（工作人员）
+///
+/// 工作人员：某个联系人、小区或楼栋的角色指派（至多 1000 条）。
+///
 /// Staff: role assignments of a contact, a compound or a building (at most 1000).
 #[utoipa::path(
     tag = "cards",
@@ -366,6 +413,10 @@ pub async fn list_assignments(
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// 指派楼栋或小区联系人（工作人员）
+///
+/// 工作人员：为本社区的小区或某一楼栋指定角色联系人，替换原先担任该角色的人。
+///
 /// Staff: assign a role contact to a compound or one building of their community, replacing
 /// whoever held that role there.
 #[utoipa::path(
@@ -394,6 +445,10 @@ pub async fn create_assignment(
         .json(view))
 }
 
+/// 撤销联系人指派（工作人员）
+///
+/// 工作人员：删除指派（该楼栋回到其小区的担任者，若有）。
+///
 /// Staff: remove an assignment (the building falls back to its compound's holder, if any).
 #[utoipa::path(
     tag = "cards",

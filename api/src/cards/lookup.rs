@@ -15,7 +15,7 @@ use super::cache::{CardCache, CardEntry};
 use super::dto::{CardView, EmergencyNumber, NearbyGroup};
 use super::model;
 use super::model::building::BuildingBase;
-use super::rules::{CardNumber, CheckCode, EMERGENCY_NUMBERS};
+use super::rules::{CardNumber, CheckCode, DUMMY_CHECK_CODE, EMERGENCY_NUMBERS};
 use crate::directory::cache::{self as directory_cache, DirectoryCache};
 use crate::directory::dto::{CategoryRef, ServiceSummary};
 use crate::directory::model::categories::category_ref;
@@ -144,8 +144,19 @@ fn card_not_found() -> ApiError {
     ApiError::new(ErrorCode::CardNotFound)
 }
 
+/// The code a lookup compares the presented one with: the card's, or for an unknown or
+/// revoked card the dummy code no card has.
+fn code_to_compare(entry: &CardEntry) -> &str {
+    match entry {
+        CardEntry::Active { check_code, .. } => check_code,
+        CardEntry::Missing => DUMMY_CHECK_CODE,
+    }
+}
+
 /// The view for a card number and check code. A wrong code and an unknown or revoked card
-/// give the same `card_not_found`.
+/// give the same `card_not_found` by the same path: the presented code is compared, in
+/// constant time, with the card's or with a dummy code, and only a right code goes on to the
+/// building (so neither answer reads more than the other).
 pub async fn by_card(
     state: &AppState,
     number: CardNumber,
@@ -156,10 +167,7 @@ pub async fn by_card(
         let cached = state.cards.cache.card(version, &number);
         crate::ops::metrics::cache("card_lookup", cached.is_some());
         if let Some((entry, building)) = cached {
-            let CardEntry::Active { check_code, .. } = entry else {
-                return Err(card_not_found());
-            };
-            if !check.matches(&check_code) {
+            if !check.matches(code_to_compare(&entry)) {
                 return Err(card_not_found());
             }
             if let (Some(b), Some(s)) = (building, snapshot) {
@@ -178,13 +186,14 @@ pub async fn by_card(
                 },
                 None => CardEntry::Missing,
             };
+            let right = check.matches(code_to_compare(&entry));
             let (building, snapshot) = match &entry {
-                CardEntry::Active { building_id, .. } => {
+                CardEntry::Active { building_id, .. } if right => {
                     let (b, s) =
                         building_and_snapshot(conn, &directory, &cards, version, *building_id)?;
                     (Some(b), Some(s))
                 }
-                CardEntry::Missing => (None, None),
+                _ => (None, None),
             };
             Ok((version, (number, entry), building, snapshot))
         })
@@ -193,16 +202,12 @@ pub async fn by_card(
     keep(
         state,
         version,
-        Some((number, entry.clone())),
+        Some((number, entry)),
         building.clone(),
         snapshot.clone(),
     );
-    match (entry, building, snapshot) {
-        (CardEntry::Active { check_code, .. }, Some((_, b)), Some((s, _)))
-            if check.matches(&check_code) =>
-        {
-            b.render(&s, now)
-        }
+    match (building, snapshot) {
+        (Some((_, b)), Some((s, _))) => b.render(&s, now),
         _ => Err(card_not_found()),
     }
 }

@@ -137,13 +137,18 @@ pub fn validate_pair(number: &str, check: &str) -> ApiResult<(CardNumber, CheckC
     Ok((number, check))
 }
 
-/// Compare without an early exit, so timing does not reveal how much of a code was right.
+/// Compare without an early exit (`subtle`, which the optimiser cannot turn into one), so
+/// timing does not reveal how much of a code was right. Lengths are not secret: every check
+/// code has the same.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
+
+/// What a check code is compared with when there is no card (unknown or revoked number): a
+/// code of a real code's length that no card has (its characters are outside the alphabet),
+/// so an unknown card takes the same path as a known card with a wrong code.
+pub const DUMMY_CHECK_CODE: &str = "000000";
 
 /// A new random check code from the unambiguous alphabet, drawn from the OS generator
 /// (rejection sampling keeps every character equally likely).

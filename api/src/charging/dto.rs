@@ -7,6 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::text::Text;
 
 crate::text_enum! {
+    /// 插座状态。
+    ///
     /// A socket's state.
     pub enum SocketState {
         /// Can be booked and used.
@@ -21,6 +23,8 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// 预约状态。
+    ///
     /// A booking's status.
     pub enum BookingStatus {
         /// Booked; waiting for check-in.
@@ -37,6 +41,8 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// 充电桩状态。
+    ///
     /// A pile's status.
     pub enum PileStatus {
         /// In service (each socket has its own state).
@@ -47,6 +53,8 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// 候补条目所处的状态。
+    ///
     /// Where a waitlist entry stands.
     pub enum WaitlistStatus {
         /// In line for the time.
@@ -64,6 +72,8 @@ crate::text_enum! {
     }
 }
 
+/// 小区的预约规则。
+///
 /// A compound's booking rules.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +93,8 @@ pub struct SettingsView {
     pub max_active_per_household: i64,
 }
 
+/// 充电桩的一个插座。
+///
 /// One socket of a pile.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SocketView {
@@ -96,6 +108,8 @@ pub struct SocketView {
     pub state: SocketState,
 }
 
+/// 充电桩及其插座。
+///
 /// A charging pile with its sockets.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PileView {
@@ -113,6 +127,8 @@ pub struct PileView {
     pub sockets: Vec<SocketView>,
 }
 
+/// 小区的充电设置。
+///
 /// A compound's charging set-up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChargingView {
@@ -120,10 +136,25 @@ pub struct ChargingView {
     pub compound_id: i64,
     /// Compound name.
     pub compound_name: String,
+    /// Whether every resident of the community may book here; otherwise only the households
+    /// of this compound.
+    pub open_to_community: bool,
     /// Booking rules.
     pub settings: SettingsView,
     /// Piles and sockets.
     pub piles: Vec<PileView>,
+}
+
+/// 向整个社区开放小区的充电，或只对本小区家庭开放。
+///
+/// Open a compound's charging to the whole community, or close it to its own households.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"open_to_community": true}))]
+pub struct OpenToCommunityRequest {
+    /// `true`: every resident of the community may book; `false`: only this compound's
+    /// households.
+    pub open_to_community: bool,
 }
 
 /// Which days the grid covers.
@@ -137,6 +168,8 @@ pub struct AvailabilityQuery {
     pub days: Option<i64>,
 }
 
+/// 网格中一个插座的一行。
+///
 /// One socket's row of the grid.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SocketCells {
@@ -151,17 +184,22 @@ pub struct SocketCells {
     pub cells: String,
 }
 
+/// 小区每个插座逐时段的可预约情况。有意做得紧凑：每个插座一串格子状态。
+///
 /// Availability of every socket of a compound, slot by slot. Compact on purpose: one string
 /// of cell states per socket.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "compound_id": 1, "starts_at": "2026-11-30T16:00:00Z", "slot_minutes": 30, "slots": 144,
+    "compound_id": 1, "open_to_community": false, "starts_at": "2026-11-30T16:00:00Z", "slot_minutes": 30, "slots": 144,
     "legend": {".": "free", "x": "booked", "m": "mine", "-": "unavailable"},
     "sockets": [{"socket_id": 11, "label": "1号桩-1口", "state": "available", "cells": "------------------....xxxx..mm...."}]
 }))]
 pub struct AvailabilityView {
     /// Compound id.
     pub compound_id: i64,
+    /// Whether every resident of the community may book here; otherwise only the households
+    /// of this compound (others get 403 `compound_not_yours`).
+    pub open_to_community: bool,
     /// Start of the first cell (local midnight of `from`), in UTC.
     pub starts_at: DateTime<Utc>,
     /// Minutes per cell.
@@ -175,6 +213,8 @@ pub struct AvailabilityView {
     pub sockets: Vec<SocketCells>,
 }
 
+/// 预约插座的 `[starts_at, ends_at)` 时段。
+///
 /// Book a socket for `[starts_at, ends_at)`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -188,6 +228,8 @@ pub struct CreateBookingRequest {
     pub ends_at: DateTime<Utc>,
 }
 
+/// 一条预约。
+///
 /// A booking.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -241,6 +283,8 @@ pub struct BookingFilter {
     pub status: Option<BookingStatus>,
 }
 
+/// 取消预约。
+///
 /// Cancel a booking.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -251,6 +295,8 @@ pub struct CancelRequest {
     pub reason: Option<Text<0, 200>>,
 }
 
+/// 扫描插座上印制的编码签到。
+///
 /// Check in by scanning the socket's printed code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -261,6 +307,8 @@ pub struct CheckInRequest {
     pub socket_code: Text<1, 32>,
 }
 
+/// 为已被占用的时段排队候补。
+///
 /// Queue for a taken time.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -274,6 +322,8 @@ pub struct JoinWaitlistRequest {
     pub ends_at: DateTime<Utc>,
 }
 
+/// 一条候补。
+///
 /// A waitlist entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaitlistView {
@@ -299,45 +349,110 @@ pub struct WaitlistView {
     pub booking_id: Option<i64>,
 }
 
+/// 插座或整个充电桩的维护时段。
+///
 /// A maintenance window on a socket or a whole pile.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pile_id": 3, "socket_id": null, "starts_at": "2026-12-02T09:00:00+08:00", "ends_at": "2026-12-02T12:00:00+08:00", "reason": "更换充电模块"}))]
 pub struct MaintenanceRequest {
+    /// 整个充电桩（其全部插座）……
     /// A whole pile (all its sockets)...
     pub pile_id: Option<i64>,
+    /// ……或一个插座。二者恰好其一。
     /// ...or one socket. Exactly one of the two.
     pub socket_id: Option<i64>,
+    /// 开始（向下取整到时段网格）。
     /// Start (rounded down to the slot grid).
     pub starts_at: DateTime<Utc>,
+    /// 结束（向上取整到时段网格）。
     /// End (rounded up to the slot grid).
     pub ends_at: DateTime<Utc>,
+    /// 告知预约被取消的住户的原因；1 到 200 个字符。
     /// Told to residents whose bookings are cancelled; 1 to 200 characters.
     #[schema(value_type = String)]
     pub reason: Text<1, 200>,
 }
 
-/// A maintenance window and what it did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MaintenanceView {
-    /// Window id.
-    pub id: i64,
-    /// Compound.
-    pub compound_id: i64,
-    /// Pile, when the whole pile is serviced.
-    pub pile_id: Option<i64>,
-    /// Socket, when one socket is serviced.
-    pub socket_id: Option<i64>,
-    /// Start (on the grid).
-    pub starts_at: DateTime<Utc>,
-    /// End (on the grid).
-    pub ends_at: DateTime<Utc>,
-    /// Reason.
-    pub reason: String,
-    /// Bookings cancelled because they overlapped.
-    pub cancelled_bookings: Vec<i64>,
+/// 维护时段所处的状态（以应答时刻为准）。
+///
+/// Where a maintenance window stands, at the time of the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceState {
+    /// 尚未开始：时间和原因仍可修改。
+    /// Not started yet: its time and reason may still be changed.
+    Upcoming,
+    /// 进行中：仍可撤销。
+    /// Under way: it may still be cancelled.
+    Active,
+    /// 已结束。
+    /// Over.
+    Ended,
+    /// 已撤销：其时段重新空出。
+    /// Withdrawn: its time is free again.
+    Cancelled,
 }
 
+/// 调整维护时段的时间或原因（仅限开始之前）。
+///
+/// Move a maintenance window or change its reason (before it starts).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"starts_at": "2026-12-03T09:00:00+08:00", "ends_at": "2026-12-03T12:00:00+08:00", "reason": "更换充电模块（改期）"}))]
+pub struct MaintenanceChangeRequest {
+    /// 新的开始时间（向下对齐时段网格）；不填则不变。
+    /// New start (rounded down to the slot grid); the old one when absent.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// 新的结束时间（向上对齐时段网格）；不填则不变。
+    /// New end (rounded up to the slot grid); the old one when absent.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// 新的原因，1 到 200 个字符；不填则不变。
+    /// New reason, 1 to 200 characters; the old one when absent.
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Text<1, 200>>,
+}
+
+/// 维护时段及其影响。
+///
+/// A maintenance window and what it did.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MaintenanceView {
+    /// 维护时段 id。
+    /// Window id.
+    pub id: i64,
+    /// 小区。
+    /// Compound.
+    pub compound_id: i64,
+    /// 维护整个充电桩时为该充电桩。
+    /// Pile, when the whole pile is serviced.
+    pub pile_id: Option<i64>,
+    /// 维护一个插座时为该插座。
+    /// Socket, when one socket is serviced.
+    pub socket_id: Option<i64>,
+    /// 开始（对齐时段网格）。
+    /// Start (on the grid).
+    pub starts_at: DateTime<Utc>,
+    /// 结束（对齐时段网格）。
+    /// End (on the grid).
+    pub ends_at: DateTime<Utc>,
+    /// 原因。
+    /// Reason.
+    pub reason: String,
+    /// 因时间重叠而取消的预约（含改期前取消的）。
+    /// Bookings cancelled because they overlapped (also those cancelled before a move).
+    pub cancelled_bookings: Vec<i64>,
+    /// 状态：`upcoming`（未开始）、`active`（进行中）、`ended`（已结束）或 `cancelled`（已撤销）。
+    /// `upcoming`, `active`, `ended` or `cancelled`.
+    pub state: MaintenanceState,
+    /// 撤销时间（若已撤销）。
+    /// When it was withdrawn, if it was.
+    #[schema(required = true)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// 变更插座状态。
+///
 /// Change a socket's state.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,13 +6,14 @@ use chrono::Duration;
 use super::dto::{
     AvailabilityQuery, AvailabilityView, BookingFilter, BookingView, CancelRequest, ChargingView,
     CheckInRequest, CreateBookingRequest, JoinWaitlistRequest, MaintenanceRequest, MaintenanceView,
-    SettingsView, SocketStateRequest, SocketView, WaitlistView,
+    OpenToCommunityRequest, SettingsView, SocketStateRequest, SocketView, WaitlistView,
 };
 use super::grid;
 use super::model::{self, NewWindow, Target};
 use super::rules::{self, Settings, TimeRange};
 use crate::auth::{AuthUser, Resident, Staff};
 use crate::clock::LOCAL_TZ;
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::IdempotencyClaim;
 use crate::http::pagination::{Page, PageParams};
@@ -20,6 +21,10 @@ use crate::http::{created, Json, OptionalJson, Path, Query};
 use crate::state::AppState;
 use crate::text::Text;
 
+/// 小区的充电桩、插座与预约规则
+///
+/// 小区的充电桩、插座和预约规则。
+///
 /// A compound's piles, sockets and booking rules.
 #[utoipa::path(
     tag = "charging",
@@ -40,6 +45,10 @@ pub async fn get_charging(state: web::Data<AppState>, id: Path<i64>) -> ApiResul
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 修改小区预约规则（工作人员）
+///
+/// 修改小区的预约规则（工作人员）。对此后新建的预约生效。
+///
 /// Change a compound's booking rules (staff). Applies to bookings made from now on.
 #[utoipa::path(
     tag = "charging",
@@ -76,6 +85,47 @@ pub async fn put_settings(
     Ok(HttpResponse::Ok().json(model::settings_view(&settings)))
 }
 
+/// 开放或关闭小区充电给全社区居民（工作人员）
+///
+/// 向社区所有居民开放小区的充电，或只对本小区家庭开放（工作人员）。默认家庭只能在本小区预约。
+///
+/// Open a compound's charging to every resident of the community, or close it to its own
+/// households (staff). By default a household books only in its own compound.
+#[utoipa::path(
+    tag = "charging",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Compound id")),
+    request_body = OpenToCommunityRequest,
+    responses(
+        (status = 200, description = "The compound's charging", body = ChargingView),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+#[put("/compounds/{id}/open-to-community")]
+pub async fn put_open_to_community(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    body: Json<OpenToCommunityRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let open = body.0.open_to_community;
+    let view = state
+        .db(move |conn| {
+            db::transaction(conn, |conn| {
+                model::sockets::set_open_to_community(conn, id, open)?;
+                model::charging_view(conn, id)?.ok_or_else(ApiError::not_found)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// 小区充电插座可预约时段表
+///
+/// 小区的可预约网格：每个插座 × 每个时段，每格一个字符。默认为今天及之后两天（当地时间）。已登录的居民看到本家庭的预约为 `m`。
+/// 带上次的 `ETag` 发送 `If-None-Match`，无变化时得到 304。
+///
 /// The availability grid of a compound: every socket × every slot, one character per cell.
 ///
 /// Default: today and the next two days (local time). Logged-in residents see their
@@ -123,6 +173,12 @@ pub async fn availability(
         .ok_or_else(ApiError::not_found)
 }
 
+/// 预约充电插座
+///
+/// 预约插座的 `[starts_at, ends_at)` 时段。接受 `Idempotency-Key`：超时的请求可用同一键重试。
+/// 规则：对齐时段网格、不在过去、在 `days_ahead` 天内、不超过 `max_booking_minutes`、插座可用、
+/// 家庭未超出有效预约配额、未被暂停预约。
+///
 /// Book a socket for `[starts_at, ends_at)`.
 ///
 /// Accepts `Idempotency-Key`: retry a timed-out request with the same key. Rules: on the slot
@@ -137,6 +193,7 @@ pub async fn availability(
         (status = 201, description = "Booked", body = BookingView, headers(("Location" = String, description = "The booking's URL"))),
         (status = 409, description = "`booking_conflict`: part of the time is taken", body = crate::error::ErrorBody),
         (status = 422, description = "`booking_off_grid`, `booking_in_past`, `booking_too_soon`, `booking_too_far_ahead`, `booking_too_long`, `socket_unavailable`, `household_quota_reached`, `booking_suspended` (with `details.until`), `household_required`", body = crate::error::ErrorBody),
+        (status = 403, description = "`compound_not_yours`: the socket is neither in the household's compound nor in one open to the whole community", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: no such socket", body = crate::error::ErrorBody),
     )
 )]
@@ -160,6 +217,10 @@ pub async fn create_booking(
     Ok(created(format!("/api/v1/bookings/{}", view.id), &view))
 }
 
+/// 我家的充电预约
+///
+/// 我家的预约，最新在前。
+///
 /// My household's bookings, newest first.
 #[utoipa::path(
     tag = "charging",
@@ -185,6 +246,10 @@ pub async fn my_bookings(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 查看我家的一条预约
+///
+/// 我家的一条预约。
+///
 /// One of my household's bookings.
 #[utoipa::path(
     tag = "charging",
@@ -211,6 +276,10 @@ pub async fn get_booking(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 取消充电预约
+///
+/// 取消预约。开始前取消不受影响；开始后取消记为爽约。
+///
 /// Cancel a booking. Free until its start; after the start it counts as a no-show.
 #[utoipa::path(
     tag = "charging",
@@ -244,6 +313,10 @@ pub async fn cancel_booking(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 充电到场签到（扫插座码）
+///
+/// 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。
+///
 /// Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
 /// the start until the grace period ends.
 #[utoipa::path(
@@ -275,6 +348,10 @@ pub async fn check_in(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 提前结束充电
+///
+/// 提前结束充电：预约的剩余时间释放给他人。
+///
 /// Finish charging early: the rest of the booking is freed for others.
 #[utoipa::path(
     tag = "charging",
@@ -301,6 +378,10 @@ pub async fn finish(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 排队候补充电时段
+///
+/// 为已被占用的时段排队候补，可指定一个插座或小区内任一插座。时段空出时，排在第一位的人得到 10 分钟的预约机会（`waitlist.offer` 通知）。
+///
 /// Queue for a taken time, on one socket or on any socket of the compound. When it frees,
 /// the first in line is offered it for 10 minutes (a `waitlist.offer` notification).
 #[utoipa::path(
@@ -333,6 +414,10 @@ pub async fn join_waitlist(
     Ok(HttpResponse::Created().json(view))
 }
 
+/// 我的候补与候补机会
+///
+/// 我的候补和预约机会，最新在前。
+///
 /// My waitlist entries and offers, newest first.
 #[utoipa::path(
     tag = "charging",
@@ -346,6 +431,10 @@ pub async fn my_waitlist(state: web::Data<AppState>, user: Resident) -> ApiResul
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// 接受候补机会（转为预约）
+///
+/// 接受候补得到的预约机会：成为普通预约，遵守所有预约规则。
+///
 /// Accept an open offer: becomes a normal booking under every rule.
 #[utoipa::path(
     tag = "charging",
@@ -374,6 +463,10 @@ pub async fn accept_offer(
     Ok(created(format!("/api/v1/bookings/{}", view.id), &view))
 }
 
+/// 放弃候补机会或退出排队
+///
+/// 放弃预约机会（转给下一位）或退出候补。
+///
 /// Decline an open offer (it passes to the next in line) or leave the queue.
 #[utoipa::path(
     tag = "charging",
@@ -397,6 +490,10 @@ pub async fn leave_waitlist(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 安排插座或充电桩维护（工作人员）
+///
+/// 为插座或整个充电桩安排维护（工作人员）。与之重叠的预约被取消并通知住户；维护时段内不能预约。
+///
 /// Schedule maintenance on a socket or a whole pile (staff). Bookings it overlaps are
 /// cancelled and their residents told; nothing can be booked in the window.
 #[utoipa::path(
@@ -446,6 +543,10 @@ pub async fn create_maintenance(
     Ok(HttpResponse::Created().json(view))
 }
 
+/// 设置插座状态（工作人员）
+///
+/// 设置插座状态（工作人员）。离开 `available` 会取消尚未开始充电的预约，并通知住户。
+///
 /// Set a socket's state (staff). Leaving `available` cancels its bookings that have not
 /// started charging; their residents are told.
 #[utoipa::path(

@@ -26,6 +26,7 @@ pub struct Charging {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_charging)
         .service(handlers::put_settings)
+        .service(handlers::put_open_to_community)
         .service(handlers::availability)
         .service(handlers::create_booking)
         .service(handlers::my_bookings)

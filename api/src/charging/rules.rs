@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 
-use crate::charging::dto::{PileStatus, SocketState};
+use crate::charging::dto::{MaintenanceState, PileStatus, SocketState};
 use crate::clock::LOCAL_TZ;
 use crate::error::{ApiError, ErrorCode};
 
@@ -282,6 +282,41 @@ pub fn pile_move(from: PileStatus, to: PileStatus) -> Result<(), MoveRefused> {
     }
 }
 
+/// The longest a maintenance window may last.
+pub const MAX_MAINTENANCE_DAYS: i64 = 31;
+
+/// A maintenance window's time as asked for: it ends after it starts, at most
+/// [`MAX_MAINTENANCE_DAYS`] later (422 on `ends_at` otherwise).
+pub fn check_maintenance_range(range: TimeRange) -> Result<(), ApiError> {
+    let length = range.ends_at - range.starts_at;
+    if length <= Duration::zero() || length > Duration::days(MAX_MAINTENANCE_DAYS) {
+        return Err(ApiError::validation(
+            "ends_at",
+            "must be after starts_at, at most 31 days later",
+        ));
+    }
+    Ok(())
+}
+
+/// Where a maintenance window `[starts_at, ends_at)` stands at `now`: a withdrawn window is
+/// `cancelled` whatever its time; otherwise by its time.
+pub fn maintenance_state(
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    cancelled_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> MaintenanceState {
+    if cancelled_at.is_some() {
+        MaintenanceState::Cancelled
+    } else if now < starts_at {
+        MaintenanceState::Upcoming
+    } else if now < ends_at {
+        MaintenanceState::Active
+    } else {
+        MaintenanceState::Ended
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +464,21 @@ mod tests {
             Err(MoveRefused::PileRetired)
         );
         assert_eq!(pile_move(P::Active, P::Active), Ok(()));
+    }
+
+    #[test]
+    fn a_maintenance_window_is_upcoming_then_active_then_ended_unless_cancelled() {
+        let (from, to) = (at(2, 1, 0), at(2, 3, 0));
+        let state = |now| maintenance_state(from, to, None, now);
+        assert_eq!(state(at(2, 0, 59)), MaintenanceState::Upcoming);
+        assert_eq!(state(from), MaintenanceState::Active);
+        assert_eq!(state(at(2, 2, 59)), MaintenanceState::Active);
+        assert_eq!(state(to), MaintenanceState::Ended);
+        for now in [at(2, 0, 0), from, to] {
+            assert_eq!(
+                maintenance_state(from, to, Some(at(1, 0, 0)), now),
+                MaintenanceState::Cancelled
+            );
+        }
     }
 }

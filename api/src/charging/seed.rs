@@ -46,6 +46,12 @@ pub fn seed(conn: &mut DbConn, scale: usize) -> ApiResult<Option<(usize, usize)>
         .order(compounds::id)
         .select((compounds::id, compounds::code))
         .load(conn)?;
+    // The demo's charging compounds are open to their whole community, so its residents book
+    // anywhere in the community as the demo always showed; compounds made otherwise start
+    // closed (only their own households book), and staff open or close them through the API.
+    diesel::update(compounds::table.filter(compounds::has_charging.eq(true)))
+        .set(compounds::open_to_community.eq(true))
+        .execute(conn)?;
     let (mut pile_count, mut socket_count, mut seq) = (0usize, 0usize, 0u64);
     for (ci, (compound_id, code)) in charging.iter().enumerate() {
         diesel::insert_into(cs::table)

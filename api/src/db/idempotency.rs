@@ -23,7 +23,26 @@ impl IdempotencyClaim {
         IdempotencyClaim(Some(id))
     }
 
-    /// The id of the `kind` object an earlier attempt of this request created and committed.
+    /// Begin the work of this request, first thing inside the transaction that does it: the
+    /// id of the `kind` object an earlier attempt of this request created and committed, if
+    /// any (then answer with it and do nothing).
+    ///
+    /// It writes the key's row before reading it, so attempts of one request run one after
+    /// the other: on one server the row lock makes a second attempt wait for the first to
+    /// commit; on a Galera cluster both write sets hold the row and the later one is refused at
+    /// `COMMIT` (a deadlock, which `db::transaction` runs again). The second attempt therefore
+    /// never reads a state the first changed (a quota, a seat, a stock) without also seeing
+    /// what the first created.
+    pub fn begin(self, conn: &mut DbConn, kind: &str) -> ApiResult<Option<i64>> {
+        let Some(id) = self.0 else { return Ok(None) };
+        diesel::update(ik::table.filter(ik::id.eq(id)))
+            .set(ik::attempts.eq(ik::attempts + 1))
+            .execute(conn)?;
+        self.done_before(conn, kind)
+    }
+
+    /// The id of the `kind` object an earlier attempt of this request created and committed
+    /// (a read only: inside the work's transaction use [`Self::begin`]).
     pub fn done_before(self, conn: &mut DbConn, kind: &str) -> ApiResult<Option<i64>> {
         let Some(id) = self.0 else { return Ok(None) };
         let effect: Option<Option<String>> = ik::table

@@ -3,12 +3,13 @@
 //! the database half of an idempotency claim).
 
 pub mod idempotency;
+pub mod mysql_timeouts;
 pub mod paging;
 pub mod schema;
 pub mod schema_gen;
 pub mod text_enum;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -110,11 +111,33 @@ fn configure_session(conn: &mut DbConn) -> QueryResult<()> {
                  SESSION innodb_lock_wait_timeout = 5; \
                  SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
             )?;
-            // A statement never runs forever: MariaDB and MySQL name this limit differently.
-            if c.batch_execute("SET SESSION max_statement_time = 15")
+            // Galera applies other nodes' writes asynchronously after certifying them: a read
+            // waits until this node has applied everything committed before it (causal reads),
+            // so a request sees what an earlier request committed through another node. Where
+            // the variable does not exist (MySQL: error 1193), this is skipped; any other
+            // failure (a node still joining) fails the connection, which the pool opens again:
+            // a connection without causal reads would serve stale answers for its whole life.
+            if let Err(e) = c.batch_execute("SET SESSION wsrep_sync_wait = 1") {
+                let unknown = matches!(
+                    &e,
+                    diesel::result::Error::DatabaseError(_, info)
+                        if info.message().contains("Unknown system variable")
+                );
+                if !unknown {
+                    return Err(e);
+                }
+            }
+            // A statement never runs forever: the server stops it a second before the client's
+            // read timeout would give up on the connection (MariaDB and MySQL name this limit
+            // differently).
+            let limit = mysql_timeouts::current().1.saturating_sub(1).max(1);
+            if c.batch_execute(&format!("SET SESSION max_statement_time = {limit}"))
                 .is_err()
             {
-                let _ = c.batch_execute("SET SESSION max_execution_time = 15000");
+                let _ = c.batch_execute(&format!(
+                    "SET SESSION max_execution_time = {}",
+                    u64::from(limit) * 1000
+                ));
             }
             Ok(())
         }
@@ -177,6 +200,12 @@ pub fn build_watched_pool(
             })?;
         }
     }
+    mysql_timeouts::configure(
+        config.db_connect_timeout_secs,
+        config.db_read_timeout_secs,
+        config.db_read_timeout_secs,
+    );
+    RETRY_BUDGET_MS.store(config.db_retry_ms, Ordering::Relaxed);
     Ok(r2d2::Pool::builder()
         .max_size(config.db_pool_size)
         .min_idle(Some(0))
@@ -321,52 +350,158 @@ pub fn is_connection_lost(message: &str) -> bool {
         || m.contains("disconnected by the server")
 }
 
-/// Whether an error is a transient conflict between transactions that is safe to retry.
+/// Whether an error is a transient conflict between transactions that is safe to retry: a
+/// deadlock or a lock wait timeout (MySQL 1213, 1205), a Galera certification conflict (1213
+/// at any statement or at `COMMIT`: a write on another node won), a Galera node that is
+/// joining or cut off from the cluster (1047 `WSREP has not yet prepared node for application
+/// use`), SQLite's busy database. Never a lost connection: work may have been committed.
 pub fn is_retryable(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        Error::DatabaseError(_, info) => {
-            let m = info.message().to_ascii_lowercase();
-            m.contains("deadlock")
-                || m.contains("lock wait timeout")
-                || m.contains("database is locked")
-                || m.contains("database table is locked")
-                || m.contains("try restarting transaction")
-        }
+        Error::DatabaseError(_, info) => is_retryable_message(info.message()),
+        // `COMMIT` refused and its `ROLLBACK` failed too: the commit error decides, but the
+        // connection's transaction state broke, so only a lost connection is not retried.
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_retryable(commit_error),
         _ => false,
     }
 }
 
-/// Run `f` in a transaction, retrying it from the start when the database reports a deadlock
-/// or a lock conflict. The closure must be safe to run again (it re-reads what it needs).
+/// The messages of [`is_retryable`]'s errors (the MySQL error number is not kept by Diesel
+/// for most of them).
+pub fn is_retryable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("deadlock")
+        || m.contains("lock wait timeout")
+        || m.contains("database is locked")
+        || m.contains("database table is locked")
+        || m.contains("try restarting transaction")
+        || m.contains("wsrep has not yet prepared node")
+        || m.contains("wsrep detected deadlock/conflict")
+}
+
+/// How long [`transaction`] retries a conflict, in milliseconds (`LINLI_DB_RETRY_MS`).
+static RETRY_BUDGET_MS: AtomicU64 = AtomicU64::new(5000);
+
+/// The pause before retry `attempt` (1, 2, ...): exponential from 2 ms, capped at 100 ms,
+/// drawn uniformly up to that (full jitter), so racing transactions spread out.
+fn backoff(attempt: u32) -> Duration {
+    let cap = (2u64 << attempt.min(6)).min(100);
+    Duration::from_millis(rand::random_range(1..=cap))
+}
+
+/// Run `f` in a transaction, retrying it from the start when the database reports a
+/// transient conflict ([`is_retryable`]: a deadlock, a lock wait timeout, a Galera
+/// certification conflict at any statement or at `COMMIT`, a Galera node not ready), with
+/// jittered backoff, for at most `LINLI_DB_RETRY_MS`; and on a new connection when its
+/// connection was lost before `COMMIT`. The closure must be safe to run again
+/// (it re-reads what it needs). Every write in the application goes through here.
 pub fn transaction<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error> + Retryable,
 {
+    let started = std::time::Instant::now();
+    let budget = Duration::from_millis(RETRY_BUDGET_MS.load(Ordering::Relaxed));
     let mut attempt = 0u32;
+    // A read timeout alone may outlast the retry budget: one lost connection is always
+    // replaced, whatever the time.
+    let mut lost = 0u32;
     loop {
-        match conn.transaction(|c| f(c)) {
-            Err(e) if attempt < 12 && e.is_retryable() => {
+        let mut body_done = false;
+        let result = conn.transaction(|c| {
+            let r = f(c);
+            body_done = r.is_ok();
+            r
+        });
+        match result {
+            Err(e) if e.is_retryable() && started.elapsed() < budget => {
+                if broken(conn) {
+                    // A refused `COMMIT` whose `ROLLBACK` failed too leaves the connection's
+                    // transaction state broken: run again on a new connection.
+                    match reconnect() {
+                        Some(fresh) => *conn = fresh,
+                        None => return Err(e),
+                    }
+                }
                 attempt += 1;
-                let jitter = rand::random_range(0..5 * u64::from(attempt) + 2);
-                std::thread::sleep(Duration::from_millis(jitter));
-                tracing::debug!(attempt, "retrying transaction after a lock conflict");
+                let pause = backoff(attempt).min(budget.saturating_sub(started.elapsed()));
+                crate::ops::metrics::db_retry();
+                tracing::debug!(attempt, "retrying transaction after a transient conflict");
+                std::thread::sleep(pause);
+            }
+            // The connection was lost (or its server stopped answering: the read timeout)
+            // before `COMMIT` was sent: nothing was committed, so the work runs again on a
+            // fresh connection, which replaces the lost one in the pool. On Galera this is a
+            // transaction killed by a replicated write whose connection never got its answer.
+            // A loss at `COMMIT` is not retried: the outcome is unknown.
+            Err(e)
+                if !body_done
+                    && e.is_connection_lost()
+                    && (started.elapsed() < budget || lost == 0) =>
+            {
+                lost += 1;
+                match reconnect() {
+                    Some(fresh) => {
+                        *conn = fresh;
+                        attempt += 1;
+                        crate::ops::metrics::db_retry();
+                        tracing::warn!(attempt, "connection lost in a transaction; running it again on a new connection");
+                    }
+                    None => return Err(e),
+                }
             }
             other => return other,
         }
     }
 }
 
+thread_local! {
+    /// Where [`transaction`] opens a replacement for a connection lost mid-transaction: set by
+    /// [`with_reconnect`] around a request's database work.
+    static RECONNECT: std::cell::RefCell<Option<Manager>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `work` (a request's database work on this thread) with `manager` as the source of
+/// replacement connections for [`transaction`].
+pub fn with_reconnect<T>(manager: Manager, work: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RECONNECT.with(|m| *m.borrow_mut() = None);
+        }
+    }
+    RECONNECT.with(|m| *m.borrow_mut() = Some(manager));
+    let _reset = Reset;
+    work()
+}
+
+fn broken(conn: &mut DbConn) -> bool {
+    use diesel::connection::TransactionManager;
+    <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
+}
+
+fn reconnect() -> Option<DbConn> {
+    RECONNECT.with(|m| m.borrow().as_ref().and_then(|m| m.connect().ok()))
+}
+
 /// Errors that can say whether they are a transient lock conflict.
 pub trait Retryable {
     fn is_retryable(&self) -> bool;
+
+    /// Whether the connection was lost (or timed out) on this error.
+    fn is_connection_lost(&self) -> bool {
+        false
+    }
 }
 
 impl Retryable for diesel::result::Error {
     fn is_retryable(&self) -> bool {
         is_retryable(self)
+    }
+
+    fn is_connection_lost(&self) -> bool {
+        crate::error::is_database_gone(self)
     }
 }
 

@@ -120,6 +120,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    charging_sessions (id) {
+        id -> BigInt,
+        order_no -> Text,
+        socket_id -> BigInt,
+        open_socket_id -> Nullable<BigInt>,
+        device_id -> BigInt,
+        port -> Integer,
+        user_id -> BigInt,
+        household_id -> BigInt,
+        booking_id -> Nullable<BigInt>,
+        state -> Text,
+        requested_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        last_report_at -> Nullable<Timestamp>,
+        power_w -> Nullable<Integer>,
+        energy_wh -> Integer,
+        duration_s -> Integer,
+        peak_power_w -> Nullable<Integer>,
+        band_power_w -> Nullable<Integer>,
+        stop_reason_code -> Nullable<Integer>,
+        stop_reason -> Nullable<Text>,
+        failure -> Nullable<Text>,
+        failure_code -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     charging_settings (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -170,6 +198,7 @@ diesel::table! {
         longitude -> Double,
         has_charging -> Bool,
         created_at -> Timestamp,
+        open_to_community -> Bool,
     }
 }
 
@@ -180,6 +209,70 @@ diesel::table! {
         name -> Text,
         title -> Text,
         phone -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_commands (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        session_id -> Nullable<BigInt>,
+        kind -> Text,
+        port -> Integer,
+        order_no -> Text,
+        duration_s -> Integer,
+        status -> Text,
+        message_id -> Nullable<Integer>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        reply_code -> Nullable<Integer>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    device_leases (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        gateway -> Text,
+        expires_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_settlements (id) {
+        id -> BigInt,
+        order_no -> Text,
+        device_id -> BigInt,
+        port -> Integer,
+        energy_wh -> Integer,
+        duration_s -> Integer,
+        max_power_w -> Integer,
+        band_power_w -> Nullable<Integer>,
+        stop_reason_code -> Integer,
+        raw_hex -> Text,
+        copies -> Integer,
+        received_at -> Timestamp,
+        last_copy_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        physical_id -> BigInt,
+        pile_id -> BigInt,
+        port_count -> Integer,
+        firmware -> Nullable<Integer>,
+        iccid -> Nullable<Text>,
+        online -> Bool,
+        last_seen_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
 }
@@ -220,6 +313,16 @@ diesel::table! {
         payload -> Text,
         occurred_at -> Timestamp,
         fanned_out_at -> Nullable<Timestamp>,
+        sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    event_sequences (id) {
+        id -> BigInt,
+        resource_type -> Text,
+        resource_id -> BigInt,
+        last_sequence -> BigInt,
     }
 }
 
@@ -248,6 +351,7 @@ diesel::table! {
         unit -> Integer,
         room -> Text,
         created_at -> Timestamp,
+        active_members -> Integer,
     }
 }
 
@@ -264,6 +368,7 @@ diesel::table! {
         locked_until -> Timestamp,
         expires_at -> Timestamp,
         effect -> Nullable<Text>,
+        attempts -> Integer,
     }
 }
 
@@ -282,6 +387,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    maintenance_cancellations (id) {
+        id -> BigInt,
+        maintenance_id -> BigInt,
+        booking_id -> BigInt,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     maintenance_windows (id) {
         id -> BigInt,
         compound_id -> BigInt,
@@ -292,6 +406,8 @@ diesel::table! {
         reason -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -299,6 +415,23 @@ diesel::table! {
     membership_stamp (id) {
         id -> BigInt,
         version -> BigInt,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        status -> Text,
+        live_user_id -> Nullable<BigInt>,
+        valid_from -> Timestamp,
+        valid_until -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -343,6 +476,7 @@ diesel::table! {
         created_at -> Timestamp,
         rotated_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        auth_version -> BigInt,
     }
 }
 
@@ -371,6 +505,17 @@ diesel::table! {
         number -> Text,
         description -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pii_rotations (id) {
+        id -> BigInt,
+        key_version -> BigInt,
+        last_user_id -> BigInt,
+        rows_done -> BigInt,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -557,6 +702,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    socket_live_states (id) {
+        id -> BigInt,
+        socket_id -> BigInt,
+        device_id -> BigInt,
+        state -> Text,
+        status_code -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sockets (id) {
         id -> BigInt,
         pile_id -> BigInt,
@@ -604,6 +760,11 @@ diesel::table! {
         household_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         last_login_at -> Timestamp,
+        auth_version -> BigInt,
+        phone_cipher -> Nullable<Binary>,
+        phone_index -> Nullable<Binary>,
+        phone_key_version -> Nullable<BigInt>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -674,6 +835,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        resource_type -> Text,
+        resource_id -> BigInt,
+        sequence -> BigInt,
     }
 }
 
@@ -698,6 +862,60 @@ diesel::table! {
         secret -> Text,
         status -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wechat_access_tokens (id) {
+        id -> BigInt,
+        appid -> Text,
+        token -> Text,
+        expires_at -> Timestamp,
+        fetched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wechat_grants (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        template_id -> Text,
+        accept_count -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wechat_messages (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        template_id -> Text,
+        page -> Text,
+        data -> Text,
+        expires_at -> Nullable<Timestamp>,
+        status -> Text,
+        grant_spent -> Bool,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_errcode -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wechat_templates (id) {
+        id -> BigInt,
+        kind -> Text,
+        template_id -> Text,
+        page -> Text,
+        fields -> Text,
+        drop_after -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -755,10 +973,20 @@ diesel::joinable!(bookings -> users (user_id));
 diesel::joinable!(buildings -> compounds (compound_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(cards -> households (household_id));
+diesel::joinable!(charging_sessions -> bookings (booking_id));
+diesel::joinable!(charging_sessions -> devices (device_id));
+diesel::joinable!(charging_sessions -> households (household_id));
+diesel::joinable!(charging_sessions -> sockets (socket_id));
+diesel::joinable!(charging_sessions -> users (user_id));
 diesel::joinable!(charging_settings -> compounds (compound_id));
 diesel::joinable!(compounds -> communities (community_id));
 diesel::joinable!(compounds -> grids (grid_id));
 diesel::joinable!(contacts -> services (service_id));
+diesel::joinable!(device_commands -> devices (device_id));
+diesel::joinable!(device_commands -> charging_sessions (session_id));
+diesel::joinable!(device_leases -> devices (device_id));
+diesel::joinable!(device_settlements -> devices (device_id));
+diesel::joinable!(devices -> piles (pile_id));
 diesel::joinable!(directory_reports -> users (reporter_id));
 diesel::joinable!(directory_reports -> role_contacts (role_contact_id));
 diesel::joinable!(directory_reports -> services (service_id));
@@ -767,7 +995,11 @@ diesel::joinable!(household_quotas -> households (household_id));
 diesel::joinable!(households -> buildings (building_id));
 diesel::joinable!(locations -> communities (community_id));
 diesel::joinable!(locations -> organizations (organization_id));
+diesel::joinable!(maintenance_cancellations -> bookings (booking_id));
+diesel::joinable!(maintenance_cancellations -> maintenance_windows (maintenance_id));
 diesel::joinable!(maintenance_windows -> compounds (compound_id));
+diesel::joinable!(memberships -> households (household_id));
+diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(partner_clients -> partners (partner_id));
 diesel::joinable!(partner_compounds -> compounds (compound_id));
@@ -792,6 +1024,8 @@ diesel::joinable!(services -> communities (community_id));
 diesel::joinable!(services -> organizations (organization_id));
 diesel::joinable!(signups -> activities (activity_id));
 diesel::joinable!(signups -> users (user_id));
+diesel::joinable!(socket_live_states -> devices (device_id));
+diesel::joinable!(socket_live_states -> sockets (socket_id));
 diesel::joinable!(sockets -> compounds (compound_id));
 diesel::joinable!(sockets -> piles (pile_id));
 diesel::joinable!(team_members -> volunteer_teams (team_id));
@@ -806,6 +1040,8 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_row_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_events -> partners (partner_id));
 diesel::joinable!(webhook_subscriptions -> partners (partner_id));
+diesel::joinable!(wechat_grants -> users (user_id));
+diesel::joinable!(wechat_messages -> users (user_id));
 diesel::joinable!(wish_month_points -> users (user_id));
 diesel::joinable!(wish_quotas -> users (user_id));
 diesel::joinable!(wishes -> communities (community_id));
@@ -819,27 +1055,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     buildings,
     calendar_feeds,
     cards,
+    charging_sessions,
     charging_settings,
     code_attempts,
     communities,
     compounds,
     contacts,
+    device_commands,
+    device_leases,
+    device_settlements,
+    devices,
     directory_reports,
     directory_stamp,
     domain_events,
+    event_sequences,
     grids,
     household_quotas,
     households,
     idempotency_keys,
     locations,
+    maintenance_cancellations,
     maintenance_windows,
     membership_stamp,
+    memberships,
     notifications,
     organizations,
     partner_clients,
     partner_compounds,
     partners,
     phones,
+    pii_rotations,
     piles,
     points_adjustments,
     points_balances,
@@ -854,6 +1099,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     shop_items,
     signups,
+    socket_live_states,
     sockets,
     taxonomy_terms,
     team_members,
@@ -865,6 +1111,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_events,
     webhook_subscriptions,
+    wechat_access_tokens,
+    wechat_grants,
+    wechat_messages,
+    wechat_templates,
     wish_month_points,
     wish_quotas,
     wishes,

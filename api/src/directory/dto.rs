@@ -7,6 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::text::Text;
 
 crate::text_enum! {
+    /// 目录条目（服务、机构、角色联系人）是否展示。
+    ///
     /// Whether a directory entry (a service, an organization, a role contact) is listed.
     pub enum EntryStatus {
         /// Listed: on cards and in search.
@@ -29,6 +31,8 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// 居民纠错报告所处的状态。
+    ///
     /// Where a resident's report of a wrong entry stands.
     pub enum ReportStatus {
         /// Waiting for staff.
@@ -54,6 +58,8 @@ crate::text_enum! {
     }
 }
 
+/// 分类及其在分类树中的位置。
+///
 /// A category with its place in the tree.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"id": 3, "code": "elderly_care", "name": "养老服务", "parent_id": 1, "depth": 1}))]
@@ -70,6 +76,8 @@ pub struct CategoryView {
     pub depth: i32,
 }
 
+/// 服务上标注的分类。
+///
 /// A category named on a service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryRef {
@@ -81,6 +89,8 @@ pub struct CategoryRef {
     pub name: String,
 }
 
+/// 营业时段，当地时间（Asia/Shanghai）。
+///
 /// Opening interval, local time (Asia/Shanghai).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HoursView {
@@ -90,6 +100,8 @@ pub struct HoursView {
     pub closes_at: String,
 }
 
+/// 列表或服务卡上的服务：地点、联系电话、当前是否营业。
+///
 /// A service in a list or on a card: where, how to call, whether it is open now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"id": 12, "name": "东街社区日间照料中心", "category": {"id": 4, "code": "day_care", "name": "日间照料"}, "organization": "东街社区居委会", "address": "泾川县城关镇东街社区天和人家南门", "latitude": 35.3301, "longitude": 107.3601, "distance_m": 180, "phone": "0933-3312001", "open_now": true, "hours_today": [{"opens_at": "08:00", "closes_at": "18:00"}], "today_note": null, "last_confirmed_at": "2026-11-01T00:00:00Z"}))]
@@ -147,6 +159,8 @@ pub struct ServiceFilter {
     pub per_page: Option<i64>,
 }
 
+/// 地点（HSDS `location`）。
+///
 /// A location (HSDS `location`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LocationView {
@@ -166,6 +180,8 @@ pub struct LocationView {
     pub organization_id: Option<i64>,
 }
 
+/// 服务的电话号码。
+///
 /// A phone number of a service.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +193,8 @@ pub struct PhoneView {
     pub description: String,
 }
 
+/// 服务的具名联系人（HSDS `contact`）。
+///
 /// A named person for a service (HSDS `contact`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -191,6 +209,8 @@ pub struct ContactView {
     pub phone: Option<String>,
 }
 
+/// 某个星期几的常规营业时间。
+///
 /// Regular hours on a weekday.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +224,8 @@ pub struct WeeklyHoursView {
     pub closes_at: String,
 }
 
+/// 某一日期的特殊营业时间（节假日、停业）。
+///
 /// Other hours on one date (a holiday, a closure).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -223,6 +245,8 @@ pub struct ExceptionView {
     pub note: String,
 }
 
+/// 列表中的机构。
+///
 /// An organization in a list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrganizationView {
@@ -240,6 +264,8 @@ pub struct OrganizationView {
     pub last_confirmed_at: DateTime<Utc>,
 }
 
+/// 单个服务的完整信息。
+///
 /// One service in full.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceDetail {
@@ -277,6 +303,8 @@ pub struct ServiceDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// 创建服务。电话、联系人、营业时间与例外日期都是可选的列表。
+///
 /// Create a service. Phones, contacts, schedule and exceptions are optional lists.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -312,6 +340,8 @@ pub struct CreateService {
     pub exceptions: Vec<ExceptionView>,
 }
 
+/// 修改服务：只改动提供的字段；提供的列表替换整个列表。任何修改也会将条目标记为现已确认。
+///
 /// Change a service: only the fields sent change; a list sent replaces the whole list. Any
 /// change also marks the entry confirmed now.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -338,6 +368,8 @@ pub struct UpdateService {
     pub exceptions: Option<Vec<ExceptionView>>,
 }
 
+/// 创建机构。
+///
 /// Create an organization.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -355,6 +387,8 @@ pub struct CreateOrganization {
     pub url: Option<String>,
 }
 
+/// 创建地点。
+///
 /// Create a location.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -395,6 +429,8 @@ pub struct PlaceFilter {
     pub per_page: Option<i64>,
 }
 
+/// 条目的错误类型。
+///
 /// What is wrong with an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -429,6 +465,8 @@ impl ReportKind {
     }
 }
 
+/// 报告错误条目：服务或角色联系人（二者恰好其一）。
+///
 /// Report a wrong entry: a service or a role contact (exactly one of the two).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -448,6 +486,8 @@ pub struct CreateReport {
     pub message: Text<0, 500>,
 }
 
+/// 工作人员看到的纠错报告。
+///
 /// A report as staff see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportView {
@@ -488,6 +528,8 @@ pub struct ReportFilter {
     pub per_page: Option<i64>,
 }
 
+/// 工作人员关闭报告的方式。
+///
 /// How staff close a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -498,6 +540,8 @@ pub enum Resolution {
     Dismissed,
 }
 
+/// 处理纠错报告。
+///
 /// Resolve a report.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -21,6 +21,10 @@ use crate::state::AppState;
 /// Search answers hold no personal data; phones and proxies may reuse them for a minute.
 const SEARCH_CACHE_CONTROL: &str = "public, max-age=60";
 
+/// 服务分类树
+///
+/// 分类树（父级在前，含层级深度），用于选择器和筛选。
+///
 /// The category tree (parents first, with depth), for pickers and filters.
 #[utoipa::path(
     tag = "directory",
@@ -33,6 +37,12 @@ pub async fn list_categories(state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// 搜索便民服务（Search services）。
+///
+/// 按名称和说明中的关键词（如 `理发`、`法律` 等中文子串）、分类（含子分类）、社区、
+/// 小区附近（由近到远，可限定 `radius_m` 以内）以及是否正在营业搜索。已停用的服务不列出。
+/// 返回 `ETag`；带 `If-None-Match` 可得到 304。
+///
 /// Search services: by keyword inside names and descriptions (Chinese substrings such as
 /// `理发` or `法律`), by category with its sub-categories, by community, near a compound
 /// (nearest first, optionally within `radius_m`), open now. Retired services are not listed.
@@ -77,6 +87,10 @@ async fn detail(state: &AppState, id: i64) -> ApiResult<ServiceDetail> {
         .ok_or_else(ApiError::not_found)
 }
 
+/// 查看便民服务详情
+///
+/// 单个服务的完整信息：机构、地点、电话、联系人、每周营业时间、例外日期、分类及最近确认时间。
+///
 /// One service in full: organization, locations, phones, contacts, weekly hours, exceptions,
 /// categories, and when it was last confirmed.
 #[utoipa::path(
@@ -93,6 +107,10 @@ pub async fn get_service(state: web::Data<AppState>, id: Path<i64>) -> ApiResult
     Ok(HttpResponse::Ok().json(detail(&state, id.into_inner()).await?))
 }
 
+/// 新增便民服务（工作人员）
+///
+/// 工作人员：在一个或多个地点添加服务。
+///
 /// Staff: add a service at one or more locations.
 #[utoipa::path(
     tag = "directory",
@@ -127,6 +145,10 @@ pub async fn create_service(
         .json(service))
 }
 
+/// 修改便民服务（工作人员）
+///
+/// 工作人员：修改服务（只改提供的部分；列表整体替换）。同时标记为现已确认。
+///
 /// Staff: change a service (only what is sent; lists replace). Marks it confirmed now.
 #[utoipa::path(
     tag = "directory",
@@ -161,6 +183,10 @@ pub async fn update_service(
     Ok(HttpResponse::Ok().json(detail(&state, id).await?))
 }
 
+/// 下线便民服务（工作人员）
+///
+/// 工作人员：停用服务。立即从服务卡和搜索中移除；其详情页仍可读取。
+///
 /// Staff: retire a service. It leaves cards and search at once; its page stays readable.
 #[utoipa::path(
     tag = "directory",
@@ -183,6 +209,10 @@ pub async fn retire_service(
     Ok(HttpResponse::Ok().json(detail(&state, id).await?))
 }
 
+/// 确认便民服务信息无误（工作人员）
+///
+/// 工作人员：确认服务信息仍然正确（设置最近确认日期）。
+///
 /// Staff: confirm a service is still right as it is (sets the last-confirmed date).
 #[utoipa::path(
     tag = "directory",
@@ -216,6 +246,10 @@ fn page_of(filter: &PlaceFilter) -> ApiResult<crate::http::pagination::PageReque
     .validate()
 }
 
+/// 服务机构列表
+///
+/// 提供服务的机构（HSDS `organization`）。
+///
 /// Organizations offering services (HSDS `organization`).
 #[utoipa::path(
     tag = "directory",
@@ -236,6 +270,10 @@ pub async fn list_organizations(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 新增服务机构（工作人员）
+///
+/// 工作人员：添加机构。
+///
 /// Staff: add an organization.
 #[utoipa::path(
     tag = "directory",
@@ -267,6 +305,10 @@ pub async fn create_organization(
         .json(org))
 }
 
+/// 服务地点列表
+///
+/// 提供服务的地点（HSDS `location`）。
+///
 /// Locations where services are offered (HSDS `location`).
 #[utoipa::path(
     tag = "directory",
@@ -288,6 +330,10 @@ pub async fn list_locations(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 新增服务地点（工作人员）
+///
+/// 工作人员：添加地点。
+///
 /// Staff: add a location.
 #[utoipa::path(
     tag = "directory",
@@ -311,6 +357,10 @@ pub async fn create_location(
         .json(loc))
 }
 
+/// 报告信息有误（电话、营业时间等）
+///
+/// 报告服务或角色联系人的错误条目（电话错误、服务已关闭、营业时间错误）。每人对每个条目只能有一份未处理的报告。
+///
 /// Report a wrong entry (a wrong phone number, a closed service, wrong hours) of a service
 /// or a role contact. One open report per person and entry.
 #[utoipa::path(
@@ -340,6 +390,10 @@ pub async fn create_report(
         .json(report))
 }
 
+/// 纠错报告列表（工作人员）
+///
+/// 工作人员：纠错报告，默认只列未处理的，最早在前。
+///
 /// Staff: reports, open ones by default, oldest first.
 #[utoipa::path(
     tag = "directory",
@@ -363,6 +417,10 @@ pub async fn list_reports(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 处理纠错报告（工作人员）
+///
+/// 工作人员：关闭报告。`fixed`（已更正或已核实条目）将条目标记为今天已确认；`dismissed` 保持条目不变。
+///
 /// Staff: close a report. `fixed` (after correcting the entry, or checking it) marks the
 /// entry confirmed today; `dismissed` leaves it as it is.
 #[utoipa::path(

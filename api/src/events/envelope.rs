@@ -14,15 +14,18 @@ use utoipa::ToSchema;
 use super::{DomainEvent, EventType, StoredEvent};
 use crate::error::{ApiError, ApiResult};
 
+/// 发送给 Webhook 订阅者的事件：`type` 为事件名，`data` 为其类型化数据，`timestamp` 为发生时间（UTC）。请按请求头 `webhook-id`（事件 ID，每次重试都相同）去重。
+///
 /// An event as sent to a webhook subscriber: `type` names it, `data` carries its typed data,
 /// and `timestamp` is when it happened (UTC). Deduplicate on the `webhook-id` header (the
 /// event's id, the same on every retry).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"type": "booking.created", "data": {"booking_id": 12, "compound_id": 1, "socket_id": 3, "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T11:00:00Z", "status": "confirmed", "reason": null}, "timestamp": "2026-11-30T08:00:00Z"}))]
+#[schema(example = json!({"type": "booking.created", "data": {"booking_id": 12, "compound_id": 1, "pile_id": 2, "socket_id": 3, "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T11:00:00Z", "status": "confirmed", "reason": null, "sequence": 1}, "timestamp": "2026-11-30T08:00:00.000Z"}))]
 pub struct WebhookEvent {
     #[serde(flatten)]
     pub event: DomainEvent,
-    /// When it happened.
+    /// When it happened (UTC, at most millisecond precision).
+    #[serde(with = "super::millis")]
     pub timestamp: DateTime<Utc>,
 }
 
@@ -32,7 +35,7 @@ pub fn webhook_body(event: &StoredEvent) -> ApiResult<String> {
     let data: Value = serde_json::from_str(&event.payload).map_err(ApiError::internal)?;
     Ok(json!({
         "type": event.event_type,
-        "timestamp": event.occurred_at.and_utc(),
+        "timestamp": super::millis::text(&event.occurred_at.and_utc()),
         "data": data,
     })
     .to_string())
@@ -46,6 +49,10 @@ fn data_schema(kind: EventType) -> &'static str {
         }
         EventType::SocketStateChanged => "SocketStateChangedData",
         EventType::MaintenanceScheduled => "MaintenanceScheduledData",
+        EventType::MaintenanceChanged => "MaintenanceChangedData",
+        EventType::MaintenanceCancelled => "MaintenanceCancelledData",
+        EventType::SessionStarted | EventType::SessionSettled => "SessionEventData",
+        EventType::PileOffline | EventType::PileOnline => "PileEventData",
     }
 }
 
@@ -130,6 +137,7 @@ mod tests {
             previous_state: SocketState::Available,
             state: SocketState::Faulted,
             reason: "无法充电".into(),
+            sequence: 4,
         });
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
         let stored = StoredEvent {
@@ -140,6 +148,7 @@ mod tests {
             resource_id: 3,
             payload: event.data_json().unwrap(),
             occurred_at: at.naive_utc(),
+            sequence: 4,
         };
         let sent: WebhookEvent = serde_json::from_str(&webhook_body(&stored).unwrap()).unwrap();
         assert_eq!(

@@ -9,15 +9,21 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{DomainEvent, EventType, ResourceType};
-use crate::db::schema::domain_events as de;
-use crate::db::DbConn;
+use crate::db::schema::{domain_events as de, event_sequences as es};
+use crate::db::{is_unique_violation, DbConn};
 use crate::error::ApiResult;
 
 /// Write `event` to the outbox. Call it inside the transaction of the change it describes.
 /// Returns the event's id (`msg_` + a UUIDv7), which subscribers see as `webhook-id`.
+///
+/// The event gets the next number of its resource ([`next_sequence`]), in its data as
+/// `sequence`.
 pub fn record(conn: &mut DbConn, event: &DomainEvent, now: NaiveDateTime) -> ApiResult<String> {
     let event_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
     let (resource_type, resource_id) = event.resource();
+    let sequence = next_sequence(conn, resource_type, resource_id)?;
+    let mut event = event.clone();
+    event.set_sequence(sequence);
     diesel::insert_into(de::table)
         .values((
             de::event_id.eq(&event_id),
@@ -27,9 +33,50 @@ pub fn record(conn: &mut DbConn, event: &DomainEvent, now: NaiveDateTime) -> Api
             de::resource_id.eq(resource_id),
             de::payload.eq(event.data_json()?),
             de::occurred_at.eq(now),
+            de::sequence.eq(sequence),
         ))
         .execute(conn)?;
     Ok(event_id)
+}
+
+/// The next number of a resource's events: 1 for its first. Bumping the counter row locks it
+/// until the caller's transaction ends, so two changes of one resource are numbered in the
+/// order they commit (a rolled-back change gives its number back).
+pub fn next_sequence(
+    conn: &mut DbConn,
+    resource_type: ResourceType,
+    resource_id: i64,
+) -> ApiResult<i64> {
+    let this = || {
+        es::table.filter(
+            es::resource_type
+                .eq(resource_type)
+                .and(es::resource_id.eq(resource_id)),
+        )
+    };
+    let bump = |c: &mut DbConn| {
+        diesel::update(this())
+            .set(es::last_sequence.eq(es::last_sequence + 1))
+            .execute(c)
+    };
+    if bump(conn)? == 0 {
+        let inserted = diesel::insert_into(es::table)
+            .values((
+                es::resource_type.eq(resource_type),
+                es::resource_id.eq(resource_id),
+                es::last_sequence.eq(1),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => return Ok(1),
+            // Another transaction numbered this resource's first event meanwhile.
+            Err(e) if is_unique_violation(&e) => {
+                bump(conn)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(this().select(es::last_sequence).first(conn)?)
 }
 
 /// An event as the outbox keeps it.
@@ -43,6 +90,8 @@ pub struct StoredEvent {
     /// The event's data as JSON text.
     pub payload: String,
     pub occurred_at: NaiveDateTime,
+    /// Its number among its resource's events (0: recorded before events were numbered).
+    pub sequence: i64,
 }
 
 const COLUMNS: (
@@ -53,6 +102,7 @@ const COLUMNS: (
     de::resource_id,
     de::payload,
     de::occurred_at,
+    de::sequence,
 ) = (
     de::event_id,
     de::event_type,
@@ -61,6 +111,7 @@ const COLUMNS: (
     de::resource_id,
     de::payload,
     de::occurred_at,
+    de::sequence,
 );
 
 /// Up to `limit` events not yet fanned out, oldest first. Events of a kind this release does
@@ -74,6 +125,22 @@ pub fn not_fanned_out(conn: &mut DbConn, limit: i64) -> ApiResult<Vec<StoredEven
         .limit(limit)
         .select(COLUMNS)
         .load(conn)?)
+}
+
+/// Whether an earlier event of `event`'s resource still waits for fan-out. Then `event` waits
+/// too: a resource's deliveries are written in the order of its events. Inside the fan-out
+/// transaction, an earlier event another process is fanning out (not committed yet) still
+/// counts as waiting.
+pub fn earlier_waiting(conn: &mut DbConn, event: &StoredEvent) -> ApiResult<bool> {
+    let waiting: i64 = de::table
+        .filter(de::resource_type.eq(event.resource_type))
+        .filter(de::resource_id.eq(event.resource_id))
+        .filter(de::sequence.lt(event.sequence))
+        .filter(de::fanned_out_at.is_null())
+        .filter(de::event_type.eq_any(EventType::ALL))
+        .count()
+        .get_result(conn)?;
+    Ok(waiting > 0)
 }
 
 /// Claim an event for fan-out, inside the transaction that fans it out: true for exactly one
@@ -131,6 +198,7 @@ mod tests {
             previous_state: SocketState::Available,
             state: SocketState::Faulted,
             reason: "无法充电".into(),
+            sequence: 0,
         });
         let id = record(&mut conn, &event, at(9)).unwrap();
         let pending = not_fanned_out(&mut conn, 10).unwrap();

@@ -106,6 +106,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         };
     }
+    refuse_id_numbers(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -120,6 +121,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 .with_reason(strip_position(&inner.to_string())),
         }
     })
+}
+
+/// Linli never takes an identity-card number: a body with an `id_card` / `id_number` key (any
+/// case, `_` or `-`, at any depth) is refused with 422 `id_number_not_accepted` naming the
+/// field, before the body is read into its type. Only bodies that mention `id` are parsed twice.
+fn refuse_id_numbers(bytes: &[u8]) -> Result<(), ApiError> {
+    if !bytes.windows(2).any(|w| w.eq_ignore_ascii_case(b"id")) {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match crate::pii::forbidden_field(&value) {
+        Some(field) => Err(ApiError::new(ErrorCode::IdNumberNotAccepted).with_field(field)),
+        None => Ok(()),
+    }
 }
 
 /// serde_json appends " at line 1 column 7": useful for syntax, noise for field errors.

@@ -121,11 +121,15 @@ pub async fn idempotency(
         let (principal, key, hash) = (principal.clone(), key.clone(), hash.clone());
         state
             .db(move |conn| {
-                let claim = claim(conn, &principal, &key, &hash, now, ttl, lock)?;
-                if matches!(claim, Claim::Run { .. }) {
-                    cap_keys(conn, &principal, max_keys)?;
-                }
-                Ok(claim)
+                // One transaction, retried on conflicts: on Galera two copies claiming the key
+                // on two nodes both insert it, and one of them is refused at `COMMIT`.
+                crate::db::transaction(conn, |conn| {
+                    let claim = claim(conn, &principal, &key, &hash, now, ttl, lock)?;
+                    if matches!(claim, Claim::Run { .. }) {
+                        cap_keys(conn, &principal, max_keys)?;
+                    }
+                    Ok(claim)
+                })
             })
             .await
     };
@@ -198,8 +202,11 @@ async fn finish<F>(state: &AppState, step: F)
 where
     F: Fn(&mut DbConn) -> ApiResult<()> + Clone + Send + 'static,
 {
-    let first = step.clone();
-    let Err(e) = state.db(first).await else {
+    // Each step in a transaction retried on conflicts (a Galera certification conflict on the
+    // key's row reaches an autocommitted statement too).
+    let in_transaction =
+        |step: F| move |conn: &mut DbConn| crate::db::transaction(conn, |c| step(c));
+    let Err(e) = state.db(in_transaction(step.clone())).await else {
         return;
     };
     tracing::warn!(error = %e, "could not close an idempotency claim; retrying");
@@ -209,7 +216,7 @@ where
     actix_web::rt::spawn(async move {
         while std::time::Instant::now() < deadline {
             actix_web::rt::time::sleep(FINISH_RETRY).await;
-            if state.db(step.clone()).await.is_ok() {
+            if state.db(in_transaction(step.clone())).await.is_ok() {
                 return;
             }
         }

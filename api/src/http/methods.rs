@@ -1,7 +1,8 @@
 //! What answers a request no route took: 405 `method_not_allowed` with an `Allow` header when
 //! the path is one of the API's but the method is not (RFC 9110 §15.5.6), else 404
 //! `not_found`. The methods of each path come from the OpenAPI document, so `Allow` lists
-//! exactly what the document declares.
+//! exactly what the document declares, and `HEAD` with every `GET` (every `GET` answers `HEAD`,
+//! see `head.rs`).
 
 use actix_router::ResourceDef;
 use actix_web::http::header;
@@ -24,6 +25,8 @@ impl MethodTable {
             .map(|(path, item)| {
                 let methods: Vec<&str> = [
                     ("GET", item.get.is_some()),
+                    // Every GET answers HEAD too (head.rs); RFC 9110 §9.3.2.
+                    ("HEAD", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
                     ("DELETE", item.delete.is_some()),
@@ -81,8 +84,15 @@ mod tests {
     fn declared_paths_list_their_methods() {
         let table = MethodTable::from_openapi(&crate::openapi::document());
         assert_eq!(table.allowed("/api/v1/bookings"), Some("POST"));
-        assert_eq!(table.allowed("/api/v1/compounds/7"), Some("GET"));
-        assert_eq!(table.allowed("/api/v1/calendar/abc-DEF_1.ics"), Some("GET"));
+        assert_eq!(table.allowed("/api/v1/compounds/7"), Some("GET, HEAD"));
+        assert_eq!(
+            table.allowed("/api/v1/calendar/abc-DEF_1.ics"),
+            Some("GET, HEAD")
+        );
+        assert_eq!(
+            table.allowed("/api/v1/activities/7"),
+            Some("GET, HEAD, PATCH")
+        );
         assert_eq!(table.allowed("/api/v1/nothing-here"), None);
         assert_eq!(table.allowed("/api/v1/compounds/7/extra"), None);
         let table = table.without("/api/v1/auth/dev");

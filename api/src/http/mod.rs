@@ -4,6 +4,7 @@
 
 pub mod cached;
 pub mod extract;
+pub mod head;
 pub mod headers;
 pub mod idempotency;
 pub mod methods;

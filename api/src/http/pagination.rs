@@ -15,9 +15,11 @@ const DEFAULT_PER_PAGE: u32 = 20;
 #[derive(Clone, Copy, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// 页码，从 1 开始。
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     pub page: Option<i64>,
+    /// 每页条数，1 到 100。
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
@@ -43,15 +45,21 @@ impl PageParams {
     }
 }
 
+/// 列表的一页。
+///
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
+    /// 本页的条目。
     /// The items on this page.
     pub items: Vec<T>,
+    /// 本页页码，从 1 开始。
     /// This page's number, from 1.
     pub page: i64,
+    /// 使用的每页条数。
     /// The page size used.
     pub per_page: i64,
+    /// 所有页中符合条件的条目总数。
     /// How many items match in all pages.
     pub total: i64,
 }

@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 use crate::auth::Role;
 use crate::places::dto::AddressView;
 
+/// 当前登录用户。
+///
 /// The signed-in user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {
@@ -15,10 +17,19 @@ pub struct MeView {
     pub nickname: String,
     /// Role.
     pub role: Role,
-    /// The household the user is bound to; `null` until they bind with their card.
+    /// The household of the user's active membership; `null` until an owner or staff approve
+    /// their request (and after they leave).
     pub household: Option<HouseholdView>,
+    /// The user's live membership: `pending` while the request waits for the household's owner
+    /// or community staff, then `active` (with the role and a tenant's end date); `null` when
+    /// there is none.
+    pub membership: Option<crate::households::dto::MembershipView>,
+    /// My phone number, masked (`138****1234`); `null` when none is stored.
+    pub phone_masked: Option<String>,
 }
 
+/// 家庭成员看到的本家庭信息。
+///
 /// A household as its own members see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdView {
@@ -30,6 +41,8 @@ pub struct HouseholdView {
     pub card_number: Option<String>,
 }
 
+/// 凭便民服务卡绑定家庭（卡号与校验码，与卡面或二维码上一致）。
+///
 /// Bind to a household by its convenience card (number and check code, as on the card or in
 /// its QR code).
 #[derive(Debug, Deserialize, ToSchema)]

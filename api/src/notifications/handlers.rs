@@ -10,6 +10,10 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::{Path, Query};
 use crate::state::AppState;
 
+/// 我的消息通知
+///
+/// 我的通知，最新在前。
+///
 /// My notifications, newest first.
 #[utoipa::path(
     tag = "notifications",
@@ -32,6 +36,10 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 一条消息标为已读
+///
+/// 将我的一条通知标为已读。
+///
 /// Mark one of my notifications read.
 #[utoipa::path(
     tag = "notifications",
@@ -55,6 +63,10 @@ pub async fn mark_read(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 全部消息标为已读
+///
+/// 将我的所有通知标为已读。
+///
 /// Mark all my notifications read.
 #[utoipa::path(
     tag = "notifications",

@@ -10,6 +10,7 @@
 pub mod dto;
 pub mod handlers;
 pub mod model;
+pub mod wechat;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -21,5 +22,7 @@ pub use model::{notify, Notice};
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::list)
         .service(handlers::mark_read)
-        .service(handlers::mark_all_read);
+        .service(handlers::mark_all_read)
+        .service(wechat::handlers::list_wechat_subscriptions)
+        .service(wechat::handlers::report_wechat_subscriptions);
 }

@@ -26,8 +26,9 @@ pub struct Notice {
     pub dedupe_key: Option<String>,
 }
 
-/// Record a notice in the user's inbox, inside the caller's transaction. A duplicate
-/// `dedupe_key` is silently ignored.
+/// Record a notice in the user's inbox, inside the caller's transaction, and, when its kind
+/// has a WeChat template, the subscription message to send. A duplicate `dedupe_key` is
+/// silently ignored (and sends nothing).
 pub fn notify(
     conn: &mut DbConn,
     user_id: i64,
@@ -46,7 +47,7 @@ pub fn notify(
         ))
         .execute(conn);
     match result {
-        Ok(_) => Ok(()),
+        Ok(_) => super::wechat::templates::enqueue(conn, user_id, notice, now),
         Err(e) if is_unique_violation(&e) => Ok(()),
         Err(e) => Err(e.into()),
     }

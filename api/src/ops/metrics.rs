@@ -128,6 +128,12 @@ pub fn db_unavailable() {
     metrics::counter!("linli_db_unavailable_total").increment(1);
 }
 
+/// A transaction refused by a transient conflict (deadlock, Galera certification, a node not
+/// ready) is run again.
+pub fn db_retry() {
+    metrics::counter!("linli_db_retries_total").increment(1);
+}
+
 /// A background job finished a run (successfully or not).
 pub fn job_ran(job: &'static str, ok: bool) {
     let now = std::time::SystemTime::now()

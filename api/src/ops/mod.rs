@@ -11,6 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 crate::text_enum! {
+    /// 健康检查的结果。
+    ///
     /// What a health probe found.
     pub enum HealthStatus {
         /// The process is alive.
@@ -20,6 +22,8 @@ crate::text_enum! {
     }
 }
 
+/// 健康状态。
+///
 /// Health status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -27,6 +31,10 @@ pub struct Health {
     pub status: HealthStatus,
 }
 
+/// 存活检查
+///
+/// 存活检查：进程已启动并在处理 HTTP。不访问数据库。
+///
 /// Liveness: the process is up and serving HTTP. Does not touch the database.
 #[utoipa::path(
     tag = "ops",
@@ -40,6 +48,10 @@ pub async fn healthz() -> HttpResponse {
     })
 }
 
+/// 就绪检查（数据库与迁移）
+///
+/// 就绪检查：数据库有应答，且所有迁移都已执行。
+///
 /// Readiness: the database answers and every migration is applied.
 #[utoipa::path(
     tag = "ops",

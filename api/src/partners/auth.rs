@@ -1,4 +1,5 @@
-//! The partner extractor: a valid partner access token of a client that is still active.
+//! The partner extractor: a valid partner access token of a client that is still active,
+//! with the scopes it still holds (see [`crate::auth::current`]).
 //! User tokens are refused with 403, as partner tokens are by the user extractors.
 
 use std::future::Future;
@@ -6,15 +7,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::scope::Scope;
+use crate::auth::current::effective_scopes;
 use crate::auth::extract::claims;
 use crate::auth::jwt::TokenKind;
-use crate::db::schema::partner_clients as pc;
 use crate::error::{ApiError, ErrorCode};
-use crate::partners::dto::ClientStatus;
 use crate::state::AppState;
 
 /// A property firm's API client, authenticated.
@@ -59,28 +58,20 @@ impl FromRequest for Partner {
                 .partner_id
                 .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
             let client_id = claims.sub.clone();
-            // Revocation takes effect at once, not when the token expires.
-            let lookup = client_id.clone();
-            let active: i64 = state
-                .db(move |conn| {
-                    Ok(pc::table
-                        .filter(
-                            pc::client_id
-                                .eq(&lookup)
-                                .and(pc::status.eq(ClientStatus::Active)),
-                        )
-                        .count()
-                        .get_result(conn)?)
-                })
-                .await?;
-            if active == 0 {
-                return Err(ApiError::new(ErrorCode::InvalidToken));
-            }
+            // Revocation and withdrawn scopes take effect on the next request (within
+            // `LINLI_AUTH_CACHE_MS` in other processes), not when the token expires.
+            let now = state
+                .auth
+                .client(&state, &client_id)
+                .await?
+                .filter(|c| c.active)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken))?;
+            let scopes = effective_scopes(claims.scopes, claims.ver, &now);
             state.limits.partner.enforce(&client_id).await?;
             Ok(Partner {
                 partner_id,
                 client_id,
-                scopes: claims.scopes,
+                scopes,
             })
         })
     }

@@ -6,6 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::text::Text;
 
 crate::text_enum! {
+    /// 县城里的三类小区。
+    ///
     /// The three kinds of compound in the county town.
     pub enum CompoundKind {
         /// 物业小区: run by a property-management firm.
@@ -97,6 +99,8 @@ pub struct BuildingView {
     pub household_count: i64,
 }
 
+/// 单个小区及其楼栋。
+///
 /// One compound with its buildings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompoundDetail {
@@ -111,6 +115,8 @@ pub struct CompoundDetail {
     pub buildings: Vec<BuildingView>,
 }
 
+/// 家庭住址：社区 › 网格 › 小区 › 楼栋 › 单元 › 房号。
+///
 /// Where a household lives: community › grid › compound › building › unit › room.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AddressView {
@@ -130,6 +136,8 @@ pub struct AddressView {
     pub room: Option<String>,
 }
 
+/// 带显示名称的 ID。
+///
 /// An id with a display name.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NamedRef {

@@ -9,6 +9,10 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::{Path, Query};
 use crate::state::AppState;
 
+/// 城区社区列表及各项数量（List the urban communities）。
+///
+/// 所有城区社区，含网格数、小区数和登记家庭数。
+///
 /// List the urban communities (社区) with their counts.
 #[utoipa::path(
     tag = "places",
@@ -21,6 +25,10 @@ pub async fn list_communities(state: web::Data<AppState>) -> ApiResult<HttpRespo
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// 小区列表与搜索（List or search compounds）。
+///
+/// 可按社区、名称（中文）、类型以及是否有充电桩筛选。
+///
 /// List or search compounds (小区): by community, by name (Chinese text), by kind, by
 /// whether they have charging piles.
 #[utoipa::path(
@@ -42,6 +50,10 @@ pub async fn list_compounds(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
+/// 查看小区及其楼栋
+///
+/// 单个小区及其楼栋。
+///
 /// One compound with its buildings.
 #[utoipa::path(
     tag = "places",

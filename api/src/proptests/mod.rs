@@ -6,6 +6,7 @@
 
 mod cards;
 mod charging;
+mod dny;
 mod hours;
 mod ical;
 mod webhooks;

@@ -1,8 +1,8 @@
-// The one API client of the app: the generated, typed client with tokens in localStorage.
-import { createLinli, ok, type Tokens, type Schemas } from '../../client/index';
+// The one API client of the app: the core's typed client with tokens in localStorage.
+import { createLinli, ok, type Tokens, type Schemas } from '../../core/index';
 
-export { ok, apiError, hasCode, idempotencyKey, ApiError, NetworkError } from '../../client/index';
-export type { ErrorCode } from '../../client/index';
+export { ok, apiError, hasCode, idempotencyKey, ApiError, NetworkError } from '../../core/index';
+export type { ErrorCode } from '../../core/index';
 export type { Schemas };
 
 const KEY = 'linli.tokens';

@@ -1,7 +1,12 @@
 // Charging: my compound's grid with booking and the waitlist; my bookings with cancel,
 // check-in by the socket's code, finish; my waitlist offers.
 import { NetworkError, api, apiError, hasCode, idempotencyKey, me, ok, type Schemas } from './api';
-import { action, day, describe, detail, h, notice, say, time, when } from './ui';
+import { action, at, clock, date, describe, detail, h, notice, say, when } from './ui';
+import {
+  ARE_YOU_SURE, BOOKING_STATUS, BOOKING_TEXT, CELL_ICON, CELL_TEXT, DAY_NAMES, DURATIONS, SlotGrid, WAIT_STATUS, cellState, confirmBefore, durationLabel, joinedWaitlist, queuePlace, noPiles, NOT_NOW,
+  socketCount, type SocketCells,
+} from '../../core/index';
+import { scanButton } from './account';
 import type { View } from './view';
 
 type Grid = Schemas['AvailabilityView'];
@@ -24,12 +29,36 @@ async function availability(compound: number): Promise<Grid> {
   return data;
 }
 
-const STATE_LABEL: Record<string, string> = { '.': '空闲', x: '已约', m: '我的', '-': '不可用' };
-const DURATIONS = [30, 60, 120, 180, 240];
 
-interface Pick {
-  socket: Schemas['SocketCells'];
-  cell: number;
+/** A booking's confirmation, in view: day, time, socket, the check-in window with its day, cancel. */
+function confirmation(b: Schemas['BookingView'], message: HTMLElement, onCancelled: () => Promise<void>): void {
+  const slot = h('div', { class: 'slot' });
+  const box = h('div', { class: 'card confirm confirmed', id: 'booked', tabindex: '-1', role: 'status' },
+    h('div', { class: 'big' }, '✓ 预约成功'),
+    h('div', {}, `${b.socket_label}，${when(b.starts_at, b.ends_at)}`),
+    h('div', { id: 'check-in-window' }, `请在 ${when(b.check_in_opens_at, b.check_in_closes_at)} 到充电口扫码签到，逾时未签到预约将被释放。`),
+    slot,
+    confirmTwice(BOOKING_TEXT.cancel, BOOKING_TEXT.askCancel, async () => {
+      try {
+        await ok(api.POST('/api/v1/bookings/{id}/cancel', { params: { path: { id: b.id } }, body: {} }));
+        say(message, 'ok', BOOKING_TEXT.cancelled);
+        await onCancelled();
+      } catch (e) {
+        say(slot, 'error', describe(e));
+      }
+    }),
+    h('a', { class: 'btn', href: '#/bookings' }, '查看我的预约'));
+  message.replaceChildren(box);
+  box.scrollIntoView({ block: 'start' });
+  box.focus({ preventScroll: true });
+}
+
+/** An error under the grid, with the way on: the quota message links to 我的预约. */
+function failure(slot: HTMLElement, e: unknown): void {
+  say(slot, 'error', describe(e));
+  if (hasCode(e, 'household_quota_reached', 'booking_suspended', 'already_waitlisted')) {
+    slot.append(h('a', { class: 'btn', href: '#/bookings' }, '去“我的预约”'));
+  }
 }
 
 export async function chargingScreen(view: View): Promise<void> {
@@ -45,11 +74,11 @@ export async function chargingScreen(view: View): Promise<void> {
     throw e;
   });
   if (!charging || charging.piles.length === 0) {
-    view.mount('充电预约', notice('info', `${compound.name}还没有可预约的充电桩。`));
+    view.mount('充电预约', notice('info', noPiles(compound.name)));
     return;
   }
   const { max_booking_minutes: maxMinutes, grace_minutes: graceMinutes } = charging.settings;
-  let grid = await availability(compound.id);
+  let grid = new SlotGrid(await availability(compound.id));
   let dayIndex = 0;
   let minutes = Math.min(60, maxMinutes);
   let open: number | null = null;
@@ -59,65 +88,62 @@ export async function chargingScreen(view: View): Promise<void> {
   const durationBar = h('div', { class: 'chips', role: 'group', 'aria-label': '充电时长' });
   const dayBar = h('div', { class: 'chips', role: 'group', 'aria-label': '日期' });
 
-  const cellsPerDay = Math.round((24 * 60) / grid.slot_minutes);
-  const cellStart = (i: number) => new Date(Date.parse(grid.starts_at) + i * grid.slot_minutes * 60_000);
-  const need = () => Math.max(1, Math.round(minutes / grid.slot_minutes));
-  const freeRun = (s: Schemas['SocketCells'], i: number) => s.cells.slice(i, i + need()) === '.'.repeat(need());
-
   function drawBars() {
     durationBar.replaceChildren(...DURATIONS.filter((m) => m <= maxMinutes).map((m) =>
       h('button', { type: 'button', class: 'chip', 'aria-pressed': String(m === minutes), onclick: () => { minutes = m; drawBars(); draw(); } },
-        m < 60 ? `${m}分钟` : `${m / 60}小时`)));
-    dayBar.replaceChildren(...[0, 1, 2].filter((d) => d * cellsPerDay < grid.slots).map((d) =>
+        durationLabel(m))));
+    dayBar.replaceChildren(...[0, 1, 2].filter((d) => d < grid.days).map((d) =>
       h('button', { type: 'button', class: 'chip', 'aria-pressed': String(d === dayIndex), onclick: () => { dayIndex = d; open = null; drawBars(); draw(); } },
-        ['今天', '明天', '后天'][d], h('br'), h('small', {}, day(cellStart(d * cellsPerDay))))));
+        DAY_NAMES[d], h('br'), h('small', {}, date(grid.start(d * grid.cellsPerDay))))));
   }
 
   async function refresh() {
-    grid = await availability(compound.id);
+    grid = new SlotGrid(await availability(compound.id));
     draw();
   }
 
-  function confirmPanel(pick: Pick): HTMLElement {
-    const starts = cellStart(pick.cell);
-    const ends = new Date(starts.getTime() + need() * grid.slot_minutes * 60_000);
+  /** Join the waitlist for this time on this socket (one key per decision). */
+  function waitlistButton(socket: SocketCells, cell: number, slot: HTMLElement): HTMLButtonElement {
+    const key = idempotencyKey();
+    const starts = grid.start(cell);
+    const ends = grid.end(cell, minutes);
+    return action('加入候补（有空位时通知我）', async () => {
+      try {
+        const w = await ok(api.POST('/api/v1/compounds/{id}/waitlist', {
+          params: { path: { id: compound.id }, header: { 'Idempotency-Key': key } },
+          body: { socket_id: socket.socket_id, starts_at: starts.toISOString(), ends_at: ends.toISOString() },
+        }));
+        say(slot, 'ok', joinedWaitlist(`${socket.label} ${when(starts, ends)}`, w.position));
+      } catch (err) {
+        failure(slot, err);
+      }
+    }, { class: 'btn', id: 'join-waitlist' });
+  }
+
+  function confirmPanel(socket: SocketCells, cell: number): HTMLElement {
+    const starts = grid.start(cell);
+    const ends = grid.end(cell, minutes);
     const key = idempotencyKey(); // one key per decision: the client retries network failures with it
     const slot = h('div', { class: 'slot' });
-    const waitKey = idempotencyKey();
     const panel = h('div', { class: 'card confirm', id: 'confirm' },
-      h('div', { class: 'big' }, pick.socket.label),
-      h('div', {}, `${day(starts)} ${time(starts)}–${time(ends)}`),
+      h('div', { class: 'big' }, socket.label),
+      h('div', {}, when(starts, ends)),
       slot,
       action('确认预约', async () => {
         try {
           const b = await ok(api.POST('/api/v1/bookings', {
-            body: { socket_id: pick.socket.socket_id, starts_at: starts.toISOString(), ends_at: ends.toISOString() },
+            body: { socket_id: socket.socket_id, starts_at: starts.toISOString(), ends_at: ends.toISOString() },
             params: { header: { 'Idempotency-Key': key } },
           }));
           open = null;
-          say(message, 'ok', `预约成功：${b.socket_label}，${when(b.starts_at, b.ends_at)}。`
-            + `请在 ${time(b.check_in_opens_at)}–${time(b.check_in_closes_at)} 到充电口扫码签到，逾时未签到预约将被释放。`);
-          await refresh();
+          await refresh().catch(() => undefined);
+          if (view.current) confirmation(b, message, refresh);
         } catch (e) {
-          say(slot, 'error', describe(e));
+          failure(slot, e);
           if (hasCode(e, 'booking_conflict')) {
             // The same key would only replay this answer: the choice is now another time or the queue.
             panel.querySelector('#confirm-booking')?.remove();
-            slot.append(action('加入候补（有空位时通知我）', async () => {
-              try {
-                const w = await ok(api.POST('/api/v1/compounds/{id}/waitlist', {
-                  params: { path: { id: compound.id }, header: { 'Idempotency-Key': waitKey } },
-                  body: { socket_id: pick.socket.socket_id, starts_at: starts.toISOString(), ends_at: ends.toISOString() },
-                }));
-                say(slot, 'ok', `已加入候补，排第 ${w.position ?? 1} 位。有空位时会通知您，请在通知所说的时间前确认。`);
-              } catch (err) {
-                say(slot, 'error', describe(err));
-              }
-            }, { class: 'btn' }));
-            // Show what is free now, keeping this message on screen.
-            grid = await availability(compound.id).catch(() => grid);
-            body.replaceChildren(...rows());
-            body.querySelector(`#slot-${pick.cell}`)?.after(panel);
+            slot.append(waitlistButton(socket, cell, slot));
           }
         }
       }, { class: 'btn primary', id: 'confirm-booking' }),
@@ -125,41 +151,48 @@ export async function chargingScreen(view: View): Promise<void> {
     return panel;
   }
 
-  function socketList(cell: number): HTMLElement {
-    return h('ul', { class: 'list sockets' }, grid.sockets.map((s) => {
-      const c = s.cells[cell] ?? '-';
-      const free = freeRun(s, cell);
-      return h('li', { class: 'row' },
-        h('span', {}, h('strong', {}, s.label), h('br'), h('span', { class: `state s${c === '.' ? 'free' : c === 'm' ? 'mine' : c === 'x' ? 'taken' : 'off'}` }, STATE_LABEL[c] ?? c)),
-        free
-          ? h('button', { type: 'button', class: 'btn small', 'data-socket': s.socket_id, onclick: (ev: Event) => {
-            const li = (ev.currentTarget as HTMLElement).closest('li')!;
-            body.querySelector('#confirm')?.remove();
-            li.after(confirmPanel({ socket: s, cell }));
-          } }, '预约')
-          : c === '.' ? h('span', { class: 'muted' }, '时长不够') : null);
+  /** One row's sockets as cells: each a ≥44px button with its state in text and icon. */
+  function cells(cell: number): HTMLElement {
+    const after = h('div', { class: 'slot', id: 'cell-action' });
+    const list = h('ul', { class: 'cells', 'aria-label': `${clock(grid.start(cell))} 的充电口` }, grid.grid.sockets.map((s) => {
+      const state = cellState(s, cell);
+      const short = state === 'free' && !grid.freeRun(s, cell, minutes);
+      const label = grid.cellLabel(s, cell, minutes);
+      return h('li', {}, h('button', {
+        type: 'button', class: `cell ${state}`, 'data-socket': s.socket_id, 'aria-label': label, 'data-state': state,
+        onclick: () => {
+          if (state === 'free' && !short) after.replaceChildren(confirmPanel(s, cell));
+          else if (state === 'taken') {
+            const slot = h('div', { class: 'slot' });
+            after.replaceChildren(h('div', { class: 'card confirm', id: 'confirm' },
+              notice('info', `${s.label} ${when(grid.start(cell), grid.end(cell, minutes))} 已约满。可以加入候补，有人取消时通知您。`),
+              slot, waitlistButton(s, cell, slot)));
+          } else if (short) say(after, 'info', `${s.label} 从这个时间起空闲不够 ${minutes} 分钟，请选短一些的时长或换一个时间`);
+          else if (state === 'mine') say(after, 'info', BOOKING_TEXT.mine);
+          else say(after, 'info', `${s.label} 这个时间不能预约，请换一个充电口或时间`);
+        },
+      }, h('span', {}, s.label), h('span', { class: 'st', 'aria-hidden': 'true' }, `${CELL_ICON[state]} ${short ? BOOKING_TEXT.tooShort : CELL_TEXT[state]}`)));
     }));
+    return h('div', { class: 'sockets' }, list, after);
   }
 
   function rows(): HTMLElement[] {
-    const first = dayIndex * cellsPerDay;
     const out: HTMLElement[] = [];
-    for (let i = first; i < Math.min(first + cellsPerDay, grid.slots); i++) {
-      const states = grid.sockets.map((s) => s.cells[i] ?? '-');
-      if (states.every((c) => c === '-')) continue; // past or closed for everyone
-      const free = states.filter((c) => c === '.').length;
-      const mine = states.includes('m');
+    for (const i of grid.rows(dayIndex)) {
+      const { free, mine, full } = grid.summary(i);
+      const [icon, status] = mine ? ['★', '我的'] : free ? ['○', `空 ${free}`] : full ? ['✕', '满 · 可候补'] : ['－', '不可用'];
+      // The visible text is the accessible name ("19:00 空 3"): no aria-label that differs from it.
       const row = h('button', {
         type: 'button', class: `slotrow${open === i ? ' open' : ''}`, id: `slot-${i}`, 'aria-expanded': String(open === i),
         onclick: () => { open = open === i ? null : i; draw(); },
       },
-      h('span', { class: 't' }, time(cellStart(i))),
-      h('span', { class: 'strip', 'aria-hidden': 'true' }, states.map((c) => h('i', { class: c === '.' ? 'f' : c === 'm' ? 'm' : c === 'x' ? 'x' : 'o' }))),
-      h('span', { class: free ? 'n' : 'n none' }, mine ? '我的' : free ? `空 ${free}` : '满'));
+      h('span', { class: 't' }, clock(grid.start(i))),
+      h('span', { class: 'strip', 'aria-hidden': 'true' }, grid.grid.sockets.map((s) => h('i', { class: { free: 'f', mine: 'm', taken: 'x', off: 'o' }[cellState(s, i)] }))),
+      h('span', { class: free ? 'n' : 'n none' }, h('span', { 'aria-hidden': 'true' }, `${icon} `), status));
       out.push(row);
-      if (open === i) out.push(socketList(i));
+      if (open === i) out.push(cells(i));
     }
-    return out.length ? out : [notice('info', '这一天已没有可预约的时段')];
+    return out.length ? out : [notice('info', '这一天已没有可预约的时段，请看看明天')];
   }
 
   function draw() {
@@ -169,47 +202,47 @@ export async function chargingScreen(view: View): Promise<void> {
   drawBars();
   draw();
   view.mount('充电预约',
-    h('p', { class: 'lead' }, `${compound.name} · ${grid.sockets.length} 个充电口`),
+    h('p', { class: 'lead' }, socketCount(compound.name, grid.grid.sockets.length)),
     message,
     h('div', { class: 'label' }, '日期'), dayBar,
     h('div', { class: 'label' }, '充电时长'), durationBar,
-    h('p', { class: 'legend' }, h('i', { class: 'f' }), '空闲 ', h('i', { class: 'x' }), '已约 ', h('i', { class: 'm' }), '我的 ', h('i', { class: 'o' }), '不可用'),
-    h('p', { class: 'muted' }, '点一个时间，选充电口预约'),
+    h('p', { class: 'legend' }, '○ 可预约　✕ 已约满　★ 我的预约　－ 不可用'),
+    h('p', { class: 'muted' }, '点一个时间，再点充电口预约；约满的可以加入候补'),
     h('p', { class: 'muted', id: 'check-in-rule' }, `预约开始后 ${graceMinutes} 分钟内须到充电口扫码签到，逾时预约将被释放并记为未到场。`),
     body,
     h('a', { class: 'btn', href: '#/bookings' }, '查看我的预约'));
 }
 
-const STATUS: Record<Schemas['BookingStatus'], string> = {
-  confirmed: '已预约', checked_in: '充电中', completed: '已完成', cancelled: '已取消', no_show: '未到场',
-};
-const WAIT_STATUS: Record<string, string> = {
-  waiting: '候补中', offered: '有空位待确认', accepted: '已接受', declined: '已放弃', expired: '已过期', cancelled: '已取消',
-};
-
 function bookingCard(b: Schemas['BookingView'], view: View): HTMLElement {
   const slot = h('div', { class: 'slot' });
   const actions = h('div', { class: 'actions' });
   const card = h('li', { class: `card booking ${b.status}`, 'data-booking': b.id },
-    h('div', { class: 'row' }, h('strong', { class: 'big' }, b.socket_label), h('span', { class: `badge ${b.status}` }, STATUS[b.status] ?? b.status)),
+    h('div', { class: 'row' }, h('strong', { class: 'big' }, b.socket_label), h('span', { class: `badge ${b.status}` }, BOOKING_STATUS[b.status] ?? b.status)),
     h('div', {}, `${b.compound_name} · ${when(b.starts_at, b.ends_at)}`),
     slot, actions);
   if (b.status === 'confirmed') {
     const code = h('input', { id: `code-${b.id}`, autocomplete: 'off', autocapitalize: 'characters', placeholder: '充电口二维码下方的编码', maxlength: 32 });
+    const scanSlot = h('div', { class: 'scan' });
+    const checkIn = action('签到', async () => {
+      if (!code.value.trim()) return say(slot, 'error', BOOKING_TEXT.askSocketCode);
+      try {
+        await ok(api.POST('/api/v1/bookings/{id}/check-in', { params: { path: { id: b.id } }, body: { socket_code: code.value.trim() } }));
+        await view.reload();
+      } catch (e) {
+        const opens = hasCode(e, 'check_in_too_early') ? detail(e, 'opens_at') : undefined;
+        say(slot, 'error', opens ? `还没到签到时间，${at(opens)} 起可签到` : describe(e));
+      }
+    }, { class: 'btn primary' });
     actions.append(
-      h('label', { for: `code-${b.id}` }, `签到（${time(b.check_in_opens_at)}–${time(b.check_in_closes_at)}）：扫描或输入充电口编码`),
+      h('label', { for: `code-${b.id}` }, `签到（${when(b.check_in_opens_at, b.check_in_closes_at)}）：扫描或输入充电口编码`),
       code,
-      action('签到', async () => {
-        if (!code.value.trim()) return say(slot, 'error', '请输入充电口上的编码');
-        try {
-          await ok(api.POST('/api/v1/bookings/{id}/check-in', { params: { path: { id: b.id } }, body: { socket_code: code.value.trim() } }));
-          await view.reload();
-        } catch (e) {
-          const opens = hasCode(e, 'check_in_too_early') ? detail(e, 'opens_at') : undefined;
-          say(slot, 'error', describe(e) + (opens ? `，${time(opens)} 起可签到` : ''));
-        }
-      }, { class: 'btn primary' }),
-      confirmTwice('取消预约', '确定取消这个预约吗？', async () => {
+      scanButton('📷 扫充电口二维码', (text) => {
+        code.value = (/[?&]code=([^&#]+)/.exec(text)?.[1] ?? text).trim();
+        checkIn.click();
+      }, scanSlot),
+      scanSlot,
+      checkIn,
+      confirmTwice(BOOKING_TEXT.cancel, BOOKING_TEXT.askCancel, async () => {
         try {
           await ok(api.POST('/api/v1/bookings/{id}/cancel', { params: { path: { id: b.id } }, body: {} }));
           await view.reload();
@@ -239,7 +272,7 @@ export function confirmTwice(label: string, question: string, run: () => Promise
     box.replaceChildren(
       h('p', { class: 'question' }, question),
       action(`确定${label}`, run, { class: 'btn danger' }),
-      h('button', { type: 'button', class: 'btn link', onclick: () => box.replaceChildren(first) }, '不了'));
+      h('button', { type: 'button', class: 'btn link', onclick: () => box.replaceChildren(first) }, NOT_NOW));
   });
   box.append(first);
   return box;
@@ -273,8 +306,8 @@ function waitCard(w: Schemas['WaitlistView'], view: View): HTMLElement {
   const key = idempotencyKey();
   return h('li', { class: 'card' },
     h('div', { class: 'row' }, h('strong', {}, when(w.starts_at, w.ends_at)), h('span', { class: 'badge' }, WAIT_STATUS[w.status] ?? w.status)),
-    w.status === 'waiting' ? h('div', {}, `排第 ${w.position ?? '?'} 位`) : null,
-    w.status === 'offered' && w.offer_expires_at ? h('div', { class: 'big' }, `请在 ${time(w.offer_expires_at)} 前确认`) : null,
+    w.status === 'waiting' ? h('div', {}, queuePlace(w.position)) : null,
+    w.status === 'offered' && w.offer_expires_at ? h('div', { class: 'big' }, confirmBefore(w.offer_expires_at)) : null,
     slot,
     w.status === 'offered'
       ? action('接受这个空位', async () => {
@@ -286,7 +319,7 @@ function waitCard(w: Schemas['WaitlistView'], view: View): HTMLElement {
         }
       }, { class: 'btn primary' })
       : null,
-    confirmTwice(w.status === 'offered' ? '放弃' : '退出候补', '确定吗？', async () => {
+    confirmTwice(w.status === 'offered' ? BOOKING_TEXT.declineOffer : BOOKING_TEXT.leaveWaitlist, ARE_YOU_SURE, async () => {
       try {
         await ok(api.POST('/api/v1/waitlist/{id}/leave', { params: { path: { id: w.id } } }));
         await view.reload();

@@ -1,6 +1,7 @@
 // Tiny DOM helpers: no framework, text set through textContent (never innerHTML). Screens draw
 // through their View (view.ts), not here.
-import { ApiError, NetworkError, type ErrorCode } from '../../client/index';
+import { ApiError, NetworkError, describeError } from '../../core/index';
+export { at, clock, date, dayWord, span as when } from '../../core/index';
 
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
 export type Child = Node | string | number | null | undefined | false;
@@ -28,25 +29,34 @@ export function loading(text = '加载中…'): HTMLElement {
   return h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }
 
-/** What to tell the user for some codes, instead of the server's message. Keys must be codes of
- * the generated `ErrorCode` union: a misspelt or retired code does not compile. */
-const ADVICE: Partial<Record<ErrorCode, string>> = {
-  booking_conflict: '这个时段刚刚被别人预约了，请换一个时段，或加入候补',
-  household_required: '请先绑定您家的便民服务卡',
-  service_unavailable: '服务繁忙，请稍后再试',
-  rate_limited: '操作太频繁了，请稍后再试',
-  idempotency_in_progress: '上一次操作还在处理中，请稍候',
-  token_expired: '登录已过期，请重新登录',
-  invalid_refresh_token: '登录已失效，请重新登录',
-  refresh_token_reused: '登录已失效，请重新登录',
-};
+let running: HTMLButtonElement | null = null;
+let offlineRetry: HTMLButtonElement | null = null;
 
-/** What the user reads for an error: the server's message, or advice for some codes. */
+/** What the user reads for an error: always Chinese, saying what to do next (core/errors.ts).
+ * A lost network also raises the offline banner, whose "重试" taps the failed button again: the
+ * action keeps its idempotency key, so the retry cannot do the work twice. */
 export function describe(e: unknown): string {
-  if (e instanceof NetworkError) return e.message;
-  if (!(e instanceof ApiError)) return '出了点问题，请稍后重试';
-  const text = (e.code && ADVICE[e.code]) ?? e.message;
-  return e.status >= 500 && e.status !== 503 && e.requestId ? `${text}（编号 ${e.requestId.slice(0, 8)}）` : text;
+  if (e instanceof NetworkError && running) offline(running);
+  return describeError(e);
+}
+
+/** Show (or hide, with `false`) the offline banner; `retry` is the action to tap again. */
+export function offline(retry: HTMLButtonElement | null | false): void {
+  const banner = document.getElementById('offline');
+  if (!banner) return;
+  if (retry === false) {
+    banner.hidden = true;
+    offlineRetry = null;
+    return;
+  }
+  offlineRetry = retry ?? offlineRetry;
+  const again = h('button', { type: 'button', class: 'btn small', id: 'offline-retry', onclick: () => {
+    banner.hidden = true;
+    if (offlineRetry?.isConnected) offlineRetry.click();
+    else window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } }, '重试');
+  banner.replaceChildren(h('span', {}, '网络断开了。网络恢复后点“重试”，不会重复提交。'), again);
+  banner.hidden = false;
 }
 
 function detailValue(e: unknown, name: string): unknown {
@@ -92,7 +102,9 @@ export function action(
     btn.disabled = true;
     btn.setAttribute('aria-busy', 'true');
     btn.textContent = '处理中…';
+    running = btn;
     void run(btn).finally(() => {
+      if (running === btn) running = null;
       delete btn.dataset.busy;
       btn.disabled = false;
       btn.removeAttribute('aria-busy');
@@ -102,16 +114,3 @@ export function action(
   return btn;
 }
 
-const tz = 'Asia/Shanghai';
-const dateFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: tz, month: 'numeric', day: 'numeric', weekday: 'short' });
-const timeFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false });
-
-export function day(iso: string | Date): string {
-  return dateFmt.format(new Date(iso));
-}
-export function time(iso: string | Date): string {
-  return timeFmt.format(new Date(iso));
-}
-export function when(start: string, end?: string): string {
-  return `${day(start)} ${time(start)}${end ? '–' + time(end) : ''}`;
-}

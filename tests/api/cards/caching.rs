@@ -108,13 +108,7 @@ on_both!(my_card_is_the_same_view_as_a_scan, |app| {
     app.get("/api/v1/me/card", None)
         .await
         .expect(401, Some("unauthorized"));
-    app.post(
-        "/api/v1/me/household",
-        Some(token),
-        json!({"card_number": "JC00002", "check_code": code(2)}),
-    )
-    .await
-    .expect(200, None);
+    app.bind_and_approve(token, "JC00002", &code(2)).await;
     let mine = app.get("/api/v1/me/card", Some(token)).await;
     mine.expect(200, None);
     let scanned = app.get(&lookup_path("JC00002", &code(2)), None).await;

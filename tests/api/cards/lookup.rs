@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::json;
-
 use super::*;
 use crate::on_both;
 
@@ -16,15 +14,7 @@ on_both!(
         let member = app.dev_login("family-member-zhang", "resident").await;
         let token = member["access_token"].as_str().unwrap();
         let nickname = member["user"]["nickname"].as_str().unwrap().to_owned();
-        app.request(
-            reqwest::Method::POST,
-            "/api/v1/me/household",
-            Some(token),
-            Some(json!({"card_number": "JC00001", "check_code": code(1)})),
-            &[],
-        )
-        .await
-        .expect(200, None);
+        app.bind_and_approve(token, "JC00001", &code(1)).await;
 
         let r = app
             .get(&lookup_path("jc00001", &code(1).to_lowercase()), None)

@@ -13,7 +13,7 @@ mod contacts;
 mod guessing;
 mod issuing;
 mod lookup;
-mod processes;
+pub(crate) mod processes;
 
 fn code(n: usize) -> String {
     linli::places::seed::demo_check_codes(n)[n - 1].clone()

@@ -110,7 +110,7 @@ async fn a_staff_edit_shows_on_both_server_processes() {
 }
 
 #[actix_web::test]
-async fn racing_card_issues_on_three_processes_give_one_card() {
+pub(crate) async fn racing_card_issues_on_three_processes_give_one_card() {
     let (db, servers) = processes(&[], PROCESSES);
     let a = &servers[0];
     let http = crate::support::http_client();

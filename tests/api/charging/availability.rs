@@ -140,11 +140,18 @@ on_both!(
         assert_eq!(revalidate(alice.clone(), mine_tag).await, 200);
         // Time moving on closes the cells it passes, without any write.
         let before = cells(&app, None, 2).await;
-        let first_open = before.find('.').unwrap();
+        let start_before = grid_start(&app).await;
         app.clock.advance(chrono::Duration::minutes(30));
         let later = cells(&app, None, 2).await;
-        assert_eq!(&later[first_open..=first_open], "-");
-        assert_eq!(later.find('.').unwrap(), first_open + 1);
+        // After 23:30 in China the half hour crosses local midnight and the grid starts a day
+        // later: count cells from the new start.
+        let shift =
+            usize::try_from((grid_start(&app).await - start_before).num_minutes() / 30).unwrap();
+        let first_open = before.find('.').unwrap();
+        if let Some(passed) = first_open.checked_sub(shift) {
+            assert_eq!(&later[passed..=passed], "-");
+        }
+        assert_eq!(later.find('.').unwrap() + shift, first_open + 1);
         // A settings change redraws the horizon at once: one day ahead closes the third day.
         let staff = app.token("grid-staff", "staff").await;
         let settings = json!({"slot_minutes": 30, "days_ahead": 1, "min_notice_minutes": 0, "max_booking_minutes": 240, "grace_minutes": 15, "max_active_per_household": 1});
@@ -243,16 +250,20 @@ on_both!(joining_or_leaving_a_household_redraws_mine_at_once, |app| {
     .expect(201, None);
     // Carol, of another household, sees the booking as taken (and the grid is now cached).
     assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "x");
-    // She joins Alice's household: the very next read shows it as her household's.
-    let code = linli::places::seed::demo_check_codes(1).pop().unwrap();
-    let number = linli::places::seed::card_number(1);
-    app.post(
+    // She leaves hers and joins Alice's household: the very next read shows it as her
+    // household's.
+    app.request(
+        Method::DELETE,
         "/api/v1/me/household",
         Some(&carol),
-        json!({"card_number": number, "check_code": code}),
+        None,
+        &[],
     )
     .await
-    .expect(200, None);
+    .expect(204, None);
+    let code = linli::places::seed::demo_check_codes(1).pop().unwrap();
+    let number = linli::places::seed::card_number(1);
+    app.bind_and_approve(&carol, &number, &code).await;
     assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "m");
     // She leaves it: taken again, at once.
     let r = app
@@ -267,3 +278,9 @@ on_both!(joining_or_leaving_a_household_redraws_mine_at_once, |app| {
     assert_eq!(r.status, 204);
     assert_eq!(&cells(&app, Some(&carol), 1).await[at..=at], "x");
 });
+
+/// When compound 1's grid starts (local midnight of its first day).
+async fn grid_start(app: &TestApp) -> chrono::DateTime<chrono::FixedOffset> {
+    let r = app.get("/api/v1/compounds/1/availability", None).await;
+    chrono::DateTime::parse_from_rfc3339(r.body["starts_at"].as_str().unwrap()).unwrap()
+}

@@ -11,8 +11,8 @@ mod availability;
 mod bookings;
 mod check_in;
 mod maintenance;
-mod races;
-mod sweeper;
+pub(crate) mod races;
+pub(crate) mod sweeper;
 mod waitlist;
 
 /// `POST /api/v1/bookings` as the resident with `token`.
@@ -64,7 +64,7 @@ async fn cell_index(app: &TestApp, minutes: i64) -> usize {
 }
 
 /// A resident's notifications, newest first.
-async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
     let r = app
         .get("/api/v1/me/notifications?per_page=100", Some(token))
         .await;

@@ -271,7 +271,7 @@ async fn half_overdue_half_due(db: &TestDb, receiver: &Receiver, n: usize) {
 /// (every 150 ms each), over no-shows and bookings due a reminder, with the no-show webhooks
 /// delivered by the three processes' workers. Each job is done once.
 #[actix_web::test]
-async fn three_processes_sweep_and_deliver_each_job_once() {
+pub(crate) async fn three_processes_sweep_and_deliver_each_job_once() {
     use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
     use linli::db::schema::{bookings, household_quotas, notifications, webhook_events};
     let db = TestDb::seeded_mysql();

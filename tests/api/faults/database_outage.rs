@@ -54,21 +54,31 @@ async fn booking_client(
 
 /// Six load clients, each of its own household (1..=6) booking two sockets of its own, slot
 /// after slot, until `stop`.
-struct BookingLoad {
+pub(super) struct BookingLoad {
     stop: Arc<AtomicBool>,
-    created: Arc<AtomicUsize>,
-    users: Vec<i64>,
+    pub(super) created: Arc<AtomicUsize>,
+    pub(super) users: Vec<i64>,
     tasks: Vec<actix_web::rt::task::JoinHandle<ClientLog>>,
 }
 
 impl BookingLoad {
     async fn start(db: &TestDb, http: &reqwest::Client, base: &str) -> BookingLoad {
+        Self::start_from(db, http, base, 1).await
+    }
+
+    /// Six clients of households `first..first + 6`, each booking sockets `2h - 1` and `2h`.
+    pub(super) async fn start_from(
+        db: &TestDb,
+        http: &reqwest::Client,
+        base: &str,
+        first: i64,
+    ) -> BookingLoad {
         let clients: i64 = 6;
         let stop = Arc::new(AtomicBool::new(false));
         let created = Arc::new(AtomicUsize::new(0));
         let mut users = Vec::new();
         let mut tasks = Vec::new();
-        for c in 0..clients {
+        for c in first - 1..first - 1 + clients {
             let household = c + 1;
             let (token, uid) = resident_at(db, http, base, &format!("load-{c}"), household).await;
             users.push(uid);
@@ -92,7 +102,7 @@ impl BookingLoad {
     }
 
     /// Stop the clients; what each did.
-    async fn stop(self) -> Vec<ClientLog> {
+    pub(super) async fn stop(self) -> Vec<ClientLog> {
         self.stop.store(true, Ordering::SeqCst);
         let mut logs = Vec::new();
         for t in self.tasks {
@@ -104,7 +114,11 @@ impl BookingLoad {
 
 /// While the database is down (for 3 s, at least 3 probes): a read and a booking each answer
 /// our 503 with `Retry-After` within 3 s; the process stays alive and says it is not ready.
-async fn probe_while_down(http: &reqwest::Client, server: &mut ServerProcess, prober: &str) {
+pub(super) async fn probe_while_down(
+    http: &reqwest::Client,
+    server: &mut ServerProcess,
+    prober: &str,
+) {
     let killed = Instant::now();
     let mine = format!("{}/api/v1/me/bookings", server.base);
     let mut probes = 0;
@@ -163,7 +177,12 @@ async fn probe_while_down(http: &reqwest::Client, server: &mut ServerProcess, pr
 
 /// After the database came back at `back`: the same server serves `mine` again within 5 s,
 /// and from then on every read; how long it took.
-async fn served_again(http: &reqwest::Client, mine: &str, prober: &str, back: Instant) -> Duration {
+pub(super) async fn served_again(
+    http: &reqwest::Client,
+    mine: &str,
+    prober: &str,
+    back: Instant,
+) -> Duration {
     loop {
         let r = http.get(mine).bearer_auth(prober).send().await.unwrap();
         if r.status() == 200 {
@@ -189,7 +208,7 @@ async fn served_again(http: &reqwest::Client, mine: &str, prober: &str, back: In
 /// What the clients saw: only answers, 503s and "still running", never a 500; 503s only
 /// until 5 s after the database was `back`; every write booked; every client booked again
 /// after the outage.
-fn assert_clients_saw_only_answers(
+pub(super) fn assert_clients_saw_only_answers(
     logs: &mut [ClientLog],
     back: Instant,
     created: usize,
@@ -227,7 +246,12 @@ fn assert_clients_saw_only_answers(
 
 /// Every booking a client was told about is stored once and whole; no other booking exists
 /// (none of the prober's, none of anyone else's).
-fn assert_stored_as_told(db: &TestDb, logs: &[ClientLog], users: &[i64], prober_id: i64) {
+pub(super) fn assert_stored_as_told(
+    db: &TestDb,
+    logs: &[ClientLog],
+    users: &[i64],
+    prober_id: i64,
+) {
     let told = created_ids(logs);
     let mut conn = db.conn();
     let stored: Vec<(i64, i64)> = bookings::table

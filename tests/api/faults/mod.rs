@@ -19,6 +19,8 @@ use serde_json::Value;
 use crate::support::*;
 
 mod database_outage;
+mod db_timeouts;
+pub(crate) mod galera_node_kill;
 mod lost_answer;
 mod server_kill;
 

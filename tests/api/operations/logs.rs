@@ -1,5 +1,6 @@
-//! One JSON line per request, and no secret in the log: the binary is run with secrets the test
-//! chose, used for logins, partner calls and a calendar feed, and its log is searched for them.
+//! One JSON line per request, and no secret or phone number in the log: the binary is run with
+//! secrets the test chose, used for logins, partner calls, a calendar feed and phone numbers
+//! (given, refused, found, read whole, exported), and its log is searched for them.
 
 use std::process::Stdio;
 
@@ -73,16 +74,7 @@ async fn json_request_logs_name_the_route_and_caller_and_never_a_secret() {
     assert_eq!(r.status(), 200);
 
     // A partner client: its secret and its token.
-    let staff: Value = http
-        .post(format!("{base}/api/v1/auth/dev"))
-        .json(&json!({"openid": "log-staff", "role": "staff"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let staff = staff["access_token"].as_str().unwrap().to_owned();
+    let (staff, _) = dev_login_at(&http, base, "log-staff", "staff").await;
     let firm: Value = http
         .post(format!("{base}/api/v1/partners"))
         .bearer_auth(&staff)
@@ -131,6 +123,50 @@ async fn json_request_logs_name_the_route_and_caller_and_never_a_secret() {
         .await
         .unwrap();
 
+    // Phone numbers: given by a resident, refused when malformed, looked up and read whole by
+    // an administrator, exported. None of it may reach the log.
+    let phone = "13912345678";
+    let r = http
+        .put(format!("{base}/api/v1/me/phone"))
+        .bearer_auth(&access)
+        .json(&json!({"phone": "+86 139-1234-5678"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .put(format!("{base}/api/v1/me/phone"))
+        .bearer_auth(&access)
+        .json(&json!({"phone": "139123456789999"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let (admin, _) = dev_login_at(&http, base, "log-admin", "admin").await;
+    let found = http
+        .post(format!("{base}/api/v1/residents/find-by-phone"))
+        .bearer_auth(&admin)
+        .json(&json!({"phone": phone}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 200);
+    let whole = http
+        .get(format!("{base}/api/v1/residents/{user_id}/phone"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), 200);
+    assert!(whole.text().await.unwrap().contains(phone));
+    let export = http
+        .get(format!("{base}/api/v1/me/export"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+
     server.terminate();
     assert_eq!(
         server.wait_exit(std::time::Duration::from_secs(30)),
@@ -150,6 +186,10 @@ async fn json_request_logs_name_the_route_and_caller_and_never_a_secret() {
         partner_token.as_str(),
         code.as_str(),
         crate::support::JWT_SECRET,
+        phone,
+        "139-1234-5678",
+        "1234-5678",
+        "139123456789999",
     ] {
         assert!(!text.contains(secret), "the log holds a secret: {secret}");
     }

@@ -6,14 +6,19 @@ use serde_json::json;
 use crate::support::*;
 
 mod clients;
+mod generated_client;
+mod idempotent_posts;
+mod maintenance;
 mod piles;
 mod reports;
 mod retired;
 mod scoping;
+mod webhook_order;
 mod webhook_safety;
-mod webhooks;
+mod webhook_schema;
+pub(crate) mod webhooks;
 
-const ALL_SCOPES: [&str; 4] = [
+pub(crate) const ALL_SCOPES: [&str; 4] = [
     "piles:read",
     "piles:write",
     "bookings:read",
@@ -21,14 +26,19 @@ const ALL_SCOPES: [&str; 4] = [
 ];
 
 /// Two firms: A serves compounds 1 and 2, B serves compound 8.
-struct Firms {
-    staff: String,
-    a: String,
-    b: String,
-    a_client: (String, String),
+pub(crate) struct Firms {
+    pub(crate) staff: String,
+    pub(crate) a: String,
+    pub(crate) b: String,
+    pub(crate) a_client: (String, String),
 }
 
-async fn client_for(app: &TestApp, staff: &str, partner: i64, scopes: &[&str]) -> (String, String) {
+pub(crate) async fn client_for(
+    app: &TestApp,
+    staff: &str,
+    partner: i64,
+    scopes: &[&str],
+) -> (String, String) {
     let r = app
         .post(
             &format!("/api/v1/partners/{partner}/clients"),
@@ -43,7 +53,7 @@ async fn client_for(app: &TestApp, staff: &str, partner: i64, scopes: &[&str]) -
     )
 }
 
-async fn exchange(app: &TestApp, id: &str, secret: &str) -> Res {
+pub(crate) async fn exchange(app: &TestApp, id: &str, secret: &str) -> Res {
     app.post(
         "/api/v1/partner/token",
         None,
@@ -52,13 +62,13 @@ async fn exchange(app: &TestApp, id: &str, secret: &str) -> Res {
     .await
 }
 
-async fn token_of(app: &TestApp, creds: &(String, String)) -> String {
+pub(crate) async fn token_of(app: &TestApp, creds: &(String, String)) -> String {
     let r = exchange(app, &creds.0, &creds.1).await;
     r.expect(200, None);
     r.body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn firms(app: &TestApp) -> Firms {
+pub(crate) async fn firms(app: &TestApp) -> Firms {
     app.seed_demo();
     let staff = app.token("partner-staff", "staff").await;
     let a = app

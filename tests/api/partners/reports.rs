@@ -4,6 +4,17 @@
 use super::piles::{book_and_retire, bulk_maintenance, install};
 use super::*;
 
+/// The report's days around the bookings the tests make (an hour or two from now, which after
+/// 23:00 in China is already tomorrow there, outside the default "last seven days").
+fn around_today() -> String {
+    let local = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    format!(
+        "from={}&to={}",
+        local - chrono::Duration::days(1),
+        local + chrono::Duration::days(2)
+    )
+}
+
 #[actix_web::test]
 async fn reports_give_bookings_and_utilisation_as_json_and_csv() {
     let app = TestApp::spawn(Backend::Mysql).await;
@@ -38,7 +49,10 @@ async fn reports_give_bookings_and_utilisation_as_json_and_csv() {
         .await;
     assert_eq!(r.body["total"], 1);
     let r = app
-        .get("/api/v1/partner/reports/utilisation", Some(&f.a))
+        .get(
+            &format!("/api/v1/partner/reports/utilisation?{}", around_today()),
+            Some(&f.a),
+        )
         .await;
     r.expect(200, None);
     let rows = r.body.as_array().unwrap();
@@ -54,7 +68,13 @@ async fn reports_give_bookings_and_utilisation_as_json_and_csv() {
         r.text
     );
     let csv = app
-        .get("/api/v1/partner/reports/utilisation?format=csv", Some(&f.a))
+        .get(
+            &format!(
+                "/api/v1/partner/reports/utilisation?format=csv&{}",
+                around_today()
+            ),
+            Some(&f.a),
+        )
         .await;
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     let lines: Vec<&str> = csv.text.lines().collect();
@@ -97,7 +117,13 @@ async fn csv_exports_defuse_formulas_in_the_utilisation_report() {
             .execute(&mut app.db.conn())
             .unwrap();
         let r = app
-            .get("/api/v1/partner/reports/utilisation?format=csv", Some(&f.a))
+            .get(
+                &format!(
+                    "/api/v1/partner/reports/utilisation?format=csv&{}",
+                    around_today()
+                ),
+                Some(&f.a),
+            )
             .await;
         r.expect(200, None);
         let mut reader = csv::Reader::from_reader(r.text.as_bytes());

@@ -13,6 +13,7 @@ struct Objects {
     booking: i64,
     sub: i64,
     delivery: i64,
+    window: i64,
     /// Where B's subscription points (kept listening for the test's length).
     _receiver: Receiver,
 }
@@ -24,8 +25,8 @@ async fn firm_bs_objects(app: &TestApp, f: &Firms) -> Objects {
         .get("/api/v1/partner/compounds/8/piles", Some(&f.b))
         .await;
     piles.expect(200, None);
-    let b_pile = piles.body[0]["id"].as_i64().unwrap();
-    let b_socket = piles.body[0]["sockets"][0]["id"].as_i64().unwrap();
+    let b_pile = piles.body["items"][0]["id"].as_i64().unwrap();
+    let b_socket = piles.body["items"][0]["sockets"][0]["id"].as_i64().unwrap();
     let receiver = Receiver::start();
     let sub = app
         .post(
@@ -36,7 +37,8 @@ async fn firm_bs_objects(app: &TestApp, f: &Firms) -> Objects {
         .await;
     sub.expect(201, None);
     let b_sub = sub.body["id"].as_i64().unwrap();
-    let resident = app.resident("scoping-r", 1).await;
+    // A household of compound 8 books there.
+    let resident = app.resident("scoping-r", app.card_in_compound(8)).await;
     let r = app
         .post(
             "/api/v1/bookings",
@@ -57,12 +59,21 @@ async fn firm_bs_objects(app: &TestApp, f: &Firms) -> Objects {
             .unwrap()
     };
     let b_delivery = deliveries[0];
+    let window = app
+        .post(
+            "/api/v1/partner/maintenance-windows",
+            Some(&f.b),
+            json!({"socket_id": b_socket, "starts_at": app.slot_time(600), "ends_at": app.slot_time(660), "reason": "检修"}),
+        )
+        .await;
+    window.expect(201, None);
     Objects {
         pile: b_pile,
         socket: b_socket,
         booking: b_booking,
         sub: b_sub,
         delivery: b_delivery,
+        window: window.body["id"].as_i64().unwrap(),
         _receiver: receiver,
     }
 }
@@ -72,8 +83,8 @@ fn routes_with_ids_of(
     b: &Objects,
     window: impl Fn(Option<i64>, Option<i64>) -> Value,
 ) -> Vec<(Method, String, Option<Value>)> {
-    let (b_pile, b_socket, b_booking, b_sub, b_delivery) =
-        (b.pile, b.socket, b.booking, b.sub, b.delivery);
+    let (b_pile, b_socket, b_booking, b_sub, b_delivery, b_window) =
+        (b.pile, b.socket, b.booking, b.sub, b.delivery, b.window);
     vec![
         (
             Method::GET,
@@ -125,6 +136,36 @@ fn routes_with_ids_of(
         ),
         (
             Method::GET,
+            format!("/api/v1/partner/maintenance-windows/{b_window}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/partner/maintenance-windows/{b_window}"),
+            Some(json!({"reason": "hijack"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/partner/maintenance-windows/{b_window}/cancel"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            "/api/v1/partner/maintenance-windows?compound_id=8".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/partner/maintenance-windows?pile_id={b_pile}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/partner/maintenance-windows?socket_id={b_socket}"),
+            None,
+        ),
+        (
+            Method::GET,
             "/api/v1/partner/bookings?compound_id=8".into(),
             None,
         ),
@@ -171,6 +212,13 @@ async fn scoping_matrix_other_firms_ids_are_not_found() {
         .get(&format!("/api/v1/partner/piles/{b_pile}"), Some(&f.b))
         .await
         .body;
+    let window_before = app
+        .get(
+            &format!("/api/v1/partner/maintenance-windows/{}", b.window),
+            Some(&f.b),
+        )
+        .await
+        .body;
 
     let window = |pile: Option<i64>, socket: Option<i64>| json!({"pile_id": pile, "socket_id": socket, "starts_at": app.slot_time(600), "ends_at": app.slot_time(660), "reason": "检修"});
     let cases = routes_with_ids_of(&b, window);
@@ -188,7 +236,8 @@ async fn scoping_matrix_other_firms_ids_are_not_found() {
         let missing = path
             .replace(&format!("/{b_pile}"), "/999999")
             .replace(&format!("/{b_socket}/"), "/999999/")
-            .replace(&format!("/{b_booking}"), "/999999");
+            .replace(&format!("/{b_booking}"), "/999999")
+            .replace(&format!("/{}", b.window), "/999999");
         if missing != *path {
             let r = app
                 .request(method.clone(), &missing, Some(&f.a), body.clone(), &[])
@@ -203,6 +252,19 @@ async fn scoping_matrix_other_firms_ids_are_not_found() {
             .body,
         before
     );
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/partner/maintenance-windows/{}", b.window),
+            Some(&f.b)
+        )
+        .await
+        .body,
+        window_before
+    );
+    let windows = app
+        .get("/api/v1/partner/maintenance-windows", Some(&f.a))
+        .await;
+    assert_eq!(windows.body["total"], 0, "A does not see B's window");
     let mine = app.get("/api/v1/partner/bookings", Some(&f.a)).await;
     assert_eq!(mine.body["total"], 0);
     let theirs = app.get("/api/v1/partner/bookings", Some(&f.b)).await;

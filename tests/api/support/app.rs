@@ -14,6 +14,11 @@ use super::{Backend, FakeWechat, TestDb};
 /// test can forge tokens against it.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
+/// The test servers' personal-data keys (version 1, a second for rotation, the index key).
+pub const PII_KEY_1: &str = "1:dGVzdC1waWkta2V5LW9uZS10ZXN0LXBpaS1rZXktb24=";
+pub const PII_KEY_2: &str = "2:dGVzdC1waWkta2V5LXR3by10ZXN0LXBpaS1rZXktdHc=";
+pub const PII_INDEX_KEY: &str = "dGVzdC1waWktaW5kZXgta2V5LXRlc3QtcGlpLWluZGU=";
+
 /// The configuration every test server starts from.
 pub fn test_config(db: &TestDb, wechat_base: &str) -> Config {
     let mut c = Config::defaults();
@@ -26,6 +31,8 @@ pub fn test_config(db: &TestDb, wechat_base: &str) -> Config {
     c.wechat_timeout_ms = 1000;
     c.extra_ca_file = Some(super::extra_ca_file().to_owned());
     c.dev_login = true;
+    c.pii_key = Secret::new(PII_KEY_1);
+    c.pii_index_key = Secret::new(PII_INDEX_KEY);
     c.seed_demo = Some(false);
     c.workers = 1;
     c.db_pool_size = 4;
@@ -185,21 +192,46 @@ impl TestApp {
             .to_owned()
     }
 
-    /// A resident bound to the n-th demo household (1-based) through the card endpoint.
+    /// A resident bound to the n-th demo household (1-based): asks with the card, and a staff
+    /// member approves the request as a member.
     pub async fn resident(&self, name: &str, card: usize) -> String {
         let token = self.token(name, "resident").await;
         let code = linli::places::seed::demo_check_codes(card)
             .pop()
             .expect("code");
         let number = linli::places::seed::card_number(card);
-        self.post(
-            "/api/v1/me/household",
-            Some(&token),
-            json!({"card_number": number, "check_code": code}),
-        )
-        .await
-        .expect(200, None);
+        self.bind_and_approve(&token, &number, &code).await;
         token
+    }
+
+    /// Ask to join a household with its card (202, pending) and have a staff member approve
+    /// the request as a member; returns `GET /me` afterwards.
+    pub async fn bind_and_approve(&self, token: &str, number: &str, code: &str) -> Value {
+        let asked = self
+            .post(
+                "/api/v1/me/household",
+                Some(token),
+                json!({"card_number": number, "check_code": code}),
+            )
+            .await;
+        asked.expect(202, None);
+        let membership = &asked.body["membership"];
+        if membership["status"] == "pending" {
+            let staff = self.token("membership-approver", "staff").await;
+            self.post(
+                &format!(
+                    "/api/v1/households/{}/members/{}/approve",
+                    membership["household_id"], membership["id"]
+                ),
+                Some(&staff),
+                json!({}),
+            )
+            .await
+            .expect(200, None);
+        }
+        let me = self.get("/api/v1/me", Some(token)).await;
+        me.expect(200, None);
+        me.body
     }
 }
 

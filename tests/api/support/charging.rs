@@ -36,3 +36,23 @@ impl TestApp {
             .to_rfc3339()
     }
 }
+
+impl TestApp {
+    /// The first demo card (its n, for [`TestApp::resident`]) whose household lives in
+    /// `compound_id`: a household books only in its own compound and in the open ones of its
+    /// community.
+    pub fn card_in_compound(&self, compound_id: i64) -> usize {
+        use diesel::prelude::*;
+        use linli::db::schema::{buildings, cards, households};
+        let number: String = cards::table
+            .inner_join(households::table.inner_join(buildings::table))
+            .filter(buildings::compound_id.eq(compound_id))
+            .order(cards::id)
+            .select(cards::card_number)
+            .first(&mut self.db.conn())
+            .expect("a card in the compound");
+        (1..=100_000)
+            .find(|&n| linli::places::seed::card_number(n) == number)
+            .expect("a demo card")
+    }
+}

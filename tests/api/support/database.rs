@@ -56,6 +56,8 @@ fn sweep_leftovers(conn: &mut MysqlConnection) {
 /// A database owned by one test.
 pub struct TestDb {
     pub url: String,
+    /// On a Galera cluster: the URL of this database on each node (`url` is the first).
+    pub node_urls: Vec<String>,
     mysql_name: Option<String>,
     /// The MySQL server's URL without a database (to drop it at the end).
     mysql_base: String,
@@ -66,6 +68,9 @@ impl TestDb {
     pub fn new(backend: Backend) -> TestDb {
         match backend {
             Backend::Mysql => {
+                if let Some(nodes) = super::galera_nodes() {
+                    return Self::create_mysql_on_nodes(&nodes);
+                }
                 static SWEEP: Once = Once::new();
                 let mut conn = admin_conn(&mysql_base_url());
                 SWEEP.call_once(|| sweep_leftovers(&mut conn));
@@ -76,6 +81,7 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.path().join("linli.db").display());
                 TestDb {
                     url,
+                    node_urls: Vec::new(),
                     mysql_name: None,
                     mysql_base: String::new(),
                     _dir: Some(dir),
@@ -120,9 +126,29 @@ impl TestDb {
         .expect("create test database");
         TestDb {
             url: format!("{base}/{name}"),
+            node_urls: Vec::new(),
             mysql_name: Some(name),
             mysql_base: base.to_owned(),
             _dir: None,
+        }
+    }
+
+    /// The database on each node of a Galera cluster (`nodes` are server URLs): created
+    /// through the first, replicated to the others.
+    fn create_mysql_on_nodes(nodes: &[String]) -> TestDb {
+        let mut db = Self::create_mysql(&nodes[0], admin_conn(&nodes[0]));
+        let name = db.mysql_name.clone().unwrap_or_default();
+        db.node_urls = nodes.iter().map(|n| format!("{n}/{name}")).collect();
+        db
+    }
+
+    /// The URL the `i`-th server process uses: on a Galera cluster each process has a node of
+    /// its own (round robin), otherwise all share `url`.
+    pub fn url_for_process(&self, i: usize) -> &str {
+        if self.node_urls.is_empty() {
+            &self.url
+        } else {
+            &self.node_urls[i % self.node_urls.len()]
         }
     }
 
@@ -130,9 +156,20 @@ impl TestDb {
     pub fn conn(&self) -> DbConn {
         let mut config = Config::defaults();
         config.database_url = Secret::new(self.url.clone());
-        linli::db::Manager::new(config.database_target().expect("url"))
+        let mut conn = linli::db::Manager::new(config.database_target().expect("url"))
             .connect()
-            .expect("connect")
+            .expect("connect");
+        if !self.node_urls.is_empty() {
+            // Galera interleaves auto-increment values across nodes (1, 4, 7, ... here); the
+            // tests' fixtures (the demo data's households 1..N) are loaded through this one
+            // connection with consecutive ids. The server processes keep the interleaving.
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(
+                "SET SESSION auto_increment_increment = 1, auto_increment_offset = 1",
+            )
+            .expect("consecutive ids for the fixtures");
+        }
+        conn
     }
 }
 

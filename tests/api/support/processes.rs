@@ -55,9 +55,16 @@ impl ServerProcess {
         ServerProcess { base, child }
     }
 
-    /// `n` server processes on one database, all with the same settings.
+    /// `n` server processes on one database, all with the same settings; on a Galera cluster
+    /// each on a node of its own.
     pub fn start_many(db: &TestDb, envs: &[(&str, &str)], n: usize) -> Vec<ServerProcess> {
-        (0..n).map(|_| ServerProcess::start(db, envs)).collect()
+        (0..n)
+            .map(|i| {
+                let mut all = envs.to_vec();
+                all.push(("LINLI_DATABASE_URL", db.url_for_process(i)));
+                ServerProcess::start(db, &all)
+            })
+            .collect()
     }
 
     pub fn pid(&self) -> u32 {

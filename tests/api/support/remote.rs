@@ -37,12 +37,38 @@ pub async fn resident_at(
     household: i64,
 ) -> (String, i64) {
     let (token, uid) = dev_login_at(http, base, openid, "resident").await;
-    use linli::db::schema::users;
-    diesel::update(users::table.filter(users::id.eq(uid)))
-        .set(users::household_id.eq(Some(household)))
-        .execute(&mut db.conn())
-        .expect("bind household");
+    bind_in_database(db, uid, household);
     (token, uid)
+}
+
+/// Make `user_id` an active member of `household` directly in the database, as an approved
+/// request leaves it: the membership row, the household's member count and the user's
+/// household.
+pub fn bind_in_database(db: &TestDb, user_id: i64, household: i64) {
+    use linli::db::schema::{households, memberships as m, users};
+    let mut conn = db.conn();
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(m::table)
+        .values((
+            m::household_id.eq(household),
+            m::user_id.eq(user_id),
+            m::role.eq("member"),
+            m::status.eq("active"),
+            m::live_user_id.eq(Some(user_id)),
+            m::valid_from.eq(now),
+            m::created_at.eq(now),
+            m::updated_at.eq(now),
+        ))
+        .execute(&mut conn)
+        .expect("membership");
+    diesel::update(households::table.find(household))
+        .set(households::active_members.eq(households::active_members + 1))
+        .execute(&mut conn)
+        .expect("member count");
+    diesel::update(users::table.filter(users::id.eq(user_id)))
+        .set(users::household_id.eq(Some(household)))
+        .execute(&mut conn)
+        .expect("bind household");
 }
 
 /// A property firm serving `compounds`, with a webhook subscription for `events` to `url`,

@@ -17,6 +17,31 @@ pub type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
 /// Where a redirecting receiver sends its callers (307), if anywhere.
 type RedirectTo = Arc<Mutex<Option<String>>>;
 
+/// Events the receiver fails on purpose: for each event type, how many first tries of each
+/// event of that type it answers 500 (`fail_first_of`), and the tries so far per `webhook-id`.
+#[derive(Clone, Default)]
+pub struct FailFirst {
+    pub of_type: Arc<Mutex<HashMap<String, usize>>>,
+    tries: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl FailFirst {
+    /// Whether this try of this event is one to fail.
+    fn fails(&self, id: &str, body: &[u8]) -> bool {
+        let kind = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let Some(&n) = self.of_type.lock().unwrap().get(&kind) else {
+            return false;
+        };
+        let mut tries = self.tries.lock().unwrap();
+        let t = tries.entry(id.to_owned()).or_default();
+        *t += 1;
+        *t <= n
+    }
+}
+
 /// The receiver; answers 500 while `failing`, 307 while `redirect_to` is set, stops on drop.
 pub struct Receiver {
     pub url: String,
@@ -24,6 +49,8 @@ pub struct Receiver {
     pub seen: Seen,
     pub failing: Arc<AtomicBool>,
     pub redirect_to: RedirectTo,
+    /// Events whose first tries fail (see [`FailFirst`]).
+    pub fail_first: FailFirst,
     ca: &'static TestCa,
     handle: Option<actix_web::dev::ServerHandle>,
 }
@@ -34,8 +61,17 @@ async fn receive(
     seen: web::Data<Seen>,
     failing: web::Data<Arc<AtomicBool>>,
     redirect_to: web::Data<RedirectTo>,
+    fail_first: web::Data<FailFirst>,
 ) -> HttpResponse {
     if failing.load(Ordering::SeqCst) {
+        return HttpResponse::InternalServerError().finish();
+    }
+    let id = req
+        .headers()
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if fail_first.fails(id, &body) {
         return HttpResponse::InternalServerError().finish();
     }
     if let Some(to) = redirect_to.lock().unwrap().clone() {
@@ -72,6 +108,7 @@ impl Receiver {
             seen: Arc::default(),
             failing: Arc::default(),
             redirect_to: Arc::default(),
+            fail_first: FailFirst::default(),
             ca,
             handle: None,
         }
@@ -79,16 +116,18 @@ impl Receiver {
 
     /// Start listening.
     pub fn up(&mut self) {
-        let (seen, failing, redirect_to) = (
+        let (seen, failing, redirect_to, fail_first) = (
             web::Data::new(self.seen.clone()),
             web::Data::new(self.failing.clone()),
             web::Data::new(self.redirect_to.clone()),
+            web::Data::new(self.fail_first.clone()),
         );
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(seen.clone())
                 .app_data(failing.clone())
                 .app_data(redirect_to.clone())
+                .app_data(fail_first.clone())
                 .route("/hooks", web::post().to(receive))
         })
         .workers(1)
@@ -111,6 +150,16 @@ impl Receiver {
         let mut r = Receiver::reserve_with(untrusted_ca());
         r.up();
         r
+    }
+
+    /// The bodies received (answered 2xx), in order, as JSON.
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| serde_json::from_str(b).unwrap())
+            .collect()
     }
 
     /// The webhook ids received, in order.

@@ -19,7 +19,7 @@ mod calendar;
 mod demo;
 mod farming;
 mod points;
-mod races;
+pub(crate) mod races;
 mod shop;
 mod signups;
 mod teams;

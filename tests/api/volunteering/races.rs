@@ -255,7 +255,7 @@ async fn waitlist_of(c: &Cluster, leader: &str, id: i64) -> Vec<i64> {
 }
 
 #[actix_web::test]
-async fn five_hundred_residents_race_for_thirty_seats_across_three_processes() {
+pub(crate) async fn five_hundred_residents_race_for_thirty_seats_across_three_processes() {
     let Race {
         t,
         id,
@@ -324,7 +324,7 @@ async fn five_hundred_residents_race_for_thirty_seats_across_three_processes() {
 /// 50 random cancellations of confirmed seats, in two concurrent waves: the first 50 of the
 /// waitlist are promoted, each told once, and the rest keep their order.
 #[actix_web::test]
-async fn concurrent_cancellations_promote_the_waitlist_in_order() {
+pub(crate) async fn concurrent_cancellations_promote_the_waitlist_in_order() {
     let Race {
         t, id, residents, ..
     } = five_hundred_for_thirty_seats().await;
@@ -409,7 +409,7 @@ async fn concurrent_cancellations_promote_the_waitlist_in_order() {
 /// Never signed up twice: 20 residents each tap three times at once (different keys, different
 /// processes): one sign-up each, the other taps refused.
 #[actix_web::test]
-async fn a_resident_tapping_three_times_on_three_processes_signs_up_once() {
+pub(crate) async fn a_resident_tapping_three_times_on_three_processes_signs_up_once() {
     let t = team_on_a_cluster().await;
     let (c, leader, team_id, community_id, starts) =
         (&t.c, &t.leader, t.team_id, t.community_id, t.starts);
@@ -452,13 +452,36 @@ async fn a_resident_tapping_three_times_on_three_processes_signs_up_once() {
     assert!(created.values().all(|n| *n == 1), "{created:?}");
     let roster2 = full_roster(c, leader, id2).await;
     assert_eq!(roster2.len(), 20);
-    assert_eq!(roster2.iter().filter(|r| r.1 == "confirmed").count(), 5);
+    if roster2.iter().filter(|r| r.1 == "confirmed").count() != 5 {
+        // What the database holds, to tell a stale answer from a lost seat.
+        let mut conn = c.db.conn();
+        let rows: Vec<(i64, i64, String, i64)> = signups::table
+            .filter(signups::activity_id.eq(id2))
+            .select((
+                signups::id,
+                signups::user_id,
+                signups::status,
+                signups::queue_no,
+            ))
+            .load(&mut conn)
+            .unwrap();
+        let act: (i32, i32, i64) = activities::table
+            .find(id2)
+            .select((
+                activities::seats_taken,
+                activities::capacity,
+                activities::queue_seq,
+            ))
+            .first(&mut conn)
+            .unwrap();
+        panic!("5 confirmed wanted: roster {roster2:?}; rows (id, user, status, queue) {rows:?}; activity (taken, capacity, queue_seq) {act:?}");
+    }
     let shown: Vec<i64> = roster2.iter().filter_map(|r| r.2).collect();
     assert_eq!(shown, (1..=15).collect::<Vec<_>>());
 }
 
 #[actix_web::test]
-async fn a_crowd_redeeming_the_last_items_never_oversells_or_overdraws() {
+pub(crate) async fn a_crowd_redeeming_the_last_items_never_oversells_or_overdraws() {
     let c = Cluster::start();
     let (staff, _) = c.token("shop-staff", "staff").await;
     let (s, item) = c

@@ -87,6 +87,7 @@ pub fn load(opts: &Opts, scale: usize, history_days: u32) -> Result<Loaded, Stri
         .env("LINLI_ACCESS_TTL_SECS", "86400")
         .env("LINLI_PARTNER_TOKEN_TTL_SECS", "86400")
         .env("RUST_LOG", "warn")
+        .envs(opts.server_env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -72,6 +72,12 @@ struct Opts {
     /// Client threads (each runs a current-thread runtime).
     #[arg(long, env = "LINLI_BENCH_CLIENT_THREADS", default_value_t = 2)]
     client_threads: usize,
+    /// A setting for the server under test, `NAME=VALUE`, applied after the bench's own
+    /// (repeatable). E.g. measure the card lookup through the limiter shared over Redis:
+    /// `--server-env LINLI_REDIS_URL=redis://127.0.0.1:6379 --server-env
+    /// LINLI_CARD_LOOKUPS_PER_MINUTE=1000000000`.
+    #[arg(long = "server-env", value_parser = parse_server_env)]
+    server_env: Vec<(String, String)>,
     /// Only run scenarios whose name contains this.
     #[arg(long)]
     only: Option<String>,
@@ -93,6 +99,13 @@ struct Opts {
         default_value = "target/bench-report.md"
     )]
     out: PathBuf,
+}
+
+fn parse_server_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if k.starts_with("LINLI_") => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected LINLI_NAME=VALUE, got {s:?}")),
+    }
 }
 
 /// Cleans up whatever happens: stops the server, drops the database.

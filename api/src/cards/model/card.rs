@@ -33,15 +33,11 @@ pub fn household_of(
     // same path and time.
     let (household, stored) = match row {
         Some((household, code)) => (Some(household), code),
-        None => (None, DUMMY_CODE.to_owned()),
+        None => (None, rules::DUMMY_CHECK_CODE.to_owned()),
     };
     let matches = check.matches(&stored);
     Ok(household.filter(|_| matches))
 }
-
-/// What a check code is compared with when there is no card: a code no card has (its
-/// length is a real code's, its characters are outside the alphabet).
-const DUMMY_CODE: &str = "000000";
 
 /// The number of the household's active card, if it has one.
 pub fn active_card_number(conn: &mut DbConn, household_id: i64) -> ApiResult<Option<String>> {
@@ -82,6 +78,16 @@ pub fn active_cards(conn: &mut DbConn, limit: i64) -> ApiResult<Vec<(String, Str
         ))
         .limit(limit)
         .load(conn)?)
+}
+
+/// The active card with the lowest number: (number, check code). For the demo's hint only.
+pub fn first_active_card(conn: &mut DbConn) -> ApiResult<Option<(String, String)>> {
+    Ok(cards::table
+        .filter(cards::status.eq(ACTIVE))
+        .order(cards::card_number.asc())
+        .select((cards::card_number, cards::check_code))
+        .first(conn)
+        .optional()?)
 }
 
 /// The building of a household.

@@ -61,13 +61,14 @@ pub fn availability(
     days: i64,
     now: NaiveDateTime,
 ) -> ApiResult<Option<GridData>> {
-    let exists: i64 = compounds::table
-        .filter(compounds::id.eq(compound_id))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
+    let open: Option<bool> = compounds::table
+        .find(compound_id)
+        .select(compounds::open_to_community)
+        .first(conn)
+        .optional()?;
+    let Some(open_to_community) = open else {
         return Ok(None);
-    }
+    };
     let settings = settings_for(conn, compound_id)?;
     let local_noon = from.and_hms_opt(12, 0, 0).unwrap_or_default() - Duration::hours(8);
     let start = rules::local_midnight(local_noon);
@@ -133,6 +134,7 @@ pub fn availability(
     Ok(Some(GridData {
         view: AvailabilityView {
             compound_id,
+            open_to_community,
             starts_at: rules::utc(start),
             slot_minutes: settings.slot_minutes,
             slots: per_socket,

@@ -13,8 +13,8 @@ use super::waitlist::offer_freed;
 use crate::charging::dto::{BookingStatus, MaintenanceView, SocketState, WaitlistStatus};
 use crate::charging::rules::{self, TimeRange};
 use crate::db::schema::{
-    booking_slots as bs, bookings as b, maintenance_windows as mw, piles, sockets,
-    waitlist_entries as wl,
+    booking_slots as bs, bookings as b, maintenance_cancellations as mc, maintenance_windows as mw,
+    piles, sockets, waitlist_entries as wl,
 };
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -22,7 +22,7 @@ use crate::events::{self, DomainEvent, MaintenanceScheduledData, SocketStateChan
 use crate::notifications::{notify, Notice, NotificationKind};
 
 /// Cancel a live booking because its socket is taken out of use; tells the resident.
-fn cancel_for_service(
+pub(super) fn cancel_for_service(
     conn: &mut DbConn,
     row: &BookingRow,
     reason: &str,
@@ -54,7 +54,7 @@ fn cancel_for_service(
     free_cells(conn, row.id, None)?;
     release_quota(conn, row.household_id)?;
     notify(conn, row.user_id, &notice, now)?;
-    let data = event_data(row, BookingStatus::Cancelled, Some(reason));
+    let data = event_data(conn, row, BookingStatus::Cancelled, Some(reason))?;
     events::record(conn, &DomainEvent::BookingCancelled(data), now)?;
     Ok(true)
 }
@@ -93,6 +93,128 @@ pub struct NewWindow<'a> {
     pub created_by: &'a str,
 }
 
+/// The compound a window's target stands in and the sockets it covers (a pile's sockets as
+/// they are now, or the one socket).
+pub(super) fn covered_sockets(c: &mut DbConn, target: Target) -> ApiResult<(i64, Vec<SocketInfo>)> {
+    let list = match target {
+        Target::Pile(p) => {
+            let compound: Option<i64> = piles::table
+                .find(p)
+                .select(piles::compound_id)
+                .first(c)
+                .optional()?;
+            let compound =
+                compound.ok_or_else(|| ApiError::validation("pile_id", "no such pile"))?;
+            compound_sockets(c, compound)?
+                .into_iter()
+                .filter(|s| s.pile_id == p)
+                .collect()
+        }
+        Target::Socket(s) => {
+            vec![socket(c, s)?.ok_or_else(|| ApiError::validation("socket_id", "no such socket"))?]
+        }
+    };
+    let compound_id = list
+        .first()
+        .map(|s: &SocketInfo| s.compound_id)
+        .ok_or_else(|| ApiError::validation("pile_id", "the pile has no sockets"))?;
+    Ok((compound_id, list))
+}
+
+/// `[starts_at, ends_at)` widened to the compound's slot grid (start down, end up).
+pub(super) fn on_slot_grid(
+    c: &mut DbConn,
+    compound_id: i64,
+    range: TimeRange,
+) -> ApiResult<(NaiveDateTime, NaiveDateTime)> {
+    let slot = settings_for(c, compound_id)?.slot();
+    let from = rules::slot_floor(range.starts_at, slot);
+    let f = rules::slot_floor(range.ends_at, slot);
+    let to = if f < range.ends_at { f + slot } else { f };
+    Ok((from, to))
+}
+
+/// Insert the free cells of `[from, to)` on one socket for window `id`.
+pub(super) fn fill_cells(
+    c: &mut DbConn,
+    id: i64,
+    compound_id: i64,
+    socket_id: i64,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> ApiResult<()> {
+    let slot = settings_for(c, compound_id)?.slot();
+    let taken: Vec<NaiveDateTime> = bs::table
+        .filter(bs::socket_id.eq(socket_id))
+        .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
+        .select(bs::slot_start)
+        .load(c)?;
+    let cells: Vec<_> = rules::cells(from, to, slot)
+        .into_iter()
+        .filter(|t| !taken.contains(t))
+        .map(|t| {
+            (
+                bs::socket_id.eq(socket_id),
+                bs::compound_id.eq(compound_id),
+                bs::slot_start.eq(t),
+                bs::maintenance_id.eq(Some(id)),
+            )
+        })
+        .collect();
+    for chunk in cells.chunks(500) {
+        crate::on_backend!(&mut *c, |conn| diesel::insert_into(bs::table)
+            .values(chunk)
+            .execute(conn))?;
+    }
+    Ok(())
+}
+
+/// Take window `id`'s time `[from, to)` on `targets`: live bookings in it are cancelled
+/// (residents told; each remembered as the window's, see `maintenance_cancellations`), offers
+/// held in it withdrawn, and its free cells taken. The bookings cancelled.
+pub(super) fn take_window(
+    c: &mut DbConn,
+    id: i64,
+    compound_id: i64,
+    targets: &[SocketInfo],
+    (from, to): (NaiveDateTime, NaiveDateTime),
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<Vec<i64>> {
+    let mut cancelled = Vec::new();
+    for s in targets {
+        for row in live_overlapping(c, s.id, from, to)? {
+            if cancel_for_service(c, &row, reason, now)? {
+                diesel::insert_into(mc::table)
+                    .values((mc::maintenance_id.eq(id), mc::booking_id.eq(row.id)))
+                    .execute(c)?;
+                cancelled.push(row.id);
+            }
+        }
+        // Offers held in the window are withdrawn; the entries go back to waiting.
+        let held: Vec<Option<i64>> = bs::table
+            .filter(bs::socket_id.eq(s.id).and(bs::offer_id.is_not_null()))
+            .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
+            .select(bs::offer_id)
+            .distinct()
+            .load(c)?;
+        for offer in held.into_iter().flatten() {
+            diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(c)?;
+            diesel::update(
+                wl::table.filter(wl::id.eq(offer).and(wl::status.eq(WaitlistStatus::Offered))),
+            )
+            .set((
+                wl::status.eq(WaitlistStatus::Waiting),
+                wl::offered_socket_id.eq(None::<i64>),
+                wl::offer_expires_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(c)?;
+        }
+        fill_cells(c, id, compound_id, s.id, (from, to))?;
+        touch_sockets(c, &[s.id])?;
+    }
+    Ok(cancelled)
+}
+
 /// Set a maintenance window: overlapping bookings are cancelled (residents told), and its
 /// cells are taken so nothing can be booked in it.
 pub fn schedule_maintenance(
@@ -102,49 +224,17 @@ pub fn schedule_maintenance(
 ) -> ApiResult<MaintenanceView> {
     let NewWindow {
         target,
-        range: TimeRange { starts_at, ends_at },
+        range,
         reason,
         created_by,
     } = *window;
     db::transaction(conn, |c| {
-        let (pile_id, socket_id, targets) = match target {
-            Target::Pile(p) => {
-                let list: Vec<SocketInfo> = {
-                    let compound: Option<i64> = piles::table
-                        .find(p)
-                        .select(piles::compound_id)
-                        .first(c)
-                        .optional()?;
-                    let compound =
-                        compound.ok_or_else(|| ApiError::validation("pile_id", "no such pile"))?;
-                    compound_sockets(c, compound)?
-                        .into_iter()
-                        .filter(|s| s.pile_id == p)
-                        .collect()
-                };
-                (Some(p), None, list)
-            }
-            Target::Socket(s) => {
-                let info = socket(c, s)?
-                    .ok_or_else(|| ApiError::validation("socket_id", "no such socket"))?;
-                (None, Some(s), vec![info])
-            }
+        let (compound_id, targets) = covered_sockets(c, target)?;
+        let (pile_id, socket_id) = match target {
+            Target::Pile(p) => (Some(p), None),
+            Target::Socket(s) => (None, Some(s)),
         };
-        let compound_id = targets
-            .first()
-            .map(|s| s.compound_id)
-            .ok_or_else(|| ApiError::validation("pile_id", "the pile has no sockets"))?;
-        let settings = settings_for(c, compound_id)?;
-        let slot = settings.slot();
-        let from = rules::slot_floor(starts_at, slot);
-        let to = {
-            let f = rules::slot_floor(ends_at, slot);
-            if f < ends_at {
-                f + slot
-            } else {
-                f
-            }
-        };
+        let (from, to) = on_slot_grid(c, compound_id, range)?;
         diesel::insert_into(mw::table)
             .values((
                 mw::compound_id.eq(compound_id),
@@ -158,56 +248,7 @@ pub fn schedule_maintenance(
             ))
             .execute(c)?;
         let id = last_insert_id(c)?;
-        let mut cancelled = Vec::new();
-        for s in &targets {
-            for row in live_overlapping(c, s.id, from, to)? {
-                if cancel_for_service(c, &row, reason, now)? {
-                    cancelled.push(row.id);
-                }
-            }
-            // Offers held in the window are withdrawn; the entries go back to waiting.
-            let held: Vec<Option<i64>> = bs::table
-                .filter(bs::socket_id.eq(s.id).and(bs::offer_id.is_not_null()))
-                .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
-                .select(bs::offer_id)
-                .distinct()
-                .load(c)?;
-            for offer in held.into_iter().flatten() {
-                diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(c)?;
-                diesel::update(
-                    wl::table.filter(wl::id.eq(offer).and(wl::status.eq(WaitlistStatus::Offered))),
-                )
-                .set((
-                    wl::status.eq(WaitlistStatus::Waiting),
-                    wl::offered_socket_id.eq(None::<i64>),
-                    wl::offer_expires_at.eq(None::<NaiveDateTime>),
-                ))
-                .execute(c)?;
-            }
-            let taken: Vec<NaiveDateTime> = bs::table
-                .filter(bs::socket_id.eq(s.id))
-                .filter(bs::slot_start.ge(from).and(bs::slot_start.lt(to)))
-                .select(bs::slot_start)
-                .load(c)?;
-            let cells: Vec<_> = rules::cells(from, to, slot)
-                .into_iter()
-                .filter(|t| !taken.contains(t))
-                .map(|t| {
-                    (
-                        bs::socket_id.eq(s.id),
-                        bs::compound_id.eq(compound_id),
-                        bs::slot_start.eq(t),
-                        bs::maintenance_id.eq(Some(id)),
-                    )
-                })
-                .collect();
-            for chunk in cells.chunks(500) {
-                crate::on_backend!(&mut *c, |conn| diesel::insert_into(bs::table)
-                    .values(chunk)
-                    .execute(conn))?;
-            }
-            touch_sockets(c, &[s.id])?;
-        }
+        let cancelled = take_window(c, id, compound_id, &targets, (from, to), reason, now)?;
         let scheduled = MaintenanceScheduledData {
             maintenance_id: id,
             compound_id,
@@ -217,6 +258,7 @@ pub fn schedule_maintenance(
             ends_at: rules::utc(to),
             reason: reason.to_owned(),
             cancelled_bookings: cancelled.clone(),
+            sequence: 0,
         };
         events::record(c, &DomainEvent::MaintenanceScheduled(scheduled), now)?;
         Ok(MaintenanceView {
@@ -228,6 +270,8 @@ pub fn schedule_maintenance(
             ends_at: rules::utc(to),
             reason: reason.to_owned(),
             cancelled_bookings: cancelled,
+            state: rules::maintenance_state(from, to, None, now),
+            cancelled_at: None,
         })
     })
 }
@@ -273,6 +317,7 @@ pub fn set_socket_state(
             previous_state: info.state,
             state,
             reason: reason.to_owned(),
+            sequence: 0,
         };
         events::record(c, &DomainEvent::SocketStateChanged(changed), now)?;
         let mut cancelled = Vec::new();

@@ -18,8 +18,9 @@
 //!
 //! One file per idea: [`stamp`] (the grid stamp), [`sockets`] (settings, piles, sockets),
 //! [`availability`] (the grid's cells), [`bookings`] (rows and views; [`bookings::create`],
-//! [`bookings::lifecycle`]), [`waitlist`], [`maintenance`] (windows and socket states) and
-//! [`sweeper`]. What callers use is re-exported here.
+//! [`bookings::lifecycle`]), [`waitlist`], [`maintenance`] (windows and socket states),
+//! [`windows`] (listing, moving and withdrawing windows) and [`sweeper`]. What callers use is
+//! re-exported here.
 
 pub mod availability;
 pub mod bookings;
@@ -28,10 +29,11 @@ pub mod sockets;
 pub mod stamp;
 pub mod sweeper;
 pub mod waitlist;
+pub mod windows;
 
 pub use availability::{availability, members_of, open_cells, GridData};
 pub use bookings::create::create_booking;
-pub use bookings::lifecycle::{cancel, check_in, finish};
+pub use bookings::lifecycle::{cancel, check_in, end_member_bookings, finish};
 pub use bookings::{
     booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,
     list_for_user, BookingOnCalendar, BookingRow,
@@ -42,4 +44,7 @@ pub use stamp::{grid_stamp, touch_pile, touch_sockets};
 pub use sweeper::sweep;
 pub use waitlist::{
     accept_offer, join_waitlist, leave_waitlist, my_waitlist, wait_row, wait_view, WaitRow,
+};
+pub use windows::{
+    cancel_window, change_window, list_windows, window_view, Corrected, WindowChange, WindowFilter,
 };

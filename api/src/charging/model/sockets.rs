@@ -53,6 +53,25 @@ pub fn settings_view(s: &Settings) -> SettingsView {
     }
 }
 
+/// Open a compound's charging to the whole community or close it to its own households
+/// (staff); the grid shows it from the next request. 404 for an unknown compound.
+pub fn set_open_to_community(conn: &mut DbConn, compound_id: i64, open: bool) -> ApiResult<()> {
+    let n = diesel::update(compounds::table.find(compound_id))
+        .set(compounds::open_to_community.eq(open))
+        .execute(conn)?;
+    // MySQL counts only changed rows: an unchanged flag is not "no such compound".
+    if n == 0
+        && compounds::table
+            .find(compound_id)
+            .count()
+            .get_result::<i64>(conn)?
+            == 0
+    {
+        return Err(crate::error::ApiError::not_found());
+    }
+    touch_compound(conn, compound_id)
+}
+
 /// Store a compound's settings (staff).
 pub fn save_settings(
     conn: &mut DbConn,
@@ -237,9 +256,14 @@ pub fn charging_view(conn: &mut DbConn, compound_id: i64) -> ApiResult<Option<Ch
             status,
         })
         .collect();
+    let open_to_community: bool = compounds::table
+        .find(compound_id)
+        .select(compounds::open_to_community)
+        .first(conn)?;
     Ok(Some(ChargingView {
         compound_id,
         compound_name: name,
+        open_to_community,
         settings: settings_view(&settings),
         piles,
     }))

@@ -1,6 +1,6 @@
 //! The grid stamp: every change the availability grid shows bumps `sockets.write_seq` of the
 //! sockets it concerns, inside the transaction that makes the change, and joining or leaving
-//! a household bumps the membership version (`me::model::set_household`); `charging::grid`
+//! a household bumps the membership version (`households::model`); `charging::grid`
 //! keys its cache on both.
 
 use diesel::prelude::*;

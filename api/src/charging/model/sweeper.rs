@@ -119,7 +119,11 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
                             label,
                             local_range(row.starts_at, row.ends_at)
                         ),
-                        data: json!({"booking_id": row.id}),
+                        // `starts_at`: a WeChat reminder still unsent then is dropped.
+                        data: json!({
+                            "booking_id": row.id,
+                            "starts_at": row.starts_at.and_utc().to_rfc3339(),
+                        }),
                         dedupe_key: Some(format!("booking-reminder:{}", row.id)),
                     },
                     now,

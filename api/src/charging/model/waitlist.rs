@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::bookings::create::{book_in_tx, bookable_household, BookingRequest};
+use super::bookings::create::{book_in_tx, bookable_household, may_book_in, BookingRequest};
 use super::bookings::local_range;
 use super::sockets::{compound_name, compound_sockets, settings_for, socket, SocketInfo};
 use super::stamp::touch_sockets;
@@ -47,6 +47,7 @@ pub fn join_waitlist(
     if compound_name(conn, compound_id)?.is_none() {
         return Err(ApiError::not_found());
     }
+    may_book_in(conn, household_id, compound_id)?;
     let settings = settings_for(conn, compound_id)?;
     rules::check_range(&settings, starts_at, ends_at, now)?;
     let candidates: Vec<SocketInfo> = compound_sockets(conn, compound_id)?
@@ -381,4 +382,36 @@ pub fn leave_waitlist(
         }
         Ok(())
     })
+}
+
+/// Close every live waitlist entry `user_id` holds for `household_id` (they left it): waiting
+/// ones are cancelled, open offers declined (their held cells go to the next in line).
+/// Returns how many closed.
+pub(in crate::charging::model) fn close_entries_of_member(
+    conn: &mut DbConn,
+    user_id: i64,
+    household_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let rows: Vec<WaitRow> = wl::table
+        .filter(
+            wl::user_id
+                .eq(user_id)
+                .and(wl::household_id.eq(household_id)),
+        )
+        .filter(wl::status.eq_any([WaitlistStatus::Waiting, WaitlistStatus::Offered]))
+        .select(WAIT_COLUMNS)
+        .load(conn)?;
+    let mut closed = 0;
+    for w in rows {
+        let to = if w.status == WaitlistStatus::Offered {
+            WaitlistStatus::Declined
+        } else {
+            WaitlistStatus::Cancelled
+        };
+        if close_offer(conn, &w, to, now)? {
+            closed += 1;
+        }
+    }
+    Ok(closed)
 }

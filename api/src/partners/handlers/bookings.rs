@@ -16,12 +16,15 @@ use crate::partners::model::scoping;
 use crate::partners::{reports, Partner, Scope};
 use crate::state::AppState;
 
-/// Bookings in my compounds (no resident identity), newest first.
+/// 本物业小区的预约列表（不含住户身份），最新在前（Bookings in my compounds, newest first）。
+///
+/// 本物业所服务小区的预约，按开始时间从新到旧分页。可按开始日期（当地日期 `from`、`to`）、小区、
+/// 插座和状态筛选。不含住户或家庭身份。需要权限范围 `bookings:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["bookings:read"])),
     params(PartnerBookingFilter),
-    responses((status = 200, description = "One page of bookings", body = Page<PartnerBookingView>))
+    responses((status = 200, description = "一页预约", body = Page<PartnerBookingView>))
 )]
 #[get("/partner/bookings")]
 pub async fn bookings(
@@ -60,12 +63,15 @@ pub async fn bookings(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
-/// One booking in my compounds.
+/// 本物业小区的一条预约（One booking）。
+///
+/// 按 id 读取一条预约；预约不在本物业的小区时返回 404 `not_found`（与不存在相同，不泄露其他物业的数据）。
+/// 需要权限范围 `bookings:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["bookings:read"])),
-    params(("id" = i64, Path, description = "Booking id")),
-    responses((status = 200, description = "The booking", body = PartnerBookingView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "预约 id")),
+    responses((status = 200, description = "该预约", body = PartnerBookingView), (status = 404, description = "`not_found`：不存在或不属于本物业", body = crate::error::ErrorBody))
 )]
 #[get("/partner/bookings/{id}")]
 pub async fn booking(
@@ -84,13 +90,19 @@ pub async fn booking(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Utilisation per pile and day: booked hours, used hours, no-shows, cancellations. JSON, or
-/// CSV with `format=csv`.
+/// 按充电桩和日期的利用率：预约小时、使用小时、爽约、取消（Utilisation per pile and day）。
+///
+/// 默认 JSON；`format=csv` 时返回 CSV 文件（text/csv）。
+///
+/// 按当地日期和充电桩汇总 `[from, to]` 内开始的预约。需要权限范围 `bookings:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["bookings:read"])),
     params(UtilisationQuery),
-    responses((status = 200, description = "Rows by date and pile", body = Vec<UtilisationRow>, content_type = "application/json"))
+    responses((status = 200, description = "按日期和充电桩的行：JSON，或 `format=csv` 时的 CSV 文件（UTF-8，带表头，列相同）", content(
+        (Vec<UtilisationRow> = "application/json"),
+        (String = "text/csv"),
+    )))
 )]
 #[get("/partner/reports/utilisation")]
 pub async fn utilisation(

@@ -1,8 +1,9 @@
 //! The partner API (`/api/v1/partner/...`), one file per sub-area: the token, piles (with
-//! sockets, their states and maintenance), bookings and reports, webhooks. Every call is
+//! sockets and their states), maintenance windows, bookings and reports, webhooks. Every call is
 //! scoped to the firm's compounds; an id outside them answers 404 whatever it is.
 
 pub mod bookings;
+pub mod maintenance;
 pub mod piles;
 pub mod token;
 pub mod webhooks;

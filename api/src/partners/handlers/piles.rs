@@ -1,19 +1,19 @@
 //! Piles as a firm manages them: its compounds and their piles, installing, renaming and
-//! retiring piles, adding sockets, setting socket states (one or many), and maintenance.
+//! retiring piles, adding sockets, setting socket states (one or many). Maintenance windows
+//! are in `maintenance`.
 //! Every write is audited in its own transaction.
 
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::Duration;
 use serde_json::json;
 
 use super::Writer;
-use crate::charging::dto::{MaintenanceRequest, MaintenanceView, SocketState};
-use crate::charging::model::{self as charging, Target};
-use crate::charging::rules::TimeRange;
+use crate::charging::dto::SocketState;
+use crate::charging::model as charging;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Json, Path};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::{Json, Path, Query};
 use crate::partners::dto::{
     BulkSocketStateRequest, CreatePileRequest, PartnerCompoundView, PartnerPileView,
     PartnerSocketStateRequest, PartnerSocketView, UpdatePileRequest,
@@ -23,11 +23,13 @@ use crate::partners::model::{firms, piles, scoping};
 use crate::partners::{Partner, Scope};
 use crate::state::AppState;
 
-/// The compounds my firm serves.
+/// 本物业服务的小区（The compounds my firm serves）。
+///
+/// 本物业服务的小区，由工作人员在登记物业公司时指定。需要权限范围 `piles:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:read"])),
-    responses((status = 200, description = "Compounds", body = Vec<PartnerCompoundView>))
+    responses((status = 200, description = "小区列表", body = Vec<PartnerCompoundView>))
 )]
 #[get("/partner/compounds")]
 pub async fn compounds(state: web::Data<AppState>, partner: Partner) -> ApiResult<HttpResponse> {
@@ -40,37 +42,45 @@ pub async fn compounds(state: web::Data<AppState>, partner: Partner) -> ApiResul
     ))
 }
 
-/// Piles and sockets of one of my compounds, with the sockets' printed codes.
+/// 本物业某小区的充电桩和插座，含插座上印的编码（Piles and sockets of a compound）。
+///
+/// 小区内的充电桩及其插座，含每个插座印制的编码（用于贴纸和扫码签到）。小区不属于本物业时返回 404。
+/// 需要权限范围 `piles:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:read"])),
-    params(("id" = i64, Path, description = "Compound id")),
-    responses((status = 200, description = "Piles", body = Vec<PartnerPileView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "小区 id"), PageParams),
+    responses((status = 200, description = "一页充电桩，按安装顺序", body = Page<PartnerPileView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[get("/partner/compounds/{id}/piles")]
 pub async fn compound_piles(
     state: web::Data<AppState>,
     partner: Partner,
     id: Path<i64>,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     partner.require(Scope::PilesRead)?;
+    let page = page.0.validate()?;
     let (pid, id) = (partner.partner_id, id.into_inner());
-    let list = state
+    let (items, total) = state
         .db(move |conn| {
             scoping::owns_compound(conn, pid, id)?;
-            piles::compound_piles(conn, id)
+            piles::compound_piles(conn, id, page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
-/// Install a pile with its sockets in one of my compounds.
+/// 在本物业的小区安装一个充电桩及其插座（Install a pile）。
+///
+/// 在本物业的小区安装一个充电桩，含 1 到 4 个插座，每个插座生成印制编码。应答的 `Location` 头指向新充电桩。
+/// 操作写入审计日志。需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "Compound id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    params(("id" = i64, Path, description = "小区 id"), ("Idempotency-Key" = Option<String>, Header, description = "重试键（Idempotency-Key）")),
     request_body = CreatePileRequest,
-    responses((status = 201, description = "Installed", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    responses((status = 201, description = "已安装", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[post("/partner/compounds/{id}/piles")]
 pub async fn create_pile(
@@ -111,12 +121,14 @@ pub async fn create_pile(
         .json(view))
 }
 
-/// One of my piles.
+/// 本物业的一个充电桩（One pile）。
+///
+/// 按 id 读取充电桩及其插座；不属于本物业时返回 404 `not_found`。需要权限范围 `piles:read`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:read"])),
-    params(("id" = i64, Path, description = "Pile id")),
-    responses((status = 200, description = "The pile", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "充电桩 id")),
+    responses((status = 200, description = "该充电桩", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[get("/partner/piles/{id}")]
 pub async fn get_pile(
@@ -135,13 +147,15 @@ pub async fn get_pile(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Rename or move one of my piles.
+/// 重命名或移动本物业的充电桩（Rename or move a pile）。
+///
+/// 修改充电桩的名称或位置说明；未提供的字段保持不变。操作写入审计日志（修改前后）。需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "Pile id")),
+    params(("id" = i64, Path, description = "充电桩 id")),
     request_body = UpdatePileRequest,
-    responses((status = 200, description = "The pile", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    responses((status = 200, description = "该充电桩", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[patch("/partner/piles/{id}")]
 pub async fn update_pile(
@@ -177,12 +191,15 @@ pub async fn update_pile(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Retire one of my piles: its sockets are retired and their bookings cancelled.
+/// 停用本物业的充电桩：其插座一并停用，预约取消（Retire a pile）。
+///
+/// 永久停用充电桩：所有插座变为 `retired`，尚未开始的预约被取消并通知住户（发送 `booking.cancelled` webhook）。
+/// 操作写入审计日志。需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "Pile id")),
-    responses((status = 200, description = "The retired pile", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "充电桩 id")),
+    responses((status = 200, description = "已停用的充电桩", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[post("/partner/piles/{id}/retire")]
 pub async fn retire_pile(
@@ -214,12 +231,15 @@ pub async fn retire_pile(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Add a socket to one of my piles.
+/// 给本物业的充电桩增加一个插座（Add a socket）。
+///
+/// 给充电桩增加一个插座并生成印制编码；已停用的充电桩返回 409 `pile_retired`。操作写入审计日志。
+/// 需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "Pile id")),
-    responses((status = 201, description = "The pile with its new socket", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired`: a retired pile takes no new sockets", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "充电桩 id")),
+    responses((status = 201, description = "含新插座的充电桩", body = PartnerPileView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired`：已停用的充电桩不能增加插座", body = crate::error::ErrorBody))
 )]
 #[post("/partner/piles/{id}/sockets")]
 pub async fn add_socket(
@@ -289,14 +309,18 @@ fn apply_state(
     })
 }
 
-/// Set one of my sockets' state. Leaving `available` cancels its bookings that have not
-/// started charging (residents are told; `booking.cancelled` webhooks follow).
+/// 设置本物业一个插座的状态（Set a socket's state）。
+///
+/// 离开 `available` 会取消尚未开始充电的预约（通知住户，并发送 `booking.cancelled` webhook）。
+///
+/// 可设置的状态为 `available`、`maintenance`、`faulted`；`retired` 属于充电桩停用。操作写入审计日志（修改前后）。
+/// 需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "Socket id")),
+    params(("id" = i64, Path, description = "插座 id")),
     request_body = PartnerSocketStateRequest,
-    responses((status = 200, description = "The socket", body = PartnerSocketView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again)", body = crate::error::ErrorBody))
+    responses((status = 200, description = "该插座", body = PartnerSocketView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired`（已停用充电桩的插座保持停用）、`socket_retired`（已停用的插座不能恢复）或 `socket_state_changed`（状态刚被改变：重新读取后再试）", body = crate::error::ErrorBody))
 )]
 #[post("/partner/sockets/{id}/state")]
 pub async fn socket_state(
@@ -322,13 +346,16 @@ pub async fn socket_state(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Set many of my sockets' states in one call, all or nothing. Any socket that is not mine
-/// makes the whole call answer 404.
+/// 一次设置多个插座的状态，全部成功或全部不变（Bulk socket states）。
+///
+/// 任何一个插座不属于本物业，整个请求返回 404。
+///
+/// 在一个事务中设置多个插座的状态，任何一项失败则全部不变。需要权限范围 `piles:write`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
     request_body = BulkSocketStateRequest,
-    responses((status = 200, description = "The sockets", body = Vec<PartnerSocketView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired` (a retired pile's sockets stay retired), `socket_retired` (a retired socket does not return), or `socket_state_changed` (changed meanwhile: read it and try again)", body = crate::error::ErrorBody))
+    responses((status = 200, description = "这些插座", body = Vec<PartnerSocketView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody), (status = 409, description = "`pile_retired`（已停用充电桩的插座保持停用）、`socket_retired`（已停用的插座不能恢复）或 `socket_state_changed`（状态刚被改变：重新读取后再试）", body = crate::error::ErrorBody))
 )]
 #[post("/partner/sockets/state")]
 pub async fn bulk_socket_state(
@@ -368,71 +395,4 @@ pub async fn bulk_socket_state(
         })
         .await?;
     Ok(HttpResponse::Ok().json(views))
-}
-
-/// Schedule maintenance on one of my piles or sockets; overlapping bookings are cancelled.
-#[utoipa::path(
-    tag = "partner",
-    security(("partner" = ["piles:write"])),
-    request_body = MaintenanceRequest,
-    responses((status = 201, description = "Scheduled", body = MaintenanceView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
-)]
-#[post("/partner/maintenance-windows")]
-pub async fn maintenance(
-    state: web::Data<AppState>,
-    partner: Partner,
-    body: Json<MaintenanceRequest>,
-) -> ApiResult<HttpResponse> {
-    partner.require(Scope::PilesWrite)?;
-    let b = body.0;
-    let reason = b.reason.clone().into_string();
-    if b.ends_at <= b.starts_at || b.ends_at - b.starts_at > Duration::days(31) {
-        return Err(ApiError::validation(
-            "ends_at",
-            "must be after starts_at, at most 31 days later",
-        ));
-    }
-    let w = Writer::new(&partner, &state);
-    let view = state
-        .db(move |conn| {
-            let target = match (b.pile_id, b.socket_id) {
-                (Some(p), None) => {
-                    scoping::owned_pile(conn, w.partner_id, p)?;
-                    Target::Pile(p)
-                }
-                (None, Some(s)) => {
-                    scoping::owned_socket(conn, w.partner_id, s)?;
-                    Target::Socket(s)
-                }
-                _ => {
-                    return Err(ApiError::validation(
-                        "pile_id",
-                        "give exactly one of pile_id and socket_id",
-                    ))
-                }
-            };
-            db::transaction(conn, |c| {
-                let target = match &target {
-                    Target::Pile(p) => Target::Pile(*p),
-                    Target::Socket(s) => Target::Socket(*s),
-                };
-                let window = charging::NewWindow {
-                    target,
-                    range: TimeRange::new(b.starts_at, b.ends_at),
-                    reason: &reason,
-                    created_by: &w.actor,
-                };
-                let view = charging::schedule_maintenance(c, &window, w.now)?;
-                audit::record(
-                    c,
-                    AuditEntry {
-                        after: Some(serde_json::to_value(&view).unwrap_or_default()),
-                        ..w.entry("maintenance.create", "maintenance_window", Some(view.id))
-                    },
-                )?;
-                Ok(view)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
 }

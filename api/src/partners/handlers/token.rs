@@ -13,19 +13,25 @@ use crate::partners::rules::{grant_scopes, NotGranted};
 use crate::partners::scope::Scope;
 use crate::state::AppState;
 
-/// Exchange client credentials for an access token (OAuth 2 client-credentials grant).
+/// 用客户端凭据换取访问令牌（OAuth 2 client-credentials grant）。
 ///
-/// Send `client_id` and `client_secret` as JSON, as a form, or with HTTP Basic
-/// authentication. The token lasts `expires_in` seconds (10 minutes by default).
+/// `client_id` 和 `client_secret` 可放在表单（`application/x-www-form-urlencoded`，OAuth 2 客户端的
+/// 通常做法）或 JSON 请求体中，也可用 HTTP Basic 认证（`client_basic`：用户名为 client id，密码为
+/// secret，此时请求体只需 `grant_type`）。令牌有效 `expires_in` 秒（默认 10 分钟）。
+///
+/// 得到的访问令牌放在 `Authorization: Bearer` 头中调用其余物业接口；令牌只带客户端持有的权限范围（可用 `scope` 请求其中一部分）。
 #[utoipa::path(
     tag = "partner",
-    security(),
-    request_body(content = TokenRequest, content_type = "application/json"),
+    security((), ("client_basic" = [])),
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
     responses(
-        (status = 200, description = "A token", body = PartnerToken),
-        (status = 401, description = "`invalid_client`", body = crate::error::ErrorBody),
-        (status = 429, description = "`rate_limited`, with `Retry-After`: too many token requests for this client id or from this address", body = crate::error::ErrorBody),
-        (status = 503, description = "`service_unavailable`: the shared rate-limit store does not answer", body = crate::error::ErrorBody),
+        (status = 200, description = "访问令牌", body = PartnerToken),
+        (status = 401, description = "`invalid_client`：凭据无效", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`，带 `Retry-After`：该 client id 或该地址请求令牌过于频繁", body = crate::error::ErrorBody),
+        (status = 503, description = "`service_unavailable`：共享限流存储无响应", body = crate::error::ErrorBody),
     )
 )]
 #[post("/partner/token")]
@@ -49,7 +55,11 @@ pub async fn token(
         .enforce(&client_id)
         .await?;
     let id = client_id.clone();
-    let (partner_id, held) = state
+    let model::clients::ClientGrant {
+        partner_id,
+        scopes: held,
+        version,
+    } = state
         .db(move |conn| model::clients::authenticate_client(conn, &id, client_secret.expose(), now))
         .await?;
     let granted = grant_scopes(&held, scope.as_deref()).map_err(|NotGranted(name)| {
@@ -59,10 +69,14 @@ pub async fn token(
     })?;
     let ttl = state.config.partner_token_ttl_secs;
     let scope = Scope::join(&granted);
-    let access_token =
-        state
-            .jwt
-            .issue_partner(&client_id, partner_id, granted, ttl, state.clock.now())?;
+    let access_token = state.jwt.issue_partner(
+        &client_id,
+        partner_id,
+        granted,
+        version,
+        ttl,
+        state.clock.now(),
+    )?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(PartnerToken {

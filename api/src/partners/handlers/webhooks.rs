@@ -18,14 +18,18 @@ use crate::partners::webhooks::{subscriptions, url_policy};
 use crate::partners::{Partner, Scope};
 use crate::state::AppState;
 
-/// Subscribe a URL to events. The answer carries the signing secret, once.
+/// 为一个 URL 订阅事件，应答中包含签名密钥，仅此一次（Subscribe to webhooks）。
+///
+/// 订阅 URL 必须是 443 端口上的 HTTPS 公网地址（不接受内网、回环等地址）。事件按 Standard Webhooks 签名（`webhook-id`、
+/// `webhook-timestamp`、`webhook-signature` 头），签名密钥只在这次应答中返回，请立即保存。投递失败会按退避计划重试约一天。
+/// 需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
     request_body = CreateSubscriptionRequest,
     responses(
-        (status = 201, description = "Subscribed", body = SubscriptionView),
-        (status = 422, description = "`webhook_url_not_allowed` or `validation_failed`", body = crate::error::ErrorBody),
+        (status = 201, description = "已订阅", body = SubscriptionView),
+        (status = 422, description = "`webhook_url_not_allowed` 或 `validation_failed`", body = crate::error::ErrorBody),
     )
 )]
 #[post("/partner/webhooks")]
@@ -69,32 +73,38 @@ pub async fn create_subscription(
         .json(view))
 }
 
-/// My subscriptions.
+/// 本物业的 webhook 订阅（My subscriptions）。
+///
+/// 本物业的全部 webhook 订阅及其状态（不含签名密钥）。需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
-    responses((status = 200, description = "Subscriptions", body = Vec<SubscriptionView>))
+    params(PageParams),
+    responses((status = 200, description = "一页订阅，按创建顺序", body = Page<SubscriptionView>))
 )]
 #[get("/partner/webhooks")]
 pub async fn list_subscriptions(
     state: web::Data<AppState>,
     partner: Partner,
+    page: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     partner.require(Scope::WebhooksManage)?;
+    let page = page.0.validate()?;
     let pid = partner.partner_id;
-    Ok(HttpResponse::Ok().json(
-        state
-            .db(move |conn| subscriptions::subscriptions(conn, pid))
-            .await?,
-    ))
+    let (items, total) = state
+        .db(move |conn| subscriptions::subscriptions(conn, pid, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
-/// Delete one of my subscriptions.
+/// 删除本物业的一个订阅（Delete a subscription）。
+///
+/// 删除订阅：此后不再为它投递事件。不属于本物业时返回 404 `not_found`。操作写入审计日志。需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
-    params(("id" = i64, Path, description = "Subscription id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "订阅 id")),
+    responses((status = 204, description = "已删除"), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[delete("/partner/webhooks/{id}")]
 pub async fn delete_subscription(
@@ -119,12 +129,14 @@ pub async fn delete_subscription(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Deliveries of one of my subscriptions, newest first.
+/// 本物业某订阅的投递记录，最新在前（Deliveries）。
+///
+/// 某个订阅的事件投递记录，最新在前，可按投递状态筛选。需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
-    params(("id" = i64, Path, description = "Subscription id"), DeliveryFilter),
-    responses((status = 200, description = "One page of deliveries", body = Page<DeliveryView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "订阅 id"), DeliveryFilter),
+    responses((status = 200, description = "一页投递记录", body = Page<DeliveryView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[get("/partner/webhooks/{id}/deliveries")]
 pub async fn list_deliveries(
@@ -150,12 +162,14 @@ pub async fn list_deliveries(
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
 
-/// One of my deliveries with every attempt.
+/// 本物业的一条投递记录及其每次尝试（One delivery）。
+///
+/// 一条投递记录，含每次尝试的时间、HTTP 状态和错误。需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
-    params(("id" = i64, Path, description = "Delivery id")),
-    responses((status = 200, description = "The delivery", body = DeliveryView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "投递 id")),
+    responses((status = 200, description = "该投递记录", body = DeliveryView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[get("/partner/deliveries/{id}")]
 pub async fn get_delivery(
@@ -172,12 +186,15 @@ pub async fn get_delivery(
     ))
 }
 
-/// Send one of my deliveries' event again (same `webhook-id`), as a new delivery.
+/// 重新发送某条投递的事件（`webhook-id` 不变），作为一条新的投递（Replay a delivery）。
+///
+/// 把同一事件（`webhook-id` 相同，接收方可据此去重）作为新的投递立即排队，发给同一订阅；用于接收方故障修复之后。
+/// 需要权限范围 `webhooks:manage`。
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["webhooks:manage"])),
-    params(("id" = i64, Path, description = "Delivery id")),
-    responses((status = 202, description = "Queued again", body = DeliveryView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+    params(("id" = i64, Path, description = "投递 id")),
+    responses((status = 202, description = "已重新排队", body = DeliveryView), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[post("/partner/deliveries/{id}/replay")]
 pub async fn replay_delivery(

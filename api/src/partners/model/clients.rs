@@ -28,16 +28,12 @@ fn hash(secret: &str) -> String {
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    crate::cards::rules::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 /// Scopes as stored. A name this build does not know is an error, never dropped: a client
 /// must not quietly hold less (or, after a rename, other) than staff gave it.
-fn stored_scopes(stored: &str) -> ApiResult<Vec<Scope>> {
+pub fn stored_scopes(stored: &str) -> ApiResult<Vec<Scope>> {
     Scope::parse_list(stored)
         .map_err(|e| ApiError::internal(format!("partner_clients.scopes: {e}")))
 }
@@ -101,12 +97,14 @@ pub fn rotate_client(
     })
 }
 
-/// Revoke a client: its secrets and the tokens it holds stop working at once.
+/// Revoke a client: its secrets and the tokens it holds stop working at once (its
+/// `auth_version` moves on).
 pub fn revoke_client(conn: &mut DbConn, client_id: &str, now: NaiveDateTime) -> ApiResult<()> {
     let n = diesel::update(pc::table.filter(pc::client_id.eq(client_id)))
         .set((
             pc::status.eq(ClientStatus::Revoked),
             pc::revoked_at.eq(Some(now)),
+            pc::auth_version.eq(pc::auth_version + 1),
         ))
         .execute(conn)?;
     if n == 0 {
@@ -115,13 +113,43 @@ pub fn revoke_client(conn: &mut DbConn, client_id: &str, now: NaiveDateTime) -> 
     Ok(())
 }
 
-/// Check a client's credentials; returns (partner_id, the scopes the client holds).
+/// Replace the scopes an active client holds (at least one, checked by the request type). Its
+/// `auth_version` moves on, so tokens signed before keep only the scopes it still holds.
+pub fn set_client_scopes(conn: &mut DbConn, client_id: &str, scopes: &[Scope]) -> ApiResult<()> {
+    let n = diesel::update(
+        pc::table.filter(
+            pc::client_id
+                .eq(client_id)
+                .and(pc::status.eq(ClientStatus::Active)),
+        ),
+    )
+    .set((
+        pc::scopes.eq(Scope::join(scopes)),
+        pc::auth_version.eq(pc::auth_version + 1),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
+}
+
+/// What a client that presented the right secret holds.
+#[derive(Debug)]
+pub struct ClientGrant {
+    pub partner_id: i64,
+    pub scopes: Vec<Scope>,
+    /// Its `auth_version`, signed into the token.
+    pub version: i64,
+}
+
+/// Check a client's credentials; returns its partner, the scopes it holds and its version.
 pub fn authenticate_client(
     conn: &mut DbConn,
     client_id: &str,
     secret: &str,
     now: NaiveDateTime,
-) -> ApiResult<(i64, Vec<Scope>)> {
+) -> ApiResult<ClientGrant> {
     type Row = (
         i64,
         String,
@@ -129,6 +157,7 @@ pub fn authenticate_client(
         Option<String>,
         Option<NaiveDateTime>,
         ClientStatus,
+        i64,
     );
     let row: Option<Row> = pc::table
         .inner_join(p::table)
@@ -140,11 +169,13 @@ pub fn authenticate_client(
             pc::previous_secret_hash,
             pc::previous_valid_until,
             pc::status,
+            pc::auth_version,
         ))
         .first(conn)
         .optional()?;
     let invalid = || ApiError::new(ErrorCode::InvalidClient);
-    let (partner_id, scopes, current, previous, until, status) = row.ok_or_else(invalid)?;
+    let (partner_id, scopes, current, previous, until, status, version) =
+        row.ok_or_else(invalid)?;
     if status != ClientStatus::Active {
         return Err(invalid());
     }
@@ -156,5 +187,9 @@ pub fn authenticate_client(
     if !ok {
         return Err(invalid());
     }
-    Ok((partner_id, stored_scopes(&scopes)?))
+    Ok(ClientGrant {
+        partner_id,
+        scopes: stored_scopes(&scopes)?,
+        version,
+    })
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::charging::dto::{PileStatus, SocketState};
 use crate::charging::model::{refused, set_socket_state};
 use crate::charging::rules::pile_move;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{compounds, piles, sockets};
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -63,13 +64,28 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
     })
 }
 
-pub fn compound_piles(conn: &mut DbConn, compound_id: i64) -> ApiResult<Vec<PartnerPileView>> {
+/// One page of a compound's piles, in the order they were installed, and how many it has.
+pub fn compound_piles(
+    conn: &mut DbConn,
+    compound_id: i64,
+    page: PageRequest,
+) -> ApiResult<(Vec<PartnerPileView>, i64)> {
+    let total: i64 = piles::table
+        .filter(piles::compound_id.eq(compound_id))
+        .count()
+        .get_result(conn)?;
     let ids: Vec<i64> = piles::table
         .filter(piles::compound_id.eq(compound_id))
         .order(piles::id)
+        .limit(page.per_page)
+        .offset(page.offset())
         .select(piles::id)
         .load(conn)?;
-    ids.into_iter().map(|id| pile_view(conn, id)).collect()
+    let items = ids
+        .into_iter()
+        .map(|id| pile_view(conn, id))
+        .collect::<ApiResult<_>>()?;
+    Ok((items, total))
 }
 
 fn socket_code() -> String {

@@ -3,7 +3,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{bookings as b, partner_compounds as pcmp, piles, sockets};
+use crate::db::schema::{
+    bookings as b, maintenance_windows as mw, partner_compounds as pcmp, piles, sockets,
+};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 
@@ -49,6 +51,17 @@ pub fn owned_booking(conn: &mut DbConn, partner_id: i64, booking_id: i64) -> Api
     let compound: i64 = b::table
         .find(booking_id)
         .select(b::compound_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(ApiError::not_found)?;
+    owns_compound(conn, partner_id, compound)?;
+    Ok(compound)
+}
+
+pub fn owned_window(conn: &mut DbConn, partner_id: i64, window_id: i64) -> ApiResult<i64> {
+    let compound: i64 = mw::table
+        .find(window_id)
+        .select(mw::compound_id)
         .first(conn)
         .optional()?
         .ok_or_else(ApiError::not_found)?;

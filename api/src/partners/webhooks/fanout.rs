@@ -4,7 +4,9 @@
 //! and, in the same transaction, writes the event for the compound's property firm
 //! (`webhook_events`, keeping the event's id, which subscribers see as `webhook-id`) and a
 //! pending delivery for each of the firm's active subscriptions to its type. An event in a
-//! compound no firm serves is claimed and ends there.
+//! compound no firm serves is claimed and ends there. An event waits while an earlier event
+//! of its resource is not fanned out yet, so each delivery of a resource is written after
+//! those of its earlier events (the worker's order rests on that).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +18,7 @@ use crate::db::schema::{
 use crate::db::{self, last_insert_id, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::events::envelope::webhook_body;
-use crate::events::outbox::{claim_fan_out, not_fanned_out};
+use crate::events::outbox::{claim_fan_out, earlier_waiting, not_fanned_out};
 use crate::events::StoredEvent;
 use crate::partners::dto::{DeliveryStatus, SubscriptionStatus};
 use crate::state::AppState;
@@ -39,7 +41,7 @@ pub fn fan_out(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
             }
         };
         let won = db::transaction(conn, |c| {
-            if !claim_fan_out(c, &event.event_id, now)? {
+            if earlier_waiting(c, &event)? || !claim_fan_out(c, &event.event_id, now)? {
                 return Ok::<_, ApiError>(false);
             }
             if let Some(body) = &body {
@@ -103,6 +105,9 @@ fn deliveries_for(
                 wd::attempts.eq(0),
                 wd::next_attempt_at.eq(now),
                 wd::created_at.eq(now),
+                wd::resource_type.eq(event.resource_type),
+                wd::resource_id.eq(event.resource_id),
+                wd::sequence.eq(event.sequence),
             ))
             .execute(conn)?;
     }

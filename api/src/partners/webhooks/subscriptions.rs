@@ -82,20 +82,28 @@ pub fn create_subscription(
     ))
 }
 
-pub fn subscriptions(conn: &mut DbConn, partner_id: i64) -> ApiResult<Vec<SubscriptionView>> {
+/// One page of the partner's active subscriptions, oldest first, and how many it has.
+pub fn subscriptions(
+    conn: &mut DbConn,
+    partner_id: i64,
+    page: PageRequest,
+) -> ApiResult<(Vec<SubscriptionView>, i64)> {
+    let mine = ws::partner_id
+        .eq(partner_id)
+        .and(ws::status.eq(SubscriptionStatus::Active));
+    let total: i64 = ws::table.filter(mine).count().get_result(conn)?;
     let rows: Vec<(i64, String, String, SubscriptionStatus, NaiveDateTime)> = ws::table
-        .filter(
-            ws::partner_id
-                .eq(partner_id)
-                .and(ws::status.eq(SubscriptionStatus::Active)),
-        )
+        .filter(mine)
         .order(ws::id)
+        .limit(page.per_page)
+        .offset(page.offset())
         .select((ws::id, ws::url, ws::events, ws::status, ws::created_at))
         .load(conn)?;
-    Ok(rows
+    let items = rows
         .into_iter()
         .map(|r| subscription_view(r, None))
-        .collect())
+        .collect();
+    Ok((items, total))
 }
 
 /// The subscription if it is the partner's (else not found).
@@ -229,9 +237,21 @@ pub fn delivery(conn: &mut DbConn, partner_id: i64, id: i64) -> ApiResult<Delive
 /// Send an event again: a new delivery of the same event (same `webhook-id`) to the same
 /// subscription, due now.
 pub fn replay(conn: &mut DbConn, partner_id: i64, id: i64, now: NaiveDateTime) -> ApiResult<i64> {
-    let (event_row, subscription): (i64, i64) = wd::table
+    let (event_row, subscription, resource_type, resource_id, sequence): (
+        i64,
+        i64,
+        String,
+        i64,
+        i64,
+    ) = wd::table
         .filter(wd::id.eq(id).and(wd::partner_id.eq(partner_id)))
-        .select((wd::event_row_id, wd::subscription_id))
+        .select((
+            wd::event_row_id,
+            wd::subscription_id,
+            wd::resource_type,
+            wd::resource_id,
+            wd::sequence,
+        ))
         .first(conn)
         .optional()?
         .ok_or_else(ApiError::not_found)?;
@@ -244,6 +264,9 @@ pub fn replay(conn: &mut DbConn, partner_id: i64, id: i64, now: NaiveDateTime) -
             wd::attempts.eq(0),
             wd::next_attempt_at.eq(now),
             wd::created_at.eq(now),
+            wd::resource_type.eq(resource_type),
+            wd::resource_id.eq(resource_id),
+            wd::sequence.eq(sequence),
         ))
         .execute(conn)?;
     Ok(last_insert_id(conn)?)

@@ -3,6 +3,11 @@
 //! MySQL, SQLite and MySQL-compatible distributed engines alike, so several server processes
 //! never send one delivery at the same time; a process that dies mid-send leaves its claim to
 //! expire, and another sends the delivery (at least once).
+//!
+//! Deliveries of one resource (a booking, a socket, a maintenance window) to one subscription
+//! go in the order of the resource's events: a later one waits while an earlier one is being
+//! sent or retried (until it is delivered, or failed after its last try). Other resources'
+//! deliveries are not held up.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -44,6 +49,20 @@ fn claim(
     limit: i64,
     claim_secs: i64,
 ) -> ApiResult<Vec<Due>> {
+    // A delivery waits while an earlier event of its resource is still pending for the same
+    // subscription (being sent, or waiting for its next try). Fan-out writes a resource's
+    // deliveries in its order, and a delivery leaves `pending` only for good (delivered or
+    // failed), so whoever sees no earlier one pending may send this one.
+    let earlier = diesel::alias!(wd as earlier);
+    let earlier_pending = earlier.filter(
+        earlier
+            .field(wd::subscription_id)
+            .eq(wd::subscription_id)
+            .and(earlier.field(wd::resource_type).eq(wd::resource_type))
+            .and(earlier.field(wd::resource_id).eq(wd::resource_id))
+            .and(earlier.field(wd::sequence).lt(wd::sequence))
+            .and(earlier.field(wd::status).eq(DeliveryStatus::Pending)),
+    );
     let candidates: Vec<i64> = wd::table
         .filter(
             wd::status
@@ -51,7 +70,8 @@ fn claim(
                 .and(wd::next_attempt_at.le(now)),
         )
         .filter(wd::claimed_until.is_null().or(wd::claimed_until.lt(now)))
-        .order(wd::next_attempt_at)
+        .filter(diesel::dsl::not(diesel::dsl::exists(earlier_pending)))
+        .order((wd::next_attempt_at, wd::id))
         .limit(limit)
         .select(wd::id)
         .load(conn)?;
@@ -103,18 +123,20 @@ fn record(
     conn: &mut DbConn,
     worker: &str,
     due: &Due,
-    attempt: Attempt,
+    attempt: &Attempt,
     now: NaiveDateTime,
     retry_scale: f64,
 ) -> ApiResult<()> {
     let Attempt {
         status,
-        error,
+        ref error,
         took,
-    } = attempt;
+    } = *attempt;
     let ok = status.is_some_and(|s| (200..300).contains(&s));
     let attempts = due.attempts + 1;
-    let error = error.map(|e| e.chars().take(250).collect::<String>());
+    let error = error
+        .as_ref()
+        .map(|e| e.chars().take(250).collect::<String>());
     diesel::insert_into(wa::table)
         .values((
             wa::delivery_id.eq(due.id),
@@ -213,7 +235,9 @@ pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> Api
     let w = worker.to_owned();
     let claim_secs = state.config.webhook_claim_secs;
     let due = state
-        .db(move |conn| claim(conn, &w, now, 20, claim_secs))
+        // In a transaction retried on conflicts: on Galera a claim racing another node's is
+        // refused (1213) at a statement or at COMMIT, and is simply tried again.
+        .db(move |conn| crate::db::transaction(conn, |c| claim(c, &w, now, 20, claim_secs)))
         .await?;
     let n = due.len();
     let sends = due.into_iter().map(|d| async move {
@@ -227,7 +251,9 @@ pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> Api
             state.config.webhook_retry_scale,
         );
         state
-            .db(move |conn| record(conn, &w, &d, attempt, now, scale))
+            .db(move |conn| {
+                crate::db::transaction(conn, |c| record(c, &w, &d, &attempt, now, scale))
+            })
             .await?;
     }
     Ok(n)

@@ -9,6 +9,8 @@ use crate::text::Text;
 use crate::volunteering::rules::Skill;
 
 crate::text_enum! {
+    /// 活动提供的服务类别。
+    ///
     /// What kind of service an activity offers.
     pub enum ActivityCategory {
         /// 义务理发
@@ -44,6 +46,8 @@ impl ActivityCategory {
 }
 
 crate::text_enum! {
+    /// 活动所处的状态。
+    ///
     /// Where an activity stands.
     pub enum ActivityStatus {
         /// Published; sign-up open until the deadline.
@@ -55,6 +59,8 @@ crate::text_enum! {
     }
 }
 
+/// 创建活动（服务队队长或工作人员）。
+///
 /// Create an activity (the team's leaders or staff).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +98,8 @@ pub struct CreateActivityRequest {
     pub points_per_hour: i32,
 }
 
+/// 活动开始前修改活动；未提供的字段保持不变。提高名额会立即从候补名单中递补。
+///
 /// Edit an activity before it starts; absent fields stay as they are. Raising the capacity
 /// promotes people from the waitlist at once.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -124,6 +132,8 @@ pub struct UpdateActivityRequest {
     pub points_per_hour: Option<i32>,
 }
 
+/// 取消活动；通知所有已报名的人。
+///
 /// Cancel an activity; everyone signed up is told.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +162,8 @@ pub struct ActivityFilter {
     pub team_id: Option<i64>,
 }
 
+/// 列表中的活动。
+///
 /// An activity in a list.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 12, "team_id": 1, "team_name": "七彩之光志愿服务队", "community_id": 1, "community_name": "东街社区", "title": "东街社区义务理发", "category": "haircut", "category_label": "义务理发", "place": "东街社区服务中心一楼", "starts_at": "2026-12-05T01:00:00Z", "ends_at": "2026-12-05T03:30:00Z", "signup_deadline": "2026-12-04T12:00:00Z", "capacity": 30, "seats_taken": 28, "seats_left": 2, "waitlist_count": 0, "required_skills": [], "points_per_hour": 10, "status": "open"}))]
@@ -196,6 +208,8 @@ pub struct ActivitySummary {
     pub status: ActivityStatus,
 }
 
+/// 单个活动，含调用者本人的报名。
+///
 /// One activity with the caller's own sign-up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityDetail {
@@ -215,6 +229,8 @@ pub struct ActivityDetail {
     pub checkin_code: Option<String>,
 }
 
+/// 结束活动时结算的内容。
+///
 /// What closing an activity settled.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"activity_id": 12, "no_shows": 2, "settled": 26, "points_paid": 520}))]

@@ -15,6 +15,8 @@ use utoipa::ToSchema;
 
 use crate::text::Text;
 
+/// 他人看到的用户：只有 ID 和显示名称。
+///
 /// A user as others see them: id and display name only.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserRef {

@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 
 use crate::text::Text;
 
+/// 我的积分。
+///
 /// My points.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"balance": 120, "service_minutes": 720}))]
@@ -17,6 +19,8 @@ pub struct PointsSummary {
 }
 
 crate::text_enum! {
+    /// 积分变动原因。
+    ///
     /// Why points changed.
     pub enum PointsReason {
         /// Hours of service at an activity.
@@ -30,6 +34,8 @@ crate::text_enum! {
     }
 }
 
+/// 积分流水中的一条记录。
+///
 /// One entry of the points ledger.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 40, "amount": 25, "reason": "activity_hours", "reference": "activity:12:user:5", "note": null, "created_at": "2026-12-05T03:30:00Z"}))]
@@ -48,6 +54,8 @@ pub struct LedgerEntryView {
     pub created_at: DateTime<Utc>,
 }
 
+/// 工作人员调整用户积分。
+///
 /// A staff adjustment of a user's points.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +69,8 @@ pub struct AdjustPointsRequest {
 }
 
 crate::text_enum! {
+    /// 大额积分调整所处的状态。
+    ///
     /// Where a large adjustment stands.
     pub enum AdjustmentStatus {
         /// Waits for a second staff member.
@@ -72,6 +82,8 @@ crate::text_enum! {
     }
 }
 
+/// 超过审批阈值的积分调整，等待（或已由）另一名工作人员审批。
+///
 /// A staff adjustment larger than the approval threshold, waiting for (or decided by) a
 /// second staff member.
 #[derive(Debug, Serialize, ToSchema)]

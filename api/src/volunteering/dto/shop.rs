@@ -24,6 +24,8 @@ pub struct ShopItemView {
     pub active: bool,
 }
 
+/// 添加商品（工作人员）。
+///
 /// Add an item (staff).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +48,8 @@ pub struct CreateShopItemRequest {
     pub active: Option<bool>,
 }
 
+/// 修改商品（工作人员）。库存变动通过补货接口进行，以免覆盖同时进行的兑换。
+///
 /// Change an item (staff). Stock changes go through restock, so that redemptions running at
 /// the same time are never overwritten.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -65,6 +69,8 @@ pub struct UpdateShopItemRequest {
     pub active: Option<bool>,
 }
 
+/// 补充库存（工作人员）。
+///
 /// Add stock (staff).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +80,8 @@ pub struct RestockRequest {
     pub quantity: i32,
 }
 
+/// 用积分兑换商品。
+///
 /// Redeem an item for points.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +92,8 @@ pub struct RedeemRequest {
 }
 
 crate::text_enum! {
+    /// 兑换状态。
+    ///
     /// A redemption's state.
     pub enum RedemptionStatus {
         /// Waiting at the counter; show the pickup code.
@@ -93,6 +103,8 @@ crate::text_enum! {
     }
 }
 
+/// 一次兑换。
+///
 /// A redemption.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 33, "item_id": 1, "item_name": "食用油 5L", "quantity": 1, "points": 300, "pickup_code": "K7M2Q9TX", "status": "pending", "created_at": "2026-12-05T04:00:00Z", "collected_at": null}))]
@@ -117,6 +129,8 @@ pub struct RedemptionView {
     pub collected_at: Option<DateTime<Utc>>,
 }
 
+/// 交付兑换的商品（柜台工作人员）。
+///
 /// Hand over a redemption (staff at the counter).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,8 @@ use super::activities::ActivityStatus;
 use crate::text::Text;
 
 crate::text_enum! {
+    /// 报名状态。
+    ///
     /// A sign-up's state.
     pub enum SignupStatus {
         /// Has a seat.
@@ -19,6 +21,8 @@ crate::text_enum! {
     }
 }
 
+/// 一条报名。
+///
 /// A sign-up.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 77, "activity_id": 12, "status": "waitlisted", "position": 3, "created_at": "2026-11-30T08:00:00Z", "confirmed_at": null, "checked_in_at": null, "checked_out_at": null, "no_show": false, "service_minutes": null, "points_awarded": null}))]
@@ -47,6 +51,8 @@ pub struct SignupView {
     pub points_awarded: Option<i32>,
 }
 
+/// 我的一条报名及其活动。
+///
 /// One of my sign-ups with its activity.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MySignupEntry {
@@ -65,6 +71,8 @@ pub struct MySignupEntry {
     pub activity_status: ActivityStatus,
 }
 
+/// 队长看到的名单上的一条报名。
+///
 /// A sign-up on the roster a leader sees.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RosterEntry {
@@ -77,6 +85,8 @@ pub struct RosterEntry {
     pub nickname: String,
 }
 
+/// 用活动现场签到码签到。
+///
 /// Check in with the activity's on-site code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

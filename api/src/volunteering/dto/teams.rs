@@ -9,6 +9,8 @@ use crate::text::Text;
 use crate::volunteering::rules::Skill;
 
 crate::text_enum! {
+    /// 成员在服务队中的角色。
+    ///
     /// A member's role in a team.
     pub enum TeamRole {
         /// 队长: runs the team's activities.
@@ -19,6 +21,8 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// 成员资格所处的状态：申请加入，由服务队队长（或工作人员）决定。
+    ///
     /// Where a membership stands: joining asks, the team's leader (or staff) decides.
     pub enum MembershipStatus {
         /// Asked to join; waits for a leader or staff member.
@@ -50,6 +54,8 @@ pub struct TeamView {
     pub my_status: Option<MembershipStatus>,
 }
 
+/// 创建服务队（工作人员）。
+///
 /// Create a team (staff).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +72,8 @@ pub struct CreateTeamRequest {
     pub community_id: Option<i64>,
 }
 
+/// 队长看到的服务队成员。
+///
 /// A member of a team, as its leaders see them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamMemberView {
@@ -85,6 +93,8 @@ pub struct TeamMemberView {
     pub joined_at: DateTime<Utc>,
 }
 
+/// 设置成员为队长或普通成员（工作人员）。新任队长若是居民则成为 `team_leader`；新角色在其下次刷新令牌后生效。
+///
 /// Make a member a leader or a plain member (staff). A new leader who is a resident becomes
 /// a `team_leader`; the new role is in their token after the next refresh.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,6 +105,8 @@ pub struct SetMemberRoleRequest {
     pub role: TeamRole,
 }
 
+/// 我的志愿者资料。
+///
 /// My volunteer profile.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"user_id": 5, "skills": ["理发", "急救"], "is_party_member": true, "party_unit": "县教育局", "teams": [{"id": 1, "name": "七彩之光志愿服务队", "role": "member"}], "service_minutes": 360}))]
@@ -113,6 +125,8 @@ pub struct VolunteerProfileView {
     pub service_minutes: i64,
 }
 
+/// 我所在的服务队。
+///
 /// A team I belong to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyTeam {
@@ -124,6 +138,8 @@ pub struct MyTeam {
     pub role: TeamRole,
 }
 
+/// 替换我的技能。
+///
 /// Replace my skills.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +150,8 @@ pub struct UpdateProfileRequest {
     pub skills: Vec<Skill>,
 }
 
+/// 登记或取消登记在职党员（工作人员）。
+///
 /// Register or unregister a user as an in-service party member (staff).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

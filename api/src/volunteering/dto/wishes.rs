@@ -8,6 +8,8 @@ use super::UserRef;
 use crate::text::Text;
 
 crate::text_enum! {
+    /// 微心愿状态。
+    ///
     /// A micro-wish's state.
     pub enum WishStatus {
         /// Waiting for someone to claim it.
@@ -44,6 +46,8 @@ pub struct CreateWishRequest {
     pub community_id: Option<i64>,
 }
 
+/// 一个微心愿。
+///
 /// A micro-wish.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": 7, "title": "帮忙修理收音机", "description": "家里老人的收音机没有声音了", "community_id": 1, "points": 20, "status": "claimed", "poster": {"user_id": 9, "nickname": "居民a1b2c3"}, "claimer": {"user_id": 5, "nickname": "党员小李"}, "created_at": "2026-11-30T08:00:00Z", "claimed_at": "2026-11-30T09:00:00Z", "fulfilled_at": null, "confirmed_at": null, "auto_confirmed": false, "auto_confirm_at": null, "dispute_reason": null, "points_paid": null}))]
@@ -83,6 +87,8 @@ pub struct WishView {
     pub points_paid: Option<i32>,
 }
 
+/// 发布者对已完成的心愿提出异议：不会自动确认，由工作人员裁定。
+///
 /// The poster disputes a fulfilled wish: it will not confirm itself; staff settle it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +99,8 @@ pub struct DisputeWishRequest {
     pub reason: Text<1, 255>,
 }
 
+/// 工作人员裁定有争议的心愿：向认领者发放积分（确认）或不发放（驳回）。
+///
 /// Staff settle a disputed wish: pay the claimer (it is confirmed) or not (it is rejected).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +122,8 @@ pub struct WishReportQuery {
     pub month: Option<String>,
 }
 
+/// 一名志愿者当月的心愿积分收入。
+///
 /// One volunteer's wish earnings in the month.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WishEarner {
@@ -125,6 +135,8 @@ pub struct WishEarner {
     pub wishes: i64,
 }
 
+/// 当月彼此交易心愿超过一次的两个账号（任一方为另一方发布）。
+///
 /// Two accounts that traded wishes with each other more than once in the month (either
 /// posting for the other).
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,6 +151,8 @@ pub struct WishPair {
     pub points: i64,
 }
 
+/// 工作人员查看的某月心愿积分报告。
+///
 /// The staff report on wish points of a month.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"month": "2026-12", "top_earners": [{"user": {"user_id": 5, "nickname": "党员小李"}, "points": 120, "wishes": 6}], "trading_pairs": [{"a": {"user_id": 5, "nickname": "党员小李"}, "b": {"user_id": 9, "nickname": "居民a1b2c3"}, "wishes": 4, "points": 80}]}))]

@@ -19,6 +19,10 @@ use crate::volunteering::model::activities::{self as model, Edit, NewActivity};
 use crate::volunteering::model::{attendance, signups, teams};
 use crate::volunteering::rules::{normalize_skills, skills_from_text, validate_numbers, Schedule};
 
+/// 志愿活动列表（即将开始）
+///
+/// 即将进行的活动（已开放、尚未结束），最早开始的在前：可按社区、类别、当地日期、服务队以及是否还有名额筛选。
+///
 /// Upcoming activities (open, not yet ended), soonest first: by community, category, local
 /// date, team, and whether seats are left.
 #[utoipa::path(
@@ -41,6 +45,10 @@ pub async fn list_activities(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 查看志愿活动详情
+///
+/// 单个活动，含剩余名额和我的报名（含我的候补位次）。
+///
 /// One activity with seats left and my own sign-up (with my waitlist position).
 #[utoipa::path(
     tag = "activities",
@@ -66,6 +74,10 @@ fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     t.naive_utc()
 }
 
+/// 创建志愿活动
+///
+/// 为服务队创建活动（其队长或工作人员）。
+///
 /// Create an activity for a team (its leaders or staff).
 #[utoipa::path(
     tag = "activities",
@@ -122,6 +134,10 @@ pub async fn create_activity(
     ))
 }
 
+/// 修改志愿活动
+///
+/// 活动开始前修改活动（其服务队队长或工作人员）。名额不能低于已确认人数；提高名额会立即递补候补的人。
+///
 /// Edit an activity before it starts (its team's leaders or staff). The capacity cannot go
 /// below the confirmed seats; raising it promotes waitlisted people at once.
 #[utoipa::path(
@@ -183,6 +199,10 @@ pub async fn update_activity(
     Ok(HttpResponse::Ok().json(detail))
 }
 
+/// 取消志愿活动
+///
+/// 活动开始前取消活动（其服务队队长或工作人员）；通知所有已报名的人。
+///
 /// Cancel an activity before it starts (its team's leaders or staff); everyone signed up is
 /// told.
 #[utoipa::path(
@@ -217,6 +237,11 @@ pub async fn cancel_activity(
     Ok(HttpResponse::Ok().json(detail))
 }
 
+/// 结束志愿活动
+///
+/// 结束已结束的活动（其服务队队长或工作人员）：从未签到的已确认者记为缺席；已签到未签退的人按到结束时计时。
+/// 无人结束时，后台任务在结束两小时后自动完成。
+///
 /// Close an ended activity (its team's leaders or staff): confirmed people who never checked
 /// in become no-shows; checked-in people not checked out are credited until the end. Done by
 /// a background job two hours after the end when nobody closes it.
@@ -247,6 +272,10 @@ pub async fn close_activity(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// 活动报名名单
+///
+/// 实时名单（其服务队队长或工作人员）：先列已确认的人，再按顺序列出候补及位次。
+///
 /// The live roster (its team's leaders or staff): confirmed first, then the waitlist in
 /// order with positions.
 #[utoipa::path(
@@ -283,6 +312,10 @@ fn local(t: Option<DateTime<Utc>>) -> String {
     .unwrap_or_default()
 }
 
+/// 导出报名名单（CSV）
+///
+/// 下载名单 CSV，可用 Excel 打开（其服务队队长或工作人员）：UTF-8 带 BOM，当地时间（Asia/Shanghai）。
+///
 /// Download the roster as CSV for Excel (its team's leaders or staff): UTF-8 with BOM, local
 /// times (Asia/Shanghai).
 #[utoipa::path(

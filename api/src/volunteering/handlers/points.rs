@@ -13,6 +13,10 @@ use crate::volunteering::dto::points::{
 use crate::volunteering::model::{adjustments, points as model};
 use crate::volunteering::rules::MAX_ADJUSTMENT;
 
+/// 我的积分余额与服务时长
+///
+/// 我的积分余额（我的积分流水之和）和服务时长。
+///
 /// My points balance (the sum of my ledger) and service time.
 #[utoipa::path(
     tag = "points",
@@ -26,6 +30,10 @@ pub async fn my_points(state: web::Data<AppState>, user: Resident) -> ApiResult<
     Ok(HttpResponse::Ok().json(s))
 }
 
+/// 我的积分明细
+///
+/// 我的积分记录，最新在前。
+///
 /// My points history, newest first.
 #[utoipa::path(
     tag = "points",
@@ -45,6 +53,11 @@ pub async fn my_ledger(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 调整积分（工作人员）
+///
+/// 附说明增减积分（工作人员；不能操作自己的账号）。扣减不会使余额为负。增减超过 `LINLI_POINTS_APPROVAL_OVER` 时暂不写入：返回 202 和一条待审申请，
+/// 由另一名工作人员批准。
+///
 /// Add or take points with a note (staff; never on their own account). A deduction never makes
 /// the balance negative. An amount beyond `LINLI_POINTS_APPROVAL_OVER` either way is not
 /// written yet: it answers 202 with a pending request a second staff member approves.
@@ -107,6 +120,10 @@ pub struct AdjustmentFilter {
     pub status: Option<AdjustmentStatus>,
 }
 
+/// 待复核的大额积分调整
+///
+/// 等待（或已由）另一名工作人员审批的大额积分调整，最早在前。
+///
 /// Large adjustments waiting for (or decided by) a second staff member, oldest first.
 #[utoipa::path(
     tag = "points",
@@ -139,6 +156,10 @@ async fn decide(state: &AppState, staff: Staff, id: i64, approve: bool) -> ApiRe
     Ok(HttpResponse::Ok().json(r))
 }
 
+/// 批准大额积分调整（第二位工作人员）
+///
+/// 批准大额积分调整（须为申请人以外的工作人员，且不能是自己的积分）：积分流水此时写入，且只写一次。
+///
 /// Approve a large adjustment (a staff member other than the one who asked, and not for
 /// their own points): the ledger entry is written now, once.
 #[utoipa::path(
@@ -162,6 +183,10 @@ pub async fn approve_adjustment(
     decide(&state, staff, id.into_inner(), true).await
 }
 
+/// 驳回大额积分调整
+///
+/// 驳回大额积分调整（须为申请人以外的工作人员）：不写入任何记录。
+///
 /// Reject a large adjustment (a staff member other than the one who asked): nothing is
 /// written.
 #[utoipa::path(

@@ -26,6 +26,10 @@ fn check_price(p: i32) -> ApiResult<i32> {
     }
 }
 
+/// 积分超市商品列表
+///
+/// 在售商品及其价格和库存。
+///
 /// Items on offer with price and stock.
 #[utoipa::path(
     tag = "points-shop",
@@ -46,6 +50,10 @@ pub async fn list_items(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 新增积分超市商品（工作人员）
+///
+/// 添加商品（工作人员）。
+///
 /// Add an item (staff).
 #[utoipa::path(
     tag = "points-shop",
@@ -87,6 +95,10 @@ pub async fn create_item(
     ))
 }
 
+/// 修改积分超市商品（工作人员）
+///
+/// 修改商品的名称、说明、价格或是否上架（工作人员）。
+///
 /// Change an item's name, description, price or whether it is offered (staff).
 #[utoipa::path(
     tag = "points-shop",
@@ -122,6 +134,10 @@ pub async fn update_item(
     Ok(HttpResponse::Ok().json(item))
 }
 
+/// 商品补货（工作人员）
+///
+/// 补充库存（工作人员）。
+///
 /// Add stock (staff).
 #[utoipa::path(
     tag = "points-shop",
@@ -155,6 +171,10 @@ pub async fn restock(
     Ok(HttpResponse::Ok().json(item))
 }
 
+/// 积分兑换商品
+///
+/// 兑换商品：库存和积分同时扣减或都不扣减；应答带有在柜台出示的取货码。请发送 `Idempotency-Key`。
+///
 /// Redeem an item: stock and points are taken together or not at all; the answer carries the
 /// pickup code to show at the counter. Send an `Idempotency-Key`.
 #[utoipa::path(
@@ -192,6 +212,10 @@ pub async fn redeem(
     Ok(created(format!("/api/v1/me/redemptions/{}", r.id), &r))
 }
 
+/// 我的兑换记录与取货码
+///
+/// 我的兑换及其取货码，最新在前。
+///
 /// My redemptions with their pickup codes, newest first.
 #[utoipa::path(
     tag = "points-shop",
@@ -211,6 +235,10 @@ pub async fn my_redemptions(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 凭取货码领取兑换商品（工作人员）
+///
+/// 凭取货码交付兑换的商品（柜台工作人员）。
+///
 /// Hand over a redemption by its pickup code (staff at the counter).
 #[utoipa::path(
     tag = "points-shop",

@@ -12,6 +12,10 @@ use crate::state::AppState;
 use crate::volunteering::dto::signups::{CheckInRequest, MySignupEntry, SignupView};
 use crate::volunteering::model::{activities, attendance, signups as model, teams};
 
+/// 报名志愿活动
+///
+/// 报名参加活动：有名额时直接确认，名额满后进入候补并给出位次。请发送 `Idempotency-Key`：重试得到第一次的应答。
+///
 /// Sign up for an activity: confirmed while seats last, then waitlisted with a position.
 /// Send an `Idempotency-Key`: a retry gets the first answer.
 #[utoipa::path(
@@ -46,6 +50,10 @@ pub async fn sign_up(
     Ok(created(format!("/api/v1/signups/{}", view.id), &view))
 }
 
+/// 取消活动报名
+///
+/// 活动开始前取消我的报名。已确认的名额立即转给候补第一位，并通知其本人。
+///
 /// Cancel my sign-up before the activity starts. A confirmed seat passes at once to the first
 /// person on the waitlist, who is told.
 #[utoipa::path(
@@ -75,6 +83,10 @@ pub async fn cancel(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 我的活动报名
+///
+/// 我的报名（所有状态），最近的活动在前。
+///
 /// My sign-ups (all states), latest activity first.
 #[utoipa::path(
     tag = "signups",
@@ -94,6 +106,10 @@ pub async fn my_signups(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 活动现场扫码签到
+///
+/// 用现场签到码为自己签到，时间为开始前 30 分钟到活动结束。
+///
 /// Check myself in with the on-site code, from 30 minutes before the start until the end.
 #[utoipa::path(
     tag = "signups",
@@ -134,6 +150,10 @@ fn managed_signup(c: &mut DbConn, me: AuthUser, id: i64) -> ApiResult<model::Sig
     Ok(row)
 }
 
+/// 为志愿者签到（队长或工作人员）
+///
+/// 为志愿者签到（服务队队长或工作人员），须在签到时间窗口内。
+///
 /// Check a volunteer in (the team's leaders or staff), within the check-in window.
 #[utoipa::path(
     tag = "signups",
@@ -163,6 +183,10 @@ pub async fn leader_check_in(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 为志愿者签退并记服务时长
+///
+/// 为志愿者签退（服务队队长或工作人员）：自签到起的时长（不超过计划时长）计为服务时长，并立即发放积分。
+///
 /// Check a volunteer out (the team's leaders or staff): the time since check-in, capped at
 /// the scheduled length, becomes service hours, and points are credited at once.
 #[utoipa::path(

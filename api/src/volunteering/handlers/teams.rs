@@ -14,6 +14,10 @@ use crate::volunteering::dto::teams::{
 use crate::volunteering::model::teams as model;
 use crate::volunteering::rules::normalize_skills;
 
+/// 志愿服务队列表及其队长（List volunteer teams）。
+///
+/// 志愿服务队列表，含各队队长。
+///
 /// List volunteer teams (志愿服务队) with their leaders.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -33,6 +37,10 @@ pub async fn list_teams(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 创建志愿服务队（工作人员）
+///
+/// 创建服务队（工作人员）。
+///
 /// Create a team (staff).
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -65,6 +73,10 @@ pub async fn create_team(
     Ok(created(format!("/api/v1/teams/{}", team.id), &team))
 }
 
+/// 查看志愿服务队
+///
+/// 单个服务队。
+///
 /// One team.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -83,6 +95,10 @@ pub async fn get_team(
     Ok(HttpResponse::Ok().json(team))
 }
 
+/// 申请加入志愿服务队
+///
+/// 申请加入服务队。成员资格为 `pending`，直到服务队队长（或工作人员）批准；只有已批准的成员才能认领微心愿并累计服务时长。
+///
 /// Ask to join a team. The membership is `pending` until one of the team's leaders (or staff)
 /// approves it; only approved members claim micro-wishes and earn service hours.
 #[utoipa::path(
@@ -111,6 +127,10 @@ pub async fn join_team(
     Ok(HttpResponse::Ok().json(team))
 }
 
+/// 退出志愿服务队
+///
+/// 退出服务队。
+///
 /// Leave a team.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -132,6 +152,10 @@ pub async fn leave_team(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 服务队成员列表
+///
+/// 服务队成员及其技能（其队长和工作人员）。
+///
 /// A team's members with their skills (its leaders and staff).
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -163,6 +187,10 @@ pub async fn list_members(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 批准入队申请
+///
+/// 批准待审的成员资格（服务队队长和工作人员）。对已批准的成员再次批准得到相同应答。
+///
 /// Approve a pending membership (the team's leaders and staff). Approving an approved member
 /// answers the same.
 #[utoipa::path(
@@ -197,6 +225,10 @@ pub async fn approve_member(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 拒绝入队申请
+///
+/// 拒绝待审的成员资格（服务队队长和工作人员）：删除该申请。
+///
 /// Reject a pending membership (the team's leaders and staff): the request is removed.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -228,6 +260,10 @@ pub async fn reject_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 设置队长或普通队员（工作人员）
+///
+/// 设置成员为队长或普通成员（工作人员；不能设置自己）。
+///
 /// Make a member a leader or a plain member (staff; never oneself).
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -262,6 +298,10 @@ pub async fn set_member_role(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// 我的志愿者资料
+///
+/// 我的志愿者资料：技能、服务队、党员身份、服务时长。
+///
 /// My volunteer profile: skills, teams, party membership, service time.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -275,6 +315,10 @@ pub async fn get_profile(state: web::Data<AppState>, user: Resident) -> ApiResul
     Ok(HttpResponse::Ok().json(p))
 }
 
+/// 设置我的技能
+///
+/// 设置我的技能。
+///
 /// Set my skills.
 #[utoipa::path(
     tag = "volunteer-teams",
@@ -300,6 +344,10 @@ pub async fn update_profile(
     Ok(HttpResponse::Ok().json(p))
 }
 
+/// 登记或取消登记在职党员（工作人员）（Register a party member）。
+///
+/// 登记或取消登记在职党员（工作人员；不能登记自己）。党员无需加入服务队即可认领微心愿。
+///
 /// Register a user as an in-service party member (在职党员), or undo it (staff; never
 /// oneself). Party members may claim micro-wishes without joining a team.
 #[utoipa::path(

@@ -14,6 +14,10 @@ use crate::volunteering::dto::wishes::{
 };
 use crate::volunteering::model::{quotas, wish_report, wishes as model};
 
+/// 微心愿列表
+///
+/// 微心愿，默认只列待认领的，最新在前。
+///
 /// Micro-wishes, open ones by default, newest first.
 #[utoipa::path(
     tag = "wishes",
@@ -37,6 +41,10 @@ pub async fn list_wishes(
     Ok(HttpResponse::Ok().json(Page::new(items, p, total)))
 }
 
+/// 发布微心愿
+///
+/// 发布微心愿（同时未结清的至多 `LINLI_WISH_OPEN_POSTS_MAX` 个）。
+///
 /// Post a micro-wish (at most `LINLI_WISH_OPEN_POSTS_MAX` unsettled at once).
 #[utoipa::path(
     tag = "wishes",
@@ -70,6 +78,10 @@ pub async fn create_wish(
     Ok(created(format!("/api/v1/wishes/{}", wish.id), &wish))
 }
 
+/// 查看微心愿
+///
+/// 单个微心愿。
+///
 /// One micro-wish.
 #[utoipa::path(
     tag = "wishes",
@@ -88,6 +100,10 @@ pub async fn get_wish(
     Ok(HttpResponse::Ok().json(w))
 }
 
+/// 我的微心愿（发布的与认领的）
+///
+/// 我发布或认领的心愿。
+///
 /// Wishes I posted or claimed.
 #[utoipa::path(
     tag = "wishes",
@@ -123,6 +139,11 @@ async fn act(state: &AppState, user: Resident, id: i64, action: Action) -> ApiRe
     Ok(HttpResponse::Ok().json(w))
 }
 
+/// 认领微心愿
+///
+/// 认领待认领的心愿（已批准的服务队成员和已登记的党员，且不属于发布者家庭；同一时间只有一名认领者；
+/// 每名志愿者未完成的认领至多 `LINLI_WISH_OPEN_CLAIMS_MAX` 个）。
+///
 /// Claim an open wish (approved team members and registered party members, not of the
 /// poster's household; one claimer at a time; at most `LINLI_WISH_OPEN_CLAIMS_MAX` claims not
 /// yet fulfilled per volunteer).
@@ -146,6 +167,10 @@ pub async fn claim(
     act(&state, user, id.into_inner(), model::claim).await
 }
 
+/// 放弃认领的微心愿
+///
+/// 交还已认领的心愿；心愿重新开放认领。
+///
 /// Give a claimed wish back; it is open again.
 #[utoipa::path(
     tag = "wishes",
@@ -168,6 +193,10 @@ pub async fn release(
     .await
 }
 
+/// 标记微心愿已完成
+///
+/// 将我认领的心愿标为已完成；由发布者确认（或 7 天后自动确认）。
+///
 /// Mark a wish I claimed as fulfilled; its poster confirms (or it confirms itself after 7 days).
 #[utoipa::path(
     tag = "wishes",
@@ -190,6 +219,10 @@ pub async fn fulfil(
     .await
 }
 
+/// 确认微心愿已完成
+///
+/// 确认我已完成的心愿：认领者在同一事务中获得积分（只发一次，不超过其每月心愿积分上限，同一家庭内从不发放）。
+///
 /// Confirm my fulfilled wish: the claimer gets the points (once, within their monthly cap of
 /// wish points, never within one household), in the same transaction.
 #[utoipa::path(
@@ -211,6 +244,10 @@ pub async fn confirm(
     act(&state, user, id.into_inner(), model::confirm).await
 }
 
+/// 撤回我的微心愿
+///
+/// 无人认领时撤回我的心愿。
+///
 /// Withdraw my wish while nobody has claimed it.
 #[utoipa::path(
     tag = "wishes",
@@ -234,6 +271,10 @@ pub async fn withdraw(
     .await
 }
 
+/// 对微心愿完成情况提出异议
+///
+/// 对我已完成的心愿提出异议：不再自动确认，由工作人员裁定。
+///
 /// Dispute my fulfilled wish: it no longer confirms itself; staff settle it.
 #[utoipa::path(
     tag = "wishes",
@@ -265,6 +306,10 @@ pub async fn dispute(
     Ok(HttpResponse::Ok().json(w))
 }
 
+/// 裁定有异议的微心愿（工作人员）
+///
+/// 裁定有争议的心愿（工作人员，不能是自己的）：向认领者发放积分（确认）或不发放（驳回）。裁定及其理由写入审计日志。
+///
 /// Settle a disputed wish (staff, never their own): pay the claimer (confirmed) or not
 /// (rejected). The decision and its reason go to the audit log.
 #[utoipa::path(
@@ -298,6 +343,10 @@ pub async fn settle(
     Ok(HttpResponse::Ok().json(w))
 }
 
+/// 微心愿积分月报（工作人员）
+///
+/// 某月的心愿积分（工作人员）：收入最高的志愿者，以及反复互相交易心愿的账号对。
+///
 /// Wish points of a month (staff): the top earners and the pairs of accounts that keep
 /// trading wishes with each other.
 #[utoipa::path(

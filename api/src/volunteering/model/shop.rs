@@ -223,7 +223,7 @@ pub fn redeem(
         return Err(ApiError::new(ErrorCode::ItemUnavailable));
     }
     let id = crate::db::transaction(conn, |conn| {
-        if let Some(id) = claim.done_before(conn, "redemption")? {
+        if let Some(id) = claim.begin(conn, "redemption")? {
             return Ok(id);
         }
         let n = diesel::update(

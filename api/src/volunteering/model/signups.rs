@@ -145,12 +145,14 @@ pub fn sign_up(
                 .with_details(serde_json::json!({"missing": missing})));
         }
     }
-    if live_of(conn, activity_id, user_id)?.is_some() {
-        return Err(ApiError::new(ErrorCode::AlreadySignedUp));
-    }
     let id = crate::db::transaction(conn, |conn| {
-        if let Some(id) = claim.done_before(conn, "signup")? {
+        if let Some(id) = claim.begin(conn, "signup")? {
             return Ok(id);
+        }
+        // After `begin`: an earlier attempt of this very request that signed up is found
+        // above, not refused here as a second sign-up.
+        if live_of(conn, activity_id, user_id)?.is_some() {
+            return Err(ApiError::new(ErrorCode::AlreadySignedUp));
         }
         // Take a queue number; this also locks the activity row until commit, so sign-ups and
         // cancellations of one activity are applied one after the other.

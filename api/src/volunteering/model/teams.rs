@@ -272,7 +272,10 @@ pub fn set_member_role(
                     .and(users::role.eq(Role::Resident.as_str())),
             ),
         )
-        .set(users::role.eq(Role::TeamLeader.as_str()))
+        .set((
+            users::role.eq(Role::TeamLeader.as_str()),
+            users::auth_version.eq(users::auth_version + 1),
+        ))
         .execute(conn)?;
     }
     Ok(())

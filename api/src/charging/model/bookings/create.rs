@@ -55,6 +55,40 @@ pub(in crate::charging::model) fn bookable_household(
     }
 }
 
+/// Whether the household may book in `compound_id`: its own compound, or one open to the
+/// whole community (`compounds.open_to_community`) of the household's community. Otherwise
+/// 403 `compound_not_yours`.
+pub(in crate::charging::model) fn may_book_in(
+    conn: &mut DbConn,
+    household_id: i64,
+    compound_id: i64,
+) -> ApiResult<()> {
+    use crate::db::schema::{buildings, compounds, households};
+    let home: Option<(i64, i64)> = households::table
+        .inner_join(buildings::table.inner_join(compounds::table))
+        .filter(households::id.eq(household_id))
+        .select((compounds::id, compounds::community_id))
+        .first(conn)
+        .optional()?;
+    let target: Option<(i64, bool)> = compounds::table
+        .find(compound_id)
+        .select((compounds::community_id, compounds::open_to_community))
+        .first(conn)
+        .optional()?;
+    let allowed = match (home, target) {
+        (Some((own, _)), _) if own == compound_id => true,
+        (Some((_, community)), Some((target_community, true))) => community == target_community,
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::CompoundNotYours)
+            .with_field("socket_id")
+            .with_details(json!({"compound_id": compound_id})))
+    }
+}
+
 /// Take one unit of the household's quota, or fail with `household_quota_reached`.
 fn take_quota(conn: &mut DbConn, household_id: i64, max: i64) -> ApiResult<()> {
     let max = i32::try_from(max).unwrap_or(i32::MAX);
@@ -110,6 +144,7 @@ pub(in crate::charging::model) fn book_in_tx(
 ) -> ApiResult<BookingView> {
     let (socket, compound_name, settings) =
         socket_in_context(conn, req.socket_id)?.ok_or_else(ApiError::not_found)?;
+    may_book_in(conn, req.household_id, socket.compound_id)?;
     rules::check_range(&settings, req.starts_at, req.ends_at, now)?;
     if socket.state != SocketState::Available || socket.pile_status != PileStatus::Active {
         return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
@@ -206,7 +241,7 @@ pub(in crate::charging::model) fn book_in_tx(
         cancelled_at: None,
         cancel_reason: None,
     };
-    let data = event_data(&row, BookingStatus::Confirmed, None);
+    let data = event_data(conn, &row, BookingStatus::Confirmed, None)?;
     events::record(conn, &DomainEvent::BookingCreated(data), now)?;
     notify(
         conn,
@@ -250,7 +285,7 @@ pub fn create_booking(
         ends_at: range.ends_at,
     };
     db::transaction(conn, |c| {
-        if let Some(id) = claim.done_before(c, "booking")? {
+        if let Some(id) = claim.begin(c, "booking")? {
             return stored_booking_view(c, id);
         }
         let view = book_in_tx(c, req, None, now)?;

@@ -162,10 +162,12 @@ pub(in crate::charging::model) fn end_booking(
         record_no_show(conn, row.household_id, row.user_id, now)?;
     }
     let event = match to {
-        BookingStatus::NoShow => Some(DomainEvent::BookingNoShow(event_data(row, to, reason))),
-        BookingStatus::Cancelled => {
-            Some(DomainEvent::BookingCancelled(event_data(row, to, reason)))
-        }
+        BookingStatus::NoShow => Some(DomainEvent::BookingNoShow(event_data(
+            conn, row, to, reason,
+        )?)),
+        BookingStatus::Cancelled => Some(DomainEvent::BookingCancelled(event_data(
+            conn, row, to, reason,
+        )?)),
         _ => None,
     };
     if let Some(event) = event {
@@ -288,4 +290,50 @@ pub fn finish(
         Ok(())
     })?;
     booking_row(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+/// A member left `household_id` (revoked, expired or gone): cancel their bookings for it that
+/// have not started (freeing the cells, giving back the household's quota, telling them and
+/// offering the time to the waitlist, as a resident's own cancel does) and close their
+/// waitlist entries. Each booking ends conditionally, so a second run cancels nothing more.
+/// Returns how many bookings were cancelled.
+pub fn end_member_bookings(
+    conn: &mut DbConn,
+    user_id: i64,
+    household_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let rows: Vec<BookingRow> = b::table
+        .filter(b::user_id.eq(user_id).and(b::household_id.eq(household_id)))
+        .filter(b::status.eq(BookingStatus::Confirmed))
+        .filter(b::starts_at.gt(now))
+        .select(super::BOOKING_COLUMNS)
+        .load(conn)?;
+    let mut cancelled = 0;
+    for row in rows {
+        let notice = Notice {
+            kind: NotificationKind::BookingCancelled,
+            title: "充电预约已取消".into(),
+            body: format!(
+                "{}的预约已取消：{}",
+                super::local_range(row.starts_at, row.ends_at),
+                reason
+            ),
+            data: json!({"booking_id": row.id, "reason": reason}),
+            dedupe_key: Some(format!("booking-cancelled:{}", row.id)),
+        };
+        let ending = Ending {
+            expect: BookingStatus::Confirmed,
+            to: BookingStatus::Cancelled,
+            reason: Some(reason),
+            free_from: None,
+            notice: Some(notice),
+        };
+        if end_booking(conn, &row, ending, now)? {
+            cancelled += 1;
+        }
+    }
+    crate::charging::model::waitlist::close_entries_of_member(conn, user_id, household_id, now)?;
+    Ok(cancelled)
 }

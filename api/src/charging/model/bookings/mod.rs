@@ -243,18 +243,25 @@ pub fn list_for_user(
 
 /// What a booking event says of `row`, now `status` (`reason`: why it was cancelled or
 /// released).
-pub(super) fn event_data(
+pub(crate) fn event_data(
+    conn: &mut DbConn,
     row: &BookingRow,
     status: BookingStatus,
     reason: Option<&str>,
-) -> BookingEventData {
-    BookingEventData {
+) -> ApiResult<BookingEventData> {
+    let pile_id: i64 = crate::db::schema::sockets::table
+        .find(row.socket_id)
+        .select(crate::db::schema::sockets::pile_id)
+        .first(conn)?;
+    Ok(BookingEventData {
         booking_id: row.id,
         compound_id: row.compound_id,
+        pile_id,
         socket_id: row.socket_id,
         starts_at: rules::utc(row.starts_at),
         ends_at: rules::utc(row.ends_at),
         status,
         reason: reason.map(str::to_owned),
-    }
+        sequence: 0,
+    })
 }

@@ -13,9 +13,9 @@
 //   union, so a misspelt code does not compile), its `message` for the user, and `field` /
 //   `details`; no answer at all comes back as `NetworkError`.
 import createClient from 'openapi-fetch';
-import type { components, paths } from './schema';
+import type { components, paths } from '../client/schema';
 
-export type { components, paths } from './schema';
+export type { components, paths } from '../client/schema';
 export type Schemas = components['schemas'];
 export type ErrorBody = Schemas['ErrorBody'];
 /** Every code the server may answer with; switch on these, never on free strings. */
@@ -65,6 +65,9 @@ export interface LinliOptions {
   onLoggedOut?: () => void;
   /** Extra attempts after a network failure of a request with an `Idempotency-Key`. */
   networkRetries?: number;
+  /** Give up on an answer after this many milliseconds (default 15 000): counted as a network
+   * failure, so a keyed request is retried with its same key. */
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -90,8 +93,15 @@ type Refreshed =
   | { kind: 'unsettled'; failure: unknown };
 
 export function createLinli(options: LinliOptions) {
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const rawFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const retries = options.networkRetries ?? 2;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  /** fetch with a deadline: a phone on a bad line must not wait forever for an answer. */
+  const baseFetch = (input: Request | string, init?: RequestInit): Promise<Response> => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    return rawFetch(input, { ...init, signal: controller.signal }).finally(() => clearTimeout(timer));
+  };
   let refreshing: Promise<Refreshed> | null = null;
 
   function endSession(): void {
@@ -166,7 +176,19 @@ export function createLinli(options: LinliOptions) {
   }
 
   const client = createClient<paths>({ baseUrl: options.baseUrl ?? '', fetch: authedFetch });
-  return client;
+  /** Log out: the server forgets the refresh token (and every token rotated from it), then the
+   * phone forgets both. A failed call still forgets them here: the user asked to leave. */
+  async function logout(): Promise<void> {
+    const current = options.tokens.get();
+    options.tokens.set(null);
+    if (!current) return;
+    await baseFetch(`${options.baseUrl ?? ''}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: current.refresh_token }),
+    }).catch(() => undefined);
+  }
+  return Object.assign(client, { logout });
 }
 
 export type LinliClient = ReturnType<typeof createLinli>;

@@ -1,0 +1,518 @@
+//! `linli gateway`: holds the piles' long-lived TCP connections (DNY protocol) on
+//! `LINLI_DEVICE_BIND`. API processes never talk to piles; they write commands to the
+//! outbox, and the gateway holding a device's lease claims and sends them.
+//!
+//! Per connection: a reader (frames split and merged anywhere; unknown physical ids logged
+//! and ignored, never bound; a connection that only sends unknown ids or garbage is closed)
+//! and a writer fed through a bounded channel, so a slow pile never blocks anything else.
+//! One connection may carry frames of several devices (a host and its sub-units). A dispatch
+//! loop claims commands for the devices bound here, resends once after the reply timeout
+//! with the same message id, gives up after that, and marks silent piles offline. Every
+//! wait has a timeout: reads (two heartbeat intervals plus the margin), writes, database
+//! calls (the pool's wait).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, NaiveDateTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::dny::messages::{
+    Heartbeat, PowerReport, Register, Settlement, StartStop, StartStopReply, HEARTBEAT, POWER,
+    REGISTER, SERVER_TIME, SETTLEMENT, START_STOP,
+};
+use super::dny::{Decoder, Frame, Item, MessageIds};
+use super::model::commands::{self, Command, CommandKind};
+use super::model::devices::{self, Device};
+use super::model::{order_bytes, sessions};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use crate::devices::dto::StartFailure;
+use crate::error::{ApiError, ApiResult};
+
+/// Frames of unknown devices (or undecodable bytes) a connection may send before it is closed.
+const MAX_STRANGER_FRAMES: u32 = 20;
+/// Frames waiting to be written to one connection.
+const WRITE_QUEUE: usize = 64;
+/// How long one write may take.
+const WRITE_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+struct Bound {
+    conn: u64,
+    tx: mpsc::Sender<Vec<u8>>,
+    physical_id: u32,
+    last_command: Option<Instant>,
+}
+
+struct Inner {
+    pool: Pool,
+    config: Arc<Config>,
+    clock: Clock,
+    name: String,
+    ids: MessageIds,
+    next_conn: AtomicU64,
+    /// Devices whose connection is here, by device id.
+    bound: Mutex<HashMap<i64, Bound>>,
+}
+
+/// A gateway: cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+/// A name for this gateway process (host and process id plus a random part).
+pub fn gateway_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
+    let host: String = host.chars().take(32).collect();
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
+}
+
+impl Gateway {
+    pub fn new(pool: Pool, config: Arc<Config>, clock: Clock, name: String) -> Self {
+        Gateway {
+            inner: Arc::new(Inner {
+                pool,
+                config,
+                clock,
+                name,
+                ids: MessageIds::default(),
+                next_conn: AtomicU64::new(1),
+                bound: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// This gateway's name (its leases and claims carry it).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        self.inner.clock.now_naive()
+    }
+
+    /// Run blocking database work on the blocking pool, with the pool's wait as timeout.
+    async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.inner.pool.clone();
+        let wait = self.inner.config.db_timeout();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get_timeout(wait).map_err(ApiError::unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    fn bound_ids(&self) -> Vec<i64> {
+        self.lock().keys().copied().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Bound>> {
+        self.inner
+            .bound
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Accept connections and run the dispatch loop until `stop` turns true.
+    pub async fn run(self, listener: TcpListener, mut stop: watch::Receiver<bool>) {
+        tracing::info!(gateway = %self.inner.name, "device gateway accepting piles");
+        let dispatch = tokio::spawn(self.clone().dispatch_loop(stop.clone()));
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        let g = self.clone();
+                        let stop = stop.clone();
+                        tokio::spawn(async move { g.connection(stream, stop).await });
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accepting a pile's connection failed");
+                        tokio::time::sleep(StdDuration::from_millis(100)).await;
+                    }
+                },
+                changed = stop.changed() => {
+                    if changed.is_err() || *stop.borrow() {
+                        break;
+                    }
+                }
+            }
+        }
+        dispatch.abort();
+        tracing::info!(gateway = %self.inner.name, "device gateway stopped");
+    }
+
+    async fn connection(self, stream: TcpStream, mut stop: watch::Receiver<bool>) {
+        let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (mut rd, mut wr) = stream.into_split();
+        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
+        let writer = tokio::spawn(async move {
+            while let Some(bytes) = rx.recv().await {
+                match tokio::time::timeout(WRITE_TIMEOUT, wr.write_all(&bytes)).await {
+                    Ok(Ok(())) => {}
+                    _ => break,
+                }
+            }
+        });
+        let idle = self
+            .inner
+            .config
+            .device_offline_after()
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(420));
+        let mut decoder = Decoder::new();
+        let mut known: HashMap<u32, Option<Device>> = HashMap::new();
+        let mut iccid: Option<String> = None;
+        let mut strangers = 0u32;
+        let mut buf = vec![0u8; 4096];
+        'read: loop {
+            let read = tokio::select! {
+                r = tokio::time::timeout(idle, rd.read(&mut buf)) => r,
+                _ = stop.changed() => break 'read,
+            };
+            let n = match read {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => n,
+                Err(_) => {
+                    tracing::info!(conn, "closing a silent pile connection");
+                    break;
+                }
+            };
+            decoder.feed(&buf[..n]);
+            while let Some(item) = decoder.next() {
+                match item {
+                    Item::Frame(frame) => {
+                        let device = match known.get(&frame.physical_id) {
+                            Some(d) => d.clone(),
+                            None => {
+                                let pid = frame.physical_id;
+                                let found =
+                                    match self.db(move |c| devices::by_physical_id(c, pid)).await {
+                                        Ok(d) => d,
+                                        Err(e) => {
+                                            tracing::warn!(error = %e, "device lookup failed");
+                                            continue;
+                                        }
+                                    };
+                                if found.is_none() {
+                                    tracing::warn!(
+                                        physical_id = format_args!("{pid:08x}"),
+                                        "frame from an unknown physical id ignored"
+                                    );
+                                }
+                                known.insert(pid, found.clone());
+                                found
+                            }
+                        };
+                        let Some(device) = device else {
+                            strangers += 1;
+                            if strangers > MAX_STRANGER_FRAMES {
+                                tracing::warn!(conn, "closing a connection of unknown devices");
+                                break 'read;
+                            }
+                            continue;
+                        };
+                        self.bind(conn, &tx, &device, frame.physical_id, iccid.take())
+                            .await;
+                        if let Err(e) = self.frame(&device, &frame, &tx).await {
+                            tracing::warn!(device_id = device.id, command = frame.command, error = %e, "handling a frame failed");
+                        }
+                    }
+                    Item::Iccid(i) => iccid = Some(i),
+                    Item::Link => {}
+                    Item::Skipped(n) => {
+                        tracing::debug!(conn, skipped = n, "bytes outside any frame skipped");
+                    }
+                }
+            }
+        }
+        drop(tx);
+        writer.abort();
+        let mine: Vec<i64> = {
+            let mut bound = self.lock();
+            let ids: Vec<i64> = bound
+                .iter()
+                .filter(|(_, b)| b.conn == conn)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in &ids {
+                bound.remove(id);
+            }
+            ids
+        };
+        if !mine.is_empty() {
+            let name = self.inner.name.clone();
+            if let Err(e) = self
+                .db(move |c| devices::release_leases(c, &mine, &name))
+                .await
+            {
+                tracing::warn!(error = %e, "leases left to expire");
+            }
+        }
+    }
+
+    /// The device spoke on this connection: it is seen now, this gateway takes (or renews)
+    /// its lease, and commands for it go to this connection.
+    async fn bind(
+        &self,
+        conn: u64,
+        tx: &mpsc::Sender<Vec<u8>>,
+        device: &Device,
+        physical_id: u32,
+        iccid: Option<String>,
+    ) {
+        let (id, name, now) = (device.id, self.inner.name.clone(), self.now());
+        let until = now + self.inner.config.device_offline_after();
+        let result = self
+            .db(move |c| {
+                devices::seen(c, id, now)?;
+                if iccid.is_some() {
+                    devices::describe(c, id, None, None, iccid.as_deref())?;
+                }
+                devices::take_lease(c, id, &name, now, until)
+            })
+            .await;
+        match result {
+            Ok(true) => {
+                let mut bound = self.lock();
+                let entry = bound.entry(id).or_insert_with(|| Bound {
+                    conn,
+                    tx: tx.clone(),
+                    physical_id,
+                    last_command: None,
+                });
+                if entry.conn != conn {
+                    // The pile reconnected: its new connection takes over.
+                    entry.conn = conn;
+                    entry.tx = tx.clone();
+                }
+            }
+            Ok(false) => {
+                tracing::warn!(device_id = id, "another gateway holds this pile's lease");
+            }
+            Err(e) => tracing::warn!(device_id = id, error = %e, "could not record the pile"),
+        }
+    }
+
+    async fn send(&self, tx: &mpsc::Sender<Vec<u8>>, frame: Frame) {
+        match frame.encode() {
+            Ok(bytes) => {
+                if tokio::time::timeout(WRITE_TIMEOUT, tx.send(bytes))
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("a pile's write queue stayed full");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "frame not sent"),
+        }
+    }
+
+    async fn frame(
+        &self,
+        device: &Device,
+        frame: &Frame,
+        tx: &mpsc::Sender<Vec<u8>>,
+    ) -> ApiResult<()> {
+        let now = self.now();
+        let id = device.id;
+        match frame.command {
+            REGISTER => {
+                let reg = Register::parse(&frame.data).map_err(ApiError::internal)?;
+                let (fw, ports) = (i32::from(reg.firmware), i32::from(reg.port_count));
+                self.db(move |c| devices::describe(c, id, Some(fw), Some(ports), None))
+                    .await?;
+                self.send(tx, frame.reply(vec![0])).await;
+            }
+            HEARTBEAT => {
+                let hb = Heartbeat::parse(&frame.data).map_err(ApiError::internal)?;
+                let d = device.clone();
+                self.db(move |c| devices::apply_heartbeat(c, &d, &hb.ports, now))
+                    .await?;
+                self.send(tx, frame.reply(vec![0])).await;
+            }
+            SERVER_TIME => {
+                let t = u32::try_from(self.inner.clock.now().timestamp()).unwrap_or(0);
+                self.send(tx, frame.reply(t.to_le_bytes().to_vec())).await;
+            }
+            POWER => {
+                let report = PowerReport::parse(&frame.data).map_err(ApiError::internal)?;
+                self.db(move |c| sessions::power_report(c, id, &report, now))
+                    .await?;
+            }
+            SETTLEMENT => {
+                let s = Settlement::parse(&frame.data).map_err(ApiError::internal)?;
+                let raw = hex::encode(frame.encode().unwrap_or_default());
+                // Persist first; then acknowledge every copy.
+                self.db(move |c| sessions::settle(c, id, &s, &raw, now))
+                    .await?;
+                self.send(tx, frame.reply(vec![0])).await;
+            }
+            START_STOP => {
+                let reply = StartStopReply::parse(&frame.data).map_err(ApiError::internal)?;
+                let message_id = frame.message_id;
+                self.db(move |c| {
+                    if let Some(cmd) = commands::replied(c, id, message_id, reply.code, now)? {
+                        sessions::apply_reply(c, &cmd, reply.code, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn dispatch_loop(self, mut stop: watch::Receiver<bool>) {
+        let poll = StdDuration::from_millis(self.inner.config.device_command_poll_ms.max(10));
+        while !*stop.borrow() {
+            if let Err(e) = self.dispatch_once().await {
+                tracing::warn!(error = %e, "device command pass failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One pass: send due commands to the devices bound here, resend or give up overdue
+    /// ones, and mark silent piles offline.
+    pub async fn dispatch_once(&self) -> ApiResult<()> {
+        let now = self.now();
+        let gap = StdDuration::from_millis(self.inner.config.device_command_gap_ms);
+        let reply_timeout = Duration::milliseconds(
+            i64::try_from(self.inner.config.device_reply_timeout_ms).unwrap_or(15_000),
+        );
+        let ready: Vec<i64> = {
+            let bound = self.lock();
+            bound
+                .iter()
+                .filter(|(_, b)| b.last_command.is_none_or(|t| t.elapsed() >= gap))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let name = self.inner.name.clone();
+        let all = self.bound_ids();
+        let (fresh, overdue) = self
+            .db(move |c| {
+                let leased = devices::leased(c, &ready, &name, now)?;
+                let fresh = commands::claim(c, &leased, &name, now, reply_timeout)?;
+                let overdue = commands::overdue(c, &all, &name, now)?;
+                Ok((fresh, overdue))
+            })
+            .await?;
+        for cmd in fresh {
+            let message_id = self.inner.ids.next();
+            self.transmit(&cmd, message_id, 1, now + reply_timeout)
+                .await?;
+        }
+        for cmd in overdue {
+            if cmd.attempts < 2 {
+                let message_id = cmd
+                    .message_id
+                    .and_then(|m| u16::try_from(m).ok())
+                    .unwrap_or_else(|| self.inner.ids.next());
+                self.transmit(&cmd, message_id, cmd.attempts + 1, now + reply_timeout)
+                    .await?;
+            } else {
+                let (cid, session) = (cmd.id, cmd.session_id);
+                self.db(move |c| {
+                    if commands::fail(c, cid, now)? {
+                        if let Some(s) = session {
+                            sessions::start_failed(c, s, StartFailure::NoResponse, None, now)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+        }
+        let cutoff = now - self.inner.config.device_offline_after();
+        self.db(move |c| devices::sweep_offline(c, cutoff, now))
+            .await?;
+        Ok(())
+    }
+
+    async fn transmit(
+        &self,
+        cmd: &Command,
+        message_id: u16,
+        attempts: i32,
+        retry_at: NaiveDateTime,
+    ) -> ApiResult<()> {
+        let target = {
+            let mut bound = self.lock();
+            bound.get_mut(&cmd.device_id).map(|b| {
+                b.last_command = Some(Instant::now());
+                (b.tx.clone(), b.physical_id)
+            })
+        };
+        let Some((tx, physical_id)) = target else {
+            return Ok(());
+        };
+        let body = StartStop {
+            port: u8::try_from(cmd.port).unwrap_or(u8::MAX),
+            start: cmd.kind == CommandKind::Start,
+            duration_s: u16::try_from(cmd.duration_s).unwrap_or(u16::MAX),
+            order: order_bytes(&cmd.order_no),
+            overload_power: 0,
+        };
+        let frame = Frame::new(physical_id, message_id, START_STOP, body.encode());
+        let (cid, session, name, now) =
+            (cmd.id, cmd.session_id, self.inner.name.clone(), self.now());
+        let marked = self
+            .db(move |c| {
+                let marked =
+                    commands::mark_sent(c, cid, &name, message_id, attempts, now, retry_at)?;
+                if let (true, Some(s)) = (marked, session) {
+                    sessions::starting(c, s)?;
+                }
+                Ok(marked)
+            })
+            .await?;
+        if marked {
+            self.send(&tx, frame).await;
+        }
+        Ok(())
+    }
+}
+
+/// Bind `LINLI_DEVICE_BIND` and serve until SIGTERM/SIGINT (the `linli gateway` command).
+pub async fn serve(pool: Pool, config: Arc<Config>) -> std::io::Result<()> {
+    let Some(bind) = config.device_bind.clone() else {
+        return Err(std::io::Error::other(
+            "LINLI_DEVICE_BIND is not set: the gateway has nowhere to listen",
+        ));
+    };
+    let listener = TcpListener::bind(&bind).await?;
+    let addr = listener.local_addr()?;
+    let gateway = Gateway::new(pool, config, Clock::default(), gateway_name());
+    tracing::info!(%addr, gateway = gateway.name(), "device gateway listening");
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let run = tokio::spawn(gateway.run(listener, stop_rx));
+    let signal = crate::shutdown_signal().await;
+    tracing::info!(signal, "stopping the device gateway");
+    let _ = stop_tx.send(true);
+    let _ = run.await;
+    Ok(())
+}

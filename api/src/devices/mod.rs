@@ -1,0 +1,20 @@
+//! Charging piles driven over the DNY (AP3000) protocol: the codec ([`dny`]), the device
+//! gateway process ([`gateway`], `linli gateway`), devices, commands and charging sessions in
+//! the database ([`model`]), and the residents' session endpoints ([`handlers`]).
+//!
+//! API processes never talk to piles: a start is a row in the command outbox, which the
+//! gateway holding the pile's lease claims and sends.
+
+pub mod dny;
+pub mod dto;
+pub mod gateway;
+pub mod handlers;
+pub mod model;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Register this area's routes.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::start_charging)
+        .service(handlers::my_sessions);
+}

@@ -1,0 +1,314 @@
+//! Known devices, their live socket states, the offline sweep and the gateways' leases.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{device_leases as dl, devices as d, socket_live_states as ls, sockets};
+use crate::db::DbConn;
+use crate::devices::dny::codes;
+use crate::devices::dto::LiveState;
+use crate::error::ApiResult;
+
+/// A whitelisted device.
+#[derive(Clone, Debug, Queryable)]
+pub struct Device {
+    pub id: i64,
+    pub physical_id: i64,
+    pub pile_id: i64,
+}
+
+/// The device with this physical id, when staff bound it to a pile (`None`: unknown, to be
+/// logged and ignored).
+pub fn by_physical_id(conn: &mut DbConn, physical_id: u32) -> ApiResult<Option<Device>> {
+    Ok(d::table
+        .filter(d::physical_id.eq(i64::from(physical_id)))
+        .select((d::id, d::physical_id, d::pile_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Bind a physical id to a pile (staff's whitelist; the tests' set-up).
+pub fn register(
+    conn: &mut DbConn,
+    physical_id: u32,
+    pile_id: i64,
+    port_count: i32,
+    now: NaiveDateTime,
+) -> ApiResult<i64> {
+    diesel::insert_into(d::table)
+        .values((
+            d::physical_id.eq(i64::from(physical_id)),
+            d::pile_id.eq(pile_id),
+            d::port_count.eq(port_count),
+            d::online.eq(false),
+            d::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(d::table
+        .filter(d::physical_id.eq(i64::from(physical_id)))
+        .select(d::id)
+        .first(conn)?)
+}
+
+/// The device was heard from now (any frame). One that was offline comes online: a
+/// conditional update, so the `pile.online` event is written once.
+pub fn seen(conn: &mut DbConn, device_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    crate::db::transaction(conn, |c| {
+        let back = diesel::update(d::table.find(device_id).filter(d::online.eq(false)))
+            .set((d::online.eq(true), d::last_seen_at.eq(now)))
+            .execute(c)?;
+        if back == 1 {
+            announce(c, device_id, true, now, now)?;
+        } else {
+            diesel::update(d::table.find(device_id))
+                .set(d::last_seen_at.eq(now))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Tell the partners the pile came online or went offline, in the caller's transaction.
+fn announce(
+    conn: &mut DbConn,
+    device_id: i64,
+    online: bool,
+    last_seen_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    use crate::db::schema::piles;
+    let (pile_id, compound_id): (i64, i64) = d::table
+        .inner_join(piles::table)
+        .filter(d::id.eq(device_id))
+        .select((piles::id, piles::compound_id))
+        .first(conn)?;
+    let data = crate::events::PileEventData {
+        pile_id,
+        compound_id,
+        online,
+        last_seen_at: crate::charging::rules::utc(last_seen_at),
+        sequence: 0,
+    };
+    let event = if online {
+        crate::events::DomainEvent::PileOnline(data)
+    } else {
+        crate::events::DomainEvent::PileOffline(data)
+    };
+    crate::events::record(conn, &event, now)?;
+    Ok(())
+}
+
+/// What a register frame (0x20) or the connection's preamble told about the device.
+pub fn describe(
+    conn: &mut DbConn,
+    device_id: i64,
+    firmware: Option<i32>,
+    port_count: Option<i32>,
+    iccid: Option<&str>,
+) -> ApiResult<()> {
+    if let Some(f) = firmware {
+        diesel::update(d::table.find(device_id))
+            .set(d::firmware.eq(f))
+            .execute(conn)?;
+    }
+    if let Some(n) = port_count {
+        diesel::update(d::table.find(device_id))
+            .set(d::port_count.eq(n))
+            .execute(conn)?;
+    }
+    if let Some(i) = iccid {
+        diesel::update(d::table.find(device_id))
+            .set(d::iccid.eq(i))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether the device was heard from within `offline_after` of `now` (a start needs it).
+pub fn is_online(
+    conn: &mut DbConn,
+    device_id: i64,
+    now: NaiveDateTime,
+    offline_after: Duration,
+) -> ApiResult<bool> {
+    let row: Option<(bool, Option<NaiveDateTime>)> = d::table
+        .find(device_id)
+        .select((d::online, d::last_seen_at))
+        .first(conn)
+        .optional()?;
+    Ok(matches!(row, Some((true, Some(seen))) if seen >= now - offline_after))
+}
+
+/// A heartbeat's per-port status bytes become the live states of the pile's sockets
+/// (port `n` is socket number `n + 1`; ports the pile has no socket row for are skipped).
+pub fn apply_heartbeat(
+    conn: &mut DbConn,
+    device: &Device,
+    ports: &[u8],
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let pile_sockets: Vec<(i64, i32)> = sockets::table
+        .filter(sockets::pile_id.eq(device.pile_id))
+        .select((sockets::id, sockets::number))
+        .load(conn)?;
+    let mut n = 0;
+    for (socket_id, number) in pile_sockets {
+        let Some(status) = usize::try_from(number - 1).ok().and_then(|i| ports.get(i)) else {
+            continue;
+        };
+        set_live_state(
+            conn,
+            socket_id,
+            device.id,
+            codes::live_state(*status),
+            *status,
+            now,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn set_live_state(
+    conn: &mut DbConn,
+    socket_id: i64,
+    device_id: i64,
+    state: LiveState,
+    code: u8,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let values = (
+        ls::device_id.eq(device_id),
+        ls::state.eq(state),
+        ls::status_code.eq(i32::from(code)),
+        ls::updated_at.eq(now),
+    );
+    let updated = diesel::update(ls::table.filter(ls::socket_id.eq(socket_id)))
+        .set(values)
+        .execute(conn)?;
+    if updated == 0 {
+        match diesel::insert_into(ls::table)
+            .values((ls::socket_id.eq(socket_id), values))
+            .execute(conn)
+        {
+            // Another writer (or MySQL's unchanged-row count) got there first: the row is
+            // there, written within the same instant.
+            Err(e) if crate::db::is_unique_violation(&e) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A socket's live state and the pile's code, when a heartbeat ever reported it.
+pub fn live_state(conn: &mut DbConn, socket_id: i64) -> ApiResult<Option<(LiveState, i32)>> {
+    Ok(ls::table
+        .filter(ls::socket_id.eq(socket_id))
+        .select((ls::state, ls::status_code))
+        .first(conn)
+        .optional()?)
+}
+
+/// Mark offline every device not heard from since `cutoff`, and its sockets' live states.
+/// Conditional, so several gateways sweeping at once mark each device once. Returns the
+/// devices marked.
+pub fn sweep_offline(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let stale: Vec<i64> = d::table
+        .filter(d::online.eq(true))
+        .filter(d::last_seen_at.is_null().or(d::last_seen_at.lt(cutoff)))
+        .select(d::id)
+        .load(conn)?;
+    let mut n = 0;
+    for id in stale {
+        n += crate::db::transaction(conn, |c| -> ApiResult<usize> {
+            let changed = diesel::update(
+                d::table
+                    .find(id)
+                    .filter(d::online.eq(true))
+                    .filter(d::last_seen_at.is_null().or(d::last_seen_at.lt(cutoff))),
+            )
+            .set(d::online.eq(false))
+            .execute(c)?;
+            if changed == 0 {
+                return Ok(0);
+            }
+            diesel::update(ls::table.filter(ls::device_id.eq(id)))
+                .set((ls::state.eq(LiveState::Offline), ls::updated_at.eq(now)))
+                .execute(c)?;
+            let last: Option<NaiveDateTime> = d::table.find(id).select(d::last_seen_at).first(c)?;
+            announce(c, id, false, last.unwrap_or(now), now)?;
+            tracing::warn!(device_id = id, "pile offline: no heartbeat in time");
+            Ok(1)
+        })?;
+    }
+    Ok(n)
+}
+
+/// Take or renew the lease on a device for `gateway` until `until`: granted when nobody holds
+/// it, this gateway does, or the holder's lease ran out. Returns whether this gateway holds it.
+pub fn take_lease(
+    conn: &mut DbConn,
+    device_id: i64,
+    gateway: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> ApiResult<bool> {
+    let renewed = diesel::update(
+        dl::table
+            .filter(dl::device_id.eq(device_id))
+            .filter(dl::gateway.eq(gateway).or(dl::expires_at.lt(now))),
+    )
+    .set((
+        dl::gateway.eq(gateway),
+        dl::expires_at.eq(until),
+        dl::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if renewed == 1 {
+        return Ok(true);
+    }
+    let inserted = diesel::insert_into(dl::table)
+        .values((
+            dl::device_id.eq(device_id),
+            dl::gateway.eq(gateway),
+            dl::expires_at.eq(until),
+            dl::updated_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Give up the leases of `gateway` on these devices (their connection closed).
+pub fn release_leases(conn: &mut DbConn, device_ids: &[i64], gateway: &str) -> ApiResult<usize> {
+    Ok(diesel::delete(
+        dl::table
+            .filter(dl::device_id.eq_any(device_ids))
+            .filter(dl::gateway.eq(gateway)),
+    )
+    .execute(conn)?)
+}
+
+/// The devices among `device_ids` whose lease `gateway` holds at `now`.
+pub fn leased(
+    conn: &mut DbConn,
+    device_ids: &[i64],
+    gateway: &str,
+    now: NaiveDateTime,
+) -> ApiResult<Vec<i64>> {
+    Ok(dl::table
+        .filter(dl::device_id.eq_any(device_ids))
+        .filter(dl::gateway.eq(gateway))
+        .filter(dl::expires_at.ge(now))
+        .select(dl::device_id)
+        .load(conn)?)
+}

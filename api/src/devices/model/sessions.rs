@@ -1,0 +1,612 @@
+//! Charging sessions: `requested → starting → charging → settled`, or `start_failed`
+//! (a reply code, no reply, the pile offline) and `settled_unconfirmed`. Every transition is
+//! a conditional update from the states it may leave, so a session never moves backwards (a
+//! power report after the settlement changes nothing) and two writers never both move it.
+//! Cumulative energy only ever grows: a reading below the stored one is not written. A
+//! settlement is stored once, keyed by its order number; every copy after the first only
+//! counts.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::commands::{self, Command, CommandKind};
+use super::devices;
+use super::order_hex;
+use crate::charging::dto::BookingStatus;
+use crate::charging::rules::utc;
+use crate::db::schema::{charging_sessions as cs, device_settlements as st, devices as d};
+use crate::db::DbConn;
+use crate::devices::dny::codes;
+use crate::devices::dny::messages::{PowerReport, Settlement};
+use crate::devices::dto::{SessionState, SessionView, StartFailure, StopReason};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// States a settlement from the pile closes (one settled from the last power report is
+/// confirmed by the pile's own settlement when it comes after all).
+const SETTLEABLE: [SessionState; 4] = [
+    SessionState::Requested,
+    SessionState::Starting,
+    SessionState::Charging,
+    SessionState::SettledUnconfirmed,
+];
+/// States before the pile confirmed the start.
+const BEFORE_START: [SessionState; 2] = [SessionState::Requested, SessionState::Starting];
+
+/// The webhook data of a session as it is now.
+fn event_data(conn: &mut DbConn, id: i64) -> ApiResult<crate::events::SessionEventData> {
+    use crate::db::schema::sockets;
+    let row: (
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        SessionState,
+        i32,
+        i32,
+        Option<StopReason>,
+    ) = cs::table
+        .inner_join(sockets::table.on(sockets::id.eq(cs::socket_id)))
+        .filter(cs::id.eq(id))
+        .select((
+            sockets::compound_id,
+            sockets::pile_id,
+            cs::socket_id,
+            cs::booking_id,
+            cs::state,
+            cs::energy_wh,
+            cs::duration_s,
+            cs::stop_reason,
+        ))
+        .first(conn)?;
+    Ok(crate::events::SessionEventData {
+        session_id: id,
+        compound_id: row.0,
+        pile_id: row.1,
+        socket_id: row.2,
+        booking_id: row.3,
+        state: row.4,
+        energy_wh: row.5,
+        duration_s: row.6,
+        stop_reason: row.7,
+        sequence: 0,
+    })
+}
+
+/// Tell the partners (`session.started` / `session.settled`), in the caller's transaction.
+fn announce(conn: &mut DbConn, id: i64, started: bool, now: NaiveDateTime) -> ApiResult<()> {
+    let data = event_data(conn, id)?;
+    let event = if started {
+        crate::events::DomainEvent::SessionStarted(data)
+    } else {
+        crate::events::DomainEvent::SessionSettled(data)
+    };
+    crate::events::record(conn, &event, now)?;
+    Ok(())
+}
+
+/// 0.01 kWh → Wh.
+fn wh(energy: u16) -> i32 {
+    i32::from(energy) * 10
+}
+
+/// 0.1 W → W.
+fn watts(p: u16) -> i32 {
+    i32::from(p) / 10
+}
+
+/// Start charging on the socket of the resident's booking: checks the booking in when it is
+/// still `confirmed` (the check-in rules apply), refuses when the pile is not driven by a
+/// gateway (`pile_not_connected`) or offline (`pile_offline`), or when the socket already has
+/// an open session (`charging_in_progress`; a unique key on the open socket, so two starts
+/// racing get one session), then writes the session and its start command in one
+/// transaction. The pile charges until the booking ends.
+pub fn start_for_booking(
+    conn: &mut DbConn,
+    booking_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+    offline_after: Duration,
+) -> ApiResult<SessionView> {
+    let id = crate::db::transaction(conn, |c| {
+        let booking = crate::charging::model::booking_for_user(c, booking_id, user_id)?;
+        let socket = crate::charging::model::socket(c, booking.socket_id)?
+            .ok_or_else(ApiError::not_found)?;
+        let device: Option<(i64, i32)> = d::table
+            .filter(d::pile_id.eq(socket.pile_id))
+            .select((d::id, d::port_count))
+            .first(c)
+            .optional()?;
+        let Some((device_id, _ports)) = device else {
+            return Err(ApiError::new(ErrorCode::PileNotConnected));
+        };
+        match booking.status {
+            BookingStatus::Confirmed => {
+                crate::charging::model::check_in(c, booking_id, user_id, &socket.code, now)?;
+            }
+            BookingStatus::CheckedIn => {}
+            other => {
+                return Err(ApiError::new(ErrorCode::BookingStateInvalid)
+                    .with_details(json!({"status": other})))
+            }
+        }
+        if booking.ends_at <= now {
+            return Err(ApiError::new(ErrorCode::BookingStateInvalid));
+        }
+        if !devices::is_online(c, device_id, now, offline_after)? {
+            return Err(ApiError::new(ErrorCode::PileOffline));
+        }
+        let order = order_hex(&rand::random::<[u8; 16]>());
+        let port = socket.number - 1;
+        let inserted = diesel::insert_into(cs::table)
+            .values((
+                cs::order_no.eq(&order),
+                cs::socket_id.eq(socket.id),
+                cs::open_socket_id.eq(Some(socket.id)),
+                cs::device_id.eq(device_id),
+                cs::port.eq(port),
+                cs::user_id.eq(user_id),
+                cs::household_id.eq(booking.household_id),
+                cs::booking_id.eq(Some(booking_id)),
+                cs::state.eq(SessionState::Requested),
+                cs::requested_at.eq(now),
+                cs::energy_wh.eq(0),
+                cs::duration_s.eq(0),
+            ))
+            .execute(c);
+        match inserted {
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                return Err(ApiError::new(ErrorCode::ChargingInProgress))
+            }
+            other => {
+                other?;
+            }
+        }
+        let id: i64 = cs::table
+            .filter(cs::order_no.eq(&order))
+            .select(cs::id)
+            .first(c)?;
+        let seconds = (booking.ends_at - now)
+            .num_seconds()
+            .clamp(60, i64::from(u16::MAX));
+        let seconds = i32::try_from(seconds).unwrap_or(i32::from(u16::MAX));
+        commands::enqueue(
+            c,
+            device_id,
+            Some(id),
+            CommandKind::Start,
+            port,
+            &order,
+            seconds,
+            now,
+        )?;
+        Ok(id)
+    })?;
+    view(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cs)]
+struct Row {
+    id: i64,
+    booking_id: Option<i64>,
+    socket_id: i64,
+    state: SessionState,
+    requested_at: NaiveDateTime,
+    started_at: Option<NaiveDateTime>,
+    ended_at: Option<NaiveDateTime>,
+    power_w: Option<i32>,
+    energy_wh: i32,
+    duration_s: i32,
+    peak_power_w: Option<i32>,
+    stop_reason_code: Option<i32>,
+    stop_reason: Option<StopReason>,
+    failure: Option<StartFailure>,
+}
+
+fn message(r: &Row) -> String {
+    match r.state {
+        SessionState::Requested | SessionState::Starting => "正在启动充电，请稍候".into(),
+        SessionState::Charging => match r.failure {
+            Some(f) => format!("充电中（{}）", f.message()),
+            None => "充电中".into(),
+        },
+        SessionState::StartFailed => format!(
+            "启动失败：{}",
+            r.failure.unwrap_or(StartFailure::NoResponse).message()
+        ),
+        SessionState::Settled => r.stop_reason.unwrap_or(StopReason::Other).message().into(),
+        SessionState::SettledUnconfirmed => "充电已结束，未收到充电桩结算，工作人员将核对".into(),
+    }
+}
+
+fn to_view(r: Row) -> SessionView {
+    let message = message(&r);
+    SessionView {
+        id: r.id,
+        booking_id: r.booking_id,
+        socket_id: r.socket_id,
+        state: r.state,
+        requested_at: utc(r.requested_at),
+        started_at: r.started_at.map(utc),
+        ended_at: r.ended_at.map(utc),
+        power_w: if r.state == SessionState::Charging {
+            r.power_w
+        } else {
+            None
+        },
+        energy_wh: r.energy_wh,
+        duration_s: r.duration_s,
+        peak_power_w: r.peak_power_w,
+        stop_reason: r.stop_reason,
+        stop_reason_code: r.stop_reason_code,
+        failure: r.failure,
+        message,
+    }
+}
+
+/// One session as its resident sees it.
+pub fn view(conn: &mut DbConn, id: i64) -> ApiResult<Option<SessionView>> {
+    let row: Option<Row> = cs::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(to_view))
+}
+
+/// One page of a resident's sessions, newest first, and how many there are.
+pub fn list_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    page: crate::db::paging::PageRequest,
+) -> ApiResult<(Vec<SessionView>, i64)> {
+    let total: i64 = cs::table
+        .filter(cs::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<Row> = cs::table
+        .filter(cs::user_id.eq(user_id))
+        .order((cs::requested_at.desc(), cs::id.desc()))
+        .offset(page.offset())
+        .limit(page.per_page)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(to_view).collect(), total))
+}
+
+/// The gateway sent the session's start command.
+pub fn starting(conn: &mut DbConn, session_id: i64) -> ApiResult<()> {
+    diesel::update(
+        cs::table
+            .find(session_id)
+            .filter(cs::state.eq(SessionState::Requested)),
+    )
+    .set(cs::state.eq(SessionState::Starting))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The start failed: from `requested`/`starting` only (a pile that already reported power is
+/// charging, whatever its reply said).
+pub fn start_failed(
+    conn: &mut DbConn,
+    session_id: i64,
+    failure: StartFailure,
+    code: Option<u8>,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let n = diesel::update(
+        cs::table
+            .find(session_id)
+            .filter(cs::state.eq_any(BEFORE_START)),
+    )
+    .set((
+        cs::state.eq(SessionState::StartFailed),
+        cs::failure.eq(failure),
+        cs::failure_code.eq(code.map(i32::from)),
+        cs::ended_at.eq(now),
+        cs::open_socket_id.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+fn to_charging(conn: &mut DbConn, session_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    let n = diesel::update(
+        cs::table
+            .find(session_id)
+            .filter(cs::state.eq_any(BEFORE_START)),
+    )
+    .set((cs::state.eq(SessionState::Charging), cs::started_at.eq(now)))
+    .execute(conn)?;
+    if n == 1 {
+        announce(conn, session_id, true, now)?;
+    }
+    Ok(())
+}
+
+/// The pile answered a command. For a start: 0 (done) or 2 (already charging) → charging;
+/// 3 or 9 (executed despite a fault) → charging, with the fault told to the resident; any
+/// other code → `start_failed` with its reason.
+pub fn apply_reply(
+    conn: &mut DbConn,
+    cmd: &Command,
+    code: u8,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let Some(session_id) = cmd.session_id else {
+        return Ok(());
+    };
+    if cmd.kind != CommandKind::Start {
+        return Ok(());
+    }
+    crate::db::transaction(conn, |c| match code {
+        0 | 2 => to_charging(c, session_id, now),
+        3 | 9 => {
+            to_charging(c, session_id, now)?;
+            diesel::update(cs::table.find(session_id).filter(cs::failure.is_null()))
+                .set((
+                    cs::failure.eq(codes::start_failure(code)),
+                    cs::failure_code.eq(i32::from(code)),
+                ))
+                .execute(c)?;
+            Ok(())
+        }
+        other => {
+            start_failed(c, session_id, codes::start_failure(other), Some(other), now).map(|_| ())
+        }
+    })
+}
+
+/// A power report (0x06) of the session with its order number on this device: counts as
+/// the start when the reply has not come yet; readings are written only while charging and
+/// only when the energy did not go down.
+pub fn power_report(
+    conn: &mut DbConn,
+    device_id: i64,
+    report: &PowerReport,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let order = order_hex(&report.order);
+    crate::db::transaction(conn, |c| {
+        let id: Option<i64> = cs::table
+            .filter(cs::order_no.eq(&order).and(cs::device_id.eq(device_id)))
+            .select(cs::id)
+            .first(c)
+            .optional()?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        to_charging(c, id, now)?;
+        let peak = report.peak_power.unwrap_or(report.max_power);
+        let n = diesel::update(
+            cs::table
+                .find(id)
+                .filter(cs::state.eq(SessionState::Charging))
+                .filter(cs::energy_wh.le(wh(report.energy))),
+        )
+        .set((
+            cs::energy_wh.eq(wh(report.energy)),
+            cs::duration_s.eq(i32::from(report.elapsed_s)),
+            cs::power_w.eq(watts(report.power)),
+            cs::peak_power_w.eq(watts(peak)),
+            cs::last_report_at.eq(now),
+        ))
+        .execute(c)?;
+        Ok(n == 1)
+    })
+}
+
+/// A settlement (0x03): stored once per order number (a copy only counts), then the session
+/// with that order number settles, if still open, and its booking completes (the rest of its
+/// time is freed). Safe to run for every copy: each step is conditional. Returns whether
+/// this copy was the first.
+pub fn settle(
+    conn: &mut DbConn,
+    device_id: i64,
+    s: &Settlement,
+    raw_hex: &str,
+    now: NaiveDateTime,
+) -> ApiResult<bool> {
+    let order = order_hex(&s.order);
+    let band = s.early_max_power.map(watts);
+    let inserted = diesel::insert_into(st::table)
+        .values((
+            st::order_no.eq(&order),
+            st::device_id.eq(device_id),
+            st::port.eq(i32::from(s.port)),
+            st::energy_wh.eq(wh(s.energy)),
+            st::duration_s.eq(i32::from(s.duration_s)),
+            st::max_power_w.eq(watts(s.max_power)),
+            st::band_power_w.eq(band),
+            st::stop_reason_code.eq(i32::from(s.stop_reason)),
+            st::raw_hex.eq(raw_hex),
+            st::copies.eq(1),
+            st::received_at.eq(now),
+            st::last_copy_at.eq(now),
+        ))
+        .execute(conn);
+    let first = match inserted {
+        Ok(_) => true,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            diesel::update(st::table.filter(st::order_no.eq(&order)))
+                .set((st::copies.eq(st::copies + 1), st::last_copy_at.eq(now)))
+                .execute(conn)?;
+            false
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // From the stored row (the first copy's readings), whichever copy this is.
+    let stored: (i32, i32, i32, Option<i32>, i32) = st::table
+        .filter(st::order_no.eq(&order))
+        .select((
+            st::energy_wh,
+            st::duration_s,
+            st::max_power_w,
+            st::band_power_w,
+            st::stop_reason_code,
+        ))
+        .first(conn)?;
+    let (energy, duration, max_power, band, reason) = stored;
+    let reason_enum = codes::stop_reason(u8::try_from(reason).unwrap_or(0));
+    crate::db::transaction(conn, |c| {
+        let session: Option<(i64, Option<i64>, i64)> = cs::table
+            .filter(cs::order_no.eq(&order).and(cs::device_id.eq(device_id)))
+            .select((cs::id, cs::booking_id, cs::user_id))
+            .first(c)
+            .optional()?;
+        let Some((id, booking, user)) = session else {
+            return Ok(());
+        };
+        let closing = (
+            cs::state.eq(SessionState::Settled),
+            cs::ended_at.eq(now),
+            cs::open_socket_id.eq(None::<i64>),
+            cs::stop_reason_code.eq(reason),
+            cs::stop_reason.eq(reason_enum),
+            cs::band_power_w.eq(band),
+            cs::power_w.eq(None::<i32>),
+        );
+        // Energy never decreases: the settlement's readings replace the reports' only when
+        // they are not below them.
+        let n = diesel::update(
+            cs::table
+                .find(id)
+                .filter(cs::state.eq_any(SETTLEABLE))
+                .filter(cs::energy_wh.le(energy)),
+        )
+        .set((
+            closing,
+            cs::energy_wh.eq(energy),
+            cs::duration_s.eq(duration),
+            cs::peak_power_w.eq(max_power),
+        ))
+        .execute(c)?;
+        let n = if n == 0 {
+            diesel::update(cs::table.find(id).filter(cs::state.eq_any(SETTLEABLE)))
+                .set(closing)
+                .execute(c)?
+        } else {
+            n
+        };
+        if n == 1 {
+            announce(c, id, false, now)?;
+            if let Some(b) = booking {
+                match crate::charging::model::finish(c, b, user, now) {
+                    Ok(_) => {}
+                    Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(first)
+}
+
+/// How many settlement copies came for an order number (0 when none).
+pub fn settlement_copies(conn: &mut DbConn, order_no: &str) -> ApiResult<i32> {
+    Ok(st::table
+        .filter(st::order_no.eq(order_no))
+        .select(st::copies)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The sweeper of sessions nobody will move on (a job; safe in several processes, every
+/// change conditional):
+///
+/// - a session still `requested` after `start_wait` (no gateway holds the pile, or none
+///   claimed its command): its command is withdrawn and the start fails (`no_response`);
+/// - a session `charging` whose socket the pile has since reported idle (available or
+///   plugged, in a heartbeat after the last power report) with no settlement for
+///   `settle_wait`: settled from the last power report as `settled_unconfirmed`, for staff
+///   to check, and its booking completed.
+///
+/// Returns how many sessions it closed.
+pub fn sweep(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    start_wait: Duration,
+    settle_wait: Duration,
+) -> ApiResult<usize> {
+    use super::commands::CommandStatus;
+    use crate::db::schema::{device_commands as dc, socket_live_states as ls};
+    use crate::devices::dto::LiveState;
+    let mut closed = 0;
+    let stuck: Vec<i64> = cs::table
+        .filter(cs::state.eq(SessionState::Requested))
+        .filter(cs::requested_at.lt(now - start_wait))
+        .select(cs::id)
+        .limit(500)
+        .load(conn)?;
+    for id in stuck {
+        closed += crate::db::transaction(conn, |c| -> ApiResult<usize> {
+            let withdrawn = diesel::update(
+                dc::table
+                    .filter(dc::session_id.eq(id))
+                    .filter(dc::status.eq(CommandStatus::Pending)),
+            )
+            .set((dc::status.eq(CommandStatus::Failed), dc::done_at.eq(now)))
+            .execute(c)?;
+            if withdrawn == 0 {
+                // Claimed meanwhile: the gateway's own timeout decides.
+                return Ok(0);
+            }
+            Ok(usize::from(start_failed(
+                c,
+                id,
+                StartFailure::NoResponse,
+                None,
+                now,
+            )?))
+        })?;
+    }
+    let idle: Vec<(i64, Option<i64>, i64)> = cs::table
+        .inner_join(ls::table.on(ls::socket_id.eq(cs::socket_id)))
+        .filter(cs::state.eq(SessionState::Charging))
+        .filter(ls::state.eq_any([LiveState::Available, LiveState::Plugged]))
+        .filter(
+            cs::last_report_at
+                .is_null()
+                .and(cs::started_at.lt(now - settle_wait))
+                .and(cs::started_at.lt(ls::updated_at.nullable()))
+                .or(cs::last_report_at
+                    .lt(now - settle_wait)
+                    .and(cs::last_report_at.lt(ls::updated_at.nullable()))),
+        )
+        .select((cs::id, cs::booking_id, cs::user_id))
+        .limit(500)
+        .load(conn)?;
+    for (id, booking, user) in idle {
+        closed += crate::db::transaction(conn, |c| -> ApiResult<usize> {
+            let n = diesel::update(
+                cs::table
+                    .find(id)
+                    .filter(cs::state.eq(SessionState::Charging)),
+            )
+            .set((
+                cs::state.eq(SessionState::SettledUnconfirmed),
+                cs::ended_at.eq(now),
+                cs::open_socket_id.eq(None::<i64>),
+                cs::power_w.eq(None::<i32>),
+            ))
+            .execute(c)?;
+            if n == 1 {
+                tracing::warn!(session_id = id, "no settlement from the pile: settled from its last power report, for staff to check");
+                announce(c, id, false, now)?;
+                if let Some(b) = booking {
+                    match crate::charging::model::finish(c, b, user, now) {
+                        Ok(_) => {}
+                        Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(n)
+        })?;
+    }
+    Ok(closed)
+}

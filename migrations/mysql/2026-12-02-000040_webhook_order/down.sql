@@ -1,0 +1,9 @@
+ALTER TABLE webhook_deliveries
+    DROP KEY ix_webhook_deliveries_order,
+    DROP COLUMN sequence,
+    DROP COLUMN resource_id,
+    DROP COLUMN resource_type;
+ALTER TABLE domain_events
+    DROP KEY ix_domain_events_resource,
+    DROP COLUMN sequence;
+DROP TABLE event_sequences;

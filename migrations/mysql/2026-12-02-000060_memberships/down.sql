@@ -1,0 +1,2 @@
+ALTER TABLE households DROP COLUMN active_members;
+DROP TABLE memberships;

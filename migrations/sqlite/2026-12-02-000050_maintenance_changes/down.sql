@@ -1,0 +1,3 @@
+DROP TABLE maintenance_cancellations;
+ALTER TABLE maintenance_windows DROP COLUMN updated_at;
+ALTER TABLE maintenance_windows DROP COLUMN cancelled_at;
