@@ -112,15 +112,22 @@ async fn webhook_schema_validates_every_delivered_event() {
     let mut sim = PileSim::connect(&gw.addr).await;
     sim.register(pile, 2).await;
     let carol = app.resident("ws-c", 3).await;
+    let starts = app.slot_time(30);
     let c = app
         .post(
             "/api/v1/bookings",
             Some(&carol),
-            booking(1, &app.slot_time(30), &app.slot_time(60)),
+            booking(1, &starts, &app.slot_time(60)),
         )
         .await;
     c.expect(201, None);
-    app.clock.advance(chrono::Duration::minutes(32));
+    // Two minutes into the booking, wherever in its half-hour the test started (a fixed
+    // advance from "now" lands past the check-in window when now is late in its slot).
+    let two_minutes_in = chrono::DateTime::parse_from_rfc3339(&starts)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        + chrono::Duration::minutes(2);
+    app.clock.advance(two_minutes_in - app.clock.now());
     let carol = app.token("ws-c", "resident").await;
     sim.heartbeat(pile, &[0, 0]).await;
     app.post(
