@@ -401,6 +401,25 @@ where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error> + Retryable,
 {
+    let key = std::ptr::from_ref::<DbConn>(conn) as usize;
+    if OPEN.with(|open| open.borrow().contains(&key)) {
+        // Called inside a transaction on this connection: part of the caller's work, run
+        // once, with no savepoint and no retry here. A deadlock or a Galera conflict rolls
+        // back the whole transaction on the server, not to a savepoint (whose rollback then
+        // fails with "SAVEPOINT does not exist"), so running the closure again here would run
+        // it, and the rest of the caller's work, outside any transaction, each statement
+        // committed on its own while the caller's earlier writes were gone. The error goes
+        // up unchanged, and the outermost call runs everything again.
+        return f(conn);
+    }
+    OPEN.with(|open| open.borrow_mut().push(key));
+    struct Close(usize);
+    impl Drop for Close {
+        fn drop(&mut self) {
+            OPEN.with(|open| open.borrow_mut().retain(|k| *k != self.0));
+        }
+    }
+    let _close = Close(key);
     let started = std::time::Instant::now();
     let budget = Duration::from_millis(RETRY_BUDGET_MS.load(Ordering::Relaxed));
     let mut attempt = 0u32;
@@ -457,6 +476,9 @@ where
 }
 
 thread_local! {
+    /// The connections (by address) inside a [`transaction`] on this thread, so that a
+    /// nested call knows it is one.
+    static OPEN: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Where [`transaction`] opens a replacement for a connection lost mid-transaction: set by
     /// [`with_reconnect`] around a request's database work.
     static RECONNECT: std::cell::RefCell<Option<Manager>> = const { std::cell::RefCell::new(None) };

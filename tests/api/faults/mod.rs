@@ -22,6 +22,7 @@ mod database_outage;
 mod db_timeouts;
 pub(crate) mod galera_node_kill;
 mod lost_answer;
+mod nested_deadlock;
 mod server_kill;
 
 /// Let every household hold many active bookings, so a client can book on and on.
