@@ -780,6 +780,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 设备列表（工作人员）
+         * @description 登记过的设备，最新登记的在前：是否在线、最后上报时间、固件、SIM 卡 ICCID、故障中的充电口及故障码说明。默认不含已解绑的设备。
+         *
+         *     Registered devices, newest first (staff): online, last heard from, firmware, ICCID,
+         *     faulted sockets with their codes. Retired devices only when asked for.
+         */
+        get: operations["list_devices"];
+        put?: never;
+        /**
+         * 登记设备（工作人员）
+         * @description 把充电桩标签上印的设备编号（8 位十六进制，如 `05000001`；或十进制）和端口数登记到一个充电桩：只有登记过的设备连上网关后才会被接受，未登记的编号只记录日志并被忽略。一个编号、一个充电桩各只能绑定一台设备。操作写入审计日志。
+         *
+         *     Register the physical id printed on a pile's label (8 hex digits, or decimal) with its
+         *     port count against a pile (staff): only registered devices are accepted by the gateway;
+         *     unknown ids are logged and ignored. One device per physical id and per pile. Audited.
+         */
+        post: operations["register_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一台设备（工作人员）
+         * @description 按 id 读取一台设备（含已解绑的）。
+         *
+         *     One device by id, retired or not (staff).
+         */
+        get: operations["get_device"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 解绑设备（工作人员）
+         * @description 解绑一台设备：此后网关不再接受它的上报，它的编号和充电桩可以重新登记；历史充电记录保留。设备上有正在进行的充电时返回 409 `device_in_use`。操作写入审计日志。
+         *
+         *     Retire (unbind) a device (staff): the gateway no longer accepts it, its physical id and
+         *     pile may be registered again; its sessions stay. Refused while a session is under way on
+         *     it. Audited.
+         */
+        post: operations["retire_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/directory-reports": {
         parameters: {
             query?: never;
@@ -5188,6 +5265,82 @@ export interface components {
             subscription_id: number;
         };
         /**
+         * @description 一台登记在白名单上的设备：在线状态、最后上报时间、固件、SIM 卡号和故障。
+         *
+         *     A whitelisted device: online state, last heard from, firmware, ICCID, faulted sockets.
+         * @example {
+         *       "compound_id": 1,
+         *       "faulted_sockets": [
+         *         {
+         *           "code": 8,
+         *           "message": "接触不良或保险丝熔断",
+         *           "number": 2,
+         *           "socket_id": 12
+         *         }
+         *       ],
+         *       "firmware": 126,
+         *       "iccid": "89860412345678901234",
+         *       "id": 1,
+         *       "last_seen_at": "2026-12-01T11:01:00Z",
+         *       "online": true,
+         *       "physical_id": "05000001",
+         *       "pile_id": 3,
+         *       "port_count": 10,
+         *       "registered_at": "2026-11-30T08:00:00Z",
+         *       "retired_at": null
+         *     }
+         */
+        DeviceView: {
+            /**
+             * Format: int64
+             * @description 小区 The pile's compound.
+             */
+            compound_id: number;
+            /** @description 故障中的充电口 Its faulted sockets. */
+            faulted_sockets: components["schemas"]["FaultedSocket"][];
+            /**
+             * Format: int32
+             * @description 固件版本（来自注册帧） Firmware version (from its register frame).
+             */
+            firmware?: number | null;
+            /** @description SIM 卡 ICCID The SIM's ICCID. */
+            iccid?: string | null;
+            /**
+             * Format: int64
+             * @description 设备 id Device id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description 最后一次收到上报的时间 When it was last heard from.
+             */
+            last_seen_at?: string | null;
+            /** @description 是否在线（两个心跳周期内有上报） Heard from within two heartbeat intervals. */
+            online: boolean;
+            /** @description 设备编号，同标签（8 位十六进制） The physical id as on the label (8 hex digits). */
+            physical_id: string;
+            /**
+             * Format: int64
+             * @description 充电桩 The pile.
+             */
+            pile_id: number;
+            /**
+             * Format: int32
+             * @description 端口数 Number of ports.
+             */
+            port_count: number;
+            /**
+             * Format: date-time
+             * @description 登记时间 When it was registered.
+             */
+            registered_at: string;
+            /**
+             * Format: date-time
+             * @description 解绑时间 When it was retired.
+             */
+            retired_at?: string | null;
+        };
+        /**
          * @description 开发登录：以任意 openid 登录，可指定角色。仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启。
          *
          *     Development login: act as any openid, optionally with a role. Only when
@@ -5362,7 +5515,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
+        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
         /**
          * @description 某一日期的特殊营业时间（节假日、停业）。
          *
@@ -5658,6 +5811,30 @@ export interface components {
             status: string;
             /** @description Title. */
             title: string;
+        };
+        /**
+         * @description 一个故障中的充电口：充电桩上报的故障码及其说明。
+         *
+         *     A faulted socket: the pile's code and what it means.
+         */
+        FaultedSocket: {
+            /**
+             * Format: int32
+             * @description 充电桩上报的状态码 The pile's status code.
+             */
+            code: number;
+            /** @description 故障说明 What the code means. */
+            message: string;
+            /**
+             * Format: int32
+             * @description 在充电桩上的编号 Its number on the pile.
+             */
+            number: number;
+            /**
+             * Format: int64
+             * @description 充电口 Socket id.
+             */
+            socket_id: number;
         };
         /**
          * @description 健康状态。
@@ -6676,6 +6853,36 @@ export interface components {
              *     The items on this page.
              */
             items: components["schemas"]["DeliveryView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
+        Page_DeviceView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["DeviceView"][];
             /**
              * Format: int64
              * @description 本页页码，从 1 开始。
@@ -7859,6 +8066,34 @@ export interface components {
         RefreshRequest: {
             /** @description The refresh token from the last login or refresh. */
             refresh_token: string;
+        };
+        /**
+         * @description 登记一台设备（白名单）：把充电桩标签上的设备编号绑定到一个充电桩。
+         *
+         *     Register a device (the whitelist): bind the physical id printed on the pile's label to a
+         *     pile, with its port count.
+         * @example {
+         *       "physical_id": "05000001",
+         *       "pile_id": 3,
+         *       "port_count": 10
+         *     }
+         */
+        RegisterDeviceRequest: {
+            /**
+             * @description 设备编号：标签上的 8 位十六进制（如 `05000001`），或十进制（数字，或 8 位以外的数字串；8 位十进制前加 0） The physical id: the label's 8 hex digits, or decimal (a JSON number, or digits of another length than 8; an 8-digit decimal id takes a leading 0).
+             * @example 05000001
+             */
+            physical_id: string;
+            /**
+             * Format: int64
+             * @description 充电桩 The pile it drives.
+             */
+            pile_id: number;
+            /**
+             * Format: int32
+             * @description 端口数（1 到 16） Its number of ports (1 to 16).
+             */
+            port_count: number;
         };
         /**
          * @description 条目的错误类型。
@@ -9658,6 +9893,7 @@ export type SchemaCreateTeamRequest = components['schemas']['CreateTeamRequest']
 export type SchemaCreateWishRequest = components['schemas']['CreateWishRequest'];
 export type SchemaDeliveryStatus = components['schemas']['DeliveryStatus'];
 export type SchemaDeliveryView = components['schemas']['DeliveryView'];
+export type SchemaDeviceView = components['schemas']['DeviceView'];
 export type SchemaDevLoginRequest = components['schemas']['DevLoginRequest'];
 export type SchemaDisputeWishRequest = components['schemas']['DisputeWishRequest'];
 export type SchemaDomainEvent = components['schemas']['DomainEvent'];
@@ -9675,6 +9911,7 @@ export type SchemaExportTeamMembership = components['schemas']['ExportTeamMember
 export type SchemaExportVolunteerProfile = components['schemas']['ExportVolunteerProfile'];
 export type SchemaExportWaitlistEntry = components['schemas']['ExportWaitlistEntry'];
 export type SchemaExportWish = components['schemas']['ExportWish'];
+export type SchemaFaultedSocket = components['schemas']['FaultedSocket'];
 export type SchemaHealth = components['schemas']['Health'];
 export type SchemaHealthStatus = components['schemas']['HealthStatus'];
 export type SchemaHoursView = components['schemas']['HoursView'];
@@ -9711,6 +9948,7 @@ export type SchemaPageBookingView = components['schemas']['Page_BookingView'];
 export type SchemaPageCardAdminView = components['schemas']['Page_CardAdminView'];
 export type SchemaPageCompoundSummary = components['schemas']['Page_CompoundSummary'];
 export type SchemaPageDeliveryView = components['schemas']['Page_DeliveryView'];
+export type SchemaPageDeviceView = components['schemas']['Page_DeviceView'];
 export type SchemaPageLedgerEntryView = components['schemas']['Page_LedgerEntryView'];
 export type SchemaPageLocationView = components['schemas']['Page_LocationView'];
 export type SchemaPageMaintenanceView = components['schemas']['Page_MaintenanceView'];
@@ -9753,6 +9991,7 @@ export type SchemaRedeemRequest = components['schemas']['RedeemRequest'];
 export type SchemaRedemptionStatus = components['schemas']['RedemptionStatus'];
 export type SchemaRedemptionView = components['schemas']['RedemptionView'];
 export type SchemaRefreshRequest = components['schemas']['RefreshRequest'];
+export type SchemaRegisterDeviceRequest = components['schemas']['RegisterDeviceRequest'];
 export type SchemaReportKind = components['schemas']['ReportKind'];
 export type SchemaReportStatus = components['schemas']['ReportStatus'];
 export type SchemaReportView = components['schemas']['ReportView'];
@@ -12231,6 +12470,309 @@ export interface operations {
             };
             /** @description `slot_available` (book it instead), range rules as for bookings, `household_required` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_devices: {
+        parameters: {
+            query?: {
+                /** @description 包括已解绑的设备（默认不包括） Include retired devices (not by default). */
+                include_retired?: boolean;
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+                /** @description 只看这个充电桩的设备 Only this pile's devices. */
+                pile_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页设备 One page of devices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    register_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterDeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已登记 Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：没有这个充电桩 No such pile */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `device_already_registered`, `pile_has_device`, `pile_retired` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 设备 id Device id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 该设备 The device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retire_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 设备 id Device id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已解绑的设备 The retired device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `device_in_use`, `device_retired` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -113,7 +113,7 @@ pub fn start_for_booking(
         let socket = crate::charging::model::socket(c, booking.socket_id)?
             .ok_or_else(ApiError::not_found)?;
         let device: Option<(i64, i32)> = d::table
-            .filter(d::pile_id.eq(socket.pile_id))
+            .filter(d::bound_pile_id.eq(socket.pile_id))
             .select((d::id, d::port_count))
             .first(c)
             .optional()?;
@@ -161,6 +161,9 @@ pub fn start_for_booking(
             other => {
                 other?;
             }
+        }
+        if !devices::hold_bound(c, device_id)? {
+            return Err(ApiError::new(ErrorCode::PileNotConnected));
         }
         let id: i64 = cs::table
             .filter(cs::order_no.eq(&order))
