@@ -34,7 +34,12 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "The server this document is served from (`/api/openapi.json`)")),
-    components(schemas(ErrorBody, ErrorCode)),
+    components(schemas(
+        ErrorBody,
+        ErrorCode,
+        crate::devices::dto::StopReason,
+        crate::devices::dto::StartFailure
+    )),
     modifiers(&SchemesAndWebhooks),
     tags(
         (name = "auth", description = "登录（微信小程序）、刷新令牌与退出 (login, token refresh, logout)"),

@@ -1746,6 +1746,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partner/charging-sessions/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 远程停止本物业充电桩上的一次充电（Remote stop）。
+         * @description 通过充电桩网关向充电桩下发停止指令；充电桩结算后会话变为 `settled`（停止原因 `stopped_remotely`）。重复请求返回同样的结果，不会再次下发。会话已结束且从未请求停止时返回 409 `charging_session_ended`；不属于本物业时返回 404。操作写入审计日志。需要权限范围 `piles:write`。
+         */
+        post: operations["stop_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partner/compounds": {
         parameters: {
             query?: never;
@@ -1927,6 +1947,26 @@ export interface paths {
          * @description 修改充电桩的名称或位置说明；未提供的字段保持不变。操作写入审计日志（修改前后）。需要权限范围 `piles:write`。
          */
         patch: operations["update_pile"];
+        trace?: never;
+    };
+    "/api/v1/partner/piles/{id}/charging-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本物业一个充电桩的充电记录（Charging sessions of a pile）。
+         * @description 充电桩各充电口上的充电会话，最新在前：状态、电量、时长、停止原因；不含住户信息。充电桩不属于本物业时返回 404。需要权限范围 `piles:read`。
+         */
+        get: operations["pile_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/partner/piles/{id}/retire": {
@@ -2187,6 +2227,28 @@ export interface paths {
          * @description 用请求中的列表整体替换物业公司服务的小区；物业公司此后只能访问这些小区的数据（仅工作人员）。
          */
         put: operations["set_partner_compounds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/piles/{id}/charging-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一个充电桩的充电记录（工作人员）
+         * @description 充电桩各充电口上的充电会话，最新在前：状态、电量、时长、停止原因（与物业看到的相同）。
+         *
+         *     The charging sessions on a pile's sockets, newest first (staff; the firm's view).
+         */
+        get: operations["pile_sessions"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -8535,7 +8597,8 @@ export interface components {
          *       "started_at": "2026-12-01T11:01:02Z",
          *       "state": "charging",
          *       "stop_reason": null,
-         *       "stop_reason_code": null
+         *       "stop_reason_code": null,
+         *       "stop_requested_at": null
          *     }
          */
         SessionView: {
@@ -8559,7 +8622,8 @@ export interface components {
              * @description 累计电量（瓦时），只增不减 Energy so far, in Wh; never decreases.
              */
             energy_wh: number;
-            failure?: components["schemas"]["StartFailure"] | null;
+            /** @description 启动失败原因 Why the start failed. */
+            failure: components["schemas"]["StartFailure"] | null;
             /**
              * Format: int64
              * @description 会话编号 Session id.
@@ -8594,12 +8658,18 @@ export interface components {
             started_at?: string | null;
             /** @description 状态 State. */
             state: components["schemas"]["SessionState"];
-            stop_reason?: components["schemas"]["StopReason"] | null;
+            /** @description 停止原因 Why it stopped. */
+            stop_reason: components["schemas"]["StopReason"] | null;
             /**
              * Format: int32
              * @description 充电桩上报的原始停止原因码 The pile's raw stop-reason code.
              */
             stop_reason_code?: number | null;
+            /**
+             * Format: date-time
+             * @description 远程停止的请求时间（物业或工作人员） When a remote stop was asked for (by the firm or staff).
+             */
+            stop_requested_at?: string | null;
         };
         /**
          * @description 设置成员为队长或普通成员（工作人员）。新任队长若是居民则成为 `team_leader`；新角色在其下次刷新令牌后生效。
@@ -15739,6 +15809,86 @@ export interface operations {
             };
         };
     };
+    stop_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 充电会话 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已请求停止（`stop_requested_at`） */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `charging_session_ended` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     compounds: {
         parameters: {
             query?: never;
@@ -16603,6 +16753,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PartnerPileView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pile_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 充电桩 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页充电会话 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionView"];
                 };
             };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
@@ -17621,6 +17850,85 @@ export interface operations {
             };
             /** @description `forbidden`: the role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pile_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 充电桩 id Pile id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页充电会话 One page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

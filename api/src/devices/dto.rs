@@ -138,7 +138,7 @@ impl StartFailure {
     "id": 7, "booking_id": 12, "socket_id": 11, "state": "charging",
     "requested_at": "2026-12-01T11:01:00Z", "started_at": "2026-12-01T11:01:02Z", "ended_at": null,
     "power_w": 180, "energy_wh": 120, "duration_s": 1500, "peak_power_w": 210,
-    "stop_reason": null, "stop_reason_code": null, "failure": null, "message": "充电中"
+    "stop_reason": null, "stop_reason_code": null, "failure": null, "stop_requested_at": null, "message": "充电中"
 }))]
 pub struct SessionView {
     /// 会话编号 Session id.
@@ -164,13 +164,38 @@ pub struct SessionView {
     /// 峰值功率（瓦） Peak power, in W.
     pub peak_power_w: Option<i32>,
     /// 停止原因 Why it stopped.
+    #[schema(schema_with = nullable_stop_reason, required = true)]
     pub stop_reason: Option<StopReason>,
     /// 充电桩上报的原始停止原因码 The pile's raw stop-reason code.
     pub stop_reason_code: Option<i32>,
     /// 启动失败原因 Why the start failed.
+    #[schema(schema_with = nullable_failure, required = true)]
     pub failure: Option<StartFailure>,
+    /// 远程停止的请求时间（物业或工作人员） When a remote stop was asked for (by the firm or staff).
+    pub stop_requested_at: Option<DateTime<Utc>>,
     /// 给居民看的说明 What the resident reads.
     pub message: String,
+}
+
+/// A named schema or `null`, its description on the property (where readers and the
+/// Chinese-docs test look), not inside the `oneOf`.
+fn nullable(name: &str, description: &str) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name(name))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(description))
+            .build(),
+    )
+}
+
+fn nullable_stop_reason() -> utoipa::openapi::schema::Schema {
+    nullable("StopReason", "停止原因 Why it stopped.")
+}
+
+fn nullable_failure() -> utoipa::openapi::schema::Schema {
+    nullable("StartFailure", "启动失败原因 Why the start failed.")
 }
 
 /// 设备编号：充电桩标签上印的 8 位十六进制数（如 `05000001`，首字节为设备类型），也可写十进制。

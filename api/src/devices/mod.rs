@@ -21,5 +21,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(staff::register_device)
         .service(staff::list_devices)
         .service(staff::get_device)
-        .service(staff::retire_device);
+        .service(staff::retire_device)
+        .service(staff::pile_sessions);
 }

@@ -5,8 +5,8 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde_json::json;
 
-use super::dto::{DeviceFilter, DeviceView, RegisterDeviceRequest};
-use super::model::{devices, registry};
+use super::dto::{DeviceFilter, DeviceView, RegisterDeviceRequest, SessionView};
+use super::model::{devices, registry, sessions};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
@@ -155,4 +155,33 @@ pub async fn retire_device(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// 一个充电桩的充电记录（工作人员）
+///
+/// 充电桩各充电口上的充电会话，最新在前：状态、电量、时长、停止原因（与物业看到的相同）。
+///
+/// The charging sessions on a pile's sockets, newest first (staff; the firm's view).
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "充电桩 id Pile id"), PageParams),
+    responses((status = 200, description = "一页充电会话 One page of sessions", body = Page<SessionView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
+)]
+#[get("/piles/{id}/charging-sessions")]
+pub async fn pile_sessions(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    id: Path<i64>,
+    page: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let page = page.0.validate()?;
+    let id = id.into_inner();
+    let (items, total) = state
+        .db(move |conn| {
+            registry::pile_must_exist(conn, id)?;
+            sessions::list_for_pile(conn, id, page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }

@@ -2,6 +2,7 @@
 //! `127.0.0.1:0`, residents start charging through the real API, and the session follows the
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
+mod firms;
 mod registry;
 
 use std::time::Duration;

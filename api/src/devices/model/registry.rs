@@ -218,3 +218,12 @@ pub fn register_as(
         Ok(id)
     })
 }
+
+/// 404 unless the pile exists.
+pub fn pile_must_exist(conn: &mut DbConn, pile_id: i64) -> ApiResult<()> {
+    let n: i64 = piles::table.find(pile_id).count().get_result(conn)?;
+    if n == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(())
+}
