@@ -38,7 +38,8 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         ErrorBody,
         ErrorCode,
         crate::devices::dto::StopReason,
-        crate::devices::dto::StartFailure
+        crate::devices::dto::StartFailure,
+        crate::devices::dto::LiveState
     )),
     modifiers(&SchemesAndWebhooks),
     tags(

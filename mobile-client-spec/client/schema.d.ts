@@ -6020,6 +6020,13 @@ export interface components {
             reference: string;
         };
         /**
+         * @description 充电口的实时状态（来自充电桩心跳）。
+         *
+         *     A socket's live state, as the pile's heartbeat reports it.
+         * @enum {string}
+         */
+        LiveState: "available" | "plugged" | "in_use" | "faulted" | "offline";
+        /**
          * @description 地点（HSDS `location`）。
          *
          *     A location (HSDS `location`).
@@ -7701,6 +7708,12 @@ export interface components {
              */
             id: number;
             /**
+             * Format: date-time
+             * @description 充电桩设备最后一次上报的时间。
+             *     When the pile's device was last heard from.
+             */
+            last_seen_at?: string | null;
+            /**
              * @description 位置。
              *     Location.
              */
@@ -7710,6 +7723,12 @@ export interface components {
              *     Name.
              */
             name: string;
+            /**
+             * @description 充电桩设备是否在线（两个心跳周期内有上报）；未接入网关的充电桩为 `null`。
+             *     Whether the pile's device is online (heard from within two heartbeat intervals);
+             *     `null` for a pile no device drives.
+             */
+            online?: boolean | null;
             /**
              * @description 插座。
              *     Sockets.
@@ -7759,6 +7778,17 @@ export interface components {
              *     Socket id.
              */
             id: number;
+            /**
+             * Format: int32
+             * @description 充电桩上报的端口状态码（故障时为故障码）。
+             *     The pile's status code for the port (the fault code when faulted).
+             */
+            live_code?: number | null;
+            /**
+             * @description 充电桩心跳报告的实时状态；从未上报时为 `null`。
+             *     The live state the pile's heartbeat reported; `null` when it never did.
+             */
+            live_state: components["schemas"]["LiveState"] | null;
             /**
              * Format: int32
              * @description 在充电桩上的编号。
@@ -8930,7 +8960,9 @@ export interface components {
          *     A socket's state changed.
          * @example {
          *       "compound_id": 1,
+         *       "live_state": null,
          *       "pile_id": 2,
+         *       "previous_live_state": null,
          *       "previous_state": "available",
          *       "reason": "无法充电",
          *       "sequence": 4,
@@ -8946,11 +8978,21 @@ export interface components {
              */
             compound_id: number;
             /**
+             * @description 充电桩上报的实时状态（工作人员或物业设置状态时为 `null`）。
+             *     The live state the pile reported (`null` for a state set by staff or a firm).
+             */
+            live_state: components["schemas"]["LiveState"] | null;
+            /**
              * Format: int64
              * @description 所属充电桩。
              *     Its pile.
              */
             pile_id: number;
+            /**
+             * @description 变化前的实时状态（充电桩上报时；否则为 `null`）。
+             *     The live state before (when the pile reported the change; otherwise `null`).
+             */
+            previous_live_state: components["schemas"]["LiveState"] | null;
             /**
              * @description 变更前的状态。
              *     The state before the change.
@@ -9989,6 +10031,7 @@ export type SchemaHouseholdView = components['schemas']['HouseholdView'];
 export type SchemaIssueCard = components['schemas']['IssueCard'];
 export type SchemaJoinWaitlistRequest = components['schemas']['JoinWaitlistRequest'];
 export type SchemaLedgerEntryView = components['schemas']['LedgerEntryView'];
+export type SchemaLiveState = components['schemas']['LiveState'];
 export type SchemaLocationView = components['schemas']['LocationView'];
 export type SchemaMaintenanceCancelledData = components['schemas']['MaintenanceCancelledData'];
 export type SchemaMaintenanceChangedData = components['schemas']['MaintenanceChangedData'];
@@ -15813,7 +15856,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试键：24 小时内用同一键再次发送同一请求，得到第一次的应答（`Idempotent-Replayed: true`），不会重复执行。Retry key: the same key and request again within 24 hours gets the first answer (`Idempotent-Replayed: true`) and does nothing twice */
+                /** @description 重试键（Idempotency-Key） */
                 "Idempotency-Key"?: string;
             };
             path: {

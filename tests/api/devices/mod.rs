@@ -3,6 +3,7 @@
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
 mod firms;
+mod live;
 mod registry;
 
 use std::time::Duration;
@@ -19,8 +20,13 @@ pub(crate) const PILE: u32 = 0x0500_0001;
 /// A resident of the first demo household with a booking on socket 1 that has just started
 /// (the test clock moved to 2 minutes after its start); returns the token and booking id.
 pub(crate) async fn booked(app: &TestApp, name: &str) -> (String, i64) {
+    booked_with_card(app, name, 1).await
+}
+
+/// [`booked`] by the household of demo card `card` (in socket 1's compound).
+pub(crate) async fn booked_with_card(app: &TestApp, name: &str, card: usize) -> (String, i64) {
     app.seed_demo();
-    let token = app.resident(name, 1).await;
+    let token = app.resident(name, card).await;
     let starts = app.slot_time(30);
     let r = app
         .post(

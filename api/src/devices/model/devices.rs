@@ -258,19 +258,26 @@ pub fn apply_heartbeat(
         let Some(status) = usize::try_from(number - 1).ok().and_then(|i| ports.get(i)) else {
             continue;
         };
-        set_live_state(
-            conn,
-            socket_id,
-            device.id,
-            codes::live_state(*status),
-            *status,
-            now,
-        )?;
+        // The change and its event together.
+        crate::db::transaction(conn, |c| {
+            set_live_state(
+                c,
+                socket_id,
+                device.id,
+                codes::live_state(*status),
+                *status,
+                now,
+            )
+        })?;
         n += 1;
     }
     Ok(n)
 }
 
+/// Write a socket's live state from a heartbeat. A change (another state or code) is a
+/// conditional update from the state read, and only the writer that made it tells the
+/// partners (`socket.state_changed` with the live states), so two gateways never both do,
+/// and a heartbeat repeating the same states only renews `updated_at`.
 fn set_live_state(
     conn: &mut DbConn,
     socket_id: i64,
@@ -279,28 +286,88 @@ fn set_live_state(
     code: u8,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
+    let code = i32::from(code);
     let values = (
         ls::device_id.eq(device_id),
         ls::state.eq(state),
-        ls::status_code.eq(i32::from(code)),
+        ls::status_code.eq(code),
         ls::updated_at.eq(now),
     );
-    let updated = diesel::update(ls::table.filter(ls::socket_id.eq(socket_id)))
-        .set(values)
-        .execute(conn)?;
-    if updated == 0 {
-        match diesel::insert_into(ls::table)
-            .values((ls::socket_id.eq(socket_id), values))
-            .execute(conn)
-        {
-            // Another writer (or MySQL's unchanged-row count) got there first: the row is
-            // there, written within the same instant.
-            Err(e) if crate::db::is_unique_violation(&e) => {}
-            other => {
-                other?;
+    match live_state(conn, socket_id)? {
+        Some((prev, prev_code)) if prev == state && prev_code == code => {
+            diesel::update(ls::table.filter(ls::socket_id.eq(socket_id)))
+                .set(values)
+                .execute(conn)?;
+        }
+        Some((prev, prev_code)) => {
+            let changed = diesel::update(
+                ls::table
+                    .filter(ls::socket_id.eq(socket_id))
+                    .filter(ls::state.eq(prev))
+                    .filter(ls::status_code.eq(prev_code)),
+            )
+            .set(values)
+            .execute(conn)?;
+            if changed == 1 {
+                announce_live(conn, socket_id, Some(prev), state, code, now)?;
+            }
+        }
+        None => {
+            match diesel::insert_into(ls::table)
+                .values((ls::socket_id.eq(socket_id), values))
+                .execute(conn)
+            {
+                // Another writer got there first, and told.
+                Err(e) if crate::db::is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+                Ok(_) => announce_live(conn, socket_id, None, state, code, now)?,
             }
         }
     }
+    Ok(())
+}
+
+/// `socket.state_changed` for a live change, in the caller's transaction: the socket's set
+/// state stays as it is (`previous_state` = `state`), the live states say what changed.
+fn announce_live(
+    conn: &mut DbConn,
+    socket_id: i64,
+    previous: Option<LiveState>,
+    live: LiveState,
+    code: i32,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    use crate::charging::dto::SocketState;
+    let (pile_id, compound_id, set_state): (i64, i64, SocketState) = sockets::table
+        .find(socket_id)
+        .select((sockets::pile_id, sockets::compound_id, sockets::state))
+        .first(conn)?;
+    let reason = match live {
+        LiveState::Available => "充电桩上报：空闲".to_owned(),
+        LiveState::Plugged => "充电桩上报：已插充电器".to_owned(),
+        LiveState::InUse => "充电桩上报：充电中".to_owned(),
+        LiveState::Faulted => format!(
+            "充电桩上报故障：{}",
+            codes::fault_message(u8::try_from(code).unwrap_or(u8::MAX))
+        ),
+        LiveState::Offline => "充电桩离线".to_owned(),
+    };
+    let data = crate::events::SocketStateChangedData {
+        socket_id,
+        pile_id,
+        compound_id,
+        previous_state: set_state,
+        state: set_state,
+        reason,
+        previous_live_state: previous,
+        live_state: Some(live),
+        sequence: 0,
+    };
+    crate::events::record(
+        conn,
+        &crate::events::DomainEvent::SocketStateChanged(data),
+        now,
+    )?;
     Ok(())
 }
 
@@ -341,9 +408,17 @@ pub fn sweep_offline(
             if changed == 0 {
                 return Ok(0);
             }
+            let before: Vec<(i64, LiveState, i32)> = ls::table
+                .filter(ls::device_id.eq(id))
+                .filter(ls::state.ne(LiveState::Offline))
+                .select((ls::socket_id, ls::state, ls::status_code))
+                .load(c)?;
             diesel::update(ls::table.filter(ls::device_id.eq(id)))
                 .set((ls::state.eq(LiveState::Offline), ls::updated_at.eq(now)))
                 .execute(c)?;
+            for (socket, prev, code) in before {
+                announce_live(c, socket, Some(prev), LiveState::Offline, code, now)?;
+            }
             let last: Option<NaiveDateTime> = d::table.find(id).select(d::last_seen_at).first(c)?;
             announce(c, id, false, last.unwrap_or(now), now)?;
             tracing::warn!(device_id = id, "pile offline: no heartbeat in time");

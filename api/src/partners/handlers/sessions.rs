@@ -50,7 +50,7 @@ pub async fn pile_sessions(
 #[utoipa::path(
     tag = "partner",
     security(("partner" = ["piles:write"])),
-    params(("id" = i64, Path, description = "充电会话 id")),
+    params(("id" = i64, Path, description = "充电会话 id"), ("Idempotency-Key" = Option<String>, Header, description = "重试键（Idempotency-Key）")),
     responses(
         (status = 202, description = "已请求停止（`stop_requested_at`）", body = SessionView),
         (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
