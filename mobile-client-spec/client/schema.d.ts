@@ -8909,6 +8909,7 @@ export interface components {
             cells: string;
             /** @description Display label. */
             label: string;
+            live_state?: components["schemas"]["LiveState"] | null;
             /**
              * Format: int64
              * @description Socket id.
@@ -8916,6 +8917,12 @@ export interface components {
             socket_id: number;
             /** @description Current state. */
             state: components["schemas"]["SocketState"];
+            /**
+             * @description 现在不能预约的原因（充电桩离线，或充电口故障及故障说明）；此时当前时段显示为 `-`。可以预约时为 `null`。
+             *     Why it cannot be booked now (the pile is offline, or the socket is faulted, with what
+             *     the fault code means); the current cell then shows `-`. `null` when it can.
+             */
+            unavailable_now?: string | null;
         };
         /**
          * @description 扫描插座上印制的编码签到。

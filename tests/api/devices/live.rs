@@ -130,3 +130,61 @@ on_both!(
         );
     }
 );
+
+/// Socket 1's row of compound 1's grid and the character of its current cell.
+async fn grid_row(app: &TestApp) -> (Value, char) {
+    let r = app.get("/api/v1/compounds/1/availability", None).await;
+    r.expect(200, None);
+    let starts = chrono::DateTime::parse_from_rfc3339(r.body["starts_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let slot = r.body["slot_minutes"].as_i64().unwrap();
+    let index = usize::try_from((app.clock.now() - starts).num_minutes() / slot).unwrap();
+    let row = r.body["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["socket_id"] == 1)
+        .unwrap()
+        .clone();
+    let current = row["cells"].as_str().unwrap().chars().nth(index).unwrap();
+    (row, current)
+}
+
+on_both!(
+    the_grid_shows_a_faulted_or_offline_socket_not_bookable_now,
+    |app| {
+        app.seed_demo();
+        app.bind_device(app.pile_of(1), PILE, 10);
+        let gw = TestGateway::start(&app, |c| c.device_command_poll_ms = 50).await;
+        let mut sim = PileSim::connect(&gw.addr).await;
+        sim.heartbeat(PILE, &[0; 10]).await;
+        let (row, now) = grid_row(&app).await;
+        assert_eq!((row["live_state"].as_str(), now), (Some("available"), '.'));
+        assert!(row["unavailable_now"].is_null());
+
+        let mut ports = [0u8; 10];
+        ports[0] = 8;
+        sim.heartbeat(PILE, &ports).await;
+        let (row, now) = grid_row(&app).await;
+        assert_eq!((row["live_state"].as_str(), now), (Some("faulted"), '-'));
+        assert_eq!(row["unavailable_now"], "充电口故障：接触不良或保险丝熔断");
+        // Only the current cell: later ones stay bookable.
+        let cells = row["cells"].as_str().unwrap();
+        assert!(cells.contains('.'), "{cells}");
+
+        app.clock.advance(chrono::Duration::minutes(8));
+        eventually(5, "the socket shown offline", || {
+            app.live_state(1).is_some_and(|(s, _)| s == "offline")
+        })
+        .await;
+        let (row, now) = grid_row(&app).await;
+        assert_eq!((row["live_state"].as_str(), now), (Some("offline"), '-'));
+        assert_eq!(row["unavailable_now"], "充电桩离线，暂时不能充电");
+
+        sim.heartbeat(PILE, &[0; 10]).await;
+        let (row, now) = grid_row(&app).await;
+        assert_eq!((row["live_state"].as_str(), now), (Some("available"), '.'));
+        assert!(row["unavailable_now"].is_null());
+    }
+);

@@ -309,6 +309,7 @@ fn set_live_state(
             .set(values)
             .execute(conn)?;
             if changed == 1 {
+                crate::charging::model::touch_sockets(conn, &[socket_id])?;
                 announce_live(conn, socket_id, Some(prev), state, code, now)?;
             }
         }
@@ -320,7 +321,10 @@ fn set_live_state(
                 // Another writer got there first, and told.
                 Err(e) if crate::db::is_unique_violation(&e) => {}
                 Err(e) => return Err(e.into()),
-                Ok(_) => announce_live(conn, socket_id, None, state, code, now)?,
+                Ok(_) => {
+                    crate::charging::model::touch_sockets(conn, &[socket_id])?;
+                    announce_live(conn, socket_id, None, state, code, now)?;
+                }
             }
         }
     }
@@ -371,6 +375,20 @@ fn announce_live(
     Ok(())
 }
 
+/// The live states (and codes) of these sockets that a heartbeat ever reported.
+pub fn live_states_of(
+    conn: &mut DbConn,
+    socket_ids: &[i64],
+) -> ApiResult<Vec<(i64, LiveState, i32)>> {
+    if socket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ls::table
+        .filter(ls::socket_id.eq_any(socket_ids))
+        .select((ls::socket_id, ls::state, ls::status_code))
+        .load(conn)?)
+}
+
 /// A socket's live state and the pile's code, when a heartbeat ever reported it.
 pub fn live_state(conn: &mut DbConn, socket_id: i64) -> ApiResult<Option<(LiveState, i32)>> {
     Ok(ls::table
@@ -416,6 +434,8 @@ pub fn sweep_offline(
             diesel::update(ls::table.filter(ls::device_id.eq(id)))
                 .set((ls::state.eq(LiveState::Offline), ls::updated_at.eq(now)))
                 .execute(c)?;
+            let touched: Vec<i64> = before.iter().map(|b| b.0).collect();
+            crate::charging::model::touch_sockets(c, &touched)?;
             for (socket, prev, code) in before {
                 announce_live(c, socket, Some(prev), LiveState::Offline, code, now)?;
             }
