@@ -2247,7 +2247,7 @@ export interface paths {
          *
          *     The charging sessions on a pile's sockets, newest first (staff; the firm's view).
          */
-        get: operations["pile_sessions"];
+        get: operations["staff_pile_sessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -17909,7 +17909,7 @@ export interface operations {
             };
         };
     };
-    pile_sessions: {
+    staff_pile_sessions: {
         parameters: {
             query?: {
                 /**

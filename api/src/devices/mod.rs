@@ -22,5 +22,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(staff::list_devices)
         .service(staff::get_device)
         .service(staff::retire_device)
-        .service(staff::pile_sessions);
+        .service(staff::staff_pile_sessions);
 }

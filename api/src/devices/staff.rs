@@ -169,7 +169,7 @@ pub async fn retire_device(
     responses((status = 200, description = "一页充电会话 One page of sessions", body = Page<SessionView>), (status = 404, description = "`not_found`", body = crate::error::ErrorBody))
 )]
 #[get("/piles/{id}/charging-sessions")]
-pub async fn pile_sessions(
+pub async fn staff_pile_sessions(
     state: web::Data<AppState>,
     _staff: Staff,
     id: Path<i64>,
