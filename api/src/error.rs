@@ -164,6 +164,16 @@ error_codes! {
     PileNotConnected = "pile_not_connected", 409, "该充电桩未接入远程启动，请在充电桩上操作", "The pile is not connected to the gateway; start it at the pile";
     /// The socket already has a charging session under way.
     ChargingInProgress = "charging_in_progress", 409, "该充电口已有进行中的充电", "This socket already has a charging session under way";
+    /// This physical id is already bound to a pile: retire that device first.
+    DeviceAlreadyRegistered = "device_already_registered", 409, "该设备编号已登记在其他充电桩上，请先解绑", "This physical id is already registered; retire that device first";
+    /// The pile already has a device bound: retire it first.
+    PileHasDevice = "pile_has_device", 409, "该充电桩已绑定设备，请先解绑原设备", "The pile already has a device; retire it first";
+    /// A session is under way on the device: stop it (or wait for it to settle) first.
+    DeviceInUse = "device_in_use", 409, "该设备上有正在进行的充电，结束后才能解绑", "A charging session is under way on this device; it cannot be retired now";
+    /// The device was retired already.
+    DeviceRetired = "device_retired", 409, "该设备已解绑", "The device is already retired";
+    /// The session is over (settled or failed) and was never asked to stop: nothing to stop.
+    ChargingSessionEnded = "charging_session_ended", 409, "该充电已结束，无需停止", "The charging session has already ended";
     /// The requested time is free: book it instead of queueing.
     SlotAvailable = "slot_available", 422, "该时段可直接预约，无需候补", "This time is free: book it directly";
     /// You are already queued for this time.

@@ -47,6 +47,11 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         batch: i64,
     },
+    /// Charging-pile devices: the whitelist of printed physical ids.
+    Devices {
+        #[command(subcommand)]
+        action: DevicesCommand,
+    },
     /// Give a user a role (e.g. make the first administrator).
     SetRole {
         /// The user's openid (dev logins are `dev:<name>`).
@@ -55,6 +60,23 @@ enum Command {
         /// resident, team_leader, staff or admin.
         #[arg(long)]
         role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevicesCommand {
+    /// Register (whitelist) a device against a pile, as staff do in the API; audited as `cli`.
+    Register {
+        /// The physical id: the label's 8 hex digits (05000001), or decimal (an 8-digit
+        /// decimal id with a leading 0).
+        #[arg(long)]
+        physical_id: String,
+        /// The pile's id.
+        #[arg(long)]
+        pile: i64,
+        /// Its number of ports (1 to 16).
+        #[arg(long)]
+        ports: i32,
     },
 }
 
@@ -118,6 +140,29 @@ fn admin_or_serve(command: Option<Command>, config: Config) {
             let mut conn = pool.get().unwrap_or_else(|e| fail(e));
             for line in linli::seed::demo(&mut conn, scale.max(1)).unwrap_or_else(|e| fail(e)) {
                 println!("{line}");
+            }
+        }
+        Some(Command::Devices {
+            action:
+                DevicesCommand::Register {
+                    physical_id,
+                    pile,
+                    ports,
+                },
+        }) => {
+            let id = linli::devices::dto::PhysicalId::parse(&physical_id)
+                .unwrap_or_else(|e| fail(format!("--physical-id: {e}")));
+            let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool.get().unwrap_or_else(|e| fail(e));
+            let now = chrono::Utc::now().naive_utc();
+            match linli::devices::model::registry::register_as(
+                &mut conn, id, pile, ports, "cli", now,
+            ) {
+                Ok(device) => println!(
+                    "device {device}: {} registered on pile {pile} with {ports} ports",
+                    id.label()
+                ),
+                Err(e) => fail(format!("{e}: {}", e.code.message(linli::error::Lang::Zh))),
             }
         }
         Some(Command::SetRole { openid, role }) => {

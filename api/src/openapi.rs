@@ -34,7 +34,13 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "The server this document is served from (`/api/openapi.json`)")),
-    components(schemas(ErrorBody, ErrorCode)),
+    components(schemas(
+        ErrorBody,
+        ErrorCode,
+        crate::devices::dto::StopReason,
+        crate::devices::dto::StartFailure,
+        crate::devices::dto::LiveState
+    )),
     modifiers(&SchemesAndWebhooks),
     tags(
         (name = "auth", description = "登录（微信小程序）、刷新令牌与退出 (login, token refresh, logout)"),
@@ -45,6 +51,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         (name = "notifications", description = "站内消息通知 (the in-app inbox)"),
         // charging
         (name = "charging", description = "电动自行车充电：充电桩、可预约时段、预约、签到、候补、维护、插座贴纸打印 (e-bike charging)"),
+        (name = "devices", description = "充电桩设备（工作人员）：设备编号白名单的登记与解绑、在线状态与故障、各充电桩的充电记录 (pile devices)"),
         // partners
         (name = "partner", description = "物业公司接口（Partner API）：服务器对服务器，OAuth 2 client-credentials 令牌（安全方案 `partner`），只能访问本物业的小区"),
         (name = "partner-admin", description = "工作人员管理物业公司、API 客户端和审计日志（Partner administration）"),

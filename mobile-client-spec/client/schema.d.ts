@@ -780,6 +780,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 设备列表（工作人员）
+         * @description 登记过的设备，最新登记的在前：是否在线、最后上报时间、固件、SIM 卡 ICCID、故障中的充电口及故障码说明。默认不含已解绑的设备。
+         *
+         *     Registered devices, newest first (staff): online, last heard from, firmware, ICCID,
+         *     faulted sockets with their codes. Retired devices only when asked for.
+         */
+        get: operations["list_devices"];
+        put?: never;
+        /**
+         * 登记设备（工作人员）
+         * @description 把充电桩标签上印的设备编号（8 位十六进制，如 `05000001`；或十进制）和端口数登记到一个充电桩：只有登记过的设备连上网关后才会被接受，未登记的编号只记录日志并被忽略。一个编号、一个充电桩各只能绑定一台设备。操作写入审计日志。
+         *
+         *     Register the physical id printed on a pile's label (8 hex digits, or decimal) with its
+         *     port count against a pile (staff): only registered devices are accepted by the gateway;
+         *     unknown ids are logged and ignored. One device per physical id and per pile. Audited.
+         */
+        post: operations["register_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一台设备（工作人员）
+         * @description 按 id 读取一台设备（含已解绑的）。
+         *
+         *     One device by id, retired or not (staff).
+         */
+        get: operations["get_device"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 解绑设备（工作人员）
+         * @description 解绑一台设备：此后网关不再接受它的上报，它的编号和充电桩可以重新登记；历史充电记录保留。设备上有正在进行的充电时返回 409 `device_in_use`。操作写入审计日志。
+         *
+         *     Retire (unbind) a device (staff): the gateway no longer accepts it, its physical id and
+         *     pile may be registered again; its sessions stay. Refused while a session is under way on
+         *     it. Audited.
+         */
+        post: operations["retire_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/directory-reports": {
         parameters: {
             query?: never;
@@ -1669,6 +1746,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partner/charging-sessions/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 远程停止本物业充电桩上的一次充电（Remote stop）。
+         * @description 通过充电桩网关向充电桩下发停止指令；充电桩结算后会话变为 `settled`（停止原因 `stopped_remotely`）。重复请求返回同样的结果，不会再次下发。会话已结束且从未请求停止时返回 409 `charging_session_ended`；不属于本物业时返回 404。操作写入审计日志。需要权限范围 `piles:write`。
+         */
+        post: operations["stop_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partner/compounds": {
         parameters: {
             query?: never;
@@ -1850,6 +1947,26 @@ export interface paths {
          * @description 修改充电桩的名称或位置说明；未提供的字段保持不变。操作写入审计日志（修改前后）。需要权限范围 `piles:write`。
          */
         patch: operations["update_pile"];
+        trace?: never;
+    };
+    "/api/v1/partner/piles/{id}/charging-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本物业一个充电桩的充电记录（Charging sessions of a pile）。
+         * @description 充电桩各充电口上的充电会话，最新在前：状态、电量、时长、停止原因；不含住户信息。充电桩不属于本物业时返回 404。需要权限范围 `piles:read`。
+         */
+        get: operations["pile_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/partner/piles/{id}/retire": {
@@ -2110,6 +2227,28 @@ export interface paths {
          * @description 用请求中的列表整体替换物业公司服务的小区；物业公司此后只能访问这些小区的数据（仅工作人员）。
          */
         put: operations["set_partner_compounds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/piles/{id}/charging-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一个充电桩的充电记录（工作人员）
+         * @description 充电桩各充电口上的充电会话，最新在前：状态、电量、时长、停止原因（与物业看到的相同）。
+         *
+         *     The charging sessions on a pile's sockets, newest first (staff; the firm's view).
+         */
+        get: operations["staff_pile_sessions"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -5188,6 +5327,82 @@ export interface components {
             subscription_id: number;
         };
         /**
+         * @description 一台登记在白名单上的设备：在线状态、最后上报时间、固件、SIM 卡号和故障。
+         *
+         *     A whitelisted device: online state, last heard from, firmware, ICCID, faulted sockets.
+         * @example {
+         *       "compound_id": 1,
+         *       "faulted_sockets": [
+         *         {
+         *           "code": 8,
+         *           "message": "接触不良或保险丝熔断",
+         *           "number": 2,
+         *           "socket_id": 12
+         *         }
+         *       ],
+         *       "firmware": 126,
+         *       "iccid": "89860412345678901234",
+         *       "id": 1,
+         *       "last_seen_at": "2026-12-01T11:01:00Z",
+         *       "online": true,
+         *       "physical_id": "05000001",
+         *       "pile_id": 3,
+         *       "port_count": 10,
+         *       "registered_at": "2026-11-30T08:00:00Z",
+         *       "retired_at": null
+         *     }
+         */
+        DeviceView: {
+            /**
+             * Format: int64
+             * @description 小区 The pile's compound.
+             */
+            compound_id: number;
+            /** @description 故障中的充电口 Its faulted sockets. */
+            faulted_sockets: components["schemas"]["FaultedSocket"][];
+            /**
+             * Format: int32
+             * @description 固件版本（来自注册帧） Firmware version (from its register frame).
+             */
+            firmware?: number | null;
+            /** @description SIM 卡 ICCID The SIM's ICCID. */
+            iccid?: string | null;
+            /**
+             * Format: int64
+             * @description 设备 id Device id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description 最后一次收到上报的时间 When it was last heard from.
+             */
+            last_seen_at?: string | null;
+            /** @description 是否在线（两个心跳周期内有上报） Heard from within two heartbeat intervals. */
+            online: boolean;
+            /** @description 设备编号，同标签（8 位十六进制） The physical id as on the label (8 hex digits). */
+            physical_id: string;
+            /**
+             * Format: int64
+             * @description 充电桩 The pile.
+             */
+            pile_id: number;
+            /**
+             * Format: int32
+             * @description 端口数 Number of ports.
+             */
+            port_count: number;
+            /**
+             * Format: date-time
+             * @description 登记时间 When it was registered.
+             */
+            registered_at: string;
+            /**
+             * Format: date-time
+             * @description 解绑时间 When it was retired.
+             */
+            retired_at?: string | null;
+        };
+        /**
          * @description 开发登录：以任意 openid 登录，可指定角色。仅在 `LINLI_DEV_LOGIN=1` 时可用，生产环境从不开启。
          *
          *     Development login: act as any openid, optionally with a role. Only when
@@ -5362,7 +5577,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
+        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
         /**
          * @description 某一日期的特殊营业时间（节假日、停业）。
          *
@@ -5660,6 +5875,30 @@ export interface components {
             title: string;
         };
         /**
+         * @description 一个故障中的充电口：充电桩上报的故障码及其说明。
+         *
+         *     A faulted socket: the pile's code and what it means.
+         */
+        FaultedSocket: {
+            /**
+             * Format: int32
+             * @description 充电桩上报的状态码 The pile's status code.
+             */
+            code: number;
+            /** @description 故障说明 What the code means. */
+            message: string;
+            /**
+             * Format: int32
+             * @description 在充电桩上的编号 Its number on the pile.
+             */
+            number: number;
+            /**
+             * Format: int64
+             * @description 充电口 Socket id.
+             */
+            socket_id: number;
+        };
+        /**
          * @description 健康状态。
          *
          *     Health status.
@@ -5780,6 +6019,13 @@ export interface components {
             /** @description What it is for; each reference appears once in the whole ledger. */
             reference: string;
         };
+        /**
+         * @description 充电口的实时状态（来自充电桩心跳）。
+         *
+         *     A socket's live state, as the pile's heartbeat reports it.
+         * @enum {string}
+         */
+        LiveState: "available" | "plugged" | "in_use" | "faulted" | "offline";
         /**
          * @description 地点（HSDS `location`）。
          *
@@ -6700,6 +6946,36 @@ export interface components {
          *
          *     One page of a list.
          */
+        Page_DeviceView: {
+            /**
+             * @description 本页的条目。
+             *     The items on this page.
+             */
+            items: components["schemas"]["DeviceView"][];
+            /**
+             * Format: int64
+             * @description 本页页码，从 1 开始。
+             *     This page's number, from 1.
+             */
+            page: number;
+            /**
+             * Format: int64
+             * @description 使用的每页条数。
+             *     The page size used.
+             */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description 所有页中符合条件的条目总数。
+             *     How many items match in all pages.
+             */
+            total: number;
+        };
+        /**
+         * @description 列表的一页。
+         *
+         *     One page of a list.
+         */
         Page_LedgerEntryView: {
             /**
              * @description 本页的条目。
@@ -7432,6 +7708,12 @@ export interface components {
              */
             id: number;
             /**
+             * Format: date-time
+             * @description 充电桩设备最后一次上报的时间。
+             *     When the pile's device was last heard from.
+             */
+            last_seen_at?: string | null;
+            /**
              * @description 位置。
              *     Location.
              */
@@ -7441,6 +7723,12 @@ export interface components {
              *     Name.
              */
             name: string;
+            /**
+             * @description 充电桩设备是否在线（两个心跳周期内有上报）；未接入网关的充电桩为 `null`。
+             *     Whether the pile's device is online (heard from within two heartbeat intervals);
+             *     `null` for a pile no device drives.
+             */
+            online?: boolean | null;
             /**
              * @description 插座。
              *     Sockets.
@@ -7490,6 +7778,17 @@ export interface components {
              *     Socket id.
              */
             id: number;
+            /**
+             * Format: int32
+             * @description 充电桩上报的端口状态码（故障时为故障码）。
+             *     The pile's status code for the port (the fault code when faulted).
+             */
+            live_code?: number | null;
+            /**
+             * @description 充电桩心跳报告的实时状态；从未上报时为 `null`。
+             *     The live state the pile's heartbeat reported; `null` when it never did.
+             */
+            live_state: components["schemas"]["LiveState"] | null;
             /**
              * Format: int32
              * @description 在充电桩上的编号。
@@ -7859,6 +8158,34 @@ export interface components {
         RefreshRequest: {
             /** @description The refresh token from the last login or refresh. */
             refresh_token: string;
+        };
+        /**
+         * @description 登记一台设备（白名单）：把充电桩标签上的设备编号绑定到一个充电桩。
+         *
+         *     Register a device (the whitelist): bind the physical id printed on the pile's label to a
+         *     pile, with its port count.
+         * @example {
+         *       "physical_id": "05000001",
+         *       "pile_id": 3,
+         *       "port_count": 10
+         *     }
+         */
+        RegisterDeviceRequest: {
+            /**
+             * @description 设备编号：标签上的 8 位十六进制（如 `05000001`），或十进制（数字，或 8 位以外的数字串；8 位十进制前加 0） The physical id: the label's 8 hex digits, or decimal (a JSON number, or digits of another length than 8; an 8-digit decimal id takes a leading 0).
+             * @example 05000001
+             */
+            physical_id: string;
+            /**
+             * Format: int64
+             * @description 充电桩 The pile it drives.
+             */
+            pile_id: number;
+            /**
+             * Format: int32
+             * @description 端口数（1 到 16） Its number of ports (1 to 16).
+             */
+            port_count: number;
         };
         /**
          * @description 条目的错误类型。
@@ -8300,7 +8627,8 @@ export interface components {
          *       "started_at": "2026-12-01T11:01:02Z",
          *       "state": "charging",
          *       "stop_reason": null,
-         *       "stop_reason_code": null
+         *       "stop_reason_code": null,
+         *       "stop_requested_at": null
          *     }
          */
         SessionView: {
@@ -8324,7 +8652,8 @@ export interface components {
              * @description 累计电量（瓦时），只增不减 Energy so far, in Wh; never decreases.
              */
             energy_wh: number;
-            failure?: components["schemas"]["StartFailure"] | null;
+            /** @description 启动失败原因 Why the start failed. */
+            failure: components["schemas"]["StartFailure"] | null;
             /**
              * Format: int64
              * @description 会话编号 Session id.
@@ -8359,12 +8688,18 @@ export interface components {
             started_at?: string | null;
             /** @description 状态 State. */
             state: components["schemas"]["SessionState"];
-            stop_reason?: components["schemas"]["StopReason"] | null;
+            /** @description 停止原因 Why it stopped. */
+            stop_reason: components["schemas"]["StopReason"] | null;
             /**
              * Format: int32
              * @description 充电桩上报的原始停止原因码 The pile's raw stop-reason code.
              */
             stop_reason_code?: number | null;
+            /**
+             * Format: date-time
+             * @description 远程停止的请求时间（物业或工作人员） When a remote stop was asked for (by the firm or staff).
+             */
+            stop_requested_at?: string | null;
         };
         /**
          * @description 设置成员为队长或普通成员（工作人员）。新任队长若是居民则成为 `team_leader`；新角色在其下次刷新令牌后生效。
@@ -8574,6 +8909,7 @@ export interface components {
             cells: string;
             /** @description Display label. */
             label: string;
+            live_state?: components["schemas"]["LiveState"] | null;
             /**
              * Format: int64
              * @description Socket id.
@@ -8581,6 +8917,12 @@ export interface components {
             socket_id: number;
             /** @description Current state. */
             state: components["schemas"]["SocketState"];
+            /**
+             * @description 现在不能预约的原因（充电桩离线，或充电口故障及故障说明）；此时当前时段显示为 `-`。可以预约时为 `null`。
+             *     Why it cannot be booked now (the pile is offline, or the socket is faulted, with what
+             *     the fault code means); the current cell then shows `-`. `null` when it can.
+             */
+            unavailable_now?: string | null;
         };
         /**
          * @description 扫描插座上印制的编码签到。
@@ -8625,7 +8967,9 @@ export interface components {
          *     A socket's state changed.
          * @example {
          *       "compound_id": 1,
+         *       "live_state": null,
          *       "pile_id": 2,
+         *       "previous_live_state": null,
          *       "previous_state": "available",
          *       "reason": "无法充电",
          *       "sequence": 4,
@@ -8641,11 +8985,21 @@ export interface components {
              */
             compound_id: number;
             /**
+             * @description 充电桩上报的实时状态（工作人员或物业设置状态时为 `null`）。
+             *     The live state the pile reported (`null` for a state set by staff or a firm).
+             */
+            live_state: components["schemas"]["LiveState"] | null;
+            /**
              * Format: int64
              * @description 所属充电桩。
              *     Its pile.
              */
             pile_id: number;
+            /**
+             * @description 变化前的实时状态（充电桩上报时；否则为 `null`）。
+             *     The live state before (when the pile reported the change; otherwise `null`).
+             */
+            previous_live_state: components["schemas"]["LiveState"] | null;
             /**
              * @description 变更前的状态。
              *     The state before the change.
@@ -9658,6 +10012,7 @@ export type SchemaCreateTeamRequest = components['schemas']['CreateTeamRequest']
 export type SchemaCreateWishRequest = components['schemas']['CreateWishRequest'];
 export type SchemaDeliveryStatus = components['schemas']['DeliveryStatus'];
 export type SchemaDeliveryView = components['schemas']['DeliveryView'];
+export type SchemaDeviceView = components['schemas']['DeviceView'];
 export type SchemaDevLoginRequest = components['schemas']['DevLoginRequest'];
 export type SchemaDisputeWishRequest = components['schemas']['DisputeWishRequest'];
 export type SchemaDomainEvent = components['schemas']['DomainEvent'];
@@ -9675,6 +10030,7 @@ export type SchemaExportTeamMembership = components['schemas']['ExportTeamMember
 export type SchemaExportVolunteerProfile = components['schemas']['ExportVolunteerProfile'];
 export type SchemaExportWaitlistEntry = components['schemas']['ExportWaitlistEntry'];
 export type SchemaExportWish = components['schemas']['ExportWish'];
+export type SchemaFaultedSocket = components['schemas']['FaultedSocket'];
 export type SchemaHealth = components['schemas']['Health'];
 export type SchemaHealthStatus = components['schemas']['HealthStatus'];
 export type SchemaHoursView = components['schemas']['HoursView'];
@@ -9682,6 +10038,7 @@ export type SchemaHouseholdView = components['schemas']['HouseholdView'];
 export type SchemaIssueCard = components['schemas']['IssueCard'];
 export type SchemaJoinWaitlistRequest = components['schemas']['JoinWaitlistRequest'];
 export type SchemaLedgerEntryView = components['schemas']['LedgerEntryView'];
+export type SchemaLiveState = components['schemas']['LiveState'];
 export type SchemaLocationView = components['schemas']['LocationView'];
 export type SchemaMaintenanceCancelledData = components['schemas']['MaintenanceCancelledData'];
 export type SchemaMaintenanceChangedData = components['schemas']['MaintenanceChangedData'];
@@ -9711,6 +10068,7 @@ export type SchemaPageBookingView = components['schemas']['Page_BookingView'];
 export type SchemaPageCardAdminView = components['schemas']['Page_CardAdminView'];
 export type SchemaPageCompoundSummary = components['schemas']['Page_CompoundSummary'];
 export type SchemaPageDeliveryView = components['schemas']['Page_DeliveryView'];
+export type SchemaPageDeviceView = components['schemas']['Page_DeviceView'];
 export type SchemaPageLedgerEntryView = components['schemas']['Page_LedgerEntryView'];
 export type SchemaPageLocationView = components['schemas']['Page_LocationView'];
 export type SchemaPageMaintenanceView = components['schemas']['Page_MaintenanceView'];
@@ -9753,6 +10111,7 @@ export type SchemaRedeemRequest = components['schemas']['RedeemRequest'];
 export type SchemaRedemptionStatus = components['schemas']['RedemptionStatus'];
 export type SchemaRedemptionView = components['schemas']['RedemptionView'];
 export type SchemaRefreshRequest = components['schemas']['RefreshRequest'];
+export type SchemaRegisterDeviceRequest = components['schemas']['RegisterDeviceRequest'];
 export type SchemaReportKind = components['schemas']['ReportKind'];
 export type SchemaReportStatus = components['schemas']['ReportStatus'];
 export type SchemaReportView = components['schemas']['ReportView'];
@@ -12231,6 +12590,309 @@ export interface operations {
             };
             /** @description `slot_available` (book it instead), range rules as for bookings, `household_required` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_devices: {
+        parameters: {
+            query?: {
+                /** @description 包括已解绑的设备（默认不包括） Include retired devices (not by default). */
+                include_retired?: boolean;
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+                /** @description 只看这个充电桩的设备 Only this pile's devices. */
+                pile_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页设备 One page of devices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    register_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterDeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已登记 Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：没有这个充电桩 No such pile */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `device_already_registered`, `pile_has_device`, `pile_retired` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 设备 id Device id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 该设备 The device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retire_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 设备 id Device id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已解绑的设备 The retired device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `device_in_use`, `device_retired` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15197,6 +15859,86 @@ export interface operations {
             };
         };
     };
+    stop_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键（Idempotency-Key） */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 充电会话 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已请求停止（`stop_requested_at`） */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `charging_session_ended` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     compounds: {
         parameters: {
             query?: never;
@@ -16061,6 +16803,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PartnerPileView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pile_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 充电桩 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页充电会话 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionView"];
                 };
             };
             /** @description `unauthorized`, `invalid_token` or `token_expired` */
@@ -17079,6 +17900,85 @@ export interface operations {
             };
             /** @description `forbidden`: the role or scope does not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_pile_sessions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description 页码，从 1 开始。
+                 *     Page number, from 1.
+                 */
+                page?: number;
+                /**
+                 * @description 每页条数，1 到 100。
+                 *     Items per page, 1 to 100.
+                 */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 充电桩 id Pile id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 一页充电会话 One page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -257,6 +257,14 @@ const STEPS: Step[] = [
     check(r.data?.sockets.length === 2, 'the new pile has 2 sockets');
     return r;
   } },
+  { op: 'GET /api/v1/partner/piles/{id}/charging-sessions', status: 200, run: async (c) => {
+    const r = await c.firm.GET('/api/v1/partner/piles/{id}/charging-sessions', { params: { path: { id: c.pile.id }, query: { per_page: 10 } } });
+    check(r.data?.total === 0 && r.data.items.length === 0, 'a new pile has no charging sessions yet');
+    return r;
+  } },
+  // A remote stop of a session that is not on the firm's piles answers 404, like every other id.
+  { op: 'POST /api/v1/partner/charging-sessions/{id}/stop', status: 404, run: (c) =>
+    c.firm.POST('/api/v1/partner/charging-sessions/{id}/stop', { params: { path: { id: 999999999 } } }) },
   { op: 'PATCH /api/v1/partner/piles/{id}', status: 200, run: async (c) => {
     const r = await c.firm.PATCH('/api/v1/partner/piles/{id}', { params: { path: { id: c.pile.id } }, body: { location: '3号车棚东侧' } });
     check(r.data?.location === '3号车棚东侧', 'the pile moved');

@@ -182,6 +182,14 @@ pub struct SocketCells {
     /// One character per slot from `starts_at`: `.` free, `x` booked, `m` mine (my
     /// household's booking), `-` unavailable (past, too far ahead, maintenance, out of service).
     pub cells: String,
+    /// 充电桩心跳报告的实时状态；未接入网关或从未上报时为 `null`。
+    /// The live state the pile's heartbeat reported; `null` when it never did.
+    #[schema(value_type = Option<crate::devices::dto::LiveState>)]
+    pub live_state: Option<crate::devices::dto::LiveState>,
+    /// 现在不能预约的原因（充电桩离线，或充电口故障及故障说明）；此时当前时段显示为 `-`。可以预约时为 `null`。
+    /// Why it cannot be booked now (the pile is offline, or the socket is faulted, with what
+    /// the fault code means); the current cell then shows `-`. `null` when it can.
+    pub unavailable_now: Option<String>,
 }
 
 /// 小区每个插座逐时段的可预约情况。有意做得紧凑：每个插座一串格子状态。

@@ -144,6 +144,7 @@ diesel::table! {
         stop_reason -> Nullable<Text>,
         failure -> Nullable<Text>,
         failure_code -> Nullable<Integer>,
+        stop_requested_at -> Nullable<Timestamp>,
     }
 }
 
@@ -274,6 +275,9 @@ diesel::table! {
         online -> Bool,
         last_seen_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+        bound_physical_id -> Nullable<BigInt>,
+        bound_pile_id -> Nullable<BigInt>,
     }
 }
 

@@ -435,7 +435,12 @@ impl Gateway {
                 self.transmit(&cmd, message_id, cmd.attempts + 1, now + reply_timeout)
                     .await?;
             } else {
-                let (cid, session) = (cmd.id, cmd.session_id);
+                // A stop the pile never answered fails alone: its session settles (or is
+                // settled from its last report) as the pile decides.
+                let (cid, session) = (
+                    cmd.id,
+                    cmd.session_id.filter(|_| cmd.kind == CommandKind::Start),
+                );
                 self.db(move |c| {
                     if commands::fail(c, cid, now)? {
                         if let Some(s) = session {
@@ -478,13 +483,18 @@ impl Gateway {
             overload_power: 0,
         };
         let frame = Frame::new(physical_id, message_id, START_STOP, body.encode());
-        let (cid, session, name, now) =
-            (cmd.id, cmd.session_id, self.inner.name.clone(), self.now());
+        let (cid, session, kind, name, now) = (
+            cmd.id,
+            cmd.session_id,
+            cmd.kind,
+            self.inner.name.clone(),
+            self.now(),
+        );
         let marked = self
             .db(move |c| {
                 let marked =
                     commands::mark_sent(c, cid, &name, message_id, attempts, now, retry_at)?;
-                if let (true, Some(s)) = (marked, session) {
+                if let (true, Some(s), CommandKind::Start) = (marked, session, kind) {
                     sessions::starting(c, s)?;
                 }
                 Ok(marked)

@@ -137,6 +137,8 @@ mod tests {
             previous_state: SocketState::Available,
             state: SocketState::Faulted,
             reason: "无法充电".into(),
+            previous_live_state: None,
+            live_state: None,
             sequence: 4,
         });
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();

@@ -198,6 +198,8 @@ mod tests {
             previous_state: SocketState::Available,
             state: SocketState::Faulted,
             reason: "无法充电".into(),
+            previous_live_state: None,
+            live_state: None,
             sequence: 0,
         });
         let id = record(&mut conn, &event, at(9)).unwrap();

@@ -51,7 +51,7 @@ pub struct BookingEventData {
 ///
 /// A socket's state changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"socket_id": 3, "pile_id": 2, "compound_id": 1, "previous_state": "available", "state": "faulted", "reason": "无法充电", "sequence": 4}))]
+#[schema(example = json!({"socket_id": 3, "pile_id": 2, "compound_id": 1, "previous_state": "available", "state": "faulted", "reason": "无法充电", "previous_live_state": null, "live_state": null, "sequence": 4}))]
 pub struct SocketStateChangedData {
     /// 插座。
     /// The socket.
@@ -72,6 +72,19 @@ pub struct SocketStateChangedData {
     /// 变更者给出的原因。
     /// Why, as given by whoever changed it.
     pub reason: String,
+    /// 充电桩心跳报告的实时状态变化（或充电桩离线）时为变化前的实时状态（此前未知为 `null`）；工作人员或物业设置状态时为 `null`。
+    /// When the pile's heartbeat (or its going offline) changed the socket's live state: the
+    /// live state before (`null` when none was known); `null` for a state set by staff or a
+    /// firm.
+    #[serde(default)]
+    #[schema(schema_with = nullable_previous_live_state, required = true)]
+    pub previous_live_state: Option<crate::devices::dto::LiveState>,
+    /// 充电桩报告的实时状态（此时 `state`、`previous_state` 为插座不变的设定状态）；工作人员或物业设置状态时为 `null`。
+    /// The live state the pile reported (`state` and `previous_state` are then the socket's
+    /// unchanged set state); `null` for a state set by staff or a firm.
+    #[serde(default)]
+    #[schema(schema_with = nullable_live_state, required = true)]
+    pub live_state: Option<crate::devices::dto::LiveState>,
     /// 本事件在其资源（该插座）所有事件中的序号：按发生顺序为 1、2、3……同一资源的投递按此顺序发送；接收方也可据此排序。
     /// This event's number among the events of its resource (the socket): 1, 2, 3, … in the
     /// order they happened. Deliveries of one resource are sent in this order; a receiver can
@@ -296,4 +309,25 @@ fn nullable_stop_reason() -> utoipa::openapi::schema::Schema {
             "停止原因（结算时；开始时为 `null`）。\nWhy it stopped (when settled; `null` when started).",
         ))
         .build())
+}
+
+fn nullable_live(description: &str) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("LiveState"))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(description))
+            .build(),
+    )
+}
+
+/// `LiveState` or `null`, described on the property.
+fn nullable_previous_live_state() -> utoipa::openapi::schema::Schema {
+    nullable_live("变化前的实时状态（充电桩上报时；否则为 `null`）。\nThe live state before (when the pile reported the change; otherwise `null`).")
+}
+
+/// `LiveState` or `null`, described on the property.
+fn nullable_live_state() -> utoipa::openapi::schema::Schema {
+    nullable_live("充电桩上报的实时状态（工作人员或物业设置状态时为 `null`）。\nThe live state the pile reported (`null` for a state set by staff or a firm).")
 }

@@ -274,6 +274,13 @@ pub struct PartnerPileView {
     /// 插座。
     /// Sockets.
     pub sockets: Vec<PartnerSocketView>,
+    /// 充电桩设备是否在线（两个心跳周期内有上报）；未接入网关的充电桩为 `null`。
+    /// Whether the pile's device is online (heard from within two heartbeat intervals);
+    /// `null` for a pile no device drives.
+    pub online: Option<bool>,
+    /// 充电桩设备最后一次上报的时间。
+    /// When the pile's device was last heard from.
+    pub last_seen_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// 物业公司看到的插座。
@@ -296,6 +303,27 @@ pub struct PartnerSocketView {
     /// 状态。
     /// State.
     pub state: SocketState,
+    /// 充电桩心跳报告的实时状态（空闲、已插充电器、充电中、故障、离线）；从未上报时为 `null`。
+    /// The live state the pile's heartbeat reported; `null` when it never did.
+    #[schema(schema_with = nullable_live_state, required = true)]
+    pub live_state: Option<crate::devices::dto::LiveState>,
+    /// 充电桩上报的端口状态码（故障时为故障码）。
+    /// The pile's status code for the port (the fault code when faulted).
+    pub live_code: Option<i32>,
+}
+
+/// `LiveState` or `null`, described on the property.
+fn nullable_live_state() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("LiveState"))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(
+                "充电桩心跳报告的实时状态；从未上报时为 `null`。\nThe live state the pile's heartbeat reported; `null` when it never did.",
+            ))
+            .build(),
+    )
 }
 
 /// 设置一个插座的状态。

@@ -38,6 +38,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::piles::add_socket)
         .service(handlers::piles::socket_state)
         .service(handlers::piles::bulk_socket_state)
+        .service(handlers::sessions::pile_sessions)
+        .service(handlers::sessions::stop_session)
         .service(handlers::maintenance::maintenance)
         .service(handlers::maintenance::list_maintenance)
         .service(handlers::maintenance::get_maintenance)

@@ -2,6 +2,10 @@
 //! `127.0.0.1:0`, residents start charging through the real API, and the session follows the
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
+mod firms;
+mod live;
+mod registry;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -11,13 +15,18 @@ use crate::support::*;
 use linli::devices::dny::messages::{HEARTBEAT, START_STOP};
 
 /// A 10-port pile's physical id (kind byte 05, printed number 1).
-const PILE: u32 = 0x0500_0001;
+pub(crate) const PILE: u32 = 0x0500_0001;
 
 /// A resident of the first demo household with a booking on socket 1 that has just started
 /// (the test clock moved to 2 minutes after its start); returns the token and booking id.
-async fn booked(app: &TestApp, name: &str) -> (String, i64) {
+pub(crate) async fn booked(app: &TestApp, name: &str) -> (String, i64) {
+    booked_with_card(app, name, 1).await
+}
+
+/// [`booked`] by the household of demo card `card` (in socket 1's compound).
+pub(crate) async fn booked_with_card(app: &TestApp, name: &str, card: usize) -> (String, i64) {
     app.seed_demo();
-    let token = app.resident(name, 1).await;
+    let token = app.resident(name, card).await;
     let starts = app.slot_time(30);
     let r = app
         .post(
@@ -38,7 +47,7 @@ async fn booked(app: &TestApp, name: &str) -> (String, i64) {
 
 /// A gateway, socket 1's pile whitelisted as [`PILE`], connected, registered and reporting
 /// both ports idle.
-async fn pile_online(
+pub(crate) async fn pile_online(
     app: &TestApp,
     tweak: impl FnOnce(&mut linli::config::Config),
 ) -> (TestGateway, PileSim) {
@@ -50,7 +59,7 @@ async fn pile_online(
     (gw, sim)
 }
 
-async fn start(app: &TestApp, token: &str, booking: i64) -> Res {
+pub(crate) async fn start(app: &TestApp, token: &str, booking: i64) -> Res {
     app.post(
         &format!("/api/v1/bookings/{booking}/charging-session"),
         Some(token),

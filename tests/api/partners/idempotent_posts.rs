@@ -234,6 +234,31 @@ async fn idempotent_posts_every_partner_post_honours_its_key() {
     .await;
     done("retire_pile");
 
+    // A remote stop, on a session started on a pile of firm A (no gateway: it stays queued).
+    // (Card 1's household booked socket 1 above: another household, hours later.)
+    app.clock.advance(chrono::Duration::hours(3));
+    let (resident, booking_id) = crate::devices::booked_with_card(&app, "idem-stop", 2).await;
+    let device = app.bind_device(app.pile_of(1), 0x0500_0077, 10);
+    linli::devices::model::devices::seen(&mut app.db.conn(), device, app.clock.now_naive())
+        .unwrap();
+    let session = crate::devices::start(&app, &resident, booking_id).await;
+    session.expect(201, None);
+    let a = token_of(&app, &f.a_client).await;
+    let staff = app.token("partner-staff", "staff").await;
+    twice(
+        &app,
+        &staff,
+        &a,
+        &format!(
+            "/api/v1/partner/charging-sessions/{}/stop",
+            session.body["id"]
+        ),
+        json!({}),
+        202,
+    )
+    .await;
+    done("stop_session");
+
     // Every partner POST that declares the key is covered above, and every one declares it.
     let doc = app.get("/api/openapi.json", None).await.body;
     let mut declared = BTreeSet::new();

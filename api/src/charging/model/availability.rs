@@ -2,6 +2,7 @@
 //! cell free, booked (and by which household) or unavailable. `charging::grid` renders and
 //! caches it.
 
+use crate::devices::dto::LiveState;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
@@ -107,6 +108,34 @@ pub fn availability(
             }
         })
         .collect();
+    // Live states: a socket whose pile is offline, or which the pile reports faulted, cannot
+    // be booked for the current cell (a live change bumps `write_seq`, so the grid follows).
+    let ids: Vec<i64> = sockets.iter().map(|s| s.id).collect();
+    let live: std::collections::HashMap<i64, (LiveState, i32)> =
+        crate::devices::model::devices::live_states_of(conn, &ids)?
+            .into_iter()
+            .map(|(id, state, code)| (id, (state, code)))
+            .collect();
+    let mut unavailable_now: Vec<Option<String>> = Vec::with_capacity(sockets.len());
+    for (row, s) in sockets.iter().enumerate() {
+        let reason = match live.get(&s.id) {
+            Some((LiveState::Offline, _)) => Some("充电桩离线，暂时不能充电".to_owned()),
+            Some((LiveState::Faulted, code)) => Some(format!(
+                "充电口故障：{}",
+                crate::devices::dny::codes::fault_message(u8::try_from(*code).unwrap_or(u8::MAX))
+            )),
+            _ => None,
+        };
+        // The current cell, when the grid's days include now.
+        if reason.is_some() && now >= start {
+            if let Some(c) = rows[row].get_mut(open) {
+                if *c == cell::FREE {
+                    *c = cell::UNAVAILABLE;
+                }
+            }
+        }
+        unavailable_now.push(reason);
+    }
     let index: std::collections::HashMap<i64, usize> =
         sockets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut households = Vec::new();
@@ -142,11 +171,14 @@ pub fn availability(
             sockets: sockets
                 .into_iter()
                 .zip(rows)
-                .map(|(s, cells)| SocketCells {
+                .zip(unavailable_now)
+                .map(|((s, cells), unavailable_now)| SocketCells {
                     socket_id: s.id,
                     label: s.label,
                     state: s.state,
                     cells: String::from_utf8(cells).unwrap_or_default(),
+                    live_state: live.get(&s.id).map(|l| l.0),
+                    unavailable_now,
                 })
                 .collect(),
         },

@@ -317,6 +317,8 @@ pub fn set_socket_state(
             previous_state: info.state,
             state,
             reason: reason.to_owned(),
+            previous_live_state: None,
+            live_state: None,
             sequence: 0,
         };
         events::record(c, &DomainEvent::SocketStateChanged(changed), now)?;

@@ -14,6 +14,24 @@ pub fn live_state(status: u8) -> LiveState {
     }
 }
 
+/// What a faulted port's status byte means, in the Chinese staff and residents read.
+pub fn fault_message(status: u8) -> &'static str {
+    match status {
+        4 => "无法计量",
+        6 => "存储器损坏",
+        7 => "插座触点粘连",
+        8 => "接触不良或保险丝熔断",
+        9 => "继电器粘连",
+        0x0A => "插头感应器损坏",
+        0x0B => "自检故障：继电器或保险丝",
+        0x0D => "自检故障：短路",
+        0x0E => "自检故障：继电器粘连",
+        0x0F => "刷卡芯片损坏",
+        0x10 => "检测电路故障",
+        _ => "端口故障",
+    }
+}
+
 /// A settlement's stop reason.
 pub fn stop_reason(code: u8) -> StopReason {
     match code {
@@ -56,5 +74,7 @@ mod tests {
         assert_eq!(live_state(2), LiveState::Plugged);
         assert_eq!(start_failure(1).message(), "未插充电器");
         assert_eq!(start_failure(3).message(), "端口故障");
+        assert_eq!(fault_message(8), "接触不良或保险丝熔断");
+        assert_eq!(fault_message(0x11), "端口故障");
     }
 }

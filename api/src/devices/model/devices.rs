@@ -7,7 +7,7 @@ use crate::db::schema::{device_leases as dl, devices as d, socket_live_states as
 use crate::db::DbConn;
 use crate::devices::dny::codes;
 use crate::devices::dto::LiveState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// A whitelisted device.
 #[derive(Clone, Debug, Queryable)]
@@ -21,13 +21,15 @@ pub struct Device {
 /// logged and ignored).
 pub fn by_physical_id(conn: &mut DbConn, physical_id: u32) -> ApiResult<Option<Device>> {
     Ok(d::table
-        .filter(d::physical_id.eq(i64::from(physical_id)))
+        .filter(d::bound_physical_id.eq(i64::from(physical_id)))
         .select((d::id, d::physical_id, d::pile_id))
         .first(conn)
         .optional()?)
 }
 
-/// Bind a physical id to a pile (staff's whitelist; the tests' set-up).
+/// Bind a physical id to a pile with its port count (staff's whitelist, the CLI, the tests'
+/// set-up). The pile must exist and be in service; a physical id or a pile already bound is
+/// refused by the database's unique keys (`device_already_registered`, `pile_has_device`).
 pub fn register(
     conn: &mut DbConn,
     physical_id: u32,
@@ -35,32 +37,123 @@ pub fn register(
     port_count: i32,
     now: NaiveDateTime,
 ) -> ApiResult<i64> {
-    diesel::insert_into(d::table)
-        .values((
-            d::physical_id.eq(i64::from(physical_id)),
-            d::pile_id.eq(pile_id),
-            d::port_count.eq(port_count),
+    use crate::db::schema::piles;
+    crate::db::transaction(conn, |c| {
+        let status: Option<String> = piles::table
+            .find(pile_id)
+            .select(piles::status)
+            .first(c)
+            .optional()?;
+        match status.as_deref() {
+            None => return Err(ApiError::not_found().with_field("pile_id")),
+            Some("retired") => return Err(ApiError::new(ErrorCode::PileRetired)),
+            Some(_) => {}
+        }
+        let pid = i64::from(physical_id);
+        let inserted = diesel::insert_into(d::table)
+            .values((
+                d::physical_id.eq(pid),
+                d::pile_id.eq(pile_id),
+                d::bound_physical_id.eq(Some(pid)),
+                d::bound_pile_id.eq(Some(pile_id)),
+                d::port_count.eq(port_count),
+                d::online.eq(false),
+                d::created_at.eq(now),
+            ))
+            .execute(c);
+        match inserted {
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                let taken: i64 = d::table
+                    .filter(d::bound_physical_id.eq(pid))
+                    .count()
+                    .get_result(c)?;
+                return Err(ApiError::new(if taken > 0 {
+                    ErrorCode::DeviceAlreadyRegistered
+                } else {
+                    ErrorCode::PileHasDevice
+                }));
+            }
+            other => {
+                other?;
+            }
+        }
+        Ok(d::table
+            .filter(d::bound_physical_id.eq(pid))
+            .select(d::id)
+            .first(c)?)
+    })
+}
+
+/// Retire (unbind) a device, in the caller's transaction: refused while a session is open on
+/// it (`device_in_use`). The row stays for the sessions and settlements that name it; its
+/// physical id and pile are free to bind again; its live states, lease and unsent commands
+/// go. The retiring update comes first, so a start racing it either waits for it and fails
+/// ([`hold_bound`]) or commits first and is counted here.
+pub fn retire(conn: &mut DbConn, device_id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    use super::commands::CommandStatus;
+    use crate::db::schema::{charging_sessions as cs, device_commands as dc};
+    use crate::devices::dto::SessionState;
+    let n = diesel::update(d::table.find(device_id).filter(d::retired_at.is_null()))
+        .set((
+            d::retired_at.eq(now),
+            d::bound_physical_id.eq(None::<i64>),
+            d::bound_pile_id.eq(None::<i64>),
             d::online.eq(false),
-            d::created_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(d::table
-        .filter(d::physical_id.eq(i64::from(physical_id)))
-        .select(d::id)
-        .first(conn)?)
+    if n == 0 {
+        let exists: i64 = d::table.find(device_id).count().get_result(conn)?;
+        return Err(if exists == 0 {
+            ApiError::not_found()
+        } else {
+            ApiError::new(ErrorCode::DeviceRetired)
+        });
+    }
+    let open: i64 = cs::table
+        .filter(cs::device_id.eq(device_id))
+        .filter(cs::state.eq_any([
+            SessionState::Requested,
+            SessionState::Starting,
+            SessionState::Charging,
+        ]))
+        .count()
+        .get_result(conn)?;
+    if open > 0 {
+        return Err(ApiError::new(ErrorCode::DeviceInUse));
+    }
+    diesel::delete(ls::table.filter(ls::device_id.eq(device_id))).execute(conn)?;
+    diesel::delete(dl::table.filter(dl::device_id.eq(device_id))).execute(conn)?;
+    diesel::update(
+        dc::table
+            .filter(dc::device_id.eq(device_id))
+            .filter(dc::status.eq_any([CommandStatus::Pending, CommandStatus::Sent])),
+    )
+    .set((dc::status.eq(CommandStatus::Failed), dc::done_at.eq(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Lock the device's row for the caller's transaction and tell whether it is still bound
+/// (a start checks it after writing its session, so a retirement racing it is seen).
+pub fn hold_bound(conn: &mut DbConn, device_id: i64) -> ApiResult<bool> {
+    let n = diesel::update(d::table.find(device_id).filter(d::retired_at.is_null()))
+        .set(d::online.eq(d::online))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// The device was heard from now (any frame). One that was offline comes online: a
 /// conditional update, so the `pile.online` event is written once.
 pub fn seen(conn: &mut DbConn, device_id: i64, now: NaiveDateTime) -> ApiResult<()> {
     crate::db::transaction(conn, |c| {
-        let back = diesel::update(d::table.find(device_id).filter(d::online.eq(false)))
+        let bound = d::table.find(device_id).filter(d::retired_at.is_null());
+        let back = diesel::update(bound.filter(d::online.eq(false)))
             .set((d::online.eq(true), d::last_seen_at.eq(now)))
             .execute(c)?;
         if back == 1 {
             announce(c, device_id, true, now, now)?;
         } else {
-            diesel::update(d::table.find(device_id))
+            diesel::update(bound)
                 .set(d::last_seen_at.eq(now))
                 .execute(c)?;
         }
@@ -147,6 +240,15 @@ pub fn apply_heartbeat(
     ports: &[u8],
     now: NaiveDateTime,
 ) -> ApiResult<usize> {
+    let bound: i64 = d::table
+        .find(device.id)
+        .filter(d::retired_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if bound == 0 {
+        // Retired while its connection was open: its word no longer counts.
+        return Ok(0);
+    }
     let pile_sockets: Vec<(i64, i32)> = sockets::table
         .filter(sockets::pile_id.eq(device.pile_id))
         .select((sockets::id, sockets::number))
@@ -156,19 +258,26 @@ pub fn apply_heartbeat(
         let Some(status) = usize::try_from(number - 1).ok().and_then(|i| ports.get(i)) else {
             continue;
         };
-        set_live_state(
-            conn,
-            socket_id,
-            device.id,
-            codes::live_state(*status),
-            *status,
-            now,
-        )?;
+        // The change and its event together.
+        crate::db::transaction(conn, |c| {
+            set_live_state(
+                c,
+                socket_id,
+                device.id,
+                codes::live_state(*status),
+                *status,
+                now,
+            )
+        })?;
         n += 1;
     }
     Ok(n)
 }
 
+/// Write a socket's live state from a heartbeat. A change (another state or code) is a
+/// conditional update from the state read, and only the writer that made it tells the
+/// partners (`socket.state_changed` with the live states), so two gateways never both do,
+/// and a heartbeat repeating the same states only renews `updated_at`.
 fn set_live_state(
     conn: &mut DbConn,
     socket_id: i64,
@@ -177,29 +286,107 @@ fn set_live_state(
     code: u8,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
+    let code = i32::from(code);
     let values = (
         ls::device_id.eq(device_id),
         ls::state.eq(state),
-        ls::status_code.eq(i32::from(code)),
+        ls::status_code.eq(code),
         ls::updated_at.eq(now),
     );
-    let updated = diesel::update(ls::table.filter(ls::socket_id.eq(socket_id)))
-        .set(values)
-        .execute(conn)?;
-    if updated == 0 {
-        match diesel::insert_into(ls::table)
-            .values((ls::socket_id.eq(socket_id), values))
-            .execute(conn)
-        {
-            // Another writer (or MySQL's unchanged-row count) got there first: the row is
-            // there, written within the same instant.
-            Err(e) if crate::db::is_unique_violation(&e) => {}
-            other => {
-                other?;
+    match live_state(conn, socket_id)? {
+        Some((prev, prev_code)) if prev == state && prev_code == code => {
+            diesel::update(ls::table.filter(ls::socket_id.eq(socket_id)))
+                .set(values)
+                .execute(conn)?;
+        }
+        Some((prev, prev_code)) => {
+            let changed = diesel::update(
+                ls::table
+                    .filter(ls::socket_id.eq(socket_id))
+                    .filter(ls::state.eq(prev))
+                    .filter(ls::status_code.eq(prev_code)),
+            )
+            .set(values)
+            .execute(conn)?;
+            if changed == 1 {
+                crate::charging::model::touch_sockets(conn, &[socket_id])?;
+                announce_live(conn, socket_id, Some(prev), state, code, now)?;
+            }
+        }
+        None => {
+            match diesel::insert_into(ls::table)
+                .values((ls::socket_id.eq(socket_id), values))
+                .execute(conn)
+            {
+                // Another writer got there first, and told.
+                Err(e) if crate::db::is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+                Ok(_) => {
+                    crate::charging::model::touch_sockets(conn, &[socket_id])?;
+                    announce_live(conn, socket_id, None, state, code, now)?;
+                }
             }
         }
     }
     Ok(())
+}
+
+/// `socket.state_changed` for a live change, in the caller's transaction: the socket's set
+/// state stays as it is (`previous_state` = `state`), the live states say what changed.
+fn announce_live(
+    conn: &mut DbConn,
+    socket_id: i64,
+    previous: Option<LiveState>,
+    live: LiveState,
+    code: i32,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    use crate::charging::dto::SocketState;
+    let (pile_id, compound_id, set_state): (i64, i64, SocketState) = sockets::table
+        .find(socket_id)
+        .select((sockets::pile_id, sockets::compound_id, sockets::state))
+        .first(conn)?;
+    let reason = match live {
+        LiveState::Available => "充电桩上报：空闲".to_owned(),
+        LiveState::Plugged => "充电桩上报：已插充电器".to_owned(),
+        LiveState::InUse => "充电桩上报：充电中".to_owned(),
+        LiveState::Faulted => format!(
+            "充电桩上报故障：{}",
+            codes::fault_message(u8::try_from(code).unwrap_or(u8::MAX))
+        ),
+        LiveState::Offline => "充电桩离线".to_owned(),
+    };
+    let data = crate::events::SocketStateChangedData {
+        socket_id,
+        pile_id,
+        compound_id,
+        previous_state: set_state,
+        state: set_state,
+        reason,
+        previous_live_state: previous,
+        live_state: Some(live),
+        sequence: 0,
+    };
+    crate::events::record(
+        conn,
+        &crate::events::DomainEvent::SocketStateChanged(data),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The live states (and codes) of these sockets that a heartbeat ever reported.
+pub fn live_states_of(
+    conn: &mut DbConn,
+    socket_ids: &[i64],
+) -> ApiResult<Vec<(i64, LiveState, i32)>> {
+    if socket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ls::table
+        .filter(ls::socket_id.eq_any(socket_ids))
+        .select((ls::socket_id, ls::state, ls::status_code))
+        .load(conn)?)
 }
 
 /// A socket's live state and the pile's code, when a heartbeat ever reported it.
@@ -221,6 +408,7 @@ pub fn sweep_offline(
 ) -> ApiResult<usize> {
     let stale: Vec<i64> = d::table
         .filter(d::online.eq(true))
+        .filter(d::retired_at.is_null())
         .filter(d::last_seen_at.is_null().or(d::last_seen_at.lt(cutoff)))
         .select(d::id)
         .load(conn)?;
@@ -238,9 +426,19 @@ pub fn sweep_offline(
             if changed == 0 {
                 return Ok(0);
             }
+            let before: Vec<(i64, LiveState, i32)> = ls::table
+                .filter(ls::device_id.eq(id))
+                .filter(ls::state.ne(LiveState::Offline))
+                .select((ls::socket_id, ls::state, ls::status_code))
+                .load(c)?;
             diesel::update(ls::table.filter(ls::device_id.eq(id)))
                 .set((ls::state.eq(LiveState::Offline), ls::updated_at.eq(now)))
                 .execute(c)?;
+            let touched: Vec<i64> = before.iter().map(|b| b.0).collect();
+            crate::charging::model::touch_sockets(c, &touched)?;
+            for (socket, prev, code) in before {
+                announce_live(c, socket, Some(prev), LiveState::Offline, code, now)?;
+            }
             let last: Option<NaiveDateTime> = d::table.find(id).select(d::last_seen_at).first(c)?;
             announce(c, id, false, last.unwrap_or(now), now)?;
             tracing::warn!(device_id = id, "pile offline: no heartbeat in time");

@@ -4,12 +4,14 @@
 //! - [`devices`]: the whitelist (a physical id is known only when staff bound it to a pile),
 //!   when each was last heard from, the sockets' live states, the offline sweep, the lease
 //!   that says which gateway holds a device;
+//! - [`registry`]: the whitelist as staff read it (online, last seen, firmware, faults);
 //! - [`commands`]: the outbox API processes write and the lease holder claims;
 //! - [`sessions`]: a charging session from the resident's request to the pile's settlement,
 //!   which only moves forward.
 
 pub mod commands;
 pub mod devices;
+pub mod registry;
 pub mod sessions;
 
 /// An order number as stored: its 16 bytes in lower-case hex.

@@ -113,7 +113,7 @@ pub fn start_for_booking(
         let socket = crate::charging::model::socket(c, booking.socket_id)?
             .ok_or_else(ApiError::not_found)?;
         let device: Option<(i64, i32)> = d::table
-            .filter(d::pile_id.eq(socket.pile_id))
+            .filter(d::bound_pile_id.eq(socket.pile_id))
             .select((d::id, d::port_count))
             .first(c)
             .optional()?;
@@ -162,6 +162,9 @@ pub fn start_for_booking(
                 other?;
             }
         }
+        if !devices::hold_bound(c, device_id)? {
+            return Err(ApiError::new(ErrorCode::PileNotConnected));
+        }
         let id: i64 = cs::table
             .filter(cs::order_no.eq(&order))
             .select(cs::id)
@@ -202,6 +205,7 @@ struct Row {
     stop_reason_code: Option<i32>,
     stop_reason: Option<StopReason>,
     failure: Option<StartFailure>,
+    stop_requested_at: Option<NaiveDateTime>,
 }
 
 fn message(r: &Row) -> String {
@@ -241,6 +245,7 @@ fn to_view(r: Row) -> SessionView {
         stop_reason: r.stop_reason,
         stop_reason_code: r.stop_reason_code,
         failure: r.failure,
+        stop_requested_at: r.stop_requested_at.map(utc),
         message,
     }
 }
@@ -273,6 +278,93 @@ pub fn list_for_user(
         .select(Row::as_select())
         .load(conn)?;
     Ok((rows.into_iter().map(to_view).collect(), total))
+}
+
+/// One page of the sessions on a pile's sockets, newest first, and how many there are (the
+/// staff's and the firm's view; the caller scoped the pile).
+pub fn list_for_pile(
+    conn: &mut DbConn,
+    pile_id: i64,
+    page: crate::db::paging::PageRequest,
+) -> ApiResult<(Vec<SessionView>, i64)> {
+    use crate::db::schema::sockets;
+    let on_pile = || {
+        cs::table
+            .inner_join(sockets::table.on(sockets::id.eq(cs::socket_id)))
+            .filter(sockets::pile_id.eq(pile_id))
+    };
+    let total: i64 = on_pile().count().get_result(conn)?;
+    let rows: Vec<Row> = on_pile()
+        .order((cs::requested_at.desc(), cs::id.desc()))
+        .offset(page.offset())
+        .limit(page.per_page)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(to_view).collect(), total))
+}
+
+/// The socket a session charges on (`None`: no such session), for scoping.
+pub fn socket_of(conn: &mut DbConn, session_id: i64) -> ApiResult<Option<i64>> {
+    Ok(cs::table
+        .find(session_id)
+        .select(cs::socket_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Ask the pile to stop an open session (a firm's or staff's remote stop): the first call
+/// marks the session with a conditional update and queues one stop command (kind `stop`, the
+/// session's order number) for the gateway; every later call answers the same without
+/// queueing another. A session that ended without a stop asked for is
+/// `charging_session_ended`. The session settles when the pile's settlement comes (stop
+/// reason 7, stopped remotely). Returns the session and whether this call asked first.
+pub fn request_stop(
+    conn: &mut DbConn,
+    session_id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<(SessionView, bool)> {
+    const OPEN: [SessionState; 3] = [
+        SessionState::Requested,
+        SessionState::Starting,
+        SessionState::Charging,
+    ];
+    crate::db::transaction(conn, |c| {
+        let n = diesel::update(
+            cs::table
+                .find(session_id)
+                .filter(cs::stop_requested_at.is_null())
+                .filter(cs::state.eq_any(OPEN)),
+        )
+        .set(cs::stop_requested_at.eq(now))
+        .execute(c)?;
+        let (device, port, order, asked): (i64, i32, String, Option<NaiveDateTime>) = cs::table
+            .find(session_id)
+            .select((cs::device_id, cs::port, cs::order_no, cs::stop_requested_at))
+            .first(c)
+            .optional()?
+            .ok_or_else(ApiError::not_found)?;
+        if n == 1 {
+            commands::enqueue(
+                c,
+                device,
+                Some(session_id),
+                CommandKind::Stop,
+                port,
+                &order,
+                0,
+                now,
+            )?;
+        } else if asked.is_none() {
+            return Err(ApiError::new(ErrorCode::ChargingSessionEnded));
+        }
+        Ok(n == 1)
+    })
+    .and_then(|first| {
+        Ok((
+            view(conn, session_id)?.ok_or_else(ApiError::not_found)?,
+            first,
+        ))
+    })
 }
 
 /// The gateway sent the session's start command.

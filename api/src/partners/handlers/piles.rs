@@ -300,12 +300,15 @@ fn apply_state(
             ..w.entry("socket.state", "socket", Some(socket))
         },
     )?;
+    let live = crate::devices::model::devices::live_state(c, socket)?;
     Ok(PartnerSocketView {
         id: info.id,
         pile_id: info.pile_id,
         number: info.number,
         code: info.code,
         state: info.state,
+        live_state: live.map(|l| l.0),
+        live_code: live.map(|l| l.1),
     })
 }
 

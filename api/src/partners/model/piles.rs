@@ -9,8 +9,9 @@ use crate::charging::dto::{PileStatus, SocketState};
 use crate::charging::model::{refused, set_socket_state};
 use crate::charging::rules::pile_move;
 use crate::db::paging::PageRequest;
-use crate::db::schema::{compounds, piles, sockets};
+use crate::db::schema::{compounds, devices, piles, socket_live_states as ls, sockets};
 use crate::db::{self, last_insert_id, DbConn};
+use crate::devices::dto::LiveState;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::partners::dto::{PartnerPileView, PartnerSocketView};
 
@@ -33,7 +34,17 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
             piles::status,
         ))
         .first(conn)?;
-    let socket_rows: Vec<(i64, i64, i32, String, SocketState)> = sockets::table
+    type SocketRow = (
+        i64,
+        i64,
+        i32,
+        String,
+        SocketState,
+        Option<LiveState>,
+        Option<i32>,
+    );
+    let socket_rows: Vec<SocketRow> = sockets::table
+        .left_join(ls::table.on(ls::socket_id.eq(sockets::id)))
         .filter(sockets::pile_id.eq(id))
         .order(sockets::number)
         .select((
@@ -42,8 +53,16 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
             sockets::number,
             sockets::code,
             sockets::state,
+            ls::state.nullable(),
+            ls::status_code.nullable(),
         ))
         .load(conn)?;
+    // The gateway's mark, kept by its offline sweep (and `pile.offline`/`pile.online`).
+    let device: Option<(bool, Option<NaiveDateTime>)> = devices::table
+        .filter(devices::bound_pile_id.eq(id))
+        .select((devices::online, devices::last_seen_at))
+        .first(conn)
+        .optional()?;
     Ok(PartnerPileView {
         id,
         compound_id,
@@ -53,14 +72,20 @@ pub fn pile_view(conn: &mut DbConn, pile_id: i64) -> ApiResult<PartnerPileView> 
         status,
         sockets: socket_rows
             .into_iter()
-            .map(|(id, pile_id, number, code, state)| PartnerSocketView {
-                id,
-                pile_id,
-                number,
-                code,
-                state,
-            })
+            .map(
+                |(id, pile_id, number, code, state, live_state, live_code)| PartnerSocketView {
+                    id,
+                    pile_id,
+                    number,
+                    code,
+                    state,
+                    live_state,
+                    live_code,
+                },
+            )
             .collect(),
+        online: device.map(|d| d.0),
+        last_seen_at: device.and_then(|d| d.1).map(|t| t.and_utc()),
     })
 }
 
