@@ -399,7 +399,7 @@ fn backoff(attempt: u32) -> Duration {
 pub fn transaction<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error> + Retryable,
+    E: From<diesel::result::Error> + Retryable + std::fmt::Display,
 {
     let key = std::ptr::from_ref::<DbConn>(conn) as usize;
     if OPEN.with(|open| open.borrow().contains(&key)) {
@@ -446,7 +446,7 @@ where
                 attempt += 1;
                 let pause = backoff(attempt).min(budget.saturating_sub(started.elapsed()));
                 crate::ops::metrics::db_retry();
-                tracing::debug!(attempt, "retrying transaction after a transient conflict");
+                tracing::debug!(attempt, error = %e, "retrying transaction after a transient conflict");
                 std::thread::sleep(pause);
             }
             // The connection was lost (or its server stopped answering: the read timeout)

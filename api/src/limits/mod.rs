@@ -20,11 +20,79 @@ pub mod client_addr;
 pub mod memory;
 pub mod shared;
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 pub use client_addr::client_key;
 use memory::{RateLimiter, DEFAULT_MAX_KEYS};
-use shared::SharedStore;
+use shared::{SharedStore, Taken};
+
+/// The most tokens one trip to Redis takes for a key ([`Leases`]).
+const LEASE_MAX: u32 = 32;
+/// A lease takes at most this part (1/N) of the tokens the key has left, so that a key with
+/// fewer than 2N left (every limit of tens a minute, and any key close to its limit) gets one
+/// token per trip and the processes share the last ones exactly: tokens one process leased
+/// are refused to the others meanwhile, and lost if the client stops asking there.
+const LEASE_SHARE: u32 = 32;
+/// How long tokens taken ahead are kept; unspent ones then lapse.
+const LEASE_TTL: Duration = Duration::from_secs(1);
+
+/// Tokens this process took from a shared bucket ahead of use, per key: one Redis round trip
+/// serves up to [`LEASE_MAX`] requests of a busy key instead of one, so the hot path (the card
+/// lookup) mostly costs a map lookup. The tokens are taken from the shared bucket when leased,
+/// so a lease never lets a client past the limit; tokens left unspent when the lease lapses
+/// are lost to that client (the shared count errs towards strict), which only happens to a
+/// client that stopped asking while it still had room. Leases are a fraction of what is left
+/// ([`LEASE_SHARE`]), so near its limit a client gets one token per trip, as without leases.
+#[derive(Debug, Default)]
+struct Leases {
+    map: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Leases {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Instant)>> {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Spend one leased token of `key`, if a live lease has one.
+    fn spend(&self, key: &str, now: Instant) -> bool {
+        let mut map = self.lock();
+        match map.get_mut(key) {
+            Some((tokens, until)) if *tokens > 0 && *until > now => {
+                *tokens -= 1;
+                true
+            }
+            Some(_) => {
+                map.remove(key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Keep `tokens` more of `key` for [`LEASE_TTL`].
+    fn add(&self, key: &str, tokens: u32, now: Instant) {
+        if tokens == 0 {
+            return;
+        }
+        let mut map = self.lock();
+        if map.len() >= DEFAULT_MAX_KEYS {
+            map.retain(|_, (t, until)| *t > 0 && *until > now);
+            if map.len() >= DEFAULT_MAX_KEYS {
+                // Every lease is live: drop them all (their tokens lapse; strict, not loose).
+                map.clear();
+            }
+        }
+        let lease = map.entry(key.to_owned()).or_insert((0, now + LEASE_TTL));
+        if lease.1 <= now {
+            *lease = (0, now + LEASE_TTL);
+        }
+        lease.0 = lease.0.saturating_add(tokens);
+    }
+}
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
@@ -46,6 +114,7 @@ pub struct Limit {
     burst: u32,
     local: RateLimiter<String>,
     shared: Option<SharedStore>,
+    leases: Leases,
     when_down: WhenStoreDown,
 }
 
@@ -63,6 +132,7 @@ impl Limit {
             burst: burst.max(1),
             local: RateLimiter::new(per_minute, burst, DEFAULT_MAX_KEYS),
             shared,
+            leases: Leases::default(),
             when_down,
         }
     }
@@ -84,12 +154,25 @@ impl Limit {
         let Some(store) = &self.shared else {
             return self.check_locally(key);
         };
+        if self.leases.spend(key, Instant::now()) {
+            return Ok(());
+        }
         match store
-            .take(self.name, key, self.per_minute, self.burst)
+            .take(
+                self.name,
+                key,
+                self.per_minute,
+                self.burst,
+                LEASE_MAX,
+                LEASE_SHARE,
+            )
             .await
         {
-            Ok(None) => Ok(()),
-            Ok(Some(wait)) => Err(Refusal::Limited(wait)),
+            Ok(Taken::Granted(n)) => {
+                self.leases.add(key, n - 1, Instant::now());
+                Ok(())
+            }
+            Ok(Taken::Limited(wait)) => Err(Refusal::Limited(wait)),
             Err(e) => {
                 crate::ops::metrics::redis_failure(self.name);
                 tracing::warn!(limit = self.name, error = %e, "shared rate limit unavailable");
@@ -201,5 +284,32 @@ impl Limits {
             partner_token_addr: limit("partner_token_addr", token_addr, token_addr, Refuse),
             shared: store.is_some(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_spends_what_it_was_given_and_lapses() {
+        let leases = Leases::default();
+        let t0 = Instant::now();
+        assert!(!leases.spend("a", t0), "nothing leased yet");
+        leases.add("a", 2, t0);
+        assert!(leases.spend("a", t0));
+        assert!(!leases.spend("b", t0), "leases are per key");
+        assert!(leases.spend("a", t0));
+        assert!(!leases.spend("a", t0), "two tokens, two requests");
+        leases.add("a", 5, t0);
+        assert!(
+            !leases.spend("a", t0 + LEASE_TTL),
+            "unspent tokens lapse with the lease"
+        );
+        leases.add("a", 1, t0 + LEASE_TTL);
+        assert!(
+            leases.spend("a", t0 + LEASE_TTL),
+            "a new lease after one lapsed"
+        );
     }
 }

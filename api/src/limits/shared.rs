@@ -19,23 +19,39 @@ use tokio::sync::OnceCell;
 /// How long a failed store is left alone before it is tried again.
 pub const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
-/// GCRA: KEYS[1] the cell; ARGV[1] microseconds per token; ARGV[2] burst. Returns 0 when the
-/// request may go ahead, else the microseconds until it may.
+/// GCRA with leases: KEYS[1] the cell; ARGV[1] microseconds per token; ARGV[2] burst;
+/// ARGV[3] the most tokens wanted; ARGV[4] the share of the tokens available now that one
+/// lease may take (1/ARGV[4]). Returns `{granted, wait}`: `granted` tokens (at least 1, at most
+/// ARGV[3] and a share of what is available, so that near the limit every lease is one token)
+/// and `wait = 0`; or `{0, microseconds until one token is available}`.
 const SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local share = tonumber(ARGV[4])
+if interval <= 0 then return {want, 0} end
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - burst * interval
-if allow_at > now then
-  return math.max(1, math.floor(allow_at - now))
+local available = math.floor((now + burst * interval - tat) / interval)
+if available < 1 then
+  return {0, math.max(1, math.floor(tat + interval - burst * interval - now))}
 end
+local granted = math.min(want, math.max(1, math.floor(available / share)))
+local new_tat = tat + granted * interval
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 1)
-return 0
+return {granted, 0}
 ";
+
+/// The store's answer to [`SharedStore::take`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// This many tokens (at least one) are the caller's.
+    Granted(u32),
+    /// None is available for this long.
+    Limited(Duration),
+}
 
 /// Why the store gave no answer.
 #[derive(Debug, thiserror::Error)]
@@ -109,15 +125,18 @@ impl SharedStore {
         })
     }
 
-    /// Take one token of `limit` for `key` (`per_minute` after a burst of `burst`): `Ok(None)`
-    /// when allowed, `Ok(Some(wait))` when limited, `Err` when Redis did not answer.
+    /// Take up to `want` tokens of `limit` for `key` (`per_minute` after a burst of `burst`),
+    /// at most a `1/share` part of those available now and at least one: `Ok(Granted(n))`
+    /// when allowed, `Ok(Limited(wait))` when not, `Err` when Redis did not answer.
     pub async fn take(
         &self,
         limit: &str,
         key: &str,
         per_minute: u32,
         burst: u32,
-    ) -> Result<Option<Duration>, StoreError> {
+        want: u32,
+        share: u32,
+    ) -> Result<Taken, StoreError> {
         let inner = self.inner.clone();
         if unix_ms() < inner.paused_until.load(Ordering::Relaxed) {
             return Err(StoreError::Paused);
@@ -140,22 +159,24 @@ impl SharedStore {
                     })
                     .await?
                     .clone();
-                let wait_us: u64 = task
+                let answer: (u64, u64) = task
                     .script
                     .key(cell)
                     .arg(interval_us)
                     .arg(burst)
+                    .arg(want.max(1))
+                    .arg(share.max(1))
                     .invoke_async(&mut conn)
                     .await?;
-                Ok::<_, StoreError>(wait_us)
+                Ok::<_, StoreError>(answer)
             })
             .await
             .map_err(|_| StoreError::Timeout)?
         });
         let result = joined.await.map_err(|_| StoreError::Gone).and_then(|r| r);
         match result {
-            Ok(0) => Ok(None),
-            Ok(us) => Ok(Some(Duration::from_micros(us))),
+            Ok((0, us)) => Ok(Taken::Limited(Duration::from_micros(us.max(1)))),
+            Ok((granted, _)) => Ok(Taken::Granted(u32::try_from(granted).unwrap_or(u32::MAX))),
             Err(e) => {
                 let until = unix_ms() + PAUSE_AFTER_FAILURE.as_millis() as u64;
                 inner.paused_until.store(until, Ordering::Relaxed);

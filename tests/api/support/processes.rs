@@ -36,7 +36,12 @@ impl ServerProcess {
             .env("LINLI_SEED_DEMO", "0")
             .env("LINLI_WORKERS", "2")
             .env("LINLI_EXTRA_CA_FILE", super::extra_ca_file())
-            .env("RUST_LOG", "warn")
+            // `LINLI_TEST_SERVER_LOG` (a `RUST_LOG` filter) shows more of the processes' logs
+            // when a race is being investigated.
+            .env(
+                "RUST_LOG",
+                std::env::var("LINLI_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .stderr(log);
         for (k, v) in envs {
