@@ -47,6 +47,15 @@ pub enum Environment {
     Production,
 }
 
+/// Whether write transactions on MySQL check, before `COMMIT`, that the server still holds
+/// them (see `db::transaction`): `auto` on a Galera node, `on` everywhere, `off` never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TxGuard {
+    Auto,
+    On,
+    Off,
+}
+
 /// Every setting of the server. Built by clap from flags or `LINLI_*` variables.
 #[derive(Clone, Debug, Args)]
 pub struct Config {
@@ -96,6 +105,12 @@ pub struct Config {
     /// with jittered backoff. Beyond it the request answers 503 with `Retry-After`.
     #[arg(long, env = "LINLI_DB_RETRY_MS", default_value_t = 5000)]
     pub db_retry_ms: u64,
+
+    /// Whether each write transaction on MySQL proves, just before `COMMIT`, that it is still
+    /// the transaction it began (a marker row in a session-local table): `auto` (on a Galera
+    /// node, where a transaction aborted by a replicated write can go unreported), `on`, `off`.
+    #[arg(long, env = "LINLI_DB_TX_GUARD", value_enum, default_value = "auto")]
+    pub db_tx_guard: TxGuard,
 
     /// Folder for local state: the SQLite file and the generated development JWT secret.
     #[arg(long, env = "LINLI_DATA_DIR", default_value = "data")]

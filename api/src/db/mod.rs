@@ -126,6 +126,27 @@ fn configure_session(conn: &mut DbConn) -> QueryResult<()> {
                 if !unknown {
                     return Err(e);
                 }
+            } else if !GALERA.load(Ordering::Relaxed) {
+                // The variable exists in every MariaDB built with wsrep; a node of a running
+                // cluster has wsrep on.
+                #[derive(QueryableByName)]
+                struct On {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    on: i64,
+                }
+                let on = diesel::sql_query("SELECT CAST(@@wsrep_on AS SIGNED) AS `on`")
+                    .get_result::<On>(c)
+                    .map(|r| r.on == 1)
+                    .unwrap_or(false);
+                if on {
+                    GALERA.store(true, Ordering::Relaxed);
+                }
+            }
+            // The marker table of guarded transactions ([`transaction`]): one per session,
+            // never replicated, gone with the connection (the database user needs the
+            // CREATE TEMPORARY TABLES privilege where transactions are guarded).
+            if guard_wanted() {
+                c.batch_execute(CREATE_MARKER)?;
             }
             // A statement never runs forever: the server stops it a second before the client's
             // read timeout would give up on the connection (MariaDB and MySQL name this limit
@@ -206,6 +227,14 @@ pub fn build_watched_pool(
         config.db_read_timeout_secs,
     );
     RETRY_BUDGET_MS.store(config.db_retry_ms, Ordering::Relaxed);
+    TX_GUARD.store(
+        match config.db_tx_guard {
+            crate::config::TxGuard::Auto => 0,
+            crate::config::TxGuard::On => 1,
+            crate::config::TxGuard::Off => 2,
+        },
+        Ordering::Relaxed,
+    );
     Ok(r2d2::Pool::builder()
         .max_size(config.db_pool_size)
         .min_idle(Some(0))
@@ -383,6 +412,40 @@ pub fn is_retryable_message(message: &str) -> bool {
 /// How long [`transaction`] retries a conflict, in milliseconds (`LINLI_DB_RETRY_MS`).
 static RETRY_BUDGET_MS: AtomicU64 = AtomicU64::new(5000);
 
+/// The session's marker table of guarded transactions.
+const CREATE_MARKER: &str =
+    "CREATE TEMPORARY TABLE IF NOT EXISTS linli_tx_alive (id TINYINT PRIMARY KEY) ENGINE=InnoDB";
+
+/// Whether a connection found its server to be a Galera node (wsrep on).
+static GALERA: AtomicBool = AtomicBool::new(false);
+
+/// `LINLI_DB_TX_GUARD`: 0 auto (on Galera), 1 on, 2 off.
+static TX_GUARD: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Whether write transactions on MySQL are guarded ([`transaction`]).
+fn guard_wanted() -> bool {
+    match TX_GUARD.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => GALERA.load(Ordering::Relaxed),
+    }
+}
+
+/// Whether write transactions on this connection are guarded ([`transaction`]).
+fn guarded(conn: &DbConn) -> bool {
+    conn.backend() == Backend::Mysql && guard_wanted()
+}
+
+/// The error of a guarded transaction the server no longer held at its end: retryable.
+fn transaction_lost() -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::SerializationFailure,
+        Box::new(String::from(
+            "the transaction was rolled back by the server without a report (deadlock/conflict)",
+        )),
+    )
+}
+
 /// The pause before retry `attempt` (1, 2, ...): exponential from 2 ms, capped at 100 ms,
 /// drawn uniformly up to that (full jitter), so racing transactions spread out.
 fn backoff(attempt: u32) -> Duration {
@@ -396,7 +459,29 @@ fn backoff(attempt: u32) -> Duration {
 /// jittered backoff, for at most `LINLI_DB_RETRY_MS`; and on a new connection when its
 /// connection was lost before `COMMIT`. The closure must be safe to run again
 /// (it re-reads what it needs). Every write in the application goes through here.
-pub fn transaction<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
+pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Retryable + std::fmt::Display,
+{
+    run_transaction(conn, false, f)
+}
+
+/// [`transaction`] with its end-of-transaction guard on (on MySQL) whatever
+/// `LINLI_DB_TX_GUARD` says: what every write transaction does on a Galera node. The
+/// connection's marker table is created if it is missing.
+pub fn transaction_guarded<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error> + Retryable + std::fmt::Display,
+{
+    if let DbConn::Mysql(c) = conn {
+        c.batch_execute(CREATE_MARKER)?;
+    }
+    run_transaction(conn, true, f)
+}
+
+fn run_transaction<T, E, F>(conn: &mut DbConn, force_guard: bool, mut f: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error> + Retryable + std::fmt::Display,
@@ -428,11 +513,53 @@ where
     let mut lost = 0u32;
     loop {
         let mut body_done = false;
+        let guard = guarded(conn) || (force_guard && conn.backend() == Backend::Mysql);
+        if guard {
+            // Autocommit off for the transaction's length: should the server roll the
+            // transaction back without telling (see below), the statements after that run in
+            // a transaction of their own that the ROLLBACK below undoes, never committed one
+            // by one.
+            conn.batch_execute("SET autocommit = 0")?;
+        }
         let result = conn.transaction(|c| {
+            if guard {
+                c.batch_execute("INSERT INTO linli_tx_alive (id) VALUES (1)")?;
+            }
             let r = f(c);
+            if guard
+                && r.as_ref()
+                    .err()
+                    .is_none_or(|e| !e.is_retryable() && !e.is_connection_lost())
+            {
+                // On a Galera node a transaction aborted by a replicated write it conflicts
+                // with is rolled back at once, and the abort is reported on the client's next
+                // command; under load (seen on MariaDB 10.11) that report can be lost, and the
+                // work goes on outside the transaction: a booking answered 201 was never
+                // stored, a quota seen taken by a half-rolled-back transaction answered 422.
+                // The marker row written first proves the server still holds this
+                // transaction: when it is gone, nothing of this attempt is kept (the ROLLBACK
+                // undoes what ran after the loss) and the whole transaction runs again. The
+                // answer `f` gave (even an error such as a quota reached) is not trusted then.
+                let alive = diesel::sql_query("DELETE FROM linli_tx_alive").execute(c)?;
+                if alive != 1 {
+                    crate::ops::metrics::db_retry();
+                    tracing::warn!(
+                        "a transaction was rolled back without a report; running it again"
+                    );
+                    return Err(E::from(transaction_lost()));
+                }
+            }
             body_done = r.is_ok();
             r
         });
+        if guard {
+            // Whatever happened, no transaction stays open, and autocommit is back on for the
+            // next user of the connection (reads outside transactions rely on it); a
+            // connection that cannot say so is not returned to the pool.
+            if conn.batch_execute("ROLLBACK; SET autocommit = 1").is_err() {
+                mark_broken(conn);
+            }
+        }
         match result {
             Err(e) if e.is_retryable() && started.elapsed() < budget => {
                 if broken(conn) {

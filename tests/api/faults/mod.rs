@@ -24,6 +24,7 @@ pub(crate) mod galera_node_kill;
 mod lost_answer;
 mod nested_deadlock;
 mod server_kill;
+mod silent_rollback;
 
 /// Let every household hold many active bookings, so a client can book on and on.
 fn lift_household_quota(db: &TestDb) {

@@ -19,7 +19,6 @@ fn galera_200_residents_one_socket_one_slot() {
 }
 
 #[test]
-#[ignore = "known open bug (issue 13): on the cluster, members of one household booking three sockets at once through three nodes got two 201s in one round of twenty (quota 1), about once in ten runs; the test prints what was stored: once (2026-12-03) only ONE booking and one quota row existed, so a client was told 201 for a booking that was never stored; the same race holds on one MySQL (charging::races); run with --ignored"]
 fn galera_one_household_three_sockets_quota() {
     on_galera(crate::charging::races::race_three_processes_one_household_three_sockets);
 }
@@ -32,7 +31,6 @@ fn galera_500_residents_for_30_seats() {
 }
 
 #[test]
-#[ignore = "known open bug (issue 13): on the cluster a read after committed writes on other nodes was stale once in about three runs (the roster still showed a seat cancelled through another node, so a second wave picked it again); the same suite passes on one MySQL; run with --ignored"]
 fn galera_cancellations_promote_the_waitlist_in_sign_up_order() {
     on_galera(crate::volunteering::races::concurrent_cancellations_promote_the_waitlist_in_order);
 }
@@ -43,7 +41,6 @@ fn galera_one_idempotency_key_20_times_at_once() {
 }
 
 #[test]
-#[ignore = "known open bug (issue 13, its last bullet): a tap answered 404 for an existing activity in 2 of about 20 runs on the cluster, and once (2026-12-03) the roster had 4 confirmed of 5 seats after 20 sign-ups; the test prints the rows and counters when it happens again; the same suite passes on one MySQL; run with --ignored"]
 fn galera_three_taps_sign_up_once() {
     on_galera(
         crate::volunteering::races::a_resident_tapping_three_times_on_three_processes_signs_up_once,
@@ -68,7 +65,6 @@ fn galera_no_shows_released_once() {
 }
 
 #[test]
-#[ignore = "known open bug (issue 13): in a CI run on 2026-12-03 three workers on the cluster delivered 31 webhooks for 30 events (one sent twice); it passed in the earlier runs; the same suite holds on one MySQL (partners::webhooks); likely the same cause as the quota suite's 201 for a booking never stored (two conflicting claims both reported committed); run with --ignored"]
 fn galera_webhooks_sent_once_per_event() {
     on_galera(crate::partners::webhooks::three_server_processes_send_each_event_once);
 }

@@ -240,6 +240,7 @@ pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> Api
         .db(move |conn| crate::db::transaction(conn, |c| claim(c, &w, now, 20, claim_secs)))
         .await?;
     let n = due.len();
+    let mut failure = None;
     let sends = due.into_iter().map(|d| async move {
         let attempt = send(state, policy, &d).await;
         (d, attempt)
@@ -250,13 +251,23 @@ pub async fn deliver_due(state: &AppState, policy: &Policy, worker: &str) -> Api
             state.clock.now_naive(),
             state.config.webhook_retry_scale,
         );
-        state
+        // Every attempt made is recorded on its own: one record failing (the database lost
+        // for a moment, its answer lost at COMMIT) must not leave the others of this pass
+        // unrecorded, or their claims would lapse and they would be sent a second time.
+        let recorded = state
             .db(move |conn| {
                 crate::db::transaction(conn, |c| record(c, &w, &d, &attempt, now, scale))
             })
-            .await?;
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record a webhook attempt; its claim lapses and it is sent again");
+            failure.get_or_insert(e);
+        }
     }
-    Ok(n)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(n),
+    }
 }
 
 /// A name for this process's delivery worker, written into its claims.
