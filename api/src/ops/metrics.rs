@@ -161,3 +161,18 @@ pub fn rate_limited(limit: &'static str) {
 pub fn redis_failure(limit: &'static str) {
     metrics::counter!("linli_rate_limit_store_failures_total", "limit" => limit).increment(1);
 }
+
+/// The device gateway refused a connection as it arrived (`reason`: `per_address`).
+pub fn device_connection_refused(reason: &'static str) {
+    metrics::counter!("linli_device_connections_refused_total", "reason" => reason).increment(1);
+}
+
+/// The device gateway dropped a frame over its connection's budget.
+pub fn device_frame_dropped() {
+    metrics::counter!("linli_device_frames_dropped_total").increment(1);
+}
+
+/// The device gateway closed a connection (`reason`: `flood`, `strangers`).
+pub fn device_connection_closed(reason: &'static str) {
+    metrics::counter!("linli_device_connections_closed_total", "reason" => reason).increment(1);
+}

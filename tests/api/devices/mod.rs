@@ -3,7 +3,11 @@
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
 mod firms;
+mod frames;
+mod limits;
 mod live;
+mod readings;
+mod reconnect;
 mod registry;
 
 use std::time::Duration;
@@ -68,14 +72,14 @@ pub(crate) async fn start(app: &TestApp, token: &str, booking: i64) -> Res {
     .await
 }
 
-async fn my_session(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn my_session(app: &TestApp, token: &str) -> Value {
     let r = app.get("/api/v1/me/charging-sessions", Some(token)).await;
     r.expect(200, None);
     r.body["items"][0].clone()
 }
 
 /// Poll my newest session until `check` holds (5 s).
-async fn session_until(
+pub(crate) async fn session_until(
     app: &TestApp,
     token: &str,
     what: &str,
