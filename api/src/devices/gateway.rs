@@ -607,6 +607,19 @@ pub async fn serve(pool: Pool, config: Arc<Config>) -> std::io::Result<()> {
     };
     let listener = TcpListener::bind(&bind).await?;
     let addr = listener.local_addr()?;
+    // Its own counters on `LINLI_METRICS_BIND`; an address another process already holds
+    // (the API beside it) leaves the gateway without metrics rather than without piles.
+    let metrics = match crate::ops::metrics::serve_counters(&config.metrics_bind) {
+        Ok(server) => server.map(|s| {
+            let handle = s.handle();
+            actix_web::rt::spawn(s);
+            handle
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "gateway metrics not served");
+            None
+        }
+    };
     let gateway = Gateway::new(pool, config, Clock::default(), gateway_name());
     tracing::info!(%addr, gateway = gateway.name(), "device gateway listening");
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -615,5 +628,8 @@ pub async fn serve(pool: Pool, config: Arc<Config>) -> std::io::Result<()> {
     tracing::info!(signal, "stopping the device gateway");
     let _ = stop_tx.send(true);
     let _ = run.await;
+    if let Some(m) = metrics {
+        m.stop(true).await;
+    }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! days: every settlement copy, every alarm, and a heartbeat reporting a fault when the fault
 //! first shows (not every heartbeat repeating it). The purge job removes only older frames.
 
-use super::{booked, pile_online, start, PILE};
+use super::{pile_online, started, PILE};
 use crate::on_both;
 use crate::support::*;
 use linli::devices::dny::messages::{ALARM, HEARTBEAT, SETTLEMENT};
@@ -36,12 +36,11 @@ async fn until_kept(app: &TestApp, n: usize) -> Vec<StoredFrame> {
 on_both!(
     settlement_copies_alarms_and_new_faults_are_kept_as_sent,
     |app| {
-        let (token, booking_id) = booked(&app, "gw-audit").await;
-        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
-        assert!(kept(&app).is_empty(), "ordinary heartbeats are not kept");
-        start(&app, &token, booking_id).await.expect(201, None);
-        let (frame, cmd) = sim.command().await;
-        sim.reply(&frame, &cmd, 0).await;
+        let (_token, _gw, mut sim, cmd) = started(&app, "gw-audit", |_| {}).await;
+        assert!(
+            kept(&app).is_empty(),
+            "registers, heartbeats without faults and replies are not kept"
+        );
         sim.power(PILE, &cmd, 300, 3, 1800).await;
         let settle = settlement(&cmd, 40, 1);
         sim.settle(PILE, &settle).await;

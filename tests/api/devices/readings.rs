@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{booked, pile_online, session_until, start, PILE};
+use super::{session_until, started, PILE};
 use crate::on_both;
 use crate::partners::firms;
 use crate::support::*;
@@ -47,11 +47,7 @@ async fn seen_by_staff_and_firm(app: &TestApp) -> (Value, Value) {
 on_both!(
     a_power_report_above_three_and_a_half_kw_flags_the_session_unbillable,
     |app| {
-        let (token, booking_id) = booked(&app, "gw-watts").await;
-        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
-        start(&app, &token, booking_id).await.expect(201, None);
-        let (frame, cmd) = sim.command().await;
-        sim.reply(&frame, &cmd, 0).await;
+        let (token, _gw, mut sim, cmd) = started(&app, "gw-watts", |_| {}).await;
         sim.power(PILE, &cmd, 300, 2, 1800).await;
         let s = session_until(&app, &token, "20 Wh", |s| s["energy_wh"] == 20).await;
         assert_eq!(
@@ -90,11 +86,7 @@ on_both!(
 on_both!(
     a_settlement_above_ten_kwh_flags_the_session_unbillable,
     |app| {
-        let (token, booking_id) = booked(&app, "gw-kwh").await;
-        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
-        start(&app, &token, booking_id).await.expect(201, None);
-        let (frame, cmd) = sim.command().await;
-        sim.reply(&frame, &cmd, 0).await;
+        let (token, _gw, mut sim, cmd) = started(&app, "gw-kwh", |_| {}).await;
         session_until(&app, &token, "charging", |s| s["state"] == "charging").await;
         // 15.00 kWh (0.01 kWh units) from a half-hour booking.
         sim.settle(PILE, &settlement(&cmd, 1500, 1)).await;
@@ -116,11 +108,7 @@ on_both!(
 on_both!(
     a_settlement_within_range_stays_billable_and_unflagged,
     |app| {
-        let (token, booking_id) = booked(&app, "gw-plausible").await;
-        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
-        start(&app, &token, booking_id).await.expect(201, None);
-        let (frame, cmd) = sim.command().await;
-        sim.reply(&frame, &cmd, 0).await;
+        let (token, _gw, mut sim, cmd) = started(&app, "gw-plausible", |_| {}).await;
         // Exactly at the limits: 10.00 kWh, 3.5 kW peak.
         let mut s = settlement(&cmd, 1000, 1);
         s.max_power = 35_000;

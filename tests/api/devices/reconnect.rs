@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{booked, my_session, pile_online, session_until, start, PILE};
+use super::{my_session, pile_online, session_until, started, PILE};
 use crate::on_both;
 use crate::support::*;
 use linli::devices::dny::messages::QUERY;
@@ -12,11 +12,7 @@ use linli::devices::dny::messages::QUERY;
 on_both!(
     a_pile_reconnecting_mid_session_without_registering_is_asked_its_state,
     |app| {
-        let (token, booking_id) = booked(&app, "gw-reconnect").await;
-        let (gw, mut sim) = pile_online(&app, |_| {}).await;
-        start(&app, &token, booking_id).await.expect(201, None);
-        let (frame, cmd) = sim.command().await;
-        sim.reply(&frame, &cmd, 0).await;
+        let (token, gw, mut sim, cmd) = started(&app, "gw-reconnect", |_| {}).await;
         sim.power(PILE, &cmd, 300, 3, 1800).await;
         session_until(&app, &token, "30 Wh", |s| s["energy_wh"] == 30).await;
 
