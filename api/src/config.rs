@@ -314,6 +314,18 @@ pub struct Config {
     #[arg(long, env = "LINLI_DEVICE_COMMAND_GAP_MS", default_value_t = 500)]
     pub device_command_gap_ms: u64,
 
+    /// Connections the gateway holds at once from one source address; more are closed as
+    /// they arrive. A host carries several piles, and several hosts may share a carrier's
+    /// NAT address, so the default leaves room (the protocol has no device authentication).
+    #[arg(long, env = "LINLI_DEVICE_MAX_CONN_PER_ADDR", default_value_t = 16)]
+    pub device_max_conn_per_addr: u32,
+
+    /// Frames one connection may send per second (a token bucket holding two seconds' worth);
+    /// frames beyond it are dropped unread, and a connection still over it after a few
+    /// seconds is closed. A host with many sub-units sends far fewer in normal work.
+    #[arg(long, env = "LINLI_DEVICE_MAX_FRAMES_PER_SEC", default_value_t = 20)]
+    pub device_max_frames_per_sec: u32,
+
     /// Run background jobs (sweepers, clean-ups) in this process.
     #[arg(long, env = "LINLI_BACKGROUND_JOBS", default_value = "1", value_parser = parse_flag)]
     pub background_jobs: bool,
@@ -679,6 +691,12 @@ impl Config {
         }
         crate::partners::webhooks::url_policy::parse_resolve(&self.webhook_resolve)
             .map_err(|e| ConfigError::Invalid(format!("LINLI_WEBHOOK_RESOLVE: {e}")))?;
+        if self.device_max_conn_per_addr == 0 || self.device_max_frames_per_sec == 0 {
+            return Err(ConfigError::Invalid(
+                "LINLI_DEVICE_MAX_CONN_PER_ADDR and LINLI_DEVICE_MAX_FRAMES_PER_SEC must be at least 1"
+                    .into(),
+            ));
+        }
         if self.db_pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "LINLI_DB_POOL_SIZE must be at least 1".into(),
@@ -821,6 +839,26 @@ mod tests {
         assert!(msg.contains("LINLI_DEV_LOGIN"), "{msg}");
         c.dev_login = false;
         assert!(c.finalize().is_ok());
+    }
+
+    #[test]
+    fn device_limits_must_be_at_least_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::defaults();
+        c.data_dir = dir.path().to_owned();
+        c.dev_login = true;
+        assert_eq!(
+            (c.device_max_conn_per_addr, c.device_max_frames_per_sec),
+            (16, 20)
+        );
+        assert!(c.clone().finalize().is_ok());
+        let mut zero = c.clone();
+        zero.device_max_conn_per_addr = 0;
+        let msg = zero.finalize().unwrap_err().to_string();
+        assert!(msg.contains("LINLI_DEVICE_MAX_CONN_PER_ADDR"), "{msg}");
+        c.device_max_frames_per_sec = 0;
+        let msg = c.finalize().unwrap_err().to_string();
+        assert!(msg.contains("LINLI_DEVICE_MAX_FRAMES_PER_SEC"), "{msg}");
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub fn all() -> Vec<Job> {
             },
         },
         Job {
+            name: "purge_device_frames",
+            every: Duration::from_secs(3600),
+            run: |c, now, _| crate::devices::model::frames::purge_expired(c, now),
+        },
+        Job {
             name: "expire_tenancies",
             every: Duration::from_secs(60),
             run: |c, now, _| crate::households::model::expire_tenancies(c, now),

@@ -39,6 +39,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         ErrorCode,
         crate::devices::dto::StopReason,
         crate::devices::dto::StartFailure,
+        crate::devices::dto::ReadingFlag,
         crate::devices::dto::LiveState
     )),
     modifiers(&SchemesAndWebhooks),

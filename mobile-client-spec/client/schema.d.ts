@@ -8072,6 +8072,14 @@ export interface components {
             service_minutes: number;
         };
         /**
+         * @description 读数异常标记：读数超出合理范围的会话保留读数以备核查，但不计费。
+         *
+         *     Why a session's readings are implausible: the readings are kept for audit, and the
+         *     session is never billed.
+         * @enum {string}
+         */
+        ReadingFlag: "energy_out_of_range" | "power_out_of_range";
+        /**
          * @description 用积分兑换商品。
          *
          *     Redeem an item for points.
@@ -8613,6 +8621,7 @@ export interface components {
          *
          *     One charging session: live power and energy while charging, the result after.
          * @example {
+         *       "billable": true,
          *       "booking_id": 12,
          *       "duration_s": 1500,
          *       "ended_at": null,
@@ -8622,6 +8631,7 @@ export interface components {
          *       "message": "充电中",
          *       "peak_power_w": 210,
          *       "power_w": 180,
+         *       "reading_flag": null,
          *       "requested_at": "2026-12-01T11:01:00Z",
          *       "socket_id": 11,
          *       "started_at": "2026-12-01T11:01:02Z",
@@ -8632,6 +8642,8 @@ export interface components {
          *     }
          */
         SessionView: {
+            /** @description 是否计费（读数异常的会话不计费） Whether the session may be billed (never when a reading was implausible). */
+            billable: boolean;
             /**
              * Format: int64
              * @description 对应的预约 The booking it charges for.
@@ -8671,6 +8683,8 @@ export interface components {
              * @description 实时功率（瓦），仅充电中 Power now, in W (while charging).
              */
             power_w?: number | null;
+            /** @description 读数异常标记（读数照存，不计费） Set when a reading was implausible. */
+            reading_flag: components["schemas"]["ReadingFlag"] | null;
             /**
              * Format: date-time
              * @description 请求时间 When it was asked for.
@@ -10107,6 +10121,7 @@ export type SchemaPileStatus = components['schemas']['PileStatus'];
 export type SchemaPileView = components['schemas']['PileView'];
 export type SchemaPointsReason = components['schemas']['PointsReason'];
 export type SchemaPointsSummary = components['schemas']['PointsSummary'];
+export type SchemaReadingFlag = components['schemas']['ReadingFlag'];
 export type SchemaRedeemRequest = components['schemas']['RedeemRequest'];
 export type SchemaRedemptionStatus = components['schemas']['RedemptionStatus'];
 export type SchemaRedemptionView = components['schemas']['RedemptionView'];

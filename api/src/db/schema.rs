@@ -145,6 +145,8 @@ diesel::table! {
         failure -> Nullable<Text>,
         failure_code -> Nullable<Integer>,
         stop_requested_at -> Nullable<Timestamp>,
+        reading_flag -> Nullable<Text>,
+        billable -> Bool,
     }
 }
 
@@ -233,6 +235,17 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    device_frames (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        physical_id -> BigInt,
+        command -> Integer,
+        raw_hex -> Text,
+        received_at -> Timestamp,
     }
 }
 
@@ -988,6 +1001,7 @@ diesel::joinable!(compounds -> grids (grid_id));
 diesel::joinable!(contacts -> services (service_id));
 diesel::joinable!(device_commands -> devices (device_id));
 diesel::joinable!(device_commands -> charging_sessions (session_id));
+diesel::joinable!(device_frames -> devices (device_id));
 diesel::joinable!(device_leases -> devices (device_id));
 diesel::joinable!(device_settlements -> devices (device_id));
 diesel::joinable!(devices -> piles (pile_id));
@@ -1066,6 +1080,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     compounds,
     contacts,
     device_commands,
+    device_frames,
     device_leases,
     device_settlements,
     devices,

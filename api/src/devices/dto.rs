@@ -130,6 +130,19 @@ impl StartFailure {
     }
 }
 
+crate::text_enum! {
+    /// 读数异常标记：读数超出合理范围的会话保留读数以备核查，但不计费。
+    ///
+    /// Why a session's readings are implausible: the readings are kept for audit, and the
+    /// session is never billed.
+    pub enum ReadingFlag {
+        /// 电量超过 10 千瓦时 More than 10 kWh in one session.
+        EnergyOutOfRange = "energy_out_of_range",
+        /// 功率超过 3.5 千瓦 More than 3.5 kW.
+        PowerOutOfRange = "power_out_of_range",
+    }
+}
+
 /// 一次充电会话：充电中显示实时功率和电量，结束后显示结果。
 ///
 /// One charging session: live power and energy while charging, the result after.
@@ -138,7 +151,8 @@ impl StartFailure {
     "id": 7, "booking_id": 12, "socket_id": 11, "state": "charging",
     "requested_at": "2026-12-01T11:01:00Z", "started_at": "2026-12-01T11:01:02Z", "ended_at": null,
     "power_w": 180, "energy_wh": 120, "duration_s": 1500, "peak_power_w": 210,
-    "stop_reason": null, "stop_reason_code": null, "failure": null, "stop_requested_at": null, "message": "充电中"
+    "stop_reason": null, "stop_reason_code": null, "failure": null, "stop_requested_at": null,
+    "reading_flag": null, "billable": true, "message": "充电中"
 }))]
 pub struct SessionView {
     /// 会话编号 Session id.
@@ -173,6 +187,11 @@ pub struct SessionView {
     pub failure: Option<StartFailure>,
     /// 远程停止的请求时间（物业或工作人员） When a remote stop was asked for (by the firm or staff).
     pub stop_requested_at: Option<DateTime<Utc>>,
+    /// 读数异常标记（电量或功率超出合理范围；读数照存，不计费） Set when a reading was implausible (the readings are kept, the session is not billed).
+    #[schema(schema_with = nullable_reading_flag, required = true)]
+    pub reading_flag: Option<ReadingFlag>,
+    /// 是否计费（读数异常的会话不计费） Whether the session may be billed (never when a reading was implausible).
+    pub billable: bool,
     /// 给居民看的说明 What the resident reads.
     pub message: String,
 }
@@ -192,6 +211,13 @@ fn nullable(name: &str, description: &str) -> utoipa::openapi::schema::Schema {
 
 fn nullable_stop_reason() -> utoipa::openapi::schema::Schema {
     nullable("StopReason", "停止原因 Why it stopped.")
+}
+
+fn nullable_reading_flag() -> utoipa::openapi::schema::Schema {
+    nullable(
+        "ReadingFlag",
+        "读数异常标记（读数照存，不计费） Set when a reading was implausible.",
+    )
 }
 
 fn nullable_failure() -> utoipa::openapi::schema::Schema {

@@ -10,8 +10,14 @@
 //! with the same message id, gives up after that, and marks silent piles offline. Every
 //! wait has a timeout: reads (two heartbeat intervals plus the margin), writes, database
 //! calls (the pool's wait).
+//!
+//! Trust: connections per source address and frames per second per connection are limited
+//! ([`super::limits`]); raw frames of settlements and faults are kept for audit
+//! ([`super::model::frames`]); a pile that speaks on a new connection without registering
+//! first (a network-only reconnect, which may not resend 0x20) is asked for its state with
+//! 0x81, so its sockets' live states, and the open sessions on them, are current at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
@@ -22,12 +28,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::dny::messages::{
-    Heartbeat, PowerReport, Register, Settlement, StartStop, StartStopReply, HEARTBEAT, POWER,
-    REGISTER, SERVER_TIME, SETTLEMENT, START_STOP,
+    Heartbeat, PowerReport, Register, Settlement, StartStop, StartStopReply, ALARM, HEARTBEAT,
+    POWER, QUERY, REGISTER, SERVER_TIME, SETTLEMENT, START_STOP,
 };
-use super::dny::{Decoder, Frame, Item, MessageIds};
+use super::dny::{codes, Decoder, Frame, Item, MessageIds};
+use super::dto::LiveState;
+use super::limits::{AddressSlots, FrameBudget, Slot, Verdict};
 use super::model::commands::{self, Command, CommandKind};
 use super::model::devices::{self, Device};
+use super::model::frames;
 use super::model::{order_bytes, sessions};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -58,6 +67,8 @@ struct Inner {
     next_conn: AtomicU64,
     /// Devices whose connection is here, by device id.
     bound: Mutex<HashMap<i64, Bound>>,
+    /// Connections held per source address.
+    slots: AddressSlots,
 }
 
 /// A gateway: cheap to clone.
@@ -82,6 +93,7 @@ impl Gateway {
         Gateway {
             inner: Arc::new(Inner {
                 pool,
+                slots: AddressSlots::new(config.device_max_conn_per_addr),
                 config,
                 clock,
                 name,
@@ -135,10 +147,17 @@ impl Gateway {
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => {
+                    Ok((stream, peer)) => {
+                        let Some(slot) = self.inner.slots.admit(peer.ip()) else {
+                            // Closed as it arrives: no read, no database work.
+                            tracing::warn!(peer = %peer.ip(), "too many connections from one address: refused");
+                            crate::ops::metrics::device_connection_refused("per_address");
+                            drop(stream);
+                            continue;
+                        };
                         let g = self.clone();
                         let stop = stop.clone();
-                        tokio::spawn(async move { g.connection(stream, stop).await });
+                        tokio::spawn(async move { g.connection(stream, stop, slot).await });
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "accepting a pile's connection failed");
@@ -156,7 +175,7 @@ impl Gateway {
         tracing::info!(gateway = %self.inner.name, "device gateway stopped");
     }
 
-    async fn connection(self, stream: TcpStream, mut stop: watch::Receiver<bool>) {
+    async fn connection(self, stream: TcpStream, mut stop: watch::Receiver<bool>, _slot: Slot) {
         let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (mut rd, mut wr) = stream.into_split();
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
@@ -178,6 +197,11 @@ impl Gateway {
         let mut known: HashMap<u32, Option<Device>> = HashMap::new();
         let mut iccid: Option<String> = None;
         let mut strangers = 0u32;
+        let mut budget =
+            FrameBudget::new(self.inner.config.device_max_frames_per_sec, Instant::now());
+        // Physical ids that spoke on this connection, and the faults last kept of each.
+        let mut spoke: HashSet<u32> = HashSet::new();
+        let mut faults: HashMap<u32, Vec<(usize, u8)>> = HashMap::new();
         let mut buf = vec![0u8; 4096];
         'read: loop {
             let read = tokio::select! {
@@ -194,6 +218,20 @@ impl Gateway {
             };
             decoder.feed(&buf[..n]);
             while let Some(item) = decoder.next() {
+                if !matches!(item, Item::Skipped(_)) {
+                    match budget.take(Instant::now()) {
+                        Verdict::Pass => {}
+                        Verdict::Drop => {
+                            crate::ops::metrics::device_frame_dropped();
+                            continue;
+                        }
+                        Verdict::Close => {
+                            tracing::warn!(conn, "closing a connection that keeps flooding");
+                            crate::ops::metrics::device_connection_closed("flood");
+                            break 'read;
+                        }
+                    }
+                }
                 match item {
                     Item::Frame(frame) => {
                         let device = match known.get(&frame.physical_id) {
@@ -222,14 +260,20 @@ impl Gateway {
                             strangers += 1;
                             if strangers > MAX_STRANGER_FRAMES {
                                 tracing::warn!(conn, "closing a connection of unknown devices");
+                                crate::ops::metrics::device_connection_closed("strangers");
                                 break 'read;
                             }
                             continue;
                         };
-                        self.bind(conn, &tx, &device, frame.physical_id, iccid.take())
+                        let held = self
+                            .bind(conn, &tx, &device, frame.physical_id, iccid.take())
                             .await;
-                        if let Err(e) = self.frame(&device, &frame, &tx).await {
+                        let last_faults = faults.entry(frame.physical_id).or_default();
+                        if let Err(e) = self.frame(&device, &frame, &tx, last_faults).await {
                             tracing::warn!(device_id = device.id, command = frame.command, error = %e, "handling a frame failed");
+                        }
+                        if spoke.insert(frame.physical_id) && held && frame.command != REGISTER {
+                            self.query_status(device.id, frame.physical_id, &tx).await;
                         }
                     }
                     Item::Iccid(i) => iccid = Some(i),
@@ -274,7 +318,7 @@ impl Gateway {
         device: &Device,
         physical_id: u32,
         iccid: Option<String>,
-    ) {
+    ) -> bool {
         let (id, name, now) = (device.id, self.inner.name.clone(), self.now());
         let until = now + self.inner.config.device_offline_after();
         let result = self
@@ -300,12 +344,33 @@ impl Gateway {
                     entry.conn = conn;
                     entry.tx = tx.clone();
                 }
+                true
             }
             Ok(false) => {
                 tracing::warn!(device_id = id, "another gateway holds this pile's lease");
+                false
             }
-            Err(e) => tracing::warn!(device_id = id, error = %e, "could not record the pile"),
+            Err(e) => {
+                tracing::warn!(device_id = id, error = %e, "could not record the pile");
+                false
+            }
         }
+    }
+
+    /// Ask a pile for its state (0x81: it answers with a heartbeat, and may register again).
+    /// Sent when a pile speaks on a new connection without registering first: after a
+    /// network-only reconnect it may never resend 0x20, and its sockets may have changed
+    /// (a charge ended, a fault) while no one listened. Counts as a command for the gap.
+    async fn query_status(&self, device_id: i64, physical_id: u32, tx: &mpsc::Sender<Vec<u8>>) {
+        if let Some(b) = self.lock().get_mut(&device_id) {
+            b.last_command = Some(Instant::now());
+        }
+        let frame = Frame::new(physical_id, self.inner.ids.next(), QUERY, Vec::new());
+        tracing::info!(
+            device_id,
+            "pile reconnected without registering: asking its state"
+        );
+        self.send(tx, frame).await;
     }
 
     async fn send(&self, tx: &mpsc::Sender<Vec<u8>>, frame: Frame) {
@@ -327,9 +392,11 @@ impl Gateway {
         device: &Device,
         frame: &Frame,
         tx: &mpsc::Sender<Vec<u8>>,
+        last_faults: &mut Vec<(usize, u8)>,
     ) -> ApiResult<()> {
         let now = self.now();
-        let id = device.id;
+        let (id, pid) = (device.id, frame.physical_id);
+        let raw = || hex::encode(frame.encode().unwrap_or_default());
         match frame.command {
             REGISTER => {
                 let reg = Register::parse(&frame.data).map_err(ApiError::internal)?;
@@ -340,9 +407,25 @@ impl Gateway {
             }
             HEARTBEAT => {
                 let hb = Heartbeat::parse(&frame.data).map_err(ApiError::internal)?;
+                // A fault is kept as it first shows on this connection (not every heartbeat
+                // that repeats it).
+                let now_faulted: Vec<(usize, u8)> = hb
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| codes::live_state(**s) == LiveState::Faulted)
+                    .map(|(i, s)| (i, *s))
+                    .collect();
+                let keep = (!now_faulted.is_empty() && now_faulted != *last_faults).then(raw);
+                *last_faults = now_faulted;
                 let d = device.clone();
-                self.db(move |c| devices::apply_heartbeat(c, &d, &hb.ports, now))
-                    .await?;
+                self.db(move |c| {
+                    if let Some(raw) = keep {
+                        frames::record(c, id, pid, HEARTBEAT, &raw, now)?;
+                    }
+                    devices::apply_heartbeat(c, &d, &hb.ports, now)
+                })
+                .await?;
                 self.send(tx, frame.reply(vec![0])).await;
             }
             SERVER_TIME => {
@@ -356,10 +439,13 @@ impl Gateway {
             }
             SETTLEMENT => {
                 let s = Settlement::parse(&frame.data).map_err(ApiError::internal)?;
-                let raw = hex::encode(frame.encode().unwrap_or_default());
-                // Persist first; then acknowledge every copy.
-                self.db(move |c| sessions::settle(c, id, &s, &raw, now))
-                    .await?;
+                let raw = raw();
+                // Persist first (every copy's frame for audit); then acknowledge every copy.
+                self.db(move |c| {
+                    frames::record(c, id, pid, SETTLEMENT, &raw, now)?;
+                    sessions::settle(c, id, &s, &raw, now)
+                })
+                .await?;
                 self.send(tx, frame.reply(vec![0])).await;
             }
             START_STOP => {
@@ -372,6 +458,11 @@ impl Gateway {
                     Ok(())
                 })
                 .await?;
+            }
+            ALARM => {
+                let raw = raw();
+                self.db(move |c| frames::record(c, id, pid, ALARM, &raw, now))
+                    .await?;
             }
             _ => {}
         }
@@ -516,6 +607,19 @@ pub async fn serve(pool: Pool, config: Arc<Config>) -> std::io::Result<()> {
     };
     let listener = TcpListener::bind(&bind).await?;
     let addr = listener.local_addr()?;
+    // Its own counters on `LINLI_METRICS_BIND`; an address another process already holds
+    // (the API beside it) leaves the gateway without metrics rather than without piles.
+    let metrics = match crate::ops::metrics::serve_counters(&config.metrics_bind) {
+        Ok(server) => server.map(|s| {
+            let handle = s.handle();
+            actix_web::rt::spawn(s);
+            handle
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "gateway metrics not served");
+            None
+        }
+    };
     let gateway = Gateway::new(pool, config, Clock::default(), gateway_name());
     tracing::info!(%addr, gateway = gateway.name(), "device gateway listening");
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -524,5 +628,8 @@ pub async fn serve(pool: Pool, config: Arc<Config>) -> std::io::Result<()> {
     tracing::info!(signal, "stopping the device gateway");
     let _ = stop_tx.send(true);
     let _ = run.await;
+    if let Some(m) = metrics {
+        m.stop(true).await;
+    }
     Ok(())
 }

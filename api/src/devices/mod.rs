@@ -9,6 +9,7 @@ pub mod dny;
 pub mod dto;
 pub mod gateway;
 pub mod handlers;
+pub mod limits;
 pub mod model;
 pub mod staff;
 

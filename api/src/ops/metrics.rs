@@ -44,12 +44,25 @@ fn handle() -> Result<&'static PrometheusHandle, String> {
 /// Serve `GET /metrics` on `LINLI_METRICS_BIND` when it is set; returns the server to run
 /// beside the API (and stop with it).
 pub fn serve(state: &AppState) -> std::io::Result<Option<actix_web::dev::Server>> {
-    let bind = state.config.metrics_bind.trim();
+    serve_on(&state.config.metrics_bind, Some(state.clone()))
+}
+
+/// Serve `GET /metrics` for a process without the API's state (`linli gateway`): the
+/// counters it records, nothing read from the database. `None` when `bind` is empty.
+pub fn serve_counters(bind: &str) -> std::io::Result<Option<actix_web::dev::Server>> {
+    serve_on(bind, None)
+}
+
+/// The endpoint; with a state, the database's figures are sampled at each scrape.
+fn serve_on(
+    bind: &str,
+    state: Option<AppState>,
+) -> std::io::Result<Option<actix_web::dev::Server>> {
+    let bind = bind.trim();
     if bind.is_empty() {
         return Ok(None);
     }
     let handle = handle().map_err(std::io::Error::other)?;
-    let state = state.clone();
     let server = HttpServer::new(move || {
         let state = state.clone();
         App::new().route(
@@ -57,7 +70,9 @@ pub fn serve(state: &AppState) -> std::io::Result<Option<actix_web::dev::Server>
             web::get().to(move || {
                 let state = state.clone();
                 async move {
-                    sample(&state).await;
+                    if let Some(state) = &state {
+                        sample(state).await;
+                    }
                     HttpResponse::Ok()
                         .content_type("text/plain; version=0.0.4; charset=utf-8")
                         .body(handle.render())
@@ -160,4 +175,19 @@ pub fn rate_limited(limit: &'static str) {
 /// A shared rate limit whose Redis did not answer.
 pub fn redis_failure(limit: &'static str) {
     metrics::counter!("linli_rate_limit_store_failures_total", "limit" => limit).increment(1);
+}
+
+/// The device gateway refused a connection as it arrived (`reason`: `per_address`).
+pub fn device_connection_refused(reason: &'static str) {
+    metrics::counter!("linli_device_connections_refused_total", "reason" => reason).increment(1);
+}
+
+/// The device gateway dropped a frame over its connection's budget.
+pub fn device_frame_dropped() {
+    metrics::counter!("linli_device_frames_dropped_total").increment(1);
+}
+
+/// The device gateway closed a connection (`reason`: `flood`, `strangers`).
+pub fn device_connection_closed(reason: &'static str) {
+    metrics::counter!("linli_device_connections_closed_total", "reason" => reason).increment(1);
 }

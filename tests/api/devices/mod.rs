@@ -3,7 +3,11 @@
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
 mod firms;
+mod frames;
+mod limits;
 mod live;
+mod readings;
+mod reconnect;
 mod registry;
 
 use std::time::Duration;
@@ -59,6 +63,26 @@ pub(crate) async fn pile_online(
     (gw, sim)
 }
 
+/// A resident's session on socket 1 that the pile started (reply 0): the resident's token,
+/// the gateway, the pile and the start command it received.
+pub(crate) async fn started(
+    app: &TestApp,
+    name: &str,
+    tweak: impl FnOnce(&mut linli::config::Config),
+) -> (
+    String,
+    TestGateway,
+    PileSim,
+    linli::devices::dny::messages::StartStop,
+) {
+    let (token, booking_id) = booked(app, name).await;
+    let (gw, mut sim) = pile_online(app, tweak).await;
+    start(app, &token, booking_id).await.expect(201, None);
+    let (frame, cmd) = sim.command().await;
+    sim.reply(&frame, &cmd, 0).await;
+    (token, gw, sim, cmd)
+}
+
 pub(crate) async fn start(app: &TestApp, token: &str, booking: i64) -> Res {
     app.post(
         &format!("/api/v1/bookings/{booking}/charging-session"),
@@ -68,14 +92,14 @@ pub(crate) async fn start(app: &TestApp, token: &str, booking: i64) -> Res {
     .await
 }
 
-async fn my_session(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn my_session(app: &TestApp, token: &str) -> Value {
     let r = app.get("/api/v1/me/charging-sessions", Some(token)).await;
     r.expect(200, None);
     r.body["items"][0].clone()
 }
 
 /// Poll my newest session until `check` holds (5 s).
-async fn session_until(
+pub(crate) async fn session_until(
     app: &TestApp,
     token: &str,
     what: &str,

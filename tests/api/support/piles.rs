@@ -79,6 +79,29 @@ impl PileSim {
         sim
     }
 
+    /// Connect and send the ICCID, or `None` when the gateway refused the connection.
+    pub async fn try_connect(addr: &str) -> Option<PileSim> {
+        let stream = tokio::time::timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .ok()?
+            .ok()?;
+        let mut sim = PileSim {
+            stream,
+            decoder: Decoder::new(),
+            inbox: VecDeque::new(),
+            next_id: 1,
+        };
+        sim.try_raw(b"89860412345678901234").await.then_some(sim)
+    }
+
+    /// Write bytes; `false` when the gateway closed the connection.
+    pub async fn try_raw(&mut self, bytes: &[u8]) -> bool {
+        matches!(
+            tokio::time::timeout(WAIT, self.stream.write_all(bytes)).await,
+            Ok(Ok(()))
+        )
+    }
+
     pub async fn raw(&mut self, bytes: &[u8]) {
         tokio::time::timeout(WAIT, self.stream.write_all(bytes))
             .await

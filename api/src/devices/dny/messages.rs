@@ -9,6 +9,8 @@ pub const HEARTBEAT: u8 = 0x21;
 pub const SERVER_TIME: u8 = 0x22;
 pub const SETTLEMENT: u8 = 0x03;
 pub const POWER: u8 = 0x06;
+/// Alarm push (power cut, water, smoke, heat…); no reply.
+pub const ALARM: u8 = 0x42;
 /// Server → device (the device replies with the same command).
 pub const START_STOP: u8 = 0x82;
 pub const QUERY: u8 = 0x81;

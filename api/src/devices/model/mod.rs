@@ -5,12 +5,14 @@
 //!   when each was last heard from, the sockets' live states, the offline sweep, the lease
 //!   that says which gateway holds a device;
 //! - [`registry`]: the whitelist as staff read it (online, last seen, firmware, faults);
+//! - [`frames`]: raw frames of settlements and faults, kept 90 days for audit;
 //! - [`commands`]: the outbox API processes write and the lease holder claims;
 //! - [`sessions`]: a charging session from the resident's request to the pile's settlement,
 //!   which only moves forward.
 
 pub mod commands;
 pub mod devices;
+pub mod frames;
 pub mod registry;
 pub mod sessions;
 

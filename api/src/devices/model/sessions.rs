@@ -19,7 +19,7 @@ use crate::db::schema::{charging_sessions as cs, device_settlements as st, devic
 use crate::db::DbConn;
 use crate::devices::dny::codes;
 use crate::devices::dny::messages::{PowerReport, Settlement};
-use crate::devices::dto::{SessionState, SessionView, StartFailure, StopReason};
+use crate::devices::dto::{ReadingFlag, SessionState, SessionView, StartFailure, StopReason};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// States a settlement from the pile closes (one settled from the last power report is
@@ -82,6 +82,49 @@ fn announce(conn: &mut DbConn, id: i64, started: bool, now: NaiveDateTime) -> Ap
         crate::events::DomainEvent::SessionSettled(data)
     };
     crate::events::record(conn, &event, now)?;
+    Ok(())
+}
+
+/// The most energy one session may plausibly take, in Wh (an e-bike battery holds 1–2 kWh).
+pub const MAX_ENERGY_WH: i32 = 10_000;
+/// The most power one socket may plausibly draw, in W.
+pub const MAX_POWER_W: i32 = 3_500;
+
+/// Whether readings are out of range: energy first, then any of the powers. The protocol
+/// has no device authentication, so a pile's word is bounded before anyone is billed by it.
+pub fn reading_flag(energy_wh: i32, powers_w: &[i32]) -> Option<ReadingFlag> {
+    if energy_wh > MAX_ENERGY_WH {
+        Some(ReadingFlag::EnergyOutOfRange)
+    } else if powers_w.iter().any(|p| *p > MAX_POWER_W) {
+        Some(ReadingFlag::PowerOutOfRange)
+    } else {
+        None
+    }
+}
+
+/// Flag a session's readings (the first flag stays) and take it out of billing; the
+/// readings themselves are stored as the pile sent them, for audit. Only while `states`.
+fn flag_readings(
+    conn: &mut DbConn,
+    session_id: i64,
+    flag: ReadingFlag,
+    states: &[SessionState],
+) -> ApiResult<()> {
+    let n = diesel::update(
+        cs::table
+            .find(session_id)
+            .filter(cs::reading_flag.is_null())
+            .filter(cs::state.eq_any(states.to_vec())),
+    )
+    .set((cs::reading_flag.eq(flag), cs::billable.eq(false)))
+    .execute(conn)?;
+    if n == 1 {
+        tracing::warn!(
+            session_id,
+            flag = flag.as_str(),
+            "implausible readings: the session is flagged and will not be billed"
+        );
+    }
     Ok(())
 }
 
@@ -206,6 +249,8 @@ struct Row {
     stop_reason: Option<StopReason>,
     failure: Option<StartFailure>,
     stop_requested_at: Option<NaiveDateTime>,
+    reading_flag: Option<ReadingFlag>,
+    billable: bool,
 }
 
 fn message(r: &Row) -> String {
@@ -246,6 +291,8 @@ fn to_view(r: Row) -> SessionView {
         stop_reason_code: r.stop_reason_code,
         failure: r.failure,
         stop_requested_at: r.stop_requested_at.map(utc),
+        reading_flag: r.reading_flag,
+        billable: r.billable,
         message,
     }
 }
@@ -472,6 +519,10 @@ pub fn power_report(
         };
         to_charging(c, id, now)?;
         let peak = report.peak_power.unwrap_or(report.max_power);
+        let powers = [report.power, report.max_power, peak].map(watts);
+        if let Some(flag) = reading_flag(wh(report.energy), &powers) {
+            flag_readings(c, id, flag, &[SessionState::Charging])?;
+        }
         let n = diesel::update(
             cs::table
                 .find(id)
@@ -583,6 +634,9 @@ pub fn settle(
             n
         };
         if n == 1 {
+            if let Some(flag) = reading_flag(energy, &[max_power, band.unwrap_or(0)]) {
+                flag_readings(c, id, flag, &[SessionState::Settled])?;
+            }
             announce(c, id, false, now)?;
             if let Some(b) = booking {
                 match crate::charging::model::finish(c, b, user, now) {
@@ -701,4 +755,27 @@ pub fn sweep(
         })?;
     }
     Ok(closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_beyond_ten_kwh_or_three_and_a_half_kw_are_flagged() {
+        assert_eq!(reading_flag(10_000, &[3_500, 0]), None);
+        assert_eq!(
+            reading_flag(10_010, &[200]),
+            Some(ReadingFlag::EnergyOutOfRange)
+        );
+        assert_eq!(
+            reading_flag(480, &[200, 3_501]),
+            Some(ReadingFlag::PowerOutOfRange)
+        );
+        assert_eq!(
+            reading_flag(20_000, &[9_000]),
+            Some(ReadingFlag::EnergyOutOfRange),
+            "energy named first"
+        );
+    }
 }
