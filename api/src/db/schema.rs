@@ -53,6 +53,7 @@ diesel::table! {
         household_id -> Nullable<BigInt>,
         maintenance_id -> Nullable<BigInt>,
         offer_id -> Nullable<BigInt>,
+        session_id -> Nullable<BigInt>,
     }
 }
 
@@ -145,6 +146,7 @@ diesel::table! {
         failure -> Nullable<Text>,
         failure_code -> Nullable<Integer>,
         stop_requested_at -> Nullable<Timestamp>,
+        holds_quota -> Bool,
     }
 }
 
@@ -243,6 +245,16 @@ diesel::table! {
         gateway -> Text,
         expires_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_outages (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        pile_id -> BigInt,
+        offline_from -> Timestamp,
+        online_at -> Nullable<Timestamp>,
     }
 }
 
@@ -989,6 +1001,7 @@ diesel::joinable!(contacts -> services (service_id));
 diesel::joinable!(device_commands -> devices (device_id));
 diesel::joinable!(device_commands -> charging_sessions (session_id));
 diesel::joinable!(device_leases -> devices (device_id));
+diesel::joinable!(device_outages -> devices (device_id));
 diesel::joinable!(device_settlements -> devices (device_id));
 diesel::joinable!(devices -> piles (pile_id));
 diesel::joinable!(directory_reports -> users (reporter_id));
@@ -1067,6 +1080,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     device_commands,
     device_leases,
+    device_outages,
     device_settlements,
     devices,
     directory_reports,

@@ -2,9 +2,11 @@
 //! `127.0.0.1:0`, residents start charging through the real API, and the session follows the
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
+mod bookings;
 mod firms;
 mod live;
 mod registry;
+mod walk_up;
 
 use std::time::Duration;
 
