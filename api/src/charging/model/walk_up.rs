@@ -14,14 +14,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::bookings::create::{may_book_in, take_quota, usable_now};
+use super::bookings::create::{hold_socket, may_book_in, take_quota, usable_now};
 use super::bookings::lifecycle::release_quota;
 use super::sockets::{settings_for, socket_in_context, SocketInfo};
 use super::stamp::touch_sockets;
 use super::waitlist::offer_freed;
 use crate::charging::dto::{PileStatus, SocketState};
 use crate::charging::rules;
-use crate::db::schema::{booking_slots as bs, sockets, users};
+use crate::db::schema::{booking_slots as bs, users};
 use crate::db::{is_unique_violation, DbConn};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
@@ -102,18 +102,7 @@ pub fn hold(
     }
     // As a booking does: the socket is still in service, under its row lock until commit,
     // and the grid's stamp moves.
-    let usable = diesel::update(
-        sockets::table.filter(
-            sockets::id
-                .eq(socket.id)
-                .and(sockets::state.eq(SocketState::Available)),
-        ),
-    )
-    .set(sockets::write_seq.eq(sockets::write_seq + 1))
-    .execute(conn)?;
-    if usable == 0 {
-        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
-    }
+    hold_socket(conn, socket.id)?;
     Ok(until)
 }
 

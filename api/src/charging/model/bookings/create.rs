@@ -109,6 +109,25 @@ pub(in crate::charging::model) fn usable_now(conn: &mut DbConn, socket_id: i64) 
     }
 }
 
+/// Once a booking's (or walk-up's) cells are in: check the socket is still available and take
+/// its row lock until commit (a state change waits for this writer, or this writer sees the
+/// change and fails with `socket_unavailable`), and move the grid stamp.
+pub(in crate::charging::model) fn hold_socket(conn: &mut DbConn, socket_id: i64) -> ApiResult<()> {
+    let usable = diesel::update(
+        sockets::table.filter(
+            sockets::id
+                .eq(socket_id)
+                .and(sockets::state.eq(SocketState::Available)),
+        ),
+    )
+    .set(sockets::write_seq.eq(sockets::write_seq + 1))
+    .execute(conn)?;
+    if usable == 0 {
+        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
+    }
+    Ok(())
+}
+
 /// Take one unit of the household's quota, or fail with `household_quota_reached`.
 pub(in crate::charging::model) fn take_quota(
     conn: &mut DbConn,
@@ -210,22 +229,9 @@ pub(in crate::charging::model) fn book_in_tx(
         .execute(c));
     match inserted {
         Ok(_) => {
-            // Last, once the cells are ours: check the state again and take the socket's row
-            // lock until commit (a state change waits for this booking, or this booking sees
-            // the change and fails), and move the grid stamp. Taking it last means that
-            // bookings colliding on a cell never wait for each other here.
-            let usable = diesel::update(
-                sockets::table.filter(
-                    sockets::id
-                        .eq(socket.id)
-                        .and(sockets::state.eq(SocketState::Available)),
-                ),
-            )
-            .set(sockets::write_seq.eq(sockets::write_seq + 1))
-            .execute(conn)?;
-            if usable == 0 {
-                return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
-            }
+            // Last, once the cells are ours. Taking it last means that bookings colliding on
+            // a cell never wait for each other here.
+            hold_socket(conn, socket.id)?;
         }
         Err(e) if is_unique_violation(&e) => {
             // Taken: say so, and say whether by maintenance (the socket is then unavailable).
