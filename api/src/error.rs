@@ -162,6 +162,14 @@ error_codes! {
     PileOffline = "pile_offline", 409, "充电桩离线，暂时无法启动充电，请稍后再试或联系物业", "The pile is offline; charging cannot start now";
     /// The pile is not driven by Linli's device gateway: start it at the pile.
     PileNotConnected = "pile_not_connected", 409, "该充电桩未接入远程启动，请在充电桩上操作", "The pile is not connected to the gateway; start it at the pile";
+    /// The current slot cannot be booked while the socket's pile is offline (later slots can).
+    PileOfflineNow = "pile_offline_now", 422, "充电桩离线，当前时段不能预约，可以预约之后的时段", "The pile is offline: the current slot cannot be booked; later slots can";
+    /// The pile reports the socket faulted (the fault's meaning follows the message): it
+    /// cannot be booked for the current slot nor charged on now.
+    SocketFaulted = "socket_faulted", 422, "充电口故障，暂时不能使用，请换一个充电口", "The pile reports this socket faulted; it cannot be used now";
+    /// Walk-up charging needs the socket free now and in the next slot: it is booked (or
+    /// held) from `details.booked_from`.
+    SocketBookedSoon = "socket_booked_soon", 409, "该充电口当前或下一时段已被预约，请换一个充电口或预约空闲时段", "This socket is booked now or in the next slot";
     /// The socket already has a charging session under way.
     ChargingInProgress = "charging_in_progress", 409, "该充电口已有进行中的充电", "This socket already has a charging session under way";
     /// This physical id is already bound to a pile: retire that device first.

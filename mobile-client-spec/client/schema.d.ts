@@ -596,6 +596,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/charging-sessions/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 远程停止一次充电（工作人员）
+         * @description 社区工作人员远程停止本社区充电桩上的一次充电（管理员可停止任何充电）：通过充电桩网关下发停止指令，充电桩结算后会话变为 `settled`（停止原因 `stopped_remotely`）。重复请求返回同样的结果，不会再次下发。会话已结束且从未请求停止时返回 409 `charging_session_ended`；不是本社区的充电时返回 404。操作写入审计日志（`session.stop`）。
+         *
+         *     Stop a charging session remotely (community staff: sessions on their community's piles;
+         *     administrators: any), through the command outbox to the pile, as a firm's remote stop
+         *     does. Asked again, the same answer without a second command. Audited once.
+         */
+        post: operations["staff_stop_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/communities": {
         parameters: {
             query?: never;
@@ -2864,6 +2888,31 @@ export interface paths {
          *     the scheduled length, becomes service hours, and points are credited at once.
          */
         post: operations["check_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sockets/{id}/charging-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 即到即充（无预约）
+         * @description 没有预约时，扫描充电口上印的编码，直接在该充电口开始充电：要求该充电口现在空闲、当前和下一个时段都没有被预约，充电到下一个时段结束为止。充电期间占用这两个时段，并和预约一样占用您家的预约名额（充电结束后释放）。返回的会话先是 `requested`，之后变为 `charging` 或 `start_failed`；用 `GET /me/charging-sessions` 查看进度。
+         *
+         *     Walk-up charging without a booking: scan the code printed on the socket and start there.
+         *     The socket must be free now and not booked in the current or next slot; the pile charges
+         *     until the next slot ends. The session holds both slots and one unit of the household's
+         *     booking quota (like a booking) until it ends. Follow it with `GET /me/charging-sessions`.
+         */
+        post: operations["walk_up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5577,7 +5626,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
+        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "pile_offline_now" | "socket_faulted" | "socket_booked_soon" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
         /**
          * @description 某一日期的特殊营业时间（节假日、停业）。
          *
@@ -12132,6 +12181,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryView"][];
+                };
+            };
+        };
+    };
+    staff_stop_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键 Retry key */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 充电会话 id Session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已请求停止（`stop_requested_at`） Stop requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：没有这个充电，或不是本社区的 No such session among those the caller serves */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `charging_session_ended` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -20254,6 +20383,99 @@ export interface operations {
             };
             /** @description `not_checked_in`, `already_checked_out`, `signup_not_confirmed` or `activity_not_open` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    walk_up: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试键 Retry key */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 充电口编号 Socket id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SocketCheckInRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 会话已创建，正在启动 Session created; starting */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `compound_not_yours`：不是本小区的充电桩 Not a compound the household may use */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`：没有这个充电口 No such socket */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `socket_booked_soon`（当前或下一时段已被预约，`details.booked_from`）, `charging_in_progress`, `pile_offline`, `pile_not_connected` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `household_required`, `household_quota_reached`, `wrong_socket_code`, `socket_faulted`, `socket_unavailable` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -53,6 +53,7 @@ diesel::table! {
         household_id -> Nullable<BigInt>,
         maintenance_id -> Nullable<BigInt>,
         offer_id -> Nullable<BigInt>,
+        session_id -> Nullable<BigInt>,
     }
 }
 
@@ -147,6 +148,7 @@ diesel::table! {
         stop_requested_at -> Nullable<Timestamp>,
         reading_flag -> Nullable<Text>,
         billable -> Bool,
+        holds_quota -> Bool,
     }
 }
 
@@ -256,6 +258,16 @@ diesel::table! {
         gateway -> Text,
         expires_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_outages (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        pile_id -> BigInt,
+        offline_from -> Timestamp,
+        online_at -> Nullable<Timestamp>,
     }
 }
 
@@ -1003,6 +1015,7 @@ diesel::joinable!(device_commands -> devices (device_id));
 diesel::joinable!(device_commands -> charging_sessions (session_id));
 diesel::joinable!(device_frames -> devices (device_id));
 diesel::joinable!(device_leases -> devices (device_id));
+diesel::joinable!(device_outages -> devices (device_id));
 diesel::joinable!(device_settlements -> devices (device_id));
 diesel::joinable!(devices -> piles (pile_id));
 diesel::joinable!(directory_reports -> users (reporter_id));
@@ -1082,6 +1095,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_commands,
     device_frames,
     device_leases,
+    device_outages,
     device_settlements,
     devices,
     directory_reports,

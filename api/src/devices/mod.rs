@@ -18,10 +18,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Register this area's routes.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::start_charging)
+        .service(handlers::walk_up)
         .service(handlers::my_sessions)
         .service(staff::register_device)
         .service(staff::list_devices)
         .service(staff::get_device)
         .service(staff::retire_device)
-        .service(staff::staff_pile_sessions);
+        .service(staff::staff_pile_sessions)
+        .service(staff::staff_stop_session);
 }

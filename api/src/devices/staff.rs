@@ -185,3 +185,61 @@ pub async fn staff_pile_sessions(
         .await?;
     Ok(HttpResponse::Ok().json(Page::new(items, page, total)))
 }
+
+/// 远程停止一次充电（工作人员）
+///
+/// 社区工作人员远程停止本社区充电桩上的一次充电（管理员可停止任何充电）：通过充电桩网关下发停止指令，充电桩结算后会话变为 `settled`（停止原因 `stopped_remotely`）。重复请求返回同样的结果，不会再次下发。会话已结束且从未请求停止时返回 409 `charging_session_ended`；不是本社区的充电时返回 404。操作写入审计日志（`session.stop`）。
+///
+/// Stop a charging session remotely (community staff: sessions on their community's piles;
+/// administrators: any), through the command outbox to the pile, as a firm's remote stop
+/// does. Asked again, the same answer without a second command. Audited once.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "充电会话 id Session id"), ("Idempotency-Key" = Option<String>, Header, description = "重试键 Retry key")),
+    responses(
+        (status = 202, description = "已请求停止（`stop_requested_at`） Stop requested", body = SessionView),
+        (status = 404, description = "`not_found`：没有这个充电，或不是本社区的 No such session among those the caller serves", body = crate::error::ErrorBody),
+        (status = 409, description = "`charging_session_ended`", body = crate::error::ErrorBody),
+    )
+)]
+#[post("/charging-sessions/{id}/stop")]
+pub async fn staff_stop_session(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (id, now) = (id.into_inner(), state.clock.now_naive());
+    let actor = format!("user:{}", staff.user_id);
+    let (caller, role) = (staff.user_id, staff.role);
+    let view = state
+        .db(move |conn| {
+            let socket = sessions::socket_of(conn, id)?.ok_or_else(ApiError::not_found)?;
+            if !registry::serves_socket(conn, caller, role, socket)? {
+                return Err(ApiError::not_found());
+            }
+            crate::db::transaction(conn, |c| {
+                let (v, first) = sessions::request_stop(c, id, now)?;
+                if first {
+                    record_staff(
+                        c,
+                        AuditEntry {
+                            partner_id: 0,
+                            actor: &actor,
+                            action: "session.stop",
+                            target_type: "charging_session",
+                            target_id: Some(id),
+                            before: None,
+                            after: Some(
+                                json!({"state": v.state, "stop_requested_at": v.stop_requested_at}),
+                            ),
+                            at: now,
+                        },
+                    )?;
+                }
+                Ok(v)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(view))
+}

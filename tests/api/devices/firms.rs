@@ -1,5 +1,6 @@
-//! Firms and staff see the sessions per pile; a firm stops a session on its own piles through
-//! the command outbox to the pile (real gateway, simulated pile), once however often it asks.
+//! Firms and staff see the sessions per pile; a firm stops a session on its own piles, and
+//! community staff one on their community's piles, through the command outbox to the pile
+//! (real gateway, simulated pile), once however often they ask.
 
 use std::time::Duration;
 
@@ -126,3 +127,114 @@ on_both!(a_session_that_ended_without_a_stop_is_not_stopped, |app| {
     .await
     .expect(409, Some("charging_session_ended"));
 });
+
+/// A user's id from `GET /me`.
+async fn user_id(app: &TestApp, token: &str) -> i64 {
+    app.get("/api/v1/me", Some(token)).await.body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Bind `user` to a household of a community other than socket 1's, in the database.
+fn bind_elsewhere(app: &TestApp, user: i64) {
+    use diesel::prelude::*;
+    use linli::db::schema::{buildings, compounds, households, sockets, users};
+    let mut conn = app.db.conn();
+    let here: i64 = sockets::table
+        .inner_join(compounds::table.on(compounds::id.eq(sockets::compound_id)))
+        .filter(sockets::id.eq(1i64))
+        .select(compounds::community_id)
+        .first(&mut conn)
+        .unwrap();
+    let household: i64 = households::table
+        .inner_join(buildings::table.inner_join(compounds::table))
+        .filter(compounds::community_id.ne(here))
+        .select(households::id)
+        .first(&mut conn)
+        .unwrap();
+    diesel::update(users::table.find(user))
+        .set(users::household_id.eq(Some(household)))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+on_both!(
+    community_staff_stop_a_session_on_their_pile_once_and_others_get_404,
+    |app| {
+        let (token, booking_id) = booked(&app, "gw-staff-stop").await;
+        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
+        start(&app, &token, booking_id).await.expect(201, None);
+        let (frame, cmd) = sim.command().await;
+        sim.reply(&frame, &cmd, 0).await;
+        let pile = app.pile_of(1);
+        // Staff bound in card 2's household (socket 1's community), elsewhere, and nowhere.
+        let here = app.token("gw-staff-here", "staff").await;
+        let code = linli::places::seed::demo_check_codes(2).pop().unwrap();
+        app.bind_and_approve(&here, &linli::places::seed::card_number(2), &code)
+            .await;
+        let elsewhere = app.token("gw-staff-elsewhere", "staff").await;
+        bind_elsewhere(&app, user_id(&app, &elsewhere).await);
+        let nowhere = app.token("gw-staff-nowhere", "staff").await;
+        let list = format!("/api/v1/piles/{pile}/charging-sessions");
+        let id = newest_until(&app, &list, &here, "charging").await["id"]
+            .as_i64()
+            .unwrap();
+        let stop = format!("/api/v1/charging-sessions/{id}/stop");
+        for other in [&elsewhere, &nowhere] {
+            app.post(&stop, Some(other), json!({}))
+                .await
+                .expect(404, Some("not_found"));
+        }
+        app.post(&stop, Some(&token), json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        app.post(
+            "/api/v1/charging-sessions/999999/stop",
+            Some(&here),
+            json!({}),
+        )
+        .await
+        .expect(404, Some("not_found"));
+
+        // Two stops at once (a double tap): one command, one audit row, the same answer.
+        let (a, b) = futures_util::join!(
+            app.post(&stop, Some(&here), json!({})),
+            app.post(&stop, Some(&here), json!({}))
+        );
+        a.expect(202, None);
+        b.expect(202, None);
+        assert!(a.body["stop_requested_at"].is_string());
+        assert_eq!(a.body["stop_requested_at"], b.body["stop_requested_at"]);
+        let (stop_frame, stop_cmd) = sim.command().await;
+        assert!(!stop_cmd.start, "a stop");
+        assert_eq!((stop_cmd.port, stop_cmd.order), (cmd.port, cmd.order));
+        sim.reply(&stop_frame, &stop_cmd, 0).await;
+        assert!(
+            sim.recv(Duration::from_millis(800))
+                .await
+                .is_none_or(|f| f.command != START_STOP),
+            "one stop command"
+        );
+        sim.settle(PILE, &settlement(&cmd, 5, 7)).await;
+        let settled = newest_until(&app, &list, &here, "settled").await;
+        assert_eq!(settled["stop_reason"], "stopped_remotely");
+        app.post(&stop, Some(&here), json!({}))
+            .await
+            .expect(202, None);
+        let admin = app.token("gw-stop-admin", "admin").await;
+        let log = app
+            .get("/api/v1/audit-log?per_page=100", Some(&admin))
+            .await;
+        log.expect(200, None);
+        let here_id = user_id(&app, &here).await;
+        let stops: Vec<_> = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "session.stop")
+            .collect();
+        assert_eq!(stops.len(), 1, "audited once");
+        assert_eq!(stops[0]["actor"], format!("user:{here_id}"));
+        assert_eq!(stops[0]["target_id"], id);
+    }
+);

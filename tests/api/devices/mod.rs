@@ -2,6 +2,7 @@
 //! `127.0.0.1:0`, residents start charging through the real API, and the session follows the
 //! pile's replies, power reports and settlements; on MySQL and SQLite.
 
+mod bookings;
 mod firms;
 mod frames;
 mod limits;
@@ -9,6 +10,7 @@ mod live;
 mod readings;
 mod reconnect;
 mod registry;
+mod walk_up;
 
 use std::time::Duration;
 

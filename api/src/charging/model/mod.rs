@@ -19,7 +19,8 @@
 //! One file per idea: [`stamp`] (the grid stamp), [`sockets`] (settings, piles, sockets),
 //! [`availability`] (the grid's cells), [`bookings`] (rows and views; [`bookings::create`],
 //! [`bookings::lifecycle`]), [`waitlist`], [`maintenance`] (windows and socket states),
-//! [`windows`] (listing, moving and withdrawing windows) and [`sweeper`]. What callers use is
+//! [`windows`] (listing, moving and withdrawing windows), [`walk_up`] (charging without a
+//! booking holds cells and quota like one) and [`sweeper`]. What callers use is
 //! re-exported here.
 
 pub mod availability;
@@ -29,11 +30,12 @@ pub mod sockets;
 pub mod stamp;
 pub mod sweeper;
 pub mod waitlist;
+pub mod walk_up;
 pub mod windows;
 
 pub use availability::{availability, members_of, open_cells, GridData};
 pub use bookings::create::create_booking;
-pub use bookings::lifecycle::{cancel, check_in, end_member_bookings, finish};
+pub use bookings::lifecycle::{cancel, check_in, check_in_by_pile, end_member_bookings, finish};
 pub use bookings::{
     booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,
     list_for_user, BookingOnCalendar, BookingRow,

@@ -1,5 +1,7 @@
 //! The charging sweeper: the background pass that releases no-shows, completes finished
-//! bookings, sends reminders and expires waitlist offers.
+//! bookings, sends reminders and expires waitlist offers. A booking whose pile was offline
+//! during its grace period (an outage the device gateway recorded overlaps it) is released
+//! as `cancelled` instead of `no_show`: nobody could have charged there.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,6 +17,10 @@ use crate::db::schema::{bookings as b, waitlist_entries as wl};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::notifications::{notify, Notice, NotificationKind};
+
+/// Why a booking whose pile was offline during its grace period was released (it is
+/// `cancelled`, not `no_show`, so it does not count against the household).
+pub const PILE_OFFLINE_REASON: &str = "签到期间充电桩离线，不计为未到";
 
 /// One pass of the charging sweeper: releases no-shows, completes finished bookings, sends
 /// reminders and expires offers. Safe in several processes: every step claims its row with a
@@ -34,7 +40,44 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> ApiResult<usize> {
         .load(conn)?;
     for row in candidates {
         let settings = settings_for(conn, row.compound_id)?;
-        if now < rules::check_in_window(&settings, row.starts_at).1 {
+        let grace_end = rules::check_in_window(&settings, row.starts_at).1;
+        if now < grace_end {
+            continue;
+        }
+        // A pile that was offline during the grace period could not be used: the booking is
+        // released without counting against the household.
+        let pile = socket(conn, row.socket_id)?.map(|s| s.pile_id);
+        let excused = match pile {
+            Some(p) => crate::devices::model::devices::pile_offline_during(
+                conn,
+                p,
+                row.starts_at,
+                grace_end,
+            )?,
+            None => false,
+        };
+        if excused {
+            let released = db::transaction(conn, |c| {
+                let notice = Notice {
+                    kind: NotificationKind::BookingCancelled,
+                    title: "充电预约已释放".into(),
+                    body: format!(
+                        "{}的预约签到期间充电桩离线，预约已释放，不计为未到",
+                        local_range(row.starts_at, row.ends_at)
+                    ),
+                    data: json!({"booking_id": row.id}),
+                    dedupe_key: Some(format!("booking-cancelled:{}", row.id)),
+                };
+                let ending = Ending {
+                    expect: BookingStatus::Confirmed,
+                    to: BookingStatus::Cancelled,
+                    reason: Some(PILE_OFFLINE_REASON),
+                    free_from: None,
+                    notice: Some(notice),
+                };
+                end_booking(c, &row, ending, now)
+            })?;
+            done += usize::from(released);
             continue;
         }
         let released = db::transaction(conn, |c| {

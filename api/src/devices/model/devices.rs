@@ -3,7 +3,9 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{device_leases as dl, devices as d, socket_live_states as ls, sockets};
+use crate::db::schema::{
+    device_leases as dl, device_outages as out, devices as d, socket_live_states as ls, sockets,
+};
 use crate::db::DbConn;
 use crate::devices::dny::codes;
 use crate::devices::dto::LiveState;
@@ -151,6 +153,14 @@ pub fn seen(conn: &mut DbConn, device_id: i64, now: NaiveDateTime) -> ApiResult<
             .set((d::online.eq(true), d::last_seen_at.eq(now)))
             .execute(c)?;
         if back == 1 {
+            // The outage the offline sweep opened ends now.
+            diesel::update(
+                out::table
+                    .filter(out::device_id.eq(device_id))
+                    .filter(out::online_at.is_null()),
+            )
+            .set(out::online_at.eq(now))
+            .execute(c)?;
             announce(c, device_id, true, now, now)?;
         } else {
             diesel::update(bound)
@@ -439,13 +449,42 @@ pub fn sweep_offline(
             for (socket, prev, code) in before {
                 announce_live(c, socket, Some(prev), LiveState::Offline, code, now)?;
             }
-            let last: Option<NaiveDateTime> = d::table.find(id).select(d::last_seen_at).first(c)?;
+            let (last, pile): (Option<NaiveDateTime>, i64) = d::table
+                .find(id)
+                .select((d::last_seen_at, d::pile_id))
+                .first(c)?;
+            // The pile has been silent since its last frame: an outage until it is heard again.
+            diesel::insert_into(out::table)
+                .values((
+                    out::device_id.eq(id),
+                    out::pile_id.eq(pile),
+                    out::offline_from.eq(last.unwrap_or(now)),
+                ))
+                .execute(c)?;
             announce(c, id, false, last.unwrap_or(now), now)?;
             tracing::warn!(device_id = id, "pile offline: no heartbeat in time");
             Ok(1)
         })?;
     }
     Ok(n)
+}
+
+/// Whether the pile was offline at some time in `[from, to)`: an outage (from its last frame
+/// before it was marked offline until it was heard again, or still open) overlaps it. A pile
+/// whose device never went offline, or that never had a device, was not.
+pub fn pile_offline_during(
+    conn: &mut DbConn,
+    pile_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> ApiResult<bool> {
+    let n: i64 = out::table
+        .filter(out::pile_id.eq(pile_id))
+        .filter(out::offline_from.lt(to))
+        .filter(out::online_at.is_null().or(out::online_at.gt(from)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Take or renew the lease on a device for `gateway` until `until`: granted when nobody holds

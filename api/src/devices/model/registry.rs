@@ -227,3 +227,32 @@ pub fn pile_must_exist(conn: &mut DbConn, pile_id: i64) -> ApiResult<()> {
     }
     Ok(())
 }
+
+/// Whether staff member `staff` (role `role`) looks after socket `socket_id`: an
+/// administrator looks after every socket; community staff those in the community of the
+/// household they are bound to (as with residents' personal data). Anyone else none.
+pub fn serves_socket(
+    conn: &mut DbConn,
+    staff: i64,
+    role: crate::auth::Role,
+    socket_id: i64,
+) -> ApiResult<bool> {
+    use crate::auth::Role;
+    use crate::db::schema::{compounds, sockets};
+    match role {
+        Role::Admin => Ok(true),
+        Role::Staff => {
+            let Some(mine) = crate::pii::store::community_of(conn, staff)? else {
+                return Ok(false);
+            };
+            let theirs: Option<i64> = sockets::table
+                .inner_join(compounds::table.on(compounds::id.eq(sockets::compound_id)))
+                .filter(sockets::id.eq(socket_id))
+                .select(compounds::community_id)
+                .first(conn)
+                .optional()?;
+            Ok(theirs == Some(mine))
+        }
+        _ => Ok(false),
+    }
+}

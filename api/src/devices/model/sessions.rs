@@ -155,14 +155,7 @@ pub fn start_for_booking(
         let booking = crate::charging::model::booking_for_user(c, booking_id, user_id)?;
         let socket = crate::charging::model::socket(c, booking.socket_id)?
             .ok_or_else(ApiError::not_found)?;
-        let device: Option<(i64, i32)> = d::table
-            .filter(d::bound_pile_id.eq(socket.pile_id))
-            .select((d::id, d::port_count))
-            .first(c)
-            .optional()?;
-        let Some((device_id, _ports)) = device else {
-            return Err(ApiError::new(ErrorCode::PileNotConnected));
-        };
+        let device_id = bound_device(c, socket.pile_id)?;
         match booking.status {
             BookingStatus::Confirmed => {
                 crate::charging::model::check_in(c, booking_id, user_id, &socket.code, now)?;
@@ -179,56 +172,166 @@ pub fn start_for_booking(
         if !devices::is_online(c, device_id, now, offline_after)? {
             return Err(ApiError::new(ErrorCode::PileOffline));
         }
-        let order = order_hex(&rand::random::<[u8; 16]>());
-        let port = socket.number - 1;
-        let inserted = diesel::insert_into(cs::table)
-            .values((
-                cs::order_no.eq(&order),
-                cs::socket_id.eq(socket.id),
-                cs::open_socket_id.eq(Some(socket.id)),
-                cs::device_id.eq(device_id),
-                cs::port.eq(port),
-                cs::user_id.eq(user_id),
-                cs::household_id.eq(booking.household_id),
-                cs::booking_id.eq(Some(booking_id)),
-                cs::state.eq(SessionState::Requested),
-                cs::requested_at.eq(now),
-                cs::energy_wh.eq(0),
-                cs::duration_s.eq(0),
-            ))
-            .execute(c);
-        match inserted {
-            Err(e) if crate::db::is_unique_violation(&e) => {
-                return Err(ApiError::new(ErrorCode::ChargingInProgress))
-            }
-            other => {
-                other?;
-            }
-        }
-        if !devices::hold_bound(c, device_id)? {
-            return Err(ApiError::new(ErrorCode::PileNotConnected));
-        }
-        let id: i64 = cs::table
-            .filter(cs::order_no.eq(&order))
-            .select(cs::id)
-            .first(c)?;
-        let seconds = (booking.ends_at - now)
-            .num_seconds()
-            .clamp(60, i64::from(u16::MAX));
-        let seconds = i32::try_from(seconds).unwrap_or(i32::from(u16::MAX));
-        commands::enqueue(
-            c,
+        let new = NewSession {
+            socket_id: socket.id,
+            port: socket.number - 1,
             device_id,
-            Some(id),
-            CommandKind::Start,
-            port,
-            &order,
-            seconds,
-            now,
-        )?;
+            user_id,
+            household_id: booking.household_id,
+            booking_id: Some(booking_id),
+        };
+        let (id, order) = insert_session(c, &new, now)?;
+        send_start(c, &new, id, &order, booking.ends_at, now)?;
         Ok(id)
     })?;
     view(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Walk-up charging: start on a socket without a booking, by the code printed on it. The
+/// socket must be free now and not booked in the next slot; the session holds those two
+/// cells and a unit of the household's quota (like a booking, see
+/// `charging::model::walk_up`) until it ends, and the pile charges until the end of the next
+/// slot. Refusals: `household_required`, `wrong_socket_code`, `socket_unavailable`,
+/// `pile_not_connected`, `pile_offline`, `socket_faulted`, `charging_in_progress`,
+/// `socket_booked_soon`, `household_quota_reached`. Two residents racing for one socket get
+/// one session (the open-socket key and the cells' key decide).
+pub fn start_walk_up(
+    conn: &mut DbConn,
+    socket_id: i64,
+    code: &str,
+    user_id: i64,
+    now: NaiveDateTime,
+    offline_after: Duration,
+) -> ApiResult<SessionView> {
+    use crate::charging::model::walk_up;
+    let id = crate::db::transaction(conn, |c| {
+        let (socket, household_id) = walk_up::walk_up_socket(c, user_id, socket_id, code)?;
+        let device_id = bound_device(c, socket.pile_id)?;
+        if !devices::is_online(c, device_id, now, offline_after)? {
+            return Err(ApiError::new(ErrorCode::PileOffline));
+        }
+        let new = NewSession {
+            socket_id: socket.id,
+            port: socket.number - 1,
+            device_id,
+            user_id,
+            household_id,
+            booking_id: None,
+        };
+        let (id, order) = insert_session(c, &new, now)?;
+        let until = walk_up::hold(c, &socket, household_id, id, now)?;
+        diesel::update(cs::table.find(id))
+            .set(cs::holds_quota.eq(true))
+            .execute(c)?;
+        send_start(c, &new, id, &order, until, now)?;
+        Ok(id)
+    })?;
+    view(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+/// The device bound to a pile (`pile_not_connected` when none drives it).
+fn bound_device(conn: &mut DbConn, pile_id: i64) -> ApiResult<i64> {
+    d::table
+        .filter(d::bound_pile_id.eq(pile_id))
+        .select(d::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::new(ErrorCode::PileNotConnected))
+}
+
+/// What a new session is for.
+struct NewSession {
+    socket_id: i64,
+    port: i32,
+    device_id: i64,
+    user_id: i64,
+    household_id: i64,
+    booking_id: Option<i64>,
+}
+
+/// Write a `requested` session with a fresh order number: `charging_in_progress` when the
+/// socket already has an open one (its unique key). Returns its id and order number.
+fn insert_session(
+    c: &mut DbConn,
+    new: &NewSession,
+    now: NaiveDateTime,
+) -> ApiResult<(i64, String)> {
+    let order = order_hex(&rand::random::<[u8; 16]>());
+    let inserted = diesel::insert_into(cs::table)
+        .values((
+            cs::order_no.eq(&order),
+            cs::socket_id.eq(new.socket_id),
+            cs::open_socket_id.eq(Some(new.socket_id)),
+            cs::device_id.eq(new.device_id),
+            cs::port.eq(new.port),
+            cs::user_id.eq(new.user_id),
+            cs::household_id.eq(new.household_id),
+            cs::booking_id.eq(new.booking_id),
+            cs::state.eq(SessionState::Requested),
+            cs::requested_at.eq(now),
+            cs::energy_wh.eq(0),
+            cs::duration_s.eq(0),
+        ))
+        .execute(c);
+    match inserted {
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(ApiError::new(ErrorCode::ChargingInProgress))
+        }
+        other => {
+            other?;
+        }
+    }
+    if !devices::hold_bound(c, new.device_id)? {
+        return Err(ApiError::new(ErrorCode::PileNotConnected));
+    }
+    let id: i64 = cs::table
+        .filter(cs::order_no.eq(&order))
+        .select(cs::id)
+        .first(c)?;
+    Ok((id, order))
+}
+
+/// Queue the start command: the pile charges until `until`.
+fn send_start(
+    c: &mut DbConn,
+    new: &NewSession,
+    id: i64,
+    order: &str,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let seconds = (until - now).num_seconds().clamp(60, i64::from(u16::MAX));
+    let seconds = i32::try_from(seconds).unwrap_or(i32::from(u16::MAX));
+    commands::enqueue(
+        c,
+        new.device_id,
+        Some(id),
+        CommandKind::Start,
+        new.port,
+        order,
+        seconds,
+        now,
+    )?;
+    Ok(())
+}
+
+/// A session ended (started, failed or settled): when it is a walk-up still holding its
+/// household's quota unit and cells, give them back. Conditional on `holds_quota`, so
+/// however many closes run, they are given back once.
+fn release_walk_up(c: &mut DbConn, id: i64, now: NaiveDateTime) -> ApiResult<()> {
+    use crate::db::schema::sockets;
+    let n = diesel::update(cs::table.find(id).filter(cs::holds_quota.eq(true)))
+        .set(cs::holds_quota.eq(false))
+        .execute(c)?;
+    if n == 1 {
+        let (household, socket, compound): (i64, i64, i64) = cs::table
+            .inner_join(sockets::table.on(sockets::id.eq(cs::socket_id)))
+            .filter(cs::id.eq(id))
+            .select((cs::household_id, cs::socket_id, sockets::compound_id))
+            .first(c)?;
+        crate::charging::model::walk_up::release(c, id, household, (socket, compound), now)?;
+    }
+    Ok(())
 }
 
 #[derive(Queryable, Selectable)]
@@ -448,6 +551,9 @@ pub fn start_failed(
         cs::open_socket_id.eq(None::<i64>),
     ))
     .execute(conn)?;
+    if n == 1 {
+        release_walk_up(conn, session_id, now)?;
+    }
     Ok(n == 1)
 }
 
@@ -498,8 +604,36 @@ pub fn apply_reply(
     })
 }
 
+/// Power on a socket is the resident's presence: the confirmed booking under way on the
+/// reported port's socket is checked in (once; not for another booking's session or a
+/// walk-up's), even when nobody scanned its code and whatever started the charge.
+fn report_checks_in(
+    c: &mut DbConn,
+    device_id: i64,
+    port: u8,
+    session_booking: Option<Option<i64>>,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    use crate::db::schema::sockets;
+    let socket: Option<i64> = d::table
+        .inner_join(sockets::table.on(sockets::pile_id.eq(d::pile_id)))
+        .filter(d::id.eq(device_id))
+        .filter(sockets::number.eq(i32::from(port) + 1))
+        .select(sockets::id)
+        .first(c)
+        .optional()?;
+    if let Some(socket) = socket {
+        if let Some(b) = crate::charging::model::check_in_by_pile(c, socket, session_booking, now)?
+        {
+            tracing::info!(booking_id = b, "checked in by the pile's power report");
+        }
+    }
+    Ok(())
+}
+
 /// A power report (0x06) of the session with its order number on this device: counts as
-/// the start when the reply has not come yet; readings are written only while charging and
+/// the start when the reply has not come yet, and as check-in for the booking under way on
+/// the socket (see [`report_checks_in`]); readings are written only while charging and
 /// only when the energy did not go down.
 pub fn power_report(
     conn: &mut DbConn,
@@ -509,12 +643,13 @@ pub fn power_report(
 ) -> ApiResult<bool> {
     let order = order_hex(&report.order);
     crate::db::transaction(conn, |c| {
-        let id: Option<i64> = cs::table
+        let session: Option<(i64, Option<i64>)> = cs::table
             .filter(cs::order_no.eq(&order).and(cs::device_id.eq(device_id)))
-            .select(cs::id)
+            .select((cs::id, cs::booking_id))
             .first(c)
             .optional()?;
-        let Some(id) = id else {
+        report_checks_in(c, device_id, report.port, session.map(|s| s.1), now)?;
+        let Some((id, _)) = session else {
             return Ok(false);
         };
         to_charging(c, id, now)?;
@@ -638,6 +773,7 @@ pub fn settle(
                 flag_readings(c, id, flag, &[SessionState::Settled])?;
             }
             announce(c, id, false, now)?;
+            release_walk_up(c, id, now)?;
             if let Some(b) = booking {
                 match crate::charging::model::finish(c, b, user, now) {
                     Ok(_) => {}
@@ -743,6 +879,7 @@ pub fn sweep(
             if n == 1 {
                 tracing::warn!(session_id = id, "no settlement from the pile: settled from its last power report, for staff to check");
                 announce(c, id, false, now)?;
+                release_walk_up(c, id, now)?;
                 if let Some(b) = booking {
                     match crate::charging::model::finish(c, b, user, now) {
                         Ok(_) => {}

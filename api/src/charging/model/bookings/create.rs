@@ -89,8 +89,51 @@ pub(in crate::charging::model) fn may_book_in(
     }
 }
 
+/// A booking or walk-up for the current slot needs the socket usable now, by the same live
+/// state the grid shows (its current cell is unavailable then): `pile_offline_now` while the
+/// pile is offline, `socket_faulted` (with the fault's meaning) while the pile reports the
+/// socket faulted. Later slots stay bookable.
+pub(in crate::charging::model) fn usable_now(conn: &mut DbConn, socket_id: i64) -> ApiResult<()> {
+    use crate::devices::dto::LiveState;
+    match crate::devices::model::devices::live_state(conn, socket_id)? {
+        Some((LiveState::Offline, _)) => {
+            Err(ApiError::new(ErrorCode::PileOfflineNow).with_field("starts_at"))
+        }
+        Some((LiveState::Faulted, code)) => Err(ApiError::new(ErrorCode::SocketFaulted)
+            .with_field("socket_id")
+            .with_reason(crate::devices::dny::codes::fault_message(
+                u8::try_from(code).unwrap_or(u8::MAX),
+            ))
+            .with_details(json!({"status_code": code}))),
+        _ => Ok(()),
+    }
+}
+
+/// Once a booking's (or walk-up's) cells are in: check the socket is still available and take
+/// its row lock until commit (a state change waits for this writer, or this writer sees the
+/// change and fails with `socket_unavailable`), and move the grid stamp.
+pub(in crate::charging::model) fn hold_socket(conn: &mut DbConn, socket_id: i64) -> ApiResult<()> {
+    let usable = diesel::update(
+        sockets::table.filter(
+            sockets::id
+                .eq(socket_id)
+                .and(sockets::state.eq(SocketState::Available)),
+        ),
+    )
+    .set(sockets::write_seq.eq(sockets::write_seq + 1))
+    .execute(conn)?;
+    if usable == 0 {
+        return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
+    }
+    Ok(())
+}
+
 /// Take one unit of the household's quota, or fail with `household_quota_reached`.
-fn take_quota(conn: &mut DbConn, household_id: i64, max: i64) -> ApiResult<()> {
+pub(in crate::charging::model) fn take_quota(
+    conn: &mut DbConn,
+    household_id: i64,
+    max: i64,
+) -> ApiResult<()> {
     let max = i32::try_from(max).unwrap_or(i32::MAX);
     for _ in 0..2 {
         let taken = diesel::update(
@@ -149,6 +192,9 @@ pub(in crate::charging::model) fn book_in_tx(
     if socket.state != SocketState::Available || socket.pile_status != PileStatus::Active {
         return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
     }
+    if req.starts_at <= now {
+        usable_now(conn, socket.id)?;
+    }
     if let Some(offer) = offer {
         diesel::delete(bs::table.filter(bs::offer_id.eq(offer))).execute(conn)?;
     }
@@ -183,22 +229,9 @@ pub(in crate::charging::model) fn book_in_tx(
         .execute(c));
     match inserted {
         Ok(_) => {
-            // Last, once the cells are ours: check the state again and take the socket's row
-            // lock until commit (a state change waits for this booking, or this booking sees
-            // the change and fails), and move the grid stamp. Taking it last means that
-            // bookings colliding on a cell never wait for each other here.
-            let usable = diesel::update(
-                sockets::table.filter(
-                    sockets::id
-                        .eq(socket.id)
-                        .and(sockets::state.eq(SocketState::Available)),
-                ),
-            )
-            .set(sockets::write_seq.eq(sockets::write_seq + 1))
-            .execute(conn)?;
-            if usable == 0 {
-                return Err(ApiError::new(ErrorCode::SocketUnavailable).with_field("socket_id"));
-            }
+            // Last, once the cells are ours. Taking it last means that bookings colliding on
+            // a cell never wait for each other here.
+            hold_socket(conn, socket.id)?;
         }
         Err(e) if is_unique_violation(&e) => {
             // Taken: say so, and say whether by maintenance (the socket is then unavailable).

@@ -262,6 +262,41 @@ pub fn check_in(
     booking_row(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
+/// The pile reported power on `socket_id` (a 0x06 power report): the confirmed booking under
+/// way on it (`starts_at <= now < ends_at`) counts as checked in, even if nobody scanned. Not
+/// when the report belongs to another booking's session or a walk-up (`session_booking`:
+/// `Some(b)` the reporting session's booking, `None` a report no session of Linli claims or
+/// one of this booking). A conditional update, so it happens once. Returns the booking
+/// checked in.
+pub fn check_in_by_pile(
+    conn: &mut DbConn,
+    socket_id: i64,
+    session_booking: Option<Option<i64>>,
+    now: NaiveDateTime,
+) -> ApiResult<Option<i64>> {
+    let booking: Option<i64> = b::table
+        .filter(b::socket_id.eq(socket_id))
+        .filter(b::status.eq(BookingStatus::Confirmed))
+        .filter(b::starts_at.le(now).and(b::ends_at.gt(now)))
+        .select(b::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = booking else {
+        return Ok(None);
+    };
+    if matches!(session_booking, Some(other) if other != Some(id)) {
+        return Ok(None);
+    }
+    let changed =
+        diesel::update(b::table.filter(b::id.eq(id).and(b::status.eq(BookingStatus::Confirmed))))
+            .set((
+                b::status.eq(BookingStatus::CheckedIn),
+                b::checked_in_at.eq(now),
+            ))
+            .execute(conn)?;
+    Ok((changed == 1).then_some(id))
+}
+
 /// Finish charging: the rest of the booking (from the current slot on) is freed.
 pub fn finish(
     conn: &mut DbConn,
