@@ -10,6 +10,7 @@ pub mod dto;
 pub mod gateway;
 pub mod handlers;
 pub mod model;
+pub mod simulator;
 pub mod staff;
 
 use utoipa_actix_web::service_config::ServiceConfig;
