@@ -5,6 +5,7 @@
 mod firms;
 mod live;
 mod registry;
+mod simulator;
 
 use std::time::Duration;
 
