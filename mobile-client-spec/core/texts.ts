@@ -190,9 +190,9 @@ export interface SessionModel {
 
 export function sessionModel(s: Schemas['SessionView'], now: Date = new Date()): SessionModel {
   const open = sessionOpen(s.state);
-  const status = s.state === 'charging' || s.state === 'requested' || s.state === 'starting'
-    ? SESSION_STATE[s.state]
-    : `${SESSION_STATE[s.state]}：${s.message}`;
+  // The server's message already says the rest for a failed start (启动失败：未插充电器) and an
+  // unconfirmed settlement; a settlement's is its stop reason, after the state.
+  const status = open ? SESSION_STATE[s.state] : s.state === 'settled' ? `${SESSION_STATE.settled}：${s.message}` : s.message;
   const facts: SessionModel['facts'] = open
     ? [
       { key: 'power', label: SESSION_TEXT.power, value: powerText(s.power_w) },
