@@ -285,7 +285,7 @@ impl Application {
 }
 
 /// The first SIGTERM or SIGINT (Ctrl-C).
-pub(crate) async fn shutdown_signal() -> &'static str {
+pub async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     match (
         signal(SignalKind::terminate()),

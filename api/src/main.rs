@@ -24,6 +24,38 @@ enum Command {
     /// them the commands API processes queue, record their heartbeats, power reports and
     /// settlements.
     Gateway,
+    /// Simulate a compound's charging piles for the demo: connect to a gateway, register,
+    /// heartbeat, answer starts, report power and settle (resent until acknowledged).
+    SimulatePiles {
+        /// The gateway's address (default: `LINLI_DEVICE_BIND`).
+        #[arg(long)]
+        gateway: Option<String>,
+        /// The compound whose piles to simulate (its first `--piles` piles).
+        #[arg(long)]
+        compound: i64,
+        /// How many of its piles.
+        #[arg(long, default_value_t = 3)]
+        piles: i64,
+        /// Whitelist a demo physical id for each of those piles that has none (audited as
+        /// `simulator`); without it only piles already registered are simulated.
+        #[arg(long)]
+        register: bool,
+        /// Seconds between power reports of a charging port.
+        #[arg(long, default_value_t = 5)]
+        report_secs: u64,
+        /// Seconds between heartbeats (default: `LINLI_DEVICE_HEARTBEAT_MS`).
+        #[arg(long)]
+        heartbeat_secs: Option<u64>,
+        /// Simulated seconds per real second while charging.
+        #[arg(long, default_value_t = 30)]
+        speed: u32,
+        /// Simulated minutes until a battery is full.
+        #[arg(long, default_value_t = 30)]
+        charge_minutes: u64,
+        /// Seconds before an unacknowledged settlement is sent again.
+        #[arg(long, default_value_t = 10)]
+        settle_resend_secs: u64,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo data set (8 communities, 10,000 households with cards); safe to repeat.
@@ -124,6 +156,71 @@ fn admin_or_serve(command: Option<Command>, config: Config) {
             if let Err(e) = system.block_on(linli::devices::gateway::serve(pool, config)) {
                 fail(e);
             }
+        }
+        Some(Command::SimulatePiles {
+            gateway,
+            compound,
+            piles,
+            register,
+            report_secs,
+            heartbeat_secs,
+            speed,
+            charge_minutes,
+            settle_resend_secs,
+        }) => {
+            use linli::devices::simulator;
+            use std::time::Duration;
+            let gateway = gateway
+                .or_else(|| config.device_bind.clone())
+                .unwrap_or_else(|| {
+                    fail("--gateway or LINLI_DEVICE_BIND: where the gateway listens")
+                });
+            let pool = db::build_pool(&config).unwrap_or_else(|e| fail(e));
+            let mut conn = pool
+                .get()
+                .unwrap_or_else(|e| fail(format!("cannot connect: {e}")));
+            let now = chrono::Utc::now().naive_utc();
+            let sims = simulator::compound_piles(&mut conn, compound, piles, register, now)
+                .unwrap_or_else(|e| {
+                    fail(format!("{e}: {}", e.code.message(linli::error::Lang::Zh)))
+                });
+            drop(conn);
+            if sims.is_empty() {
+                fail(format!(
+                    "no registered piles in compound {compound} (add --register)"
+                ));
+            }
+            let settings = simulator::SimSettings {
+                gateway,
+                heartbeat_every: Duration::from_millis(
+                    heartbeat_secs
+                        .map_or(config.device_heartbeat_ms, |s| s.saturating_mul(1000))
+                        .max(1000),
+                ),
+                report_every: Duration::from_secs(report_secs.max(1)),
+                speed: speed.max(1),
+                charge_for: Duration::from_secs(charge_minutes.max(1).saturating_mul(60)),
+                settle_resend: Duration::from_secs(settle_resend_secs.max(1)),
+            };
+            let labels: Vec<String> = sims
+                .iter()
+                .map(|p| linli::devices::dto::PhysicalId(p.physical_id).label())
+                .collect();
+            println!(
+                "simulating {} pile(s) of compound {compound} against {}: {}",
+                sims.len(),
+                settings.gateway,
+                labels.join(", ")
+            );
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let run = tokio::spawn(simulator::run(sims, settings, stop_rx));
+                let signal = linli::shutdown_signal().await;
+                tracing::info!(signal, "stopping the simulated piles");
+                let _ = stop_tx.send(true);
+                let _ = run.await;
+            });
         }
         Some(Command::Migrate) => {
             let pool = db::build_pool(&config).unwrap_or_else(|e| fail(e));

@@ -121,6 +121,99 @@ export function socketCount(compound: string, sockets: number): string {
   return `${compound} · ${sockets} 个充电口`;
 }
 
+// ---- charging sessions (the pile's live readings and the result) ----------------------------
+
+/** A session's state as the resident reads it. */
+export const SESSION_STATE: Record<Schemas['SessionState'], string> = {
+  requested: '正在启动', starting: '正在启动', charging: '充电中', settled: '充电已结束',
+  start_failed: '启动失败', settled_unconfirmed: '充电已结束（待核对）',
+};
+
+export const SESSION_TEXT = {
+  title: '我的充电',
+  live: '本次充电',
+  result: '充电结果',
+  history: '充电记录',
+  power: '实时功率',
+  energy: '已充电量',
+  duration: '已充时长',
+  peak: '最高功率',
+  reason: '结束原因',
+  started: '开始时间',
+  none: '还没有充电记录。预约充电口、到场签到后，在“我的预约”点“开始充电”。',
+  start: '开始充电',
+  started_ok: '已发送开始指令，正在启动充电…',
+  polling: '每 3 秒自动刷新',
+  stale: '网络不稳定，显示的是上次的数据，正在重试…',
+  toBookings: '去我的预约',
+  view: '查看充电',
+} as const;
+
+/** How often an open session is asked for again, in ms. */
+export const SESSION_POLL_MS = 3000;
+
+/** Whether the session is still open (its numbers may change). */
+export function sessionOpen(state: Schemas['SessionState']): boolean {
+  return state === 'requested' || state === 'starting' || state === 'charging';
+}
+
+/** Energy in Wh as 度 (kWh): 1234 → "1.23 度". */
+export function energyText(wh: number): string {
+  return `${(Math.max(0, wh) / 1000).toFixed(2)} 度`;
+}
+
+/** Power in W: "312 瓦"; "—" when not charging. */
+export function powerText(w: number | null | undefined): string {
+  return w === null || w === undefined ? '—' : `${Math.round(w)} 瓦`;
+}
+
+/** A duration in seconds: "45秒", "12分05秒", "1小时05分". */
+export function elapsedText(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h) return `${h}小时${String(m).padStart(2, '0')}分`;
+  return m ? `${m}分${String(s % 60).padStart(2, '0')}秒` : `${s % 60}秒`;
+}
+
+/** What a session screen shows, for the web app and the mini-program alike. */
+export interface SessionModel {
+  id: number;
+  open: boolean;
+  /** The one line a screen reader is told when it changes: the state, and the result's reason. */
+  status: string;
+  facts: { label: string; value: string; key: 'power' | 'energy' | 'duration' | 'peak' }[];
+  /** The server's Chinese explanation (stop reason's message, the failure's). */
+  message: string;
+  when: string;
+}
+
+export function sessionModel(s: Schemas['SessionView'], now: Date = new Date()): SessionModel {
+  const open = sessionOpen(s.state);
+  // The server's message already says the rest for a failed start (启动失败：未插充电器) and an
+  // unconfirmed settlement; a settlement's is its stop reason, after the state.
+  const status = open ? SESSION_STATE[s.state] : s.state === 'settled' ? `${SESSION_STATE.settled}：${s.message}` : s.message;
+  const facts: SessionModel['facts'] = open
+    ? [
+      { key: 'power', label: SESSION_TEXT.power, value: powerText(s.power_w) },
+      { key: 'energy', label: SESSION_TEXT.energy, value: energyText(s.energy_wh) },
+      { key: 'duration', label: SESSION_TEXT.duration, value: elapsedText(s.duration_s) },
+    ]
+    : s.state === 'start_failed'
+      ? []
+      : [
+        { key: 'energy', label: SESSION_TEXT.energy, value: energyText(s.energy_wh) },
+        { key: 'duration', label: SESSION_TEXT.duration, value: elapsedText(s.duration_s) },
+        { key: 'peak', label: SESSION_TEXT.peak, value: powerText(s.peak_power_w) },
+      ];
+  return { id: s.id, open, status, facts, message: s.message, when: at(s.started_at ?? s.requested_at, now) };
+}
+
+/** The session to show live: the newest open one, else the newest. */
+export function currentSession<T extends { state: Schemas['SessionState'] }>(items: T[]): T | undefined {
+  return items.find((s) => sessionOpen(s.state)) ?? items[0];
+}
+
 // ---- volunteer activities and teams ---------------------------------------------------------
 
 /** Sign-ups still taken: open and before the deadline. */

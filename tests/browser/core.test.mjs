@@ -178,3 +178,33 @@ test('core: the subscription prompt asks for the moment\'s configured templates 
   assert.equal(core.subscribeResults({ errMsg: 'requestSubscribeMessage:ok', a: 'weird' }, ['a']), null);
   for (const t of Object.values(core.SUBSCRIBE_TEXT)) assert.match(t, /微信会问您/);
 });
+
+test('core: a charging session reads the same on both clients: 度, durations, the state, the result', () => {
+  assert.equal(core.energyText(1234), '1.23 度');
+  assert.equal(core.energyText(0), '0.00 度');
+  assert.equal(core.powerText(312.4), '312 瓦');
+  assert.equal(core.powerText(null), '—');
+  assert.equal(core.elapsedText(45), '45秒');
+  assert.equal(core.elapsedText(725), '12分05秒');
+  assert.equal(core.elapsedText(3900), '1小时05分');
+  const base = {
+    id: 7, booking_id: 1, socket_id: 1, requested_at: '2026-12-02T03:00:00Z', started_at: '2026-12-02T03:00:05Z', ended_at: null,
+    power_w: 300, energy_wh: 150, duration_s: 600, peak_power_w: 320, stop_reason: null, stop_reason_code: null, failure: null, stop_requested_at: null,
+  };
+  const live = core.sessionModel({ ...base, state: 'charging', message: '充电中' }, now);
+  assert.equal(live.open, true);
+  assert.equal(live.status, '充电中');
+  assert.deepEqual(live.facts.map((f) => [f.label, f.value]), [['实时功率', '300 瓦'], ['已充电量', '0.15 度'], ['已充时长', '10分00秒']]);
+  assert.equal(live.when, '今天 11:00');
+  const done = core.sessionModel({ ...base, state: 'settled', power_w: null, stop_reason: 'unplugged', message: '充电器已拔出，充电结束' }, now);
+  assert.equal(done.open, false);
+  assert.equal(done.status, '充电已结束：充电器已拔出，充电结束');
+  assert.deepEqual(done.facts.map((f) => f.key), ['energy', 'duration', 'peak']);
+  const failed = core.sessionModel({ ...base, state: 'start_failed', failure: 'no_charger', message: '启动失败：未插充电器' }, now);
+  assert.equal(failed.status, '启动失败：未插充电器');
+  assert.deepEqual(failed.facts, []);
+  // The open session is the one shown live, even behind a newer ended one.
+  assert.equal(core.currentSession([{ id: 2, state: 'settled' }, { id: 1, state: 'charging' }]).id, 1);
+  assert.equal(core.currentSession([{ id: 2, state: 'settled' }]).id, 2);
+  assert.equal(core.currentSession([]), undefined);
+});

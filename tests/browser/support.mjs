@@ -7,7 +7,7 @@
 //                                    `npm ci` in mobile-client-spec/)
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,9 @@ function mysql(sql, database) {
   return execFileSync('mysql', args, { encoding: 'utf8', env: { ...process.env, MYSQL_PWD: decodeURIComponent(MYSQL.password) } }).trim();
 }
 
-let server, db, work, browser;
+let server, db, work, browser, dbUrl;
+/** Processes started beside the server (the gateway, simulated piles), stopped by `stopApp()`. */
+const helpers = [];
 /** The phone's page and the server's base URL (live bindings, set by `startApp()`). */
 export let page, base;
 
@@ -64,6 +66,7 @@ export async function startApp() {
     mysql(`CREATE DATABASE \`${mysqlDb}\` CHARACTER SET utf8mb4`);
     url = `mysql://${MYSQL.username || 'root'}${MYSQL.password ? `:${MYSQL.password}` : ''}@${MYSQL.host}/${mysqlDb}`;
   }
+  dbUrl = url;
   server = spawn(BIN, ['serve'], {
     env: {
       ...process.env,
@@ -123,8 +126,48 @@ export async function anotherPhone() {
   return p;
 }
 
+/**
+ * The device gateway (`linli gateway` on a free port) and simulated piles (`linli simulate-piles
+ * --register` on the first `piles` piles of `compound`, with `simArgs`) over the server's
+ * database; stopped by `stopApp()`.
+ */
+export async function startPiles({ compound = 1, piles = 1, simArgs = [] } = {}) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    LINLI_DATABASE_URL: dbUrl,
+    LINLI_DATA_DIR: work,
+    LINLI_DEV_LOGIN: '1',
+    LINLI_DEVICE_BIND: `127.0.0.1:${port}`,
+    LINLI_DEVICE_HEARTBEAT_MS: '5000',
+    LINLI_DEVICE_COMMAND_POLL_MS: '100',
+    LINLI_LOG_FORMAT: 'json',
+    RUST_LOG: 'warn',
+  };
+  const gateway = spawn(BIN, ['gateway'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  helpers.push(gateway);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (gateway.exitCode !== null) throw new Error(`linli gateway exited with ${gateway.exitCode}`);
+    const up = await new Promise((ok) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => { s.end(); ok(true); });
+      s.on('error', () => ok(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('linli gateway did not listen in 30 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const sim = spawn(BIN, ['simulate-piles', '--compound', String(compound), '--piles', String(piles), '--register', ...simArgs],
+    { env: { ...env, RUST_LOG: process.env.LINLI_SIM_LOG ?? 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  helpers.push(sim);
+}
+
 /** Stop the browser and the server (in `after`). */
 export async function stopApp() {
+  for (const p of helpers.splice(0).reverse()) {
+    p.kill('SIGTERM');
+    if (p.exitCode === null) await new Promise((r) => p.once('exit', r));
+  }
   for (const phone of otherPhones.splice(0)) await phone.close();
   await browser?.close();
   server?.kill('SIGTERM');

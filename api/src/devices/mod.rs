@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod handlers;
 pub mod limits;
 pub mod model;
+pub mod simulator;
 pub mod staff;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -832,3 +832,44 @@ test('mp_subscribe: signing up to an activity asks for its templates (explained 
   assert.deepEqual(report.body, { results: { 'tmpl-promoted': 'ban' } });
   assert.ok(report.header['idempotency-key']);
 });
+
+test('mp_page_session: the open session is shown live and asked for again, then its result in Chinese', { timeout: 20_000 }, async () => {
+  const session = (over) => ({
+    id: 7, booking_id: 3, socket_id: 1, state: 'charging', requested_at: tomorrow(9), started_at: tomorrow(9), ended_at: null,
+    power_w: 312, energy_wh: 40, duration_s: 300, peak_power_w: 320, stop_reason: null, stop_reason_code: null, failure: null,
+    stop_requested_at: null, message: '充电中', ...over,
+  });
+  const answers = [
+    session({}),
+    session({ power_w: 305, energy_wh: 120, duration_s: 900 }),
+    session({ state: 'settled', power_w: null, energy_wh: 150, duration_s: 1200, ended_at: tomorrow(10), stop_reason: 'full', stop_reason_code: 1, message: '已充满，充电结束' }),
+  ];
+  const past = session({ id: 5, state: 'start_failed', failure: 'no_charger', power_w: null, energy_wh: 0, duration_s: 0, message: '启动失败：未插充电器' });
+  let calls = 0;
+  h.reset({
+    'GET /api/v1/me/charging-sessions': () => [200, { items: [answers[Math.min(calls++, 2)], past], page: 1, per_page: 10, total: 2 }],
+  });
+  h.signedIn();
+  const page = await h.open('session');
+  assert.equal(h.text(page, '#session-status'), '充电中');
+  assert.equal(h.text(page, '#fact-power .big'), '312 瓦');
+  assert.equal(h.text(page, '#fact-energy .big'), '0.04 度');
+  assert.equal(h.text(page, '#fact-duration .big'), '5分00秒');
+  assert.deepEqual(h.texts(page, '.past'), [`${h.lib().at(tomorrow(9))}启动失败启动失败：未插充电器`]);
+  // Polled: the numbers move on, then the result replaces the live readings.
+  await new Promise((r) => setTimeout(r, h.lib().SESSION_POLL_MS + 200));
+  await h.settle();
+  assert.equal(h.text(page, '#fact-energy .big'), '0.12 度');
+  assert.equal(h.text(page, '#fact-duration .big'), '15分00秒');
+  await new Promise((r) => setTimeout(r, h.lib().SESSION_POLL_MS + 200));
+  await h.settle();
+  assert.equal(h.text(page, '#session-status'), '充电已结束：已充满，充电结束');
+  assert.equal(h.text(page, '#fact-energy .big'), '0.15 度');
+  assert.equal(h.text(page, '#fact-duration .big'), '20分00秒');
+  assert.equal(page.querySelector('#fact-power'), undefined, 'no live power after the settlement');
+  h.snapshot(page, 'session-settled');
+  // Settled: no more asking.
+  const asked = calls;
+  await new Promise((r) => setTimeout(r, h.lib().SESSION_POLL_MS + 200));
+  assert.equal(calls, asked);
+});

@@ -8,6 +8,8 @@ import {
 } from '../../core/index';
 import { scanButton } from './account';
 import type { View } from './view';
+import { startChargingButton } from './session';
+import { SESSION_TEXT } from '../../core/index';
 
 type Grid = Schemas['AvailabilityView'];
 
@@ -242,6 +244,7 @@ function bookingCard(b: Schemas['BookingView'], view: View): HTMLElement {
       }, scanSlot),
       scanSlot,
       checkIn,
+      startChargingButton(b.id, slot),
       confirmTwice(BOOKING_TEXT.cancel, BOOKING_TEXT.askCancel, async () => {
         try {
           await ok(api.POST('/api/v1/bookings/{id}/cancel', { params: { path: { id: b.id } }, body: {} }));
@@ -252,7 +255,7 @@ function bookingCard(b: Schemas['BookingView'], view: View): HTMLElement {
       }),
     );
   } else if (b.status === 'checked_in') {
-    actions.append(action('结束充电', async () => {
+    actions.append(startChargingButton(b.id, slot), h('a', { class: 'btn', href: '#/session' }, SESSION_TEXT.view), action('结束充电', async () => {
       try {
         await ok(api.POST('/api/v1/bookings/{id}/finish', { params: { path: { id: b.id } } }));
         await view.reload();

@@ -8,6 +8,7 @@ import { activitiesScreen, activityScreen, teamsScreen } from './activities';
 import { redemptionsScreen, shopScreen } from './shop';
 import { servicesScreen, wishScreen, wishesScreen } from './community';
 import { householdScreen } from './household';
+import { sessionScreen } from './session';
 import { action, at, clock, describe, h, notice, offline } from './ui';
 import { countdown } from '../../core/index';
 import { openView, type View } from './view';
@@ -23,6 +24,7 @@ export const routes: Record<string, Screen> = {
   lookup: lookupScreen,
   charging: chargingScreen,
   bookings: bookingsScreen,
+  session: sessionScreen,
   activities: activitiesScreen,
   activity: activityScreen,
   teams: teamsScreen,
@@ -51,7 +53,7 @@ async function render(flash: HTMLElement | null = null): Promise<void> {
   // Opened before anything is awaited: from here on, an older screen's late answer is dropped.
   const view = openView(render, flash);
   const screen = routes[name] ?? homeScreen;
-  const tab = ({ '': 'home', activity: 'activities' } as Record<string, string>)[name] ?? name;
+  const tab = ({ '': 'home', activity: 'activities', session: 'bookings' } as Record<string, string>)[name] ?? name;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav.tabs a')) {
     if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');

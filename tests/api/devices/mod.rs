@@ -10,6 +10,7 @@ mod live;
 mod readings;
 mod reconnect;
 mod registry;
+mod simulator;
 mod walk_up;
 
 use std::time::Duration;
