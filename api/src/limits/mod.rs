@@ -29,7 +29,7 @@ use memory::{RateLimiter, DEFAULT_MAX_KEYS};
 use shared::{SharedStore, Taken};
 
 /// The most tokens one trip to Redis takes for a key ([`Leases`]).
-const LEASE_MAX: u32 = 32;
+const LEASE_MAX: u32 = 256;
 /// A lease takes at most this part (1/N) of the tokens the key has left, so that a key with
 /// fewer than 2N left (every limit of tens a minute, and any key close to its limit) gets one
 /// token per trip and the processes share the last ones exactly: tokens one process leased
