@@ -142,12 +142,6 @@ fn configure_session(conn: &mut DbConn) -> QueryResult<()> {
                     GALERA.store(true, Ordering::Relaxed);
                 }
             }
-            // The marker table of guarded transactions ([`transaction`]): one per session,
-            // never replicated, gone with the connection (the database user needs the
-            // CREATE TEMPORARY TABLES privilege where transactions are guarded).
-            if guard_wanted() {
-                c.batch_execute(CREATE_MARKER)?;
-            }
             // A statement never runs forever: the server stops it a second before the client's
             // read timeout would give up on the connection (MariaDB and MySQL name this limit
             // differently).
@@ -412,7 +406,7 @@ pub fn is_retryable_message(message: &str) -> bool {
 /// How long [`transaction`] retries a conflict, in milliseconds (`LINLI_DB_RETRY_MS`).
 static RETRY_BUDGET_MS: AtomicU64 = AtomicU64::new(5000);
 
-/// The session's marker table of guarded transactions.
+/// The session's marker table of guarded transactions (a note, not an error, when it exists).
 const CREATE_MARKER: &str =
     "CREATE TEMPORARY TABLE IF NOT EXISTS linli_tx_alive (id TINYINT PRIMARY KEY) ENGINE=InnoDB";
 
@@ -468,16 +462,12 @@ where
 }
 
 /// [`transaction`] with its end-of-transaction guard on (on MySQL) whatever
-/// `LINLI_DB_TX_GUARD` says: what every write transaction does on a Galera node. The
-/// connection's marker table is created if it is missing.
+/// `LINLI_DB_TX_GUARD` says: what every write transaction does on a Galera node.
 pub fn transaction_guarded<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error> + Retryable + std::fmt::Display,
 {
-    if let DbConn::Mysql(c) = conn {
-        c.batch_execute(CREATE_MARKER)?;
-    }
     run_transaction(conn, true, f)
 }
 
@@ -519,7 +509,11 @@ where
             // transaction back without telling (see below), the statements after that run in
             // a transaction of their own that the ROLLBACK below undoes, never committed one
             // by one.
-            conn.batch_execute("SET autocommit = 0")?;
+            // The marker table is the session's own (temporary: never replicated, gone with
+            // the connection; the database user needs CREATE TEMPORARY TABLES), made on the
+            // connection's first guarded transaction: a connection opened before its process
+            // knew it was on Galera has none yet.
+            conn.batch_execute(&format!("SET autocommit = 0; {CREATE_MARKER}"))?;
         }
         let result = conn.transaction(|c| {
             if guard {
