@@ -455,6 +455,7 @@ fn sweep_sessions(app: &TestApp) -> usize {
         app.clock.now_naive(),
         c.device_start_wait(),
         c.device_settle_wait(),
+        c.device_offline_after(),
     )
     .unwrap()
 }
