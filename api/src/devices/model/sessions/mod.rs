@@ -36,6 +36,22 @@ const SETTLEABLE: [SessionState; 4] = [
     SessionState::Charging,
     SessionState::SettledUnconfirmed,
 ];
+/// A session's booking (if any) completed as the session ends, freeing its remaining cells;
+/// one already completed (or otherwise ended) is left as it is.
+fn complete_booking(
+    c: &mut DbConn,
+    booking: Option<i64>,
+    user: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let Some(b) = booking else { return Ok(()) };
+    match crate::charging::model::finish(c, b, user, now) {
+        Ok(_) => Ok(()),
+        Err(e) if e.code == ErrorCode::BookingStateInvalid => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// States before the pile confirmed the start.
 const BEFORE_START: [SessionState; 2] = [SessionState::Requested, SessionState::Starting];
 
@@ -504,7 +520,7 @@ pub fn settle(
         .first(conn)?;
     let (energy, duration, max_power, band, reason) = stored;
     let reason_enum = codes::stop_reason(u8::try_from(reason).unwrap_or(0));
-    crate::db::transaction(conn, |c| {
+    crate::db::transaction(conn, |c| -> ApiResult<()> {
         let session: Option<(i64, Option<i64>, i64)> = cs::table
             .filter(cs::order_no.eq(&order).and(cs::device_id.eq(device_id)))
             .select((cs::id, cs::booking_id, cs::user_id))
@@ -550,13 +566,7 @@ pub fn settle(
             }
             announce(c, id, false, now)?;
             release_walk_up(c, id, now)?;
-            if let Some(b) = booking {
-                match crate::charging::model::finish(c, b, user, now) {
-                    Ok(_) => {}
-                    Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            complete_booking(c, booking, user, now)?;
         }
         Ok(())
     })?;

@@ -3,10 +3,12 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::{announce, release_walk_up, start_failed, SessionState, StartFailure};
+use super::{
+    announce, complete_booking, release_walk_up, start_failed, SessionState, StartFailure,
+};
 use crate::db::schema::charging_sessions as cs;
 use crate::db::DbConn;
-use crate::error::{ApiResult, ErrorCode};
+use crate::error::ApiResult;
 
 /// The sweeper of sessions nobody will move on (a job; safe in several processes, every
 /// change conditional):
@@ -156,13 +158,7 @@ fn close_unconfirmed(
             tracing::warn!(session_id = id, "no settlement from the pile: settled from its last power report, for staff to check");
             announce(c, id, false, now)?;
             release_walk_up(c, id, now)?;
-            if let Some(b) = booking {
-                match crate::charging::model::finish(c, b, user, now) {
-                    Ok(_) => {}
-                    Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            complete_booking(c, booking, user, now)?;
         }
         Ok(n)
     })
