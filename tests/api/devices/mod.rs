@@ -11,6 +11,7 @@ mod readings;
 mod reconnect;
 mod registry;
 mod simulator;
+mod two_gateways;
 mod walk_up;
 
 use std::time::Duration;
