@@ -39,6 +39,19 @@ pub fn all() -> Vec<Job> {
             },
         },
         Job {
+            // The gateways mark silent piles offline too; this one records the outage (which
+            // excuses no-shows) when no gateway runs at all. Conditional: marked once.
+            name: "devices_offline_sweeper",
+            every: Duration::from_secs(30),
+            run: |c, now, config| {
+                crate::devices::model::devices::sweep_offline(
+                    c,
+                    now - config.device_offline_after(),
+                    now,
+                )
+            },
+        },
+        Job {
             name: "purge_device_frames",
             every: Duration::from_secs(3600),
             run: |c, now, _| crate::devices::model::frames::purge_expired(c, now),

@@ -125,6 +125,39 @@ on_both!(
     }
 );
 
+on_both!(
+    a_no_show_is_not_counted_while_no_gateway_runs_at_all,
+    |app| {
+        let (_token, booking_id) = booked(&app, "gw-none-no-show").await;
+        let (gw, sim) = pile_online(&app, |_| {}).await;
+        // The only gateway stops (and its pile with it): nothing marks the pile offline but
+        // the API processes' own job.
+        drop(sim);
+        drop(gw);
+        app.clock.advance(chrono::Duration::minutes(8));
+        let job = linli::jobs::all()
+            .into_iter()
+            .find(|j| j.name == "devices_offline_sweeper")
+            .expect("the job");
+        let config = linli::config::Config::defaults();
+        let now = app.clock.now_naive();
+        assert_eq!((job.run)(&mut app.db.conn(), now, &config).unwrap(), 1);
+        assert_eq!(
+            app.live_state(1).map(|(s, _)| s).as_deref(),
+            Some("offline")
+        );
+        assert_eq!(
+            (job.run)(&mut app.db.conn(), now, &config).unwrap(),
+            0,
+            "once"
+        );
+        app.clock.advance(chrono::Duration::minutes(10));
+        app.sweep();
+        assert_eq!(booking_status(&app, booking_id), "cancelled");
+        assert_eq!(no_shows(&app, booking_id), 0, "not counted");
+    }
+);
+
 /// Mark a device offline as the gateway's sweep does (silent since its last frame).
 fn sweep_offline(app: &TestApp) {
     let now = app.clock.now_naive();
