@@ -315,10 +315,13 @@ pub async fn cancel_booking(
 
 /// 充电到场签到（扫插座码）
 ///
-/// 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。
+/// 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。充电桩接入网关且在线时，
+/// 签到同时开始充电（与“开始充电”相同，用 `GET /me/charging-sessions` 查看进度）；否则只签到。
 ///
 /// Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
-/// the start until the grace period ends.
+/// the start until the grace period ends. On a pile a gateway drives and that is online, the
+/// check-in also starts charging (as `POST /bookings/{id}/charging-session` does; follow it
+/// with `GET /me/charging-sessions`); otherwise it only checks in.
 #[utoipa::path(
     tag = "charging",
     security(("bearer" = [])),
@@ -339,9 +342,17 @@ pub async fn check_in(
 ) -> ApiResult<HttpResponse> {
     let code = body.0.socket_code;
     let (id, uid, now) = (id.into_inner(), user.user_id, state.clock.now_naive());
+    let offline_after = state.config.device_offline_after();
     let view = state
         .db(move |conn| {
             let row = model::check_in(conn, id, uid, &code, now)?;
+            crate::devices::model::sessions::start_after_check_in(
+                conn,
+                id,
+                uid,
+                now,
+                offline_after,
+            )?;
             model::booking_view(conn, row)
         })
         .await?;

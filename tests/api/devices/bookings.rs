@@ -2,10 +2,12 @@
 //! booking in; a no-show is not counted while the pile was offline; the current slot of an
 //! offline pile or a faulted socket cannot be booked.
 
-use super::{booked, booking_status, pile_online, PILE};
+use super::{booked, booking_status, pile_online, session_until, socket_code, PILE};
 use crate::on_both;
 use crate::support::*;
 use linli::devices::dny::messages::StartStop;
+use serde_json::json;
+use std::time::Duration;
 
 /// A charge the pile started by itself (card, coin or offline): an order number no session
 /// of Linli has.
@@ -55,6 +57,71 @@ fn no_shows(app: &TestApp, booking: i64) -> i64 {
         .get_result(&mut app.db.conn())
         .unwrap()
 }
+
+on_both!(
+    scanning_the_socket_code_at_check_in_starts_charging_on_a_pile_a_gateway_drives,
+    |app| {
+        let (token, booking_id) = booked(&app, "gw-scan-start").await;
+        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
+        let r = app
+            .post(
+                &format!("/api/v1/bookings/{booking_id}/check-in"),
+                Some(&token),
+                json!({"socket_code": socket_code(&app, 1)}),
+            )
+            .await;
+        r.expect(200, None);
+        assert_eq!(r.body["status"], "checked_in");
+        let (frame, cmd) = sim.command().await;
+        assert!(cmd.start);
+        assert_eq!((frame.physical_id, cmd.port), (PILE, 0));
+        sim.reply(&frame, &cmd, 0).await;
+        let s = session_until(&app, &token, "charging", |s| s["state"] == "charging").await;
+        assert_eq!(s["booking_id"], booking_id);
+        // 开始充电 afterwards finds the session open: one session.
+        app.post(
+            &format!("/api/v1/bookings/{booking_id}/charging-session"),
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .expect(409, Some("charging_in_progress"));
+    }
+);
+
+on_both!(
+    a_check_in_before_the_booking_starts_does_not_start_charging,
+    |app| {
+        app.seed_demo();
+        let token = app.resident("gw-scan-early", 1).await;
+        let (starts, ends) = (app.slot_time(30), app.slot_time(60));
+        let r = app
+            .post("/api/v1/bookings", Some(&token), booking(2, &starts, &ends))
+            .await;
+        r.expect(201, None);
+        let booking_id = r.body["id"].as_i64().unwrap();
+        let (_gw, mut sim) = pile_online(&app, |_| {}).await;
+        // Three minutes before the start: check-in is open, the minutes are the slot before.
+        let early = chrono::DateTime::parse_from_rfc3339(&starts)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            - chrono::Duration::minutes(3);
+        app.clock.advance(early - app.clock.now());
+        let token = app.token("gw-scan-early", "resident").await;
+        app.post(
+            &format!("/api/v1/bookings/{booking_id}/check-in"),
+            Some(&token),
+            json!({"socket_code": socket_code(&app, 2)}),
+        )
+        .await
+        .expect(200, None);
+        assert_eq!(booking_status(&app, booking_id), "checked_in");
+        let next = sim.recv(Duration::from_secs(1)).await;
+        assert!(next.is_none_or(|f| f.command != linli::devices::dny::messages::START_STOP));
+        let r = app.get("/api/v1/me/charging-sessions", Some(&token)).await;
+        assert_eq!(r.body["total"], 0);
+    }
+);
 
 on_both!(
     a_power_report_on_the_booked_socket_checks_the_booking_in_once,

@@ -53,6 +53,17 @@ pub(crate) async fn booked_with_card(app: &TestApp, name: &str, card: usize) -> 
     (app.token(name, "resident").await, id)
 }
 
+/// The code printed on a socket (what its QR code carries).
+pub(crate) fn socket_code(app: &TestApp, socket: i64) -> String {
+    use diesel::prelude::*;
+    use linli::db::schema::sockets;
+    sockets::table
+        .find(socket)
+        .select(sockets::code)
+        .first(&mut app.db.conn())
+        .unwrap()
+}
+
 /// A gateway, socket 1's pile whitelisted as [`PILE`], connected, registered and reporting
 /// both ports idle.
 pub(crate) async fn pile_online(

@@ -5,20 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{pile_online, session_until, sweep_sessions, PILE};
+use super::{pile_online, session_until, socket_code, sweep_sessions, PILE};
 use crate::on_both;
 use crate::support::*;
 use linli::devices::dny::messages::START_STOP;
-
-fn socket_code(app: &TestApp, socket: i64) -> String {
-    use diesel::prelude::*;
-    use linli::db::schema::sockets;
-    sockets::table
-        .find(socket)
-        .select(sockets::code)
-        .first(&mut app.db.conn())
-        .unwrap()
-}
 
 /// `POST /sockets/{socket}/charging-session` with the socket's own code.
 async fn walk_up(app: &TestApp, token: &str, socket: i64) -> Res {

@@ -25,7 +25,7 @@ mod sweep;
 
 use readings::{flag_readings, watts, wh};
 pub use readings::{reading_flag, MAX_ENERGY_WH, MAX_POWER_W};
-pub use start::{start_for_booking, start_walk_up};
+pub use start::{start_after_check_in, start_for_booking, start_walk_up};
 pub use sweep::sweep;
 
 /// States a settlement from the pile closes (one settled from the last power report is

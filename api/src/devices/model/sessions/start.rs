@@ -61,6 +61,39 @@ pub fn start_for_booking(
     view(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
+/// After a check-in by the socket's code: on a pile a gateway drives and that is online, the
+/// scan starts charging as 开始充电 does. Otherwise (a pile without a gateway, offline, or a
+/// session already open on the socket) the check-in stands alone and `None` comes back: the
+/// resident may press 开始充电 later, or plug in (a power report starts nothing but counts).
+/// Nor before the booking starts (check-in opens a few minutes early): those minutes belong
+/// to the slot before, maybe another household's.
+pub fn start_after_check_in(
+    conn: &mut DbConn,
+    booking_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+    offline_after: Duration,
+) -> ApiResult<Option<SessionView>> {
+    let booking = crate::charging::model::booking_for_user(conn, booking_id, user_id)?;
+    if now < booking.starts_at {
+        return Ok(None);
+    }
+    match start_for_booking(conn, booking_id, user_id, now, offline_after) {
+        Ok(view) => Ok(Some(view)),
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::PileNotConnected
+                    | ErrorCode::PileOffline
+                    | ErrorCode::ChargingInProgress
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Walk-up charging: start on a socket without a booking, by the code printed on it. The
 /// socket must be free now and not booked in the next slot; the session holds those two
 /// cells and a unit of the household's quota (like a booking, see
