@@ -416,10 +416,13 @@ export interface paths {
         put?: never;
         /**
          * 充电到场签到（扫插座码）
-         * @description 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。
+         * @description 在插座处发送其印制编码（扫描二维码）签到，时间为开始前 5 分钟到宽限期结束。充电桩接入网关且在线时，
+         *     签到同时开始充电（与“开始充电”相同，用 `GET /me/charging-sessions` 查看进度）；否则只签到。
          *
          *     Check in at the socket by sending its printed code (scan its QR), from 5 minutes before
-         *     the start until the grace period ends.
+         *     the start until the grace period ends. On a pile a gateway drives and that is online, the
+         *     check-in also starts charging (as `POST /bookings/{id}/charging-session` does; follow it
+         *     with `GET /me/charging-sessions`); otherwise it only checks in.
          */
         post: operations["check_in"];
         delete?: never;
