@@ -45,6 +45,10 @@ test('a session started from my bookings charges live on the screen, then shows 
 
   const tokens = await login('charging-resident', 'JC00001');
   const slot = 30 * 60_000;
+  // In a slot's last two minutes, wait for the next one: the check-in window closes with the
+  // slot, and the start below must fall inside it.
+  const left = slot - (Date.now() % slot);
+  if (left < 120_000) await new Promise((r) => setTimeout(r, left + 1_000));
   const startsAt = Math.floor(Date.now() / slot) * slot;
   const booked = await call('POST', '/api/v1/bookings', tokens.access_token, {
     socket_id: 1, starts_at: new Date(startsAt).toISOString(), ends_at: new Date(startsAt + 2 * slot).toISOString(),
