@@ -34,6 +34,7 @@ pub fn all() -> Vec<Job> {
                     now,
                     config.device_start_wait(),
                     config.device_settle_wait(),
+                    config.device_offline_after(),
                 )
             },
         },

@@ -153,9 +153,8 @@ fn admin_or_serve(command: Option<Command>, config: Config) {
             let pool = linli::prepare_database(&config).unwrap_or_else(|e| fail(e));
             let system = actix_web::rt::System::new();
             let config = std::sync::Arc::new(config);
-            if let Err(e) = system.block_on(linli::devices::gateway::serve(pool, config)) {
-                fail(e);
-            }
+            let result = system.block_on(linli::devices::gateway::serve(pool, config));
+            exit_after_stop(result);
         }
         Some(Command::SimulatePiles {
             gateway,
@@ -309,7 +308,16 @@ fn serve(config: Config) {
         println!("Linli 邻里 is running: API {base}/api/v1, interactive docs {base}/docs/, OpenAPI {base}/api/openapi.json");
         app.run_until_stopped().await
     });
+    exit_after_stop(result);
+}
+
+/// Exit once a server has stopped (its grace period honoured), before its runtime (still
+/// alive in the caller) is dropped: that drop waits for every blocking task, and one may be a
+/// database call stuck on a server that stopped answering (a cache refresh, a reconnect) for up
+/// to the read timeout, which would hold the process long after SIGTERM.
+fn exit_after_stop<E: std::fmt::Display>(result: Result<(), E>) -> ! {
     if let Err(e) = result {
         fail(e);
     }
+    std::process::exit(0);
 }

@@ -7,7 +7,8 @@
 //! and a writer fed through a bounded channel, so a slow pile never blocks anything else.
 //! One connection may carry frames of several devices (a host and its sub-units). A dispatch
 //! loop claims commands for the devices bound here, resends once after the reply timeout
-//! with the same message id, gives up after that, and marks silent piles offline. Every
+//! with the same message id (also a command another gateway sent before it died: overdue
+//! commands follow the pile's lease), gives up after that, and marks silent piles offline. Every
 //! wait has a timeout: reads (two heartbeat intervals plus the margin), writes, database
 //! calls (the pool's wait).
 //!
@@ -506,9 +507,11 @@ impl Gateway {
         let all = self.bound_ids();
         let (fresh, overdue) = self
             .db(move |c| {
-                let leased = devices::leased(c, &ready, &name, now)?;
-                let fresh = commands::claim(c, &leased, &name, now, reply_timeout)?;
-                let overdue = commands::overdue(c, &all, &name, now)?;
+                let held = devices::leased(c, &all, &name, now)?;
+                let due: Vec<i64> = held.iter().copied().filter(|d| ready.contains(d)).collect();
+                let fresh = commands::claim(c, &due, &name, now, reply_timeout)?;
+                // Overdue commands go with the lease: the gateway that sent them may be gone.
+                let overdue = commands::overdue(c, &held, &name, now, reply_timeout)?;
                 Ok((fresh, overdue))
             })
             .await?;

@@ -206,6 +206,23 @@ struct PileState {
 }
 
 impl PileState {
+    /// The settlements to send now, marked sent: those never sent and, with `resend_after`,
+    /// those still unacknowledged that long after they were last sent.
+    fn take_due(&mut self, resend_after: Option<Duration>) -> Vec<Frame> {
+        self.pending
+            .iter_mut()
+            .filter(|p| match (p.sent, resend_after) {
+                (None, _) => true,
+                (Some(sent), Some(after)) => sent.elapsed() >= after,
+                (Some(_), None) => false,
+            })
+            .map(|p| {
+                p.sent = Some(Instant::now());
+                p.frame.clone()
+            })
+            .collect()
+    }
+
     fn new(pile: SimPile) -> Self {
         let n = usize::from(pile.ports);
         let mut status = vec![IDLE; n];
@@ -431,16 +448,7 @@ async fn connection(
                 }
             }
             _ = tick.tick() => {
-                let due: Vec<Frame> = state
-                    .pending
-                    .iter_mut()
-                    .filter(|p| p.sent.is_none_or(|t| t.elapsed() >= settings.settle_resend))
-                    .map(|p| {
-                        p.sent = Some(Instant::now());
-                        p.frame.clone()
-                    })
-                    .collect();
-                for f in due {
+                for f in state.take_due(Some(settings.settle_resend)) {
                     tracing::info!(pile = %state.label, message_id = f.message_id, "settlement sent");
                     write(&mut stream, &f).await?;
                 }
@@ -473,16 +481,7 @@ fn incoming(state: &mut PileState, f: &Frame, settings: &SimSettings) -> Vec<Fra
             // A heartbeat right after, so the socket's live state changes at once.
             let hb = state.heartbeat();
             let mut out = vec![reply, hb];
-            out.extend(
-                state
-                    .pending
-                    .iter_mut()
-                    .filter(|p| p.sent.is_none())
-                    .map(|p| {
-                        p.sent = Some(Instant::now());
-                        p.frame.clone()
-                    }),
-            );
+            out.extend(state.take_due(None));
             out
         }
         _ => Vec::new(),
@@ -523,16 +522,7 @@ fn reports(state: &mut PileState, settings: &SimSettings) -> Vec<Frame> {
     if !frames.is_empty() && state.charges.iter().all(Option::is_none) {
         frames.push(state.heartbeat());
     }
-    frames.extend(
-        state
-            .pending
-            .iter_mut()
-            .filter(|p| p.sent.is_none())
-            .map(|p| {
-                p.sent = Some(Instant::now());
-                p.frame.clone()
-            }),
-    );
+    frames.extend(state.take_due(None));
     frames
 }
 

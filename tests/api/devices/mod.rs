@@ -11,6 +11,7 @@ mod readings;
 mod reconnect;
 mod registry;
 mod simulator;
+mod two_gateways;
 mod walk_up;
 
 use std::time::Duration;
@@ -455,6 +456,7 @@ fn sweep_sessions(app: &TestApp) -> usize {
         app.clock.now_naive(),
         c.device_start_wait(),
         c.device_settle_wait(),
+        c.device_offline_after(),
     )
     .unwrap()
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{pile_online, session_until, PILE};
+use super::{pile_online, session_until, sweep_sessions, PILE};
 use crate::on_both;
 use crate::support::*;
 use linli::devices::dny::messages::START_STOP;
@@ -206,3 +206,44 @@ on_both!(a_walk_up_is_refused_while_the_pile_is_offline, |app| {
     let r = app.get("/api/v1/me/charging-sessions", Some(&token)).await;
     assert_eq!(r.body["total"], 0);
 });
+
+on_both!(
+    a_walk_up_on_a_pile_gone_silent_gives_back_its_quota_once_its_end_has_passed,
+    |app| {
+        app.seed_demo();
+        let token = app.resident("walk-silent", 1).await;
+        let (gw, mut sim) = pile_online(&app, |_| {}).await;
+        walk_up(&app, &token, 1).await.expect(201, None);
+        let (frame, cmd) = sim.command().await;
+        sim.reply(&frame, &cmd, 0).await;
+        sim.power(PILE, &cmd, 60, 1, 1800).await;
+        session_until(&app, &token, "10 Wh", |s| s["energy_wh"] == 10).await;
+
+        // The pile loses power and its connection: nothing more comes from it.
+        drop(sim);
+        drop(gw);
+        // Offline but not past the end its start set: a pile charging without its network
+        // settles when it is back, so the session and the quota stay.
+        app.clock.advance(chrono::Duration::minutes(20));
+        assert_eq!(sweep_sessions(&app), 0);
+        let token = app.token("walk-silent", "resident").await;
+        book(&app, &token, 2, 120, 150)
+            .await
+            .expect(422, Some("household_quota_reached"));
+
+        // Past its end and the settlement wait: settled from the last report, for staff to
+        // check, and the household may book again.
+        let wait = linli::config::Config::defaults().device_settle_wait();
+        app.clock
+            .advance(chrono::Duration::seconds(i64::from(cmd.duration_s)) + wait);
+        assert_eq!(sweep_sessions(&app), 1);
+        assert_eq!(sweep_sessions(&app), 0, "closed once");
+        let token = app.token("walk-silent", "resident").await;
+        let s = session_until(&app, &token, "settled_unconfirmed", |s| {
+            s["state"] == "settled_unconfirmed"
+        })
+        .await;
+        assert_eq!(s["energy_wh"], 10);
+        book(&app, &token, 2, 120, 150).await.expect(201, None);
+    }
+);

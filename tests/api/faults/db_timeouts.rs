@@ -216,6 +216,7 @@ async fn db_timeouts_sigterm_is_not_blocked_by_a_request_stuck_on_the_database()
         code.is_some(),
         "the process still runs 20 s after SIGTERM (grace 2 s): held by the stuck request"
     );
+    assert_eq!(code, Some(0), "a stop by SIGTERM exits 0");
     eprintln!("exited {code:?} {:?} after SIGTERM", terminated.elapsed());
     // The client is not left waiting either: its connection is closed with the process.
     let answer = stuck.await.unwrap();

@@ -135,6 +135,8 @@ pub fn claim(
 }
 
 /// The command went out with `message_id` (`attempts` so far); the next try is due at `retry_at`.
+/// Only while `gateway` holds its claim and no reply closed it (a reply arriving between an
+/// overdue command's taking and its resend leaves it `done`).
 pub fn mark_sent(
     conn: &mut DbConn,
     id: i64,
@@ -144,37 +146,70 @@ pub fn mark_sent(
     now: NaiveDateTime,
     retry_at: NaiveDateTime,
 ) -> ApiResult<bool> {
-    let n = diesel::update(dc::table.find(id).filter(dc::claimed_by.eq(gateway)))
-        .set((
-            dc::status.eq(CommandStatus::Sent),
-            dc::message_id.eq(i32::from(message_id)),
-            dc::attempts.eq(attempts),
-            dc::sent_at.eq(now),
-            dc::next_attempt_at.eq(retry_at),
-            dc::claimed_until.eq(retry_at),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        dc::table
+            .find(id)
+            .filter(dc::claimed_by.eq(gateway))
+            .filter(dc::status.eq_any([CommandStatus::Pending, CommandStatus::Sent])),
+    )
+    .set((
+        dc::status.eq(CommandStatus::Sent),
+        dc::message_id.eq(i32::from(message_id)),
+        dc::attempts.eq(attempts),
+        dc::sent_at.eq(now),
+        dc::next_attempt_at.eq(retry_at),
+        dc::claimed_until.eq(retry_at),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
-/// Sent commands of `gateway` on `device_ids` whose reply is overdue.
+/// Take the sent commands on `device_ids` (the devices whose lease `gateway` holds) whose
+/// reply is overdue, for their one resend or their failure, whichever gateway sent them: the
+/// sender may have died after sending, its pile now speaking here, and its commands would
+/// otherwise stay `sent` for good (a stop never resent, never failed). Each is taken with a
+/// conditional update that moves its next attempt past `now`, so only one gateway resends it.
 pub fn overdue(
     conn: &mut DbConn,
     device_ids: &[i64],
     gateway: &str,
     now: NaiveDateTime,
+    claim_for: Duration,
 ) -> ApiResult<Vec<Command>> {
     if device_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(dc::table
+    let candidates: Vec<i64> = dc::table
         .filter(dc::device_id.eq_any(device_ids))
         .filter(dc::status.eq(CommandStatus::Sent))
-        .filter(dc::claimed_by.eq(gateway))
         .filter(dc::next_attempt_at.le(now))
         .order(dc::id)
-        .select(Command::as_select())
-        .load(conn)?)
+        .select(dc::id)
+        .load(conn)?;
+    let mut out = Vec::new();
+    for id in candidates {
+        let taken = diesel::update(
+            dc::table
+                .find(id)
+                .filter(dc::status.eq(CommandStatus::Sent))
+                .filter(dc::next_attempt_at.le(now)),
+        )
+        .set((
+            dc::claimed_by.eq(gateway),
+            dc::claimed_until.eq(now + claim_for),
+            dc::next_attempt_at.eq(now + claim_for),
+        ))
+        .execute(conn)?;
+        if taken == 1 {
+            out.push(
+                dc::table
+                    .find(id)
+                    .select(Command::as_select())
+                    .first(conn)?,
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Give a sent command up (no reply after the resend). Returns whether this call did.

@@ -487,8 +487,11 @@ pub fn pile_offline_during(
     Ok(n > 0)
 }
 
-/// Take or renew the lease on a device for `gateway` until `until`: granted when nobody holds
-/// it, this gateway does, or the holder's lease ran out. Returns whether this gateway holds it.
+/// Take or renew the lease on a device for `gateway` until `until`: the gateway the pile
+/// speaks to holds its lease. A pile keeps one connection, so one speaking here has left any
+/// other gateway (it died, or the pile's modem dialled again): waiting for the old holder's
+/// lease to run out (two heartbeat intervals and the margin, 7 minutes by default) would
+/// leave the pile's commands unsent all that time. Returns whether this gateway holds it.
 pub fn take_lease(
     conn: &mut DbConn,
     device_id: i64,
@@ -496,18 +499,18 @@ pub fn take_lease(
     now: NaiveDateTime,
     until: NaiveDateTime,
 ) -> ApiResult<bool> {
-    let renewed = diesel::update(
-        dl::table
-            .filter(dl::device_id.eq(device_id))
-            .filter(dl::gateway.eq(gateway).or(dl::expires_at.lt(now))),
-    )
-    .set((
-        dl::gateway.eq(gateway),
-        dl::expires_at.eq(until),
-        dl::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if renewed == 1 {
+    let take = |conn: &mut DbConn| -> ApiResult<usize> {
+        Ok(
+            diesel::update(dl::table.filter(dl::device_id.eq(device_id)))
+                .set((
+                    dl::gateway.eq(gateway),
+                    dl::expires_at.eq(until),
+                    dl::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+        )
+    };
+    if take(conn)? == 1 {
         return Ok(true);
     }
     let inserted = diesel::insert_into(dl::table)
@@ -520,7 +523,8 @@ pub fn take_lease(
         .execute(conn);
     match inserted {
         Ok(_) => Ok(true),
-        Err(e) if crate::db::is_unique_violation(&e) => Ok(false),
+        // Another gateway inserted it a moment ago: the pile spoke here since.
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(take(conn)? == 1),
         Err(e) => Err(e.into()),
     }
 }

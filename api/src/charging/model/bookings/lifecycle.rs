@@ -230,6 +230,18 @@ pub fn cancel(
     booking_row(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
+/// `confirmed` → `checked_in`, conditionally: whether this call made the change.
+fn mark_checked_in(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> ApiResult<bool> {
+    let changed =
+        diesel::update(b::table.filter(b::id.eq(id).and(b::status.eq(BookingStatus::Confirmed))))
+            .set((
+                b::status.eq(BookingStatus::CheckedIn),
+                b::checked_in_at.eq(now),
+            ))
+            .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Check in by the socket's printed code, within the check-in window.
 pub fn check_in(
     conn: &mut DbConn,
@@ -249,14 +261,7 @@ pub fn check_in(
     if !socket.code.eq_ignore_ascii_case(code.trim()) {
         return Err(ApiError::new(ErrorCode::WrongSocketCode).with_field("socket_code"));
     }
-    let changed =
-        diesel::update(b::table.filter(b::id.eq(id).and(b::status.eq(BookingStatus::Confirmed))))
-            .set((
-                b::status.eq(BookingStatus::CheckedIn),
-                b::checked_in_at.eq(now),
-            ))
-            .execute(conn)?;
-    if changed == 0 {
+    if !mark_checked_in(conn, id, now)? {
         return Err(ApiError::new(ErrorCode::BookingStateInvalid));
     }
     booking_row(conn, id)?.ok_or_else(ApiError::not_found)
@@ -287,14 +292,7 @@ pub fn check_in_by_pile(
     if matches!(session_booking, Some(other) if other != Some(id)) {
         return Ok(None);
     }
-    let changed =
-        diesel::update(b::table.filter(b::id.eq(id).and(b::status.eq(BookingStatus::Confirmed))))
-            .set((
-                b::status.eq(BookingStatus::CheckedIn),
-                b::checked_in_at.eq(now),
-            ))
-            .execute(conn)?;
-    Ok((changed == 1).then_some(id))
+    Ok(mark_checked_in(conn, id, now)?.then_some(id))
 }
 
 /// Finish charging: the rest of the booking (from the current slot on) is freed.

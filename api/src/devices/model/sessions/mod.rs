@@ -6,14 +6,11 @@
 //! settlement is stored once, keyed by its order number; every copy after the first only
 //! counts.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::commands::{self, Command, CommandKind};
-use super::devices;
 use super::order_hex;
-use crate::charging::dto::BookingStatus;
 use crate::charging::rules::utc;
 use crate::db::schema::{charging_sessions as cs, device_settlements as st, devices as d};
 use crate::db::DbConn;
@@ -21,6 +18,15 @@ use crate::devices::dny::codes;
 use crate::devices::dny::messages::{PowerReport, Settlement};
 use crate::devices::dto::{ReadingFlag, SessionState, SessionView, StartFailure, StopReason};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+
+mod readings;
+mod start;
+mod sweep;
+
+use readings::{flag_readings, watts, wh};
+pub use readings::{reading_flag, MAX_ENERGY_WH, MAX_POWER_W};
+pub use start::{start_for_booking, start_walk_up};
+pub use sweep::sweep;
 
 /// States a settlement from the pile closes (one settled from the last power report is
 /// confirmed by the pile's own settlement when it comes after all).
@@ -30,6 +36,22 @@ const SETTLEABLE: [SessionState; 4] = [
     SessionState::Charging,
     SessionState::SettledUnconfirmed,
 ];
+/// A session's booking (if any) completed as the session ends, freeing its remaining cells;
+/// one already completed (or otherwise ended) is left as it is.
+fn complete_booking(
+    c: &mut DbConn,
+    booking: Option<i64>,
+    user: i64,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let Some(b) = booking else { return Ok(()) };
+    match crate::charging::model::finish(c, b, user, now) {
+        Ok(_) => Ok(()),
+        Err(e) if e.code == ErrorCode::BookingStateInvalid => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// States before the pile confirmed the start.
 const BEFORE_START: [SessionState; 2] = [SessionState::Requested, SessionState::Starting];
 
@@ -82,236 +104,6 @@ fn announce(conn: &mut DbConn, id: i64, started: bool, now: NaiveDateTime) -> Ap
         crate::events::DomainEvent::SessionSettled(data)
     };
     crate::events::record(conn, &event, now)?;
-    Ok(())
-}
-
-/// The most energy one session may plausibly take, in Wh (an e-bike battery holds 1–2 kWh).
-pub const MAX_ENERGY_WH: i32 = 10_000;
-/// The most power one socket may plausibly draw, in W.
-pub const MAX_POWER_W: i32 = 3_500;
-
-/// Whether readings are out of range: energy first, then any of the powers. The protocol
-/// has no device authentication, so a pile's word is bounded before anyone is billed by it.
-pub fn reading_flag(energy_wh: i32, powers_w: &[i32]) -> Option<ReadingFlag> {
-    if energy_wh > MAX_ENERGY_WH {
-        Some(ReadingFlag::EnergyOutOfRange)
-    } else if powers_w.iter().any(|p| *p > MAX_POWER_W) {
-        Some(ReadingFlag::PowerOutOfRange)
-    } else {
-        None
-    }
-}
-
-/// Flag a session's readings (the first flag stays) and take it out of billing; the
-/// readings themselves are stored as the pile sent them, for audit. Only while `states`.
-fn flag_readings(
-    conn: &mut DbConn,
-    session_id: i64,
-    flag: ReadingFlag,
-    states: &[SessionState],
-) -> ApiResult<()> {
-    let n = diesel::update(
-        cs::table
-            .find(session_id)
-            .filter(cs::reading_flag.is_null())
-            .filter(cs::state.eq_any(states.to_vec())),
-    )
-    .set((cs::reading_flag.eq(flag), cs::billable.eq(false)))
-    .execute(conn)?;
-    if n == 1 {
-        tracing::warn!(
-            session_id,
-            flag = flag.as_str(),
-            "implausible readings: the session is flagged and will not be billed"
-        );
-    }
-    Ok(())
-}
-
-/// 0.01 kWh → Wh.
-fn wh(energy: u16) -> i32 {
-    i32::from(energy) * 10
-}
-
-/// 0.1 W → W.
-fn watts(p: u16) -> i32 {
-    i32::from(p) / 10
-}
-
-/// Start charging on the socket of the resident's booking: checks the booking in when it is
-/// still `confirmed` (the check-in rules apply), refuses when the pile is not driven by a
-/// gateway (`pile_not_connected`) or offline (`pile_offline`), or when the socket already has
-/// an open session (`charging_in_progress`; a unique key on the open socket, so two starts
-/// racing get one session), then writes the session and its start command in one
-/// transaction. The pile charges until the booking ends.
-pub fn start_for_booking(
-    conn: &mut DbConn,
-    booking_id: i64,
-    user_id: i64,
-    now: NaiveDateTime,
-    offline_after: Duration,
-) -> ApiResult<SessionView> {
-    let id = crate::db::transaction(conn, |c| {
-        let booking = crate::charging::model::booking_for_user(c, booking_id, user_id)?;
-        let socket = crate::charging::model::socket(c, booking.socket_id)?
-            .ok_or_else(ApiError::not_found)?;
-        let device_id = bound_device(c, socket.pile_id)?;
-        match booking.status {
-            BookingStatus::Confirmed => {
-                crate::charging::model::check_in(c, booking_id, user_id, &socket.code, now)?;
-            }
-            BookingStatus::CheckedIn => {}
-            other => {
-                return Err(ApiError::new(ErrorCode::BookingStateInvalid)
-                    .with_details(json!({"status": other})))
-            }
-        }
-        if booking.ends_at <= now {
-            return Err(ApiError::new(ErrorCode::BookingStateInvalid));
-        }
-        if !devices::is_online(c, device_id, now, offline_after)? {
-            return Err(ApiError::new(ErrorCode::PileOffline));
-        }
-        let new = NewSession {
-            socket_id: socket.id,
-            port: socket.number - 1,
-            device_id,
-            user_id,
-            household_id: booking.household_id,
-            booking_id: Some(booking_id),
-        };
-        let (id, order) = insert_session(c, &new, now)?;
-        send_start(c, &new, id, &order, booking.ends_at, now)?;
-        Ok(id)
-    })?;
-    view(conn, id)?.ok_or_else(ApiError::not_found)
-}
-
-/// Walk-up charging: start on a socket without a booking, by the code printed on it. The
-/// socket must be free now and not booked in the next slot; the session holds those two
-/// cells and a unit of the household's quota (like a booking, see
-/// `charging::model::walk_up`) until it ends, and the pile charges until the end of the next
-/// slot. Refusals: `household_required`, `wrong_socket_code`, `socket_unavailable`,
-/// `pile_not_connected`, `pile_offline`, `socket_faulted`, `charging_in_progress`,
-/// `socket_booked_soon`, `household_quota_reached`. Two residents racing for one socket get
-/// one session (the open-socket key and the cells' key decide).
-pub fn start_walk_up(
-    conn: &mut DbConn,
-    socket_id: i64,
-    code: &str,
-    user_id: i64,
-    now: NaiveDateTime,
-    offline_after: Duration,
-) -> ApiResult<SessionView> {
-    use crate::charging::model::walk_up;
-    let id = crate::db::transaction(conn, |c| {
-        let (socket, household_id) = walk_up::walk_up_socket(c, user_id, socket_id, code)?;
-        let device_id = bound_device(c, socket.pile_id)?;
-        if !devices::is_online(c, device_id, now, offline_after)? {
-            return Err(ApiError::new(ErrorCode::PileOffline));
-        }
-        let new = NewSession {
-            socket_id: socket.id,
-            port: socket.number - 1,
-            device_id,
-            user_id,
-            household_id,
-            booking_id: None,
-        };
-        let (id, order) = insert_session(c, &new, now)?;
-        let until = walk_up::hold(c, &socket, household_id, id, now)?;
-        diesel::update(cs::table.find(id))
-            .set(cs::holds_quota.eq(true))
-            .execute(c)?;
-        send_start(c, &new, id, &order, until, now)?;
-        Ok(id)
-    })?;
-    view(conn, id)?.ok_or_else(ApiError::not_found)
-}
-
-/// The device bound to a pile (`pile_not_connected` when none drives it).
-fn bound_device(conn: &mut DbConn, pile_id: i64) -> ApiResult<i64> {
-    d::table
-        .filter(d::bound_pile_id.eq(pile_id))
-        .select(d::id)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::new(ErrorCode::PileNotConnected))
-}
-
-/// What a new session is for.
-struct NewSession {
-    socket_id: i64,
-    port: i32,
-    device_id: i64,
-    user_id: i64,
-    household_id: i64,
-    booking_id: Option<i64>,
-}
-
-/// Write a `requested` session with a fresh order number: `charging_in_progress` when the
-/// socket already has an open one (its unique key). Returns its id and order number.
-fn insert_session(
-    c: &mut DbConn,
-    new: &NewSession,
-    now: NaiveDateTime,
-) -> ApiResult<(i64, String)> {
-    let order = order_hex(&rand::random::<[u8; 16]>());
-    let inserted = diesel::insert_into(cs::table)
-        .values((
-            cs::order_no.eq(&order),
-            cs::socket_id.eq(new.socket_id),
-            cs::open_socket_id.eq(Some(new.socket_id)),
-            cs::device_id.eq(new.device_id),
-            cs::port.eq(new.port),
-            cs::user_id.eq(new.user_id),
-            cs::household_id.eq(new.household_id),
-            cs::booking_id.eq(new.booking_id),
-            cs::state.eq(SessionState::Requested),
-            cs::requested_at.eq(now),
-            cs::energy_wh.eq(0),
-            cs::duration_s.eq(0),
-        ))
-        .execute(c);
-    match inserted {
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(ApiError::new(ErrorCode::ChargingInProgress))
-        }
-        other => {
-            other?;
-        }
-    }
-    if !devices::hold_bound(c, new.device_id)? {
-        return Err(ApiError::new(ErrorCode::PileNotConnected));
-    }
-    let id: i64 = cs::table
-        .filter(cs::order_no.eq(&order))
-        .select(cs::id)
-        .first(c)?;
-    Ok((id, order))
-}
-
-/// Queue the start command: the pile charges until `until`.
-fn send_start(
-    c: &mut DbConn,
-    new: &NewSession,
-    id: i64,
-    order: &str,
-    until: NaiveDateTime,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    let seconds = (until - now).num_seconds().clamp(60, i64::from(u16::MAX));
-    let seconds = i32::try_from(seconds).unwrap_or(i32::from(u16::MAX));
-    commands::enqueue(
-        c,
-        new.device_id,
-        Some(id),
-        CommandKind::Start,
-        new.port,
-        order,
-        seconds,
-        now,
-    )?;
     Ok(())
 }
 
@@ -728,7 +520,7 @@ pub fn settle(
         .first(conn)?;
     let (energy, duration, max_power, band, reason) = stored;
     let reason_enum = codes::stop_reason(u8::try_from(reason).unwrap_or(0));
-    crate::db::transaction(conn, |c| {
+    crate::db::transaction(conn, |c| -> ApiResult<()> {
         let session: Option<(i64, Option<i64>, i64)> = cs::table
             .filter(cs::order_no.eq(&order).and(cs::device_id.eq(device_id)))
             .select((cs::id, cs::booking_id, cs::user_id))
@@ -774,13 +566,7 @@ pub fn settle(
             }
             announce(c, id, false, now)?;
             release_walk_up(c, id, now)?;
-            if let Some(b) = booking {
-                match crate::charging::model::finish(c, b, user, now) {
-                    Ok(_) => {}
-                    Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            complete_booking(c, booking, user, now)?;
         }
         Ok(())
     })?;
@@ -795,124 +581,4 @@ pub fn settlement_copies(conn: &mut DbConn, order_no: &str) -> ApiResult<i32> {
         .first(conn)
         .optional()?
         .unwrap_or(0))
-}
-
-/// The sweeper of sessions nobody will move on (a job; safe in several processes, every
-/// change conditional):
-///
-/// - a session still `requested` after `start_wait` (no gateway holds the pile, or none
-///   claimed its command): its command is withdrawn and the start fails (`no_response`);
-/// - a session `charging` whose socket the pile has since reported idle (available or
-///   plugged, in a heartbeat after the last power report) with no settlement for
-///   `settle_wait`: settled from the last power report as `settled_unconfirmed`, for staff
-///   to check, and its booking completed.
-///
-/// Returns how many sessions it closed.
-pub fn sweep(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    start_wait: Duration,
-    settle_wait: Duration,
-) -> ApiResult<usize> {
-    use super::commands::CommandStatus;
-    use crate::db::schema::{device_commands as dc, socket_live_states as ls};
-    use crate::devices::dto::LiveState;
-    let mut closed = 0;
-    let stuck: Vec<i64> = cs::table
-        .filter(cs::state.eq(SessionState::Requested))
-        .filter(cs::requested_at.lt(now - start_wait))
-        .select(cs::id)
-        .limit(500)
-        .load(conn)?;
-    for id in stuck {
-        closed += crate::db::transaction(conn, |c| -> ApiResult<usize> {
-            let withdrawn = diesel::update(
-                dc::table
-                    .filter(dc::session_id.eq(id))
-                    .filter(dc::status.eq(CommandStatus::Pending)),
-            )
-            .set((dc::status.eq(CommandStatus::Failed), dc::done_at.eq(now)))
-            .execute(c)?;
-            if withdrawn == 0 {
-                // Claimed meanwhile: the gateway's own timeout decides.
-                return Ok(0);
-            }
-            Ok(usize::from(start_failed(
-                c,
-                id,
-                StartFailure::NoResponse,
-                None,
-                now,
-            )?))
-        })?;
-    }
-    let idle: Vec<(i64, Option<i64>, i64)> = cs::table
-        .inner_join(ls::table.on(ls::socket_id.eq(cs::socket_id)))
-        .filter(cs::state.eq(SessionState::Charging))
-        .filter(ls::state.eq_any([LiveState::Available, LiveState::Plugged]))
-        .filter(
-            cs::last_report_at
-                .is_null()
-                .and(cs::started_at.lt(now - settle_wait))
-                .and(cs::started_at.lt(ls::updated_at.nullable()))
-                .or(cs::last_report_at
-                    .lt(now - settle_wait)
-                    .and(cs::last_report_at.lt(ls::updated_at.nullable()))),
-        )
-        .select((cs::id, cs::booking_id, cs::user_id))
-        .limit(500)
-        .load(conn)?;
-    for (id, booking, user) in idle {
-        closed += crate::db::transaction(conn, |c| -> ApiResult<usize> {
-            let n = diesel::update(
-                cs::table
-                    .find(id)
-                    .filter(cs::state.eq(SessionState::Charging)),
-            )
-            .set((
-                cs::state.eq(SessionState::SettledUnconfirmed),
-                cs::ended_at.eq(now),
-                cs::open_socket_id.eq(None::<i64>),
-                cs::power_w.eq(None::<i32>),
-            ))
-            .execute(c)?;
-            if n == 1 {
-                tracing::warn!(session_id = id, "no settlement from the pile: settled from its last power report, for staff to check");
-                announce(c, id, false, now)?;
-                release_walk_up(c, id, now)?;
-                if let Some(b) = booking {
-                    match crate::charging::model::finish(c, b, user, now) {
-                        Ok(_) => {}
-                        Err(e) if e.code == ErrorCode::BookingStateInvalid => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Ok(n)
-        })?;
-    }
-    Ok(closed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn readings_beyond_ten_kwh_or_three_and_a_half_kw_are_flagged() {
-        assert_eq!(reading_flag(10_000, &[3_500, 0]), None);
-        assert_eq!(
-            reading_flag(10_010, &[200]),
-            Some(ReadingFlag::EnergyOutOfRange)
-        );
-        assert_eq!(
-            reading_flag(480, &[200, 3_501]),
-            Some(ReadingFlag::PowerOutOfRange)
-        );
-        assert_eq!(
-            reading_flag(20_000, &[9_000]),
-            Some(ReadingFlag::EnergyOutOfRange),
-            "energy named first"
-        );
-    }
 }
