@@ -98,6 +98,7 @@ pub fn load(opts: &Opts, scale: usize, history_days: u32) -> Result<Loaded, Stri
         base: format!("http://127.0.0.1:{port}"),
         port,
         pid,
+        db_url,
         cards,
         sockets,
     };
@@ -183,13 +184,31 @@ pub fn history(c: &mut MysqlConnection, days: u32) -> Result<usize, String> {
 
 /// Raw point-select rate from `db-baseline`.
 pub fn baseline(opts: &Opts) -> Result<f64, String> {
-    let script = opts.baseline.clone().unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/db-baseline")
+    run_baseline(
+        opts.baseline.clone(),
+        "db-baseline",
+        "db_point_select_qps",
+        opts.baseline_seconds,
+    )
+}
+
+/// Run a baseline script (`script`, or `../shared/bench/{name}`) for `seconds` and read
+/// `{key} N` from its last lines.
+pub fn run_baseline(
+    script: Option<PathBuf>,
+    name: &str,
+    key: &str,
+    seconds: u64,
+) -> Result<f64, String> {
+    let script = script.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/bench")
+            .join(name)
     });
     eprintln!("bench: raw database rate ({})", script.display());
     let out = Command::new("bash")
         .arg(&script)
-        .arg(opts.baseline_seconds.to_string())
+        .arg(seconds.to_string())
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
@@ -197,10 +216,10 @@ pub fn baseline(opts: &Opts) -> Result<f64, String> {
     let qps = stdout
         .lines()
         .rev()
-        .find_map(|l| l.strip_prefix("db_point_select_qps "))
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
         .and_then(|n| n.trim().parse().ok())
-        .ok_or_else(|| format!("db-baseline printed no db_point_select_qps line: {stdout}"))?;
-    eprintln!("bench: db_point_select_qps {qps}");
+        .ok_or_else(|| format!("{name} printed no {key} line: {stdout}"))?;
+    eprintln!("bench: {key} {qps}");
     Ok(qps)
 }
 

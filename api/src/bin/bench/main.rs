@@ -10,9 +10,13 @@
 //! 4. drives each scenario with a fixed number of keep-alive connections for a fixed time
 //!    (after a warm-up), then again paced at 70% of the rate it reached (p50/p99/p99.9 from
 //!    the scheduled send times), recording the server's peak memory during each;
-//! 5. for the scaling rows, loads fresh databases at each `--scaling` factor and measures the
+//! 5. for the gateway rows ([`gateway`], `--only gateway`): starts `linli gateway` beside the
+//!    server, connects every loaded pile at once from simulated piles ([`piles`]) and measures
+//!    heartbeats, start commands from the API call to the pile, settlements per second against
+//!    `../shared/bench/db-write-baseline`, and the gateway's memory per connection;
+//! 6. for the scaling rows, loads fresh databases at each `--scaling` factor and measures the
 //!    card lookup and availability grid again;
-//! 6. prints the Markdown table and writes it to `--out`; stops the servers and drops the
+//! 7. prints the Markdown table and writes it to `--out`; stops the servers and drops the
 //!    databases.
 //!
 //! Scenarios with "phone headers" send `Accept-Encoding: gzip, deflate, br` as phones do.
@@ -22,7 +26,9 @@
 //! (one per core), so the client spends as little of the shared CPU as it can.
 
 mod client;
+mod gateway;
 mod load;
+mod piles;
 mod scenarios;
 
 use std::fmt::Write as _;
@@ -50,6 +56,10 @@ struct Opts {
     /// The raw-rate script; by default `../shared/bench/db-baseline` from the repository root.
     #[arg(long, env = "LINLI_BENCH_BASELINE")]
     baseline: Option<PathBuf>,
+    /// The raw write-transaction script (gateway scenarios); by default
+    /// `../shared/bench/db-write-baseline` from the repository root.
+    #[arg(long, env = "LINLI_BENCH_WRITE_BASELINE")]
+    write_baseline: Option<PathBuf>,
     /// Seconds the baseline measures.
     #[arg(long, env = "LINLI_BENCH_BASELINE_SECONDS", default_value_t = 10)]
     baseline_seconds: u64,
@@ -92,6 +102,20 @@ struct Opts {
     /// again.
     #[arg(long, env = "LINLI_BENCH_SCALING", default_value = "1,10,100")]
     scaling: String,
+    /// Gateway scenarios: the piles' heartbeat interval in seconds (30 s in the field, scaled
+    /// down so a short run sees several).
+    #[arg(long, env = "LINLI_BENCH_HEARTBEAT_SECS", default_value_t = 5)]
+    heartbeat_secs: u64,
+    /// Gateway scenarios: walk-up starts per second issued through the API (one per pile).
+    #[arg(
+        long,
+        env = "LINLI_BENCH_GATEWAY_COMMANDS_PER_SEC",
+        default_value_t = 50.0
+    )]
+    gateway_commands_per_sec: f64,
+    /// Gateway scenarios: at most this many piles (0: every pile loaded, 2,400 at scale 10).
+    #[arg(long, env = "LINLI_BENCH_GATEWAY_PILES", default_value_t = 0)]
+    gateway_piles: usize,
     /// Where the Markdown table is written.
     #[arg(
         long,
@@ -190,6 +214,17 @@ fn run(opts: Opts) -> Result<(), String> {
         if s.name.starts_with("card lookup (") || s.name.starts_with("availability grid") {
             at_main_scale.push((s.name.clone(), rows));
         }
+    }
+    if opts
+        .only
+        .as_deref()
+        .is_none_or(|o| "gateway".contains(o) || o.contains("gateway"))
+    {
+        let _ = write!(
+            table,
+            "\nGateway: a `linli gateway` process beside the server on the same database; every loaded pile connected at once from simulated piles; here “× raw DB rate” is the ratio to the raw write-transaction rate (heartbeats and settlements are database writes).\n\n{HEADER}"
+        );
+        table.push_str(&gateway::run(&main.ctx, &opts)?);
     }
     drop(main);
     let scales: Vec<usize> = opts

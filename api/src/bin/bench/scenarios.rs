@@ -39,6 +39,8 @@ pub struct Ctx {
     pub port: u16,
     /// The server's process id (for its memory).
     pub pid: u32,
+    /// The database it serves.
+    pub db_url: String,
     /// Cards and sockets loaded.
     pub cards: usize,
     pub sockets: usize,
@@ -72,21 +74,30 @@ impl Ctx {
 /// Residents for the write scenarios: `n` dev-login users, each bound to its own demo
 /// household (card n), logged in concurrently. Returns their tokens.
 pub fn residents(ctx: &Ctx, n: usize) -> Result<Vec<String>, String> {
+    residents_for(ctx, &(1..=n).collect::<Vec<_>>(), "bench-resident")
+}
+
+/// Residents `{prefix}-{card}`, each bound to the household of demo card `card` (1-based):
+/// the card binding asks to join, community staff approve. Logged in concurrently. Returns
+/// their tokens, in the cards' order.
+pub fn residents_for(ctx: &Ctx, cards: &[usize], prefix: &str) -> Result<Vec<String>, String> {
+    let staff = ctx.token("bench-approver", "staff")?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let codes = linli::places::seed::demo_check_codes(n);
+    let codes = linli::places::seed::demo_check_codes(cards.iter().copied().max().unwrap_or(0));
     let http = reqwest::Client::new();
     rt.block_on(async {
-        let mut tokens = Vec::with_capacity(n);
-        for chunk in (1..=n).collect::<Vec<_>>().chunks(32) {
+        let mut tokens = Vec::with_capacity(cards.len());
+        for chunk in cards.chunks(32) {
             let calls = chunk.iter().map(|&i| {
                 let (http, base, code) = (http.clone(), ctx.base.clone(), codes[i - 1].clone());
+                let staff = staff.clone();
                 async move {
                     let v: serde_json::Value = http
                         .post(format!("{base}/api/v1/auth/dev"))
-                        .json(&serde_json::json!({"openid": format!("bench-resident-{i}")}))
+                        .json(&serde_json::json!({"openid": format!("{prefix}-{i}")}))
                         .send()
                         .await
                         .map_err(|e| e.to_string())?
@@ -103,6 +114,25 @@ pub fn residents(ctx: &Ctx, n: usize) -> Result<Vec<String>, String> {
                         .map_err(|e| e.to_string())?;
                     if !bound.status().is_success() {
                         return Err(format!("binding card {i}: {}", bound.status()));
+                    }
+                    let me: serde_json::Value = bound.json().await.map_err(|e| e.to_string())?;
+                    let m = &me["membership"];
+                    if m["status"] == "pending" {
+                        let approved = http
+                            .post(format!(
+                                "{base}/api/v1/households/{}/members/{}/approve",
+                                m["household_id"], m["id"]
+                            ))
+                            .bearer_auth(&staff)
+                            .json(&serde_json::json!({}))
+                            .send()
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        if !approved.status().is_success() {
+                            let status = approved.status();
+                            let body = approved.text().await.unwrap_or_default();
+                            return Err(format!("approving card {i}'s request: {status} {body}"));
+                        }
                     }
                     Ok::<_, String>(token)
                 }
