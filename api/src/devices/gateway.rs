@@ -57,7 +57,15 @@ struct Bound {
     tx: mpsc::Sender<Vec<u8>>,
     physical_id: u32,
     last_command: Option<Instant>,
+    /// When this connection last wrote the device's last-seen time and lease.
+    recorded_at: NaiveDateTime,
 }
+
+/// How often, at most, a device's frames on one connection write its last-seen time and renew
+/// its lease: a busy pile's every power report and heartbeat no longer costs three writes
+/// before its own. Never more than a quarter of the offline limit (two heartbeat intervals and
+/// a margin), so a pile that speaks is never swept offline meanwhile.
+const RECORD_EVERY: chrono::Duration = chrono::Duration::seconds(10);
 
 struct Inner {
     pool: Pool,
@@ -322,6 +330,14 @@ impl Gateway {
     ) -> bool {
         let (id, name, now) = (device.id, self.inner.name.clone(), self.now());
         let until = now + self.inner.config.device_offline_after();
+        let every = RECORD_EVERY.min(self.inner.config.device_offline_after() / 4);
+        let recent = self
+            .lock()
+            .get(&id)
+            .is_some_and(|b| b.conn == conn && now >= b.recorded_at && now - b.recorded_at < every);
+        if recent && iccid.is_none() {
+            return true;
+        }
         let result = self
             .db(move |c| {
                 devices::seen(c, id, now)?;
@@ -339,12 +355,14 @@ impl Gateway {
                     tx: tx.clone(),
                     physical_id,
                     last_command: None,
+                    recorded_at: now,
                 });
                 if entry.conn != conn {
                     // The pile reconnected: its new connection takes over.
                     entry.conn = conn;
                     entry.tx = tx.clone();
                 }
+                entry.recorded_at = now;
                 true
             }
             Ok(false) => {
