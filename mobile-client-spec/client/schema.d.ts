@@ -1882,14 +1882,14 @@ export interface paths {
          * @description 本物业某小区当前的收费方案。小区不属于本物业时返回 404；尚未设置时返回 404 `price_plan_missing`。
          *     需要权限范围 `piles:read`。
          */
-        get: operations["get_price_plan"];
+        get: operations["partner_get_price_plan"];
         /**
          * 设置本物业小区的充电收费方案（Set the price plan of a compound）。
          * @description 功率档 `[from_w, to_w)`（按下限排序、互不重叠）→ 每小时价格（分），计费单位（分钟，向上取整），最低收费（分），
          *     单次最长小时数，开始后几分钟内充电桩故障免费。每次修改生成新版本并写入审计日志；与当前方案相同时不做改动（可安全重试）。
          *     错误的字段在 `field` 中指出。需要权限范围 `piles:write`。
          */
-        put: operations["put_price_plan"];
+        put: operations["partner_put_price_plan"];
         post?: never;
         delete?: never;
         options?: never;
@@ -8268,10 +8268,18 @@ export interface components {
          *     A compound's current price plan. Each change makes a new version; the old ones are kept.
          */
         PricePlanView: {
+            /** @description 功率档，按 `from_w` 从小到大 Power bands, sorted by `from_w`. */
             bands: components["schemas"]["PriceBandView"][];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 小区 id Compound id.
+             */
             compound_id: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 开始后这么多分钟内因充电桩故障停止的不收费 A stop for a fault of the pile within this
+             *     many minutes of the start is free.
+             */
             fault_waiver_minutes: number;
             /**
              * Format: int64
@@ -8279,11 +8287,21 @@ export interface components {
              *     is computed from.
              */
             highest_fen_per_hour: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 单次最长充电小时数（“充满为止”按此预付） Longest session in hours ("until full"
+             *     prepays this).
+             */
             max_hours: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 最低收费（分） Minimum fee, in fen.
+             */
             min_fee_fen: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 计费单位（分钟，向上取整） Billing unit in minutes, rounded up.
+             */
             unit_minutes: number;
             /**
              * Format: date-time
@@ -8303,9 +8321,15 @@ export interface components {
          *     reports and the rest is refunded.
          */
         PriceQuote: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 充电小时数 Hours of charging.
+             */
             hours: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description 预付金额（分） The prepaid amount, in fen.
+             */
             prepaid_fen: number;
         };
         /**
@@ -8510,6 +8534,7 @@ export interface components {
          *     The price plan a resident sees, with the prepaid amounts (payment is not yet open).
          */
         ResidentPricePlanView: {
+            /** @description 当前收费方案 The current plan. */
             plan: components["schemas"]["PricePlanView"];
             quote?: components["schemas"]["PriceQuote"] | null;
             /** @description “充满为止”：按最长时长 `max_hours` 预付 "Until full": prepaid for `max_hours`. */
@@ -16667,7 +16692,7 @@ export interface operations {
             };
         };
     };
-    get_price_plan: {
+    partner_get_price_plan: {
         parameters: {
             query?: never;
             header?: never;
@@ -16735,7 +16760,7 @@ export interface operations {
             };
         };
     };
-    put_price_plan: {
+    partner_put_price_plan: {
         parameters: {
             query?: never;
             header?: never;

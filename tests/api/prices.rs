@@ -8,8 +8,8 @@ use linli::prices::fee::{Band, Plan};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::partners::firms;
 use crate::on_both;
+use crate::partners::firms;
 use crate::support::*;
 
 /// Three bands, the middle one the 400–700 W.

@@ -47,13 +47,21 @@ pub struct PricePlanRequest {
 /// A compound's current price plan. Each change makes a new version; the old ones are kept.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PricePlanView {
+    /// 小区 id Compound id.
     pub compound_id: i64,
     /// 版本号，每次修改加 1 Version, one more at each change.
     pub version: i64,
+    /// 功率档，按 `from_w` 从小到大 Power bands, sorted by `from_w`.
     pub bands: Vec<PriceBandView>,
+    /// 计费单位（分钟，向上取整） Billing unit in minutes, rounded up.
     pub unit_minutes: i64,
+    /// 最低收费（分） Minimum fee, in fen.
     pub min_fee_fen: i64,
+    /// 单次最长充电小时数（“充满为止”按此预付） Longest session in hours ("until full"
+    /// prepays this).
     pub max_hours: i64,
+    /// 开始后这么多分钟内因充电桩故障停止的不收费 A stop for a fault of the pile within this
+    /// many minutes of the start is free.
     pub fault_waiver_minutes: i64,
     /// 最高档每小时价格（分），预付按此计算 The highest band's price per hour: what prepaying
     /// is computed from.
@@ -68,7 +76,9 @@ pub struct PricePlanView {
 /// reports and the rest is refunded.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PriceQuote {
+    /// 充电小时数 Hours of charging.
     pub hours: i64,
+    /// 预付金额（分） The prepaid amount, in fen.
     pub prepaid_fen: i64,
 }
 
@@ -77,6 +87,7 @@ pub struct PriceQuote {
 /// The price plan a resident sees, with the prepaid amounts (payment is not yet open).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ResidentPricePlanView {
+    /// 当前收费方案 The current plan.
     pub plan: PricePlanView,
     /// 按请求的 `hours` 计算的预付金额（请求带 `hours` 时） The prepaid amount for the
     /// requested `hours`, when given.

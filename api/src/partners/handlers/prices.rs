@@ -27,7 +27,7 @@ use crate::state::AppState;
     )
 )]
 #[get("/partner/compounds/{id}/price-plan")]
-pub async fn get_price_plan(
+pub async fn partner_get_price_plan(
     state: web::Data<AppState>,
     partner: Partner,
     id: Path<i64>,
@@ -61,7 +61,7 @@ pub async fn get_price_plan(
     )
 )]
 #[put("/partner/compounds/{id}/price-plan")]
-pub async fn put_price_plan(
+pub async fn partner_put_price_plan(
     state: web::Data<AppState>,
     partner: Partner,
     id: Path<i64>,
