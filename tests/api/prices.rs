@@ -248,3 +248,39 @@ on_both!(
         .expect(403, Some("compound_not_yours"));
     }
 );
+
+on_both!(
+    racing_writers_each_make_a_version_or_get_409_never_two_of_one,
+    |app| {
+        app.seed_demo();
+        let staff = app.token("prices-race-staff", "staff").await;
+        let puts = (0..4).map(|i| {
+            let mut body = plan_body();
+            body["min_fee_fen"] = json!(i);
+            app.request(
+                Method::PUT,
+                "/api/v1/compounds/1/price-plan",
+                Some(&staff),
+                Some(body),
+                &[],
+            )
+        });
+        let mut versions = Vec::new();
+        for r in futures_util::future::join_all(puts).await {
+            if r.status.as_u16() == 409 {
+                r.expect(409, Some("price_plan_changed"));
+            } else {
+                r.expect(200, None);
+                versions.push(r.body["version"].as_i64().unwrap());
+            }
+        }
+        versions.sort_unstable();
+        let expected: Vec<i64> = (1..=versions.len() as i64).collect();
+        assert_eq!(versions, expected, "each winner made its own version");
+        assert_eq!(audit_entries(&app), versions.len() as i64);
+        let read = app
+            .get("/api/v1/compounds/1/price-plan", Some(&staff))
+            .await;
+        assert_eq!(read.body["plan"]["version"], versions.len() as i64);
+    }
+);
