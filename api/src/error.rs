@@ -147,6 +147,10 @@ error_codes! {
     /// The socket is in a compound that is neither the household's nor open to the whole
     /// community (`details.compound_id`).
     CompoundNotYours = "compound_not_yours", 403, "只能预约本小区的充电桩（本小区以外仅限向全社区开放的小区）", "You may book only in your own compound, or in one open to the whole community";
+    /// The compound has no price plan yet (`details.compound_id`).
+    PricePlanMissing = "price_plan_missing", 404, "该小区尚未设置充电收费方案", "This compound has no price plan yet";
+    /// Someone else changed the compound's price plan at the same moment; read it and try again.
+    PricePlanChanged = "price_plan_changed", 409, "收费方案刚刚被修改，请刷新后重试", "The price plan changed meanwhile; read it and try again";
     /// The booking can no longer be cancelled (already ended, cancelled or released).
     BookingNotCancellable = "booking_not_cancellable", 409, "该预约已结束或已取消", "This booking can no longer be cancelled";
     /// Check-in is not open yet (`details.opens_at`).

@@ -30,6 +30,7 @@ pub mod outbound;
 pub mod partners;
 pub mod pii;
 pub mod places;
+pub mod prices;
 pub mod printing;
 #[cfg(test)]
 mod proptests;
@@ -333,6 +334,7 @@ fn routes(cfg: &mut ServiceConfig, dev_login: bool) {
             .configure(notifications::routes)
             .configure(charging::routes)
             .configure(devices::routes)
+            .configure(prices::routes)
             .configure(partners::routes)
             .configure(cards::routes)
             .configure(directory::routes)

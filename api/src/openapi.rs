@@ -53,6 +53,7 @@ may retry accept an `Idempotency-Key` header; every response carries `X-Request-
         // charging
         (name = "charging", description = "电动自行车充电：充电桩、可预约时段、预约、签到、候补、维护、插座贴纸打印 (e-bike charging)"),
         (name = "devices", description = "充电桩设备（工作人员）：设备编号白名单的登记与解绑、在线状态与故障、各充电桩的充电记录 (pile devices)"),
+        (name = "prices", description = "充电收费方案：按功率分档计价、预付金额报价（尚未开通支付） (charging price plans and quotes; no payment yet)"),
         // partners
         (name = "partner", description = "物业公司接口（Partner API）：服务器对服务器，OAuth 2 client-credentials 令牌（安全方案 `partner`），只能访问本物业的小区"),
         (name = "partner-admin", description = "工作人员管理物业公司、API 客户端和审计日志（Partner administration）"),

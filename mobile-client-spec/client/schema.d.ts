@@ -784,6 +784,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compounds/{id}/price-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 小区的充电收费方案与预付金额
+         * @description 小区当前的收费方案（按功率分档、计费单位、最低收费、最长时长、故障免费时长），以及选择 `hours` 小时或“充满为止”时需预付的金额（最高档价格 × 小时数；结束后按充电桩上报的实际时长结算，多付的退回）。居民只能查看可预约的小区（本小区或向全社区开放的小区），工作人员可查看任何小区。尚未开通支付。
+         *
+         *     A compound's current price plan and the prepaid amount for `hours` or "until full" (the
+         *     highest band's price × hours; the fee is settled from the duration the pile reports and
+         *     the rest refunded). Residents see compounds they may book in; staff see any. Payment is
+         *     not open yet.
+         */
+        get: operations["get_price_plan"];
+        /**
+         * 设置小区的充电收费方案（工作人员）
+         * @description 设置小区的收费方案：功率档 `[from_w, to_w)`（按下限排序、互不重叠）→ 每小时价格（分），计费单位（分钟，不足一个单位按一个单位计），最低收费（分），单次最长小时数，开始后几分钟内充电桩故障免费。每次修改生成新版本并写入审计日志；与当前方案相同时不做任何改动（可安全重试）。错误的字段在 `field` 中指出。
+         *
+         *     Set a compound's price plan (staff): bands `[from_w, to_w)` (sorted, not overlapping) →
+         *     fen per hour, the billing unit, the minimum fee, the longest session, the fault waiver.
+         *     Each change is a new version, audited; the current plan sent again changes nothing. A
+         *     wrong value is named in `field`.
+         */
+        put: operations["put_price_plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compounds/{id}/waitlist": {
         parameters: {
             query?: never;
@@ -1833,6 +1867,33 @@ export interface paths {
          *     操作写入审计日志。需要权限范围 `piles:write`。
          */
         post: operations["create_pile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/compounds/{id}/price-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本物业小区的充电收费方案（Price plan of a compound）。
+         * @description 本物业某小区当前的收费方案。小区不属于本物业时返回 404；尚未设置时返回 404 `price_plan_missing`。
+         *     需要权限范围 `piles:read`。
+         */
+        get: operations["partner_get_price_plan"];
+        /**
+         * 设置本物业小区的充电收费方案（Set the price plan of a compound）。
+         * @description 功率档 `[from_w, to_w)`（按下限排序、互不重叠）→ 每小时价格（分），计费单位（分钟，向上取整），最低收费（分），
+         *     单次最长小时数，开始后几分钟内充电桩故障免费。每次修改生成新版本并写入审计日志；与当前方案相同时不做改动（可安全重试）。
+         *     错误的字段在 `field` 中指出。需要权限范围 `piles:write`。
+         */
+        put: operations["partner_put_price_plan"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5629,7 +5690,7 @@ export interface components {
          *     change meaning.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "pile_offline_now" | "socket_faulted" | "socket_booked_soon" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
+        ErrorCode: "invalid_json" | "validation_failed" | "id_number_not_accepted" | "unsupported_media_type" | "payload_too_large" | "request_timeout" | "uri_too_long" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "invalid_refresh_token" | "refresh_token_reused" | "wechat_code_invalid" | "wechat_code_used" | "wechat_rate_limited" | "upstream_error" | "upstream_certificate_untrusted" | "upstream_timeout" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_in_progress" | "card_not_found" | "rate_limited" | "service_unavailable" | "internal_error" | "booking_conflict" | "booking_off_grid" | "booking_in_past" | "booking_too_soon" | "booking_too_far_ahead" | "booking_too_long" | "socket_unavailable" | "pile_retired" | "socket_retired" | "maintenance_started" | "maintenance_ended" | "maintenance_cancelled" | "socket_state_changed" | "household_quota_reached" | "booking_suspended" | "household_required" | "compound_not_yours" | "price_plan_missing" | "price_plan_changed" | "booking_not_cancellable" | "check_in_too_early" | "check_in_too_late" | "wrong_socket_code" | "booking_state_invalid" | "pile_offline" | "pile_not_connected" | "pile_offline_now" | "socket_faulted" | "socket_booked_soon" | "charging_in_progress" | "device_already_registered" | "pile_has_device" | "device_in_use" | "device_retired" | "charging_session_ended" | "slot_available" | "already_waitlisted" | "offer_not_pending" | "invalid_client" | "insufficient_scope" | "webhook_url_not_allowed" | "household_has_active_card" | "card_not_active" | "household_not_bound" | "role_contact_retired" | "role_contact_in_use" | "role_contact_wrong_community" | "service_retired" | "report_already_open" | "report_not_open" | "organization_name_taken" | "team_name_taken" | "already_team_member" | "not_team_member" | "not_team_leader" | "activity_not_open" | "activity_already_started" | "signup_deadline_passed" | "already_signed_up" | "missing_required_skill" | "signup_not_live" | "signup_not_confirmed" | "capacity_below_confirmed" | "checkin_code_wrong" | "checkin_window_closed" | "not_checked_in" | "already_checked_out" | "activity_not_ended" | "insufficient_points" | "out_of_stock" | "item_unavailable" | "pickup_code_not_found" | "redemption_already_collected" | "volunteer_required" | "cannot_claim_own_wish" | "wish_already_claimed" | "wish_not_open" | "wish_not_claimed_by_you" | "wish_not_fulfilled" | "membership_not_pending" | "same_household" | "wish_claim_limit_reached" | "wish_post_limit_reached" | "wish_not_disputed" | "self_action_forbidden" | "adjustment_not_pending" | "second_approver_required" | "member_request_not_pending" | "membership_not_active" | "household_full" | "membership_exists";
         /**
          * @description 某一日期的特殊营业时间（节假日、停业）。
          *
@@ -8124,6 +8185,157 @@ export interface components {
             service_minutes: number;
         };
         /**
+         * @description 一个功率档：功率在 `[from_w, to_w)`（含下限、不含上限）内的充电每小时收费 `fen_per_hour` 分。
+         *
+         *     One power band: charging whose early peak power is in `[from_w, to_w)` costs
+         *     `fen_per_hour` fen an hour.
+         */
+        PriceBandView: {
+            /**
+             * Format: int64
+             * @description 每小时价格（分） Price per hour, in fen.
+             */
+            fen_per_hour: number;
+            /**
+             * Format: int64
+             * @description 下限（瓦，含） Lower bound in watts, included.
+             */
+            from_w: number;
+            /**
+             * Format: int64
+             * @description 上限（瓦，不含） Upper bound in watts, excluded.
+             */
+            to_w: number;
+        };
+        /**
+         * @description 设置小区的收费方案。
+         *
+         *     A compound's price plan as staff or its property firm set it.
+         * @example {
+         *       "bands": [
+         *         {
+         *           "fen_per_hour": 50,
+         *           "from_w": 0,
+         *           "to_w": 400
+         *         },
+         *         {
+         *           "fen_per_hour": 80,
+         *           "from_w": 400,
+         *           "to_w": 700
+         *         },
+         *         {
+         *           "fen_per_hour": 120,
+         *           "from_w": 700,
+         *           "to_w": 1200
+         *         }
+         *       ],
+         *       "fault_waiver_minutes": 5,
+         *       "max_hours": 12,
+         *       "min_fee_fen": 20,
+         *       "unit_minutes": 30
+         *     }
+         */
+        PricePlanRequest: {
+            /**
+             * @description 功率档，按 `from_w` 从小到大，互不重叠（1 到 10 个） Power bands, sorted by
+             *     `from_w`, not overlapping (1 to 10).
+             */
+            bands: components["schemas"]["PriceBandView"][];
+            /**
+             * Format: int64
+             * @description 开始后这么多分钟内因充电桩故障停止的不收费（0–60） A stop for a fault of the pile within
+             *     this many minutes of the start is free (0–60).
+             */
+            fault_waiver_minutes: number;
+            /**
+             * Format: int64
+             * @description 单次最长充电小时数，也是“充满为止”的预付时长（1–24） Longest session in hours, also
+             *     what "until full" prepays (1–24).
+             */
+            max_hours: number;
+            /**
+             * Format: int64
+             * @description 最低收费（分） Minimum fee, in fen.
+             */
+            min_fee_fen: number;
+            /**
+             * Format: int64
+             * @description 计费单位（分钟，不足一个单位按一个单位计，1–60） Billing unit in minutes; a started
+             *     unit is billed whole (1–60).
+             */
+            unit_minutes: number;
+        };
+        /**
+         * @description 小区当前的收费方案。
+         *
+         *     A compound's current price plan. Each change makes a new version; the old ones are kept.
+         */
+        PricePlanView: {
+            /** @description 功率档，按 `from_w` 从小到大 Power bands, sorted by `from_w`. */
+            bands: components["schemas"]["PriceBandView"][];
+            /**
+             * Format: int64
+             * @description 小区 id Compound id.
+             */
+            compound_id: number;
+            /**
+             * Format: int64
+             * @description 开始后这么多分钟内因充电桩故障停止的不收费 A stop for a fault of the pile within this
+             *     many minutes of the start is free.
+             */
+            fault_waiver_minutes: number;
+            /**
+             * Format: int64
+             * @description 最高档每小时价格（分），预付按此计算 The highest band's price per hour: what prepaying
+             *     is computed from.
+             */
+            highest_fen_per_hour: number;
+            /**
+             * Format: int64
+             * @description 单次最长充电小时数（“充满为止”按此预付） Longest session in hours ("until full"
+             *     prepays this).
+             */
+            max_hours: number;
+            /**
+             * Format: int64
+             * @description 最低收费（分） Minimum fee, in fen.
+             */
+            min_fee_fen: number;
+            /**
+             * Format: int64
+             * @description 计费单位（分钟，向上取整） Billing unit in minutes, rounded up.
+             */
+            unit_minutes: number;
+            /**
+             * Format: date-time
+             * @description 设置时间 When this version was set.
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description 版本号，每次修改加 1 Version, one more at each change.
+             */
+            version: number;
+        };
+        /**
+         * @description 预付金额：选择 `hours` 小时时需预付 `prepaid_fen` 分，充电结束后按实际用量结算，多付的退回。
+         *
+         *     What a resident prepays for `hours` of charging; the fee is settled from what the pile
+         *     reports and the rest is refunded.
+         */
+        PriceQuote: {
+            /**
+             * Format: int64
+             * @description 充电小时数 Hours of charging.
+             */
+            hours: number;
+            /**
+             * Format: int64
+             * @description 预付金额（分） The prepaid amount, in fen.
+             */
+            prepaid_fen: number;
+        };
+        /**
          * @description 读数异常标记：读数超出合理范围的会话保留读数以备核查，但不计费。
          *
          *     Why a session's readings are implausible: the readings are kept for audit, and the
@@ -8318,6 +8530,18 @@ export interface components {
              * @description User id.
              */
             user_id: number;
+        };
+        /**
+         * @description 居民看到的收费方案和预付金额（尚未开通支付）。
+         *
+         *     The price plan a resident sees, with the prepaid amounts (payment is not yet open).
+         */
+        ResidentPricePlanView: {
+            /** @description 当前收费方案 The current plan. */
+            plan: components["schemas"]["PricePlanView"];
+            quote?: components["schemas"]["PriceQuote"] | null;
+            /** @description “充满为止”：按最长时长 `max_hours` 预付 "Until full": prepaid for `max_hours`. */
+            until_full: components["schemas"]["PriceQuote"];
         };
         /**
          * @description 在调用者服务的居民中，使用该号码的居民。
@@ -10173,6 +10397,10 @@ export type SchemaPileStatus = components['schemas']['PileStatus'];
 export type SchemaPileView = components['schemas']['PileView'];
 export type SchemaPointsReason = components['schemas']['PointsReason'];
 export type SchemaPointsSummary = components['schemas']['PointsSummary'];
+export type SchemaPriceBandView = components['schemas']['PriceBandView'];
+export type SchemaPricePlanRequest = components['schemas']['PricePlanRequest'];
+export type SchemaPricePlanView = components['schemas']['PricePlanView'];
+export type SchemaPriceQuote = components['schemas']['PriceQuote'];
 export type SchemaReadingFlag = components['schemas']['ReadingFlag'];
 export type SchemaRedeemRequest = components['schemas']['RedeemRequest'];
 export type SchemaRedemptionStatus = components['schemas']['RedemptionStatus'];
@@ -10183,6 +10411,7 @@ export type SchemaReportKind = components['schemas']['ReportKind'];
 export type SchemaReportStatus = components['schemas']['ReportStatus'];
 export type SchemaReportView = components['schemas']['ReportView'];
 export type SchemaResidentByPhone = components['schemas']['ResidentByPhone'];
+export type SchemaResidentPricePlanView = components['schemas']['ResidentPricePlanView'];
 export type SchemaResidentsByPhone = components['schemas']['ResidentsByPhone'];
 export type SchemaResolution = components['schemas']['Resolution'];
 export type SchemaResolveReport = components['schemas']['ResolveReport'];
@@ -12653,6 +12882,176 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_price_plan: {
+        parameters: {
+            query?: {
+                /** @description 充电小时数（1 到 `max_hours`） Hours of charging (1 to `max_hours`). */
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 小区 id Compound id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 收费方案与预付金额 The plan and the quotes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentPricePlanView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `compound_not_yours` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`, `price_plan_missing` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`hours`), `household_required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_price_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 小区 id Compound id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PricePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前方案 The current plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlanView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `price_plan_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16287,6 +16686,164 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    partner_get_price_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 小区 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前方案 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlanView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`, `price_plan_missing` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    partner_put_price_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 小区 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PricePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Client error in the one error shape (e.g. `validation_failed` naming the field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable` (with `Retry-After`) or `internal_error` */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前方案 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlanView"];
+                };
+            };
+            /** @description `unauthorized`, `invalid_token` or `token_expired` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: the role or scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `price_plan_changed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -50,6 +50,8 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   compound_not_yours: '这个小区的充电桩只供本小区住户预约，请选择您家所在小区的插座',
   booking_suspended: '因多次预约未到，您家暂时不能预约，请稍后再试或联系社区',
   household_required: '请先绑定您家的便民服务卡',
+  price_plan_missing: '这个小区还没有设置充电收费方案，请联系物业',
+  price_plan_changed: '收费方案刚刚被修改，请刷新后再试',
   booking_not_cancellable: '这个预约已经不能取消了，请到“我的预约”查看',
   check_in_too_early: '还没到签到时间，请稍后再来签到',
   check_in_too_late: '已超过签到时间，预约已释放，请重新预约',

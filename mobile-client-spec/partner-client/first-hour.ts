@@ -252,6 +252,25 @@ const STEPS: Step[] = [
     if (r.data) c.pile = r.data;
     return r;
   } },
+  // Its compound's price plan: none yet, then set (two bands, 30-minute unit) and read back.
+  { op: 'GET /api/v1/partner/compounds/{id}/price-plan', status: 404, run: (c) =>
+    c.firm.GET('/api/v1/partner/compounds/{id}/price-plan', { params: { path: { id: c.compoundId } } }) },
+  { op: 'PUT /api/v1/partner/compounds/{id}/price-plan', status: 200, run: async (c) => {
+    const r = await c.firm.PUT('/api/v1/partner/compounds/{id}/price-plan', {
+      params: { path: { id: c.compoundId } },
+      body: {
+        bands: [{ from_w: 0, to_w: 400, fen_per_hour: 50 }, { from_w: 400, to_w: 700, fen_per_hour: 80 }],
+        unit_minutes: 30, min_fee_fen: 20, max_hours: 12, fault_waiver_minutes: 5,
+      },
+    });
+    check(r.data?.highest_fen_per_hour === 80, 'the plan is priced by its highest band');
+    return r;
+  } },
+  { op: 'GET /api/v1/partner/compounds/{id}/price-plan', status: 200, run: async (c) => {
+    const r = await c.firm.GET('/api/v1/partner/compounds/{id}/price-plan', { params: { path: { id: c.compoundId } } });
+    check(r.data?.version === 1 && r.data.highest_fen_per_hour === 80, 'the plan reads back');
+    return r;
+  } },
   { op: 'GET /api/v1/partner/piles/{id}', status: 200, run: async (c) => {
     const r = await c.firm.GET('/api/v1/partner/piles/{id}', { params: { path: { id: c.pile.id } } });
     check(r.data?.sockets.length === 2, 'the new pile has 2 sockets');

@@ -23,6 +23,7 @@ mod outbound;
 mod partners;
 mod places;
 mod platform;
+mod prices;
 mod printing;
 mod privacy;
 mod security;

@@ -598,6 +598,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    price_bands (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        from_w -> Integer,
+        to_w -> Integer,
+        fen_per_hour -> Integer,
+    }
+}
+
+diesel::table! {
+    price_plans (id) {
+        id -> BigInt,
+        compound_id -> BigInt,
+        version -> Integer,
+        unit_minutes -> Integer,
+        min_fee_fen -> Integer,
+        max_hours -> Integer,
+        fault_waiver_minutes -> Integer,
+        set_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     redemptions (id) {
         id -> BigInt,
         item_id -> BigInt,
@@ -1039,6 +1063,8 @@ diesel::joinable!(phones -> services (service_id));
 diesel::joinable!(piles -> compounds (compound_id));
 diesel::joinable!(points_balances -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(price_bands -> price_plans (plan_id));
+diesel::joinable!(price_plans -> compounds (compound_id));
 diesel::joinable!(redemptions -> shop_items (item_id));
 diesel::joinable!(redemptions -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -1122,6 +1148,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     points_adjustments,
     points_balances,
     points_ledger,
+    price_bands,
+    price_plans,
     redemptions,
     refresh_tokens,
     role_assignments,

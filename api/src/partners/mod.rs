@@ -38,6 +38,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::piles::add_socket)
         .service(handlers::piles::socket_state)
         .service(handlers::piles::bulk_socket_state)
+        .service(handlers::prices::partner_get_price_plan)
+        .service(handlers::prices::partner_put_price_plan)
         .service(handlers::sessions::pile_sessions)
         .service(handlers::sessions::stop_session)
         .service(handlers::maintenance::maintenance)

@@ -9,6 +9,7 @@ mod charging;
 mod dny;
 mod hours;
 mod ical;
+mod prices;
 mod webhooks;
 
 use proptest::test_runner::Config;

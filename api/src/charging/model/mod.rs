@@ -34,7 +34,7 @@ pub mod walk_up;
 pub mod windows;
 
 pub use availability::{availability, members_of, open_cells, GridData};
-pub use bookings::create::create_booking;
+pub use bookings::create::{create_booking, user_may_book_in};
 pub use bookings::lifecycle::{cancel, check_in, check_in_by_pile, end_member_bookings, finish};
 pub use bookings::{
     booking_for_user, booking_row, booking_view, booking_views, bookings_on_calendar,

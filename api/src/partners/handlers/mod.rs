@@ -5,6 +5,7 @@
 pub mod bookings;
 pub mod maintenance;
 pub mod piles;
+pub mod prices;
 pub mod sessions;
 pub mod token;
 pub mod webhooks;

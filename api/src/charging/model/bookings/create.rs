@@ -332,3 +332,18 @@ fn stored_booking_view(conn: &mut DbConn, id: i64) -> ApiResult<BookingView> {
     let row = booking_row(conn, id)?.ok_or_else(|| ApiError::internal("booking vanished"))?;
     booking_view(conn, row)
 }
+
+/// Whether `user_id`'s household may book in `compound_id` at all (its own compound, or one
+/// open to the whole community; a suspension aside): what lets a resident read a compound's
+/// prices. `household_required` without a household, 403 `compound_not_yours` otherwise.
+pub fn user_may_book_in(conn: &mut DbConn, user_id: i64, compound_id: i64) -> ApiResult<()> {
+    let household: Option<Option<i64>> = users::table
+        .find(user_id)
+        .select(users::household_id)
+        .first(conn)
+        .optional()?;
+    let household = household
+        .flatten()
+        .ok_or_else(|| ApiError::new(ErrorCode::HouseholdRequired))?;
+    may_book_in(conn, household, compound_id).map_err(|e| e.with_field("id"))
+}

@@ -1,0 +1,2 @@
+DROP TABLE price_bands;
+DROP TABLE price_plans;
